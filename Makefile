@@ -1,0 +1,68 @@
+# multicloud.invocations: the two commands a new machine needs are `make demo` and `make test`.
+# Everything is installed into ./.venv (and ./.venvs/ for the oldest ansible-core) by this file.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+# Python 3.11 caps ansible-core at 2.19.x; meta/runtime.yml claims >= 2.17, so 2.17 is tested too.
+CORE_SPEC ?= ansible-core>=2.19,<2.20
+OLDEST_VENV := .venvs/ansible-core-2.17
+OLDEST_CORE_SPEC ?= ansible-core>=2.17,<2.18
+DEV_INPUTS := requirements.txt tests/requirements-dev.txt tests/fleetsim/pyproject.toml Makefile
+
+# Run a recipe with a virtualenv first on PATH (ansible-test and the scripts find python there).
+in_venv = PATH="$(abspath $(1))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(1))"
+RUN := $(call in_venv,$(VENV))
+RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
+
+.PHONY: help setup demo test fleetsim-test units sanity integration lint test-oldest clean
+
+help:
+	@echo "make demo   run a command on a simulated fleet, wait, gate, print the verdict"
+	@echo "make test   fleetsim tests, units, sanity, integration, ansible-lint, oldest ansible-core"
+
+$(VENV)/.installed: $(DEV_INPUTS)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$(CORE_SPEC)" -r tests/requirements-dev.txt -e tests/fleetsim
+	touch $@
+
+$(OLDEST_VENV)/.installed: $(DEV_INPUTS)
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$(OLDEST_CORE_SPEC)" -r requirements.txt "moto[server,ssm]>=5.0" pytest -e tests/fleetsim
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	@$(RUN) tests/utils/with-fleetsim.sh --fleet docs/examples/fleet.yml -- \
+		ansible-playbook -i localhost, -c local docs/examples/demo.yml
+
+fleetsim-test: $(VENV)/.installed
+	$(RUN) python -m pytest -q tests/fleetsim/tests
+
+units: $(VENV)/.installed
+	$(RUN) tests/run-ansible-test.sh units --python 3.11 --color no
+
+sanity: $(VENV)/.installed
+	$(RUN) tests/run-ansible-test.sh sanity --venv --python 3.11 --color no
+
+integration: $(VENV)/.installed
+	$(RUN) tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
+		tests/utils/run-integration.sh --python 3.11 --color no
+
+lint: $(VENV)/.installed
+	$(RUN) ansible-lint --offline
+
+# The oldest ansible-core that meta/runtime.yml claims: units and integration.
+test-oldest: $(OLDEST_VENV)/.installed
+	$(RUN_OLDEST) tests/run-ansible-test.sh units --python 3.11 --color no
+	$(RUN_OLDEST) tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
+		tests/utils/run-integration.sh --python 3.11 --color no
+
+test: fleetsim-test units sanity integration lint test-oldest
+
+clean:
+	rm -rf $(VENV) .venvs dist tests/output

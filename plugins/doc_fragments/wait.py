@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Paired with wait_argument_spec() in plugins/module_utils/_common.py.
+    DOCUMENTATION = r"""
+options:
+  timeout:
+    description:
+      - The time budget of the whole wait, in seconds, for every command and instance together.
+      - When not set, it is derived from the commands themselves - their delivery timeout (SSM C(TimeoutSeconds))
+        plus their execution timeout (C(executionTimeout)) plus 60 seconds, counted from when each command
+        was sent - so that a wait never gives up on a command that may still finish.
+    type: float
+  delay:
+    description:
+      - Seconds to wait before the first poll.
+    type: float
+    default: 0
+  interval:
+    description:
+      - Seconds between polls while targets are finishing.
+      - While nothing changes, the pause grows by half each round up to O(max_interval); every pause is
+        jittered by 20% so parallel waits do not poll in step.
+    type: float
+    default: 2
+  max_interval:
+    description:
+      - The longest pause between two polls, in seconds.
+    type: float
+    default: 15
+  not_found_grace:
+    description:
+      - Seconds during which invocations that are not visible yet are looked for again.
+      - Right after a command is sent the service may not list its invocations for a moment. After the grace,
+        an instance that still has no invocation ends the wait with a clear error.
+      - A command ID that does not exist fails at once, unless the command was sent by the same task.
+    type: float
+    default: 30
+  max_failures:
+    description:
+      - How many targets may fail (fail, time out, be cancelled, or be undeliverable when
+        O(undeliverable=failure)) and the verdict still be success.
+      - When neither O(max_failures) nor O(min_success_percent) is set, every target must succeed.
+    type: int
+  min_success_percent:
+    description:
+      - The share of targets, in percent, that must succeed for the verdict to be success.
+    type: float
+  fail_fast:
+    description:
+      - Stop waiting as soon as the verdict can no longer be success, for example at the first failure
+        when every target must succeed.
+    type: bool
+    default: false
+  undeliverable:
+    description:
+      - How targets that never ran count (undeliverable, delivery timed out, offline or gone).
+      - V(failure) counts them as failed targets.
+      - V(ignore) leaves them out of the verdict and of the percentage; a set where nothing ran still fails.
+    type: str
+    default: failure
+    choices: [failure, ignore]
+  fail_on_timeout:
+    description:
+      - Fail the task when the budget ran out before every target finished.
+      - With V(false), the task returns RV(verdict=timed_out) and everything it saw.
+    type: bool
+    default: true
+  fail_on_failure:
+    description:
+      - Fail the task when the verdict is failed.
+      - With V(false), the task succeeds and returns RV(verdict=failed), so later tasks can branch on it.
+    type: bool
+    default: true
+"""

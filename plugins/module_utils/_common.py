@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""Argument specs shared by the modules, each paired with a doc fragment of the same name.
+
+``provider_argument_spec`` <-> ``multicloud.invocations.common``;
+``wait_argument_spec`` <-> ``multicloud.invocations.wait``. A unit test keeps each pair in step.
+
+Credentials have no ``env_fallback`` here on purpose: the same option serves several providers,
+and each provider reads its own vendor's environment variables when the option is not set.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._policy import UNDELIVERABLE_COUNTS_AS_FAILURE, UNDELIVERABLE_IGNORED
+from ansible_collections.multicloud.invocations.plugins.module_utils._registry import PROVIDER_NAMES
+
+
+def provider_argument_spec() -> dict[str, t.Any]:
+    return {
+        "provider": {"type": "str", "default": "aws_ssm", "choices": list(PROVIDER_NAMES)},
+        "access_key": {"type": "str", "aliases": ["aws_access_key_id", "aws_access_key", "ec2_access_key"], "no_log": False},
+        "secret_key": {"type": "str", "aliases": ["aws_secret_access_key", "aws_secret_key", "ec2_secret_key"], "no_log": True},
+        "session_token": {"type": "str", "aliases": ["aws_session_token", "security_token", "aws_security_token"], "no_log": True},
+        "profile": {"type": "str", "aliases": ["aws_profile"]},
+        "region": {"type": "str", "aliases": ["aws_region", "ec2_region"]},
+        "endpoint_url": {"type": "str", "aliases": ["aws_endpoint_url", "ec2_url"]},
+        "ca_bundle": {"type": "path", "aliases": ["aws_ca_bundle"]},
+        "validate_certs": {"type": "bool", "default": True},
+        "aws_config": {"type": "dict"},
+    }
+
+
+def wait_argument_spec() -> dict[str, t.Any]:
+    return {
+        "timeout": {"type": "float"},
+        "delay": {"type": "float", "default": 0},
+        "interval": {"type": "float", "default": 2},
+        "max_interval": {"type": "float", "default": 15},
+        "not_found_grace": {"type": "float", "default": 30},
+        "max_failures": {"type": "int"},
+        "min_success_percent": {"type": "float"},
+        "fail_fast": {"type": "bool", "default": False},
+        "undeliverable": {"type": "str", "default": UNDELIVERABLE_COUNTS_AS_FAILURE, "choices": [UNDELIVERABLE_COUNTS_AS_FAILURE, UNDELIVERABLE_IGNORED]},
+        "fail_on_timeout": {"type": "bool", "default": True},
+        "fail_on_failure": {"type": "bool", "default": True},
+    }
+
+
+def merged(*specs: dict[str, t.Any]) -> dict[str, t.Any]:
+    result: dict[str, t.Any] = {}
+    for spec in specs:
+        result.update(spec)
+    return result

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""The module wrapper: one argument spec for every provider, one way to fail.
+
+It wraps rather than subclasses AnsibleModule (as amazon.aws' AnsibleAWSModule does) so the
+modules read as plain AnsibleModule code and the typed errors turn into ``fail_json`` here only.
+"""
+
+from __future__ import annotations
+
+import time
+import typing as t
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import merged, provider_argument_spec
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, MissingDependency
+from ansible_collections.multicloud.invocations.plugins.module_utils._registry import build_provider
+
+
+class MultiCloudModule:
+    def __init__(self, argument_spec: dict[str, t.Any], **kwargs: t.Any) -> None:
+        kwargs.setdefault("supports_check_mode", True)
+        self.module = AnsibleModule(argument_spec=merged(provider_argument_spec(), argument_spec), **kwargs)
+        self.started = time.monotonic()
+        self._provider: t.Any = None
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self.module, name)
+
+    @property
+    def provider(self) -> t.Any:
+        """The adapter for ``provider``, built on first use."""
+        if self._provider is None:
+            self._provider = build_provider(self.module.params["provider"], self.module.params)
+        return self._provider
+
+    def api_calls(self) -> int:
+        return self._provider.api_calls if self._provider is not None else 0
+
+    def fail(self, error: InvocationError, **result: t.Any) -> t.NoReturn:
+        """Fail with the error's message and vendor facts, keeping everything seen so far."""
+        result.setdefault("changed", False)
+        result.setdefault("api_calls", self.api_calls())
+        result.setdefault("elapsed", round(time.monotonic() - self.started, 3))
+        result.update(error.as_result())
+        if isinstance(error, MissingDependency):
+            self.module.fail_json(msg=missing_required_lib(error.library), exception=error.import_traceback, **result)
+        self.module.fail_json(msg=error.describe(), **result)
+
+    def exit(self, **result: t.Any) -> t.NoReturn:
+        result.setdefault("changed", False)
+        result.setdefault("api_calls", self.api_calls())
+        self.module.exit_json(**result)

@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""Wait, then judge: what invocation_wait does, and invocation_run with ``wait: true``.
+
+Builds the settings and the policy from the options, runs the waiter over a provider's watch,
+and shapes one result that keeps every record seen however the wait ended. The caller decides
+whether to fail, from ``failure`` in what :func:`wait_and_judge` returns.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError
+from ansible_collections.multicloud.invocations.plugins.module_utils._policy import (
+    VERDICT_FAILED,
+    VERDICT_TIMED_OUT,
+    FailurePolicy,
+    judge,
+    lost,
+)
+from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import ENDED_ERROR, WaitSettings, wait_for
+
+# How many failed targets a failure message names; the rest are in the result.
+FAILURES_NAMED = 5
+STDERR_TAIL = 300
+
+
+def settings_from(params: dict[str, t.Any], default_timeout: float) -> WaitSettings:
+    timeout = params.get("timeout")
+    if timeout is None:
+        timeout = default_timeout
+    checks = (
+        (timeout > 0, f"timeout must be more than 0 seconds, got {timeout:g}"),
+        (params["delay"] >= 0, f"delay must be 0 or more seconds, got {params['delay']:g}"),
+        (params["interval"] > 0, f"interval must be more than 0 seconds, got {params['interval']:g}"),
+        (params["max_interval"] >= params["interval"], f"max_interval ({params['max_interval']:g}) must be at least interval ({params['interval']:g})"),
+        (params["not_found_grace"] >= 0, f"not_found_grace must be 0 or more seconds, got {params['not_found_grace']:g}"),
+    )
+    for ok, message in checks:
+        if not ok:
+            raise InvalidInput(message)
+    return WaitSettings(
+        timeout=float(timeout),
+        delay=float(params["delay"]),
+        interval=float(params["interval"]),
+        max_interval=float(params["max_interval"]),
+        not_found_grace=float(params["not_found_grace"]),
+    )
+
+
+def policy_from(params: dict[str, t.Any]) -> FailurePolicy:
+    if params.get("max_failures") is not None and params["max_failures"] < 0:
+        raise InvalidInput(f"max_failures must be 0 or more, got {params['max_failures']}")
+    percent = params.get("min_success_percent")
+    if percent is not None and not 0 <= percent <= 100:
+        raise InvalidInput(f"min_success_percent must be between 0 and 100, got {percent:g}")
+    return FailurePolicy(
+        max_failures=params.get("max_failures"),
+        min_success_percent=percent,
+        fail_fast=params["fail_fast"],
+        undeliverable=params["undeliverable"],
+    )
+
+
+def describe_failures(records: t.Sequence[dict[str, t.Any]]) -> str:
+    """The first failed targets, with what an operator needs to act: status, exit code, stderr tail."""
+    failed = [record for record in records if record["terminal"] and record["status"] != "success"]
+    lines = []
+    for record in failed[:FAILURES_NAMED]:
+        text = f"{record['instance_id']}: {record['status']}"
+        if record["vendor_status_details"]:
+            text += f" ({record['vendor_status_details']})"
+        if record["exit_code"] is not None:
+            text += f", exit code {record['exit_code']}"
+        tail = (record.get("stderr") or "").strip()[-STDERR_TAIL:]
+        if tail:
+            text += f", stderr: {tail}"
+        lines.append(text)
+    if len(failed) > FAILURES_NAMED:
+        lines.append(f"and {len(failed) - FAILURES_NAMED} more (see invocations)")
+    return "; ".join(lines)
+
+
+def wait_and_judge(
+    provider: t.Any,
+    commands: list[dict[str, t.Any]],
+    params: dict[str, t.Any],
+    on_progress: t.Callable[[str], None] | None = None,
+    **waiter_hooks: t.Any,
+) -> tuple[dict[str, t.Any], InvocationError | None, str | None]:
+    """(result, error, failure message). ``error`` is set when the wait could not finish."""
+    settings = settings_from(params, provider.default_timeout(commands))
+    policy = policy_from(params)
+    watch = provider.watch(commands, params.get("instance_ids") or [], params.get("include_output", True))
+    stop_early = (lambda snapshot: lost(snapshot.records, policy, snapshot.expected)) if policy.fail_fast else None
+    outcome = wait_for(watch.poll, settings, stop_early=stop_early, on_progress=on_progress, **waiter_hooks)
+    snapshot = outcome.snapshot
+    verdict = judge(snapshot.records, policy, snapshot.expected)
+    result = {
+        "invocations": snapshot.records,
+        "summary": snapshot.summary(),
+        "verdict": verdict.verdict,
+        "passed": verdict.passed,
+        "reason": verdict.reason,
+        "policy": policy.describe(),
+        "elapsed": round(outcome.elapsed, 3),
+        "timeout": settings.timeout,
+        "timed_out": outcome.timed_out,
+        "ended_because": outcome.ended_because,
+        "polls": outcome.polls,
+        "throttled_polls": outcome.throttled,
+        "api_calls": provider.api_calls,
+    }
+    if outcome.ended_because == ENDED_ERROR:
+        return result, outcome.error, None
+    failure = None
+    if verdict.verdict == VERDICT_FAILED and params["fail_on_failure"]:
+        failure = f"the invocations failed: {verdict.reason}. {describe_failures(snapshot.records)}"
+    elif verdict.verdict == VERDICT_TIMED_OUT and params["fail_on_timeout"]:
+        failure = f"timed out after {outcome.elapsed:.0f}s (budget {settings.timeout:g}s): {verdict.reason}"
+    return result, None, failure

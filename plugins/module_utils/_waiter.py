@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""The poll loop: one time budget, jittered backoff with a cap, a not-found grace window.
+
+The waiter knows no vendor. It calls ``poll()`` (a provider's batch fetch over everything being
+waited on) until the snapshot is complete, the caller says to stop (fail fast), the budget runs
+out or an error that waiting cannot cure arrives. It never fails by itself: it returns the last
+snapshot and why it stopped, and the module decides what that means. Time is read from a
+monotonic clock; clock, sleep and the random source are parameters so unit tests never sleep.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+import typing as t
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, NotFound, Throttled
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import progress_line, summarize
+
+ENDED_FINISHED = "finished"
+ENDED_FAIL_FAST = "fail_fast"
+ENDED_TIMEOUT = "timeout"
+ENDED_ERROR = "error"
+
+# Transient errors (5xx, resets) in a row that end a wait: enough to ride out a blip, few enough
+# that a broken endpoint is reported well before the budget is gone. Throttling is not counted.
+MAX_CONSECUTIVE_TRANSIENT_ERRORS = 8
+
+
+@dataclasses.dataclass
+class Snapshot:
+    """What one poll round saw."""
+
+    records: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
+    # How many targets the vendor says exist (at least the number seen).
+    expected: int = 0
+    # Every expected target is visible and terminal.
+    complete: bool = False
+    # Targets the caller asked for, or the vendor announced, that are not visible yet.
+    missing: list[str] = dataclasses.field(default_factory=list)
+    vendor_aggregate: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+
+    def summary(self) -> dict[str, t.Any]:
+        return summarize(self.records, self.expected, self.vendor_aggregate)
+
+
+@dataclasses.dataclass(frozen=True)
+class WaitSettings:
+    timeout: float
+    delay: float = 0.0
+    interval: float = 2.0
+    max_interval: float = 15.0
+    backoff: float = 1.5
+    jitter: float = 0.2
+    not_found_grace: float = 30.0
+    progress_every: float = 30.0
+
+
+@dataclasses.dataclass
+class WaitOutcome:
+    snapshot: Snapshot
+    elapsed: float
+    ended_because: str
+    polls: int
+    throttled: int
+    error: InvocationError | None = None
+
+    @property
+    def timed_out(self) -> bool:
+        return self.ended_because == ENDED_TIMEOUT
+
+
+class _Pacer:
+    """Chooses the pause before the next poll.
+
+    While counts change (targets are finishing) it polls at the base interval, so the moment the
+    last target ends is seen soon; while nothing changes it backs off towards the cap, so long
+    commands cost few calls. Jitter spreads many parallel waits apart.
+    """
+
+    def __init__(self, settings: WaitSettings, rand: t.Callable[[], float]) -> None:
+        self._settings = settings
+        self._rand = rand
+        self._interval = settings.interval
+
+    def next_pause(self, changed: bool, slow_down: bool = False) -> float:
+        settings = self._settings
+        if changed and not slow_down:
+            self._interval = settings.interval
+        else:
+            self._interval = min(self._interval * settings.backoff, settings.max_interval)
+        spread = 1.0 + settings.jitter * (2.0 * self._rand() - 1.0)
+        return max(self._interval * spread, 0.0)
+
+
+def wait_for(
+    poll: t.Callable[[], Snapshot],
+    settings: WaitSettings,
+    *,
+    stop_early: t.Callable[[Snapshot], bool] | None = None,
+    on_progress: t.Callable[[str], None] | None = None,
+    clock: t.Callable[[], float] = time.monotonic,
+    sleep: t.Callable[[float], None] = time.sleep,
+    rand: t.Callable[[], float] = random.random,
+) -> WaitOutcome:
+    """Poll until done, stopped early, out of budget, or stopped by an error; never raises them."""
+    start = clock()
+    deadline = start + settings.timeout
+    pacer = _Pacer(settings, rand)
+    snapshot = Snapshot()
+    polls = throttled = transient_in_row = 0
+    last_counts: tuple | None = None
+    last_progress_at = start
+
+    def outcome(ended_because: str, error: InvocationError | None = None) -> WaitOutcome:
+        return WaitOutcome(snapshot, clock() - start, ended_because, polls, throttled, error)
+
+    if settings.delay > 0:
+        sleep(min(settings.delay, settings.timeout))
+
+    while True:
+        slow_down = False
+        changed = False
+        try:
+            polls += 1
+            snapshot = poll()
+            transient_in_row = 0
+        except InvocationError as error:
+            elapsed = clock() - start
+            if isinstance(error, NotFound):
+                # Not visible yet (just sent) is retried inside the grace; an id that cannot exist is not.
+                if not (error.retryable and elapsed < settings.not_found_grace):
+                    return outcome(ENDED_ERROR, error)
+            elif isinstance(error, Throttled):
+                # Throttling never ends a wait by itself: slow down and let the budget decide.
+                throttled += 1
+                slow_down = True
+            elif error.retryable:
+                transient_in_row += 1
+                slow_down = True
+                if transient_in_row >= MAX_CONSECUTIVE_TRANSIENT_ERRORS:
+                    return outcome(ENDED_ERROR, error)
+            else:
+                return outcome(ENDED_ERROR, error)
+        else:
+            summary = snapshot.summary()
+            counts = (summary["total"], summary["expected"], tuple(summary["counts"].values()))
+            changed = counts != last_counts
+            now = clock()
+            if on_progress and (changed or now - last_progress_at >= settings.progress_every):
+                on_progress(progress_line(summary, now - start, settings.timeout))
+                last_progress_at = now
+            last_counts = counts
+            if snapshot.complete:
+                return outcome(ENDED_FINISHED)
+            if stop_early and stop_early(snapshot):
+                return outcome(ENDED_FAIL_FAST)
+            if snapshot.missing and now - start >= settings.not_found_grace:
+                shown = ", ".join(snapshot.missing[:10])
+                more = f" and {len(snapshot.missing) - 10} more" if len(snapshot.missing) > 10 else ""
+                return outcome(
+                    ENDED_ERROR,
+                    NotFound(f"still not visible after the {settings.not_found_grace:g}s not-found grace: {shown}{more}"),
+                )
+
+        remaining = deadline - clock()
+        if remaining <= 0:
+            return outcome(ENDED_TIMEOUT)
+        sleep(min(pacer.next_pause(changed, slow_down), remaining))

@@ -1,0 +1,238 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: invocation_info
+short_description: Query run-command invocations, one normalised record per instance
+version_added: 1.0.0
+description:
+  - Reads the invocations of a command (every instance, every page), of one instance in one command,
+    or the recent invocations of an instance, and returns one record per instance and step with a
+    normalised O(statuses) value beside the vendor's own values.
+  - Never changes anything.
+author:
+  - Multicloud Invocations maintainers (@multicloud-invocations)
+options:
+  command_id:
+    description:
+      - The command whose invocations to read (SSM C(CommandId)).
+      - With O(instance_id), only that instance's invocation, with its full output
+        (up to 24,000 characters of stdout and 8,000 of stderr).
+      - Without O(instance_id), every instance of the command, with up to 2,500 characters of output each.
+    type: str
+  instance_id:
+    description:
+      - The instance whose invocations to read.
+      - Without O(command_id), its most recent invocations, newest first, up to O(max_results).
+    type: str
+  plugin_name:
+    description:
+      - The step name of a multi-step document (SSM C(PluginName), for example V(aws:runShellScript)).
+      - Only with both O(command_id) and O(instance_id).
+    type: str
+  statuses:
+    description:
+      - Return only invocations whose normalised status is one of these.
+    type: list
+    elements: str
+    choices: [pending, running, cancelling, success, failed, timed_out, cancelled, undeliverable, unknown]
+  include_output:
+    description:
+      - Include stdout and stderr in the records.
+    type: bool
+    default: true
+  max_results:
+    description:
+      - How many invocations to return at most when querying by O(instance_id) alone.
+    type: int
+    default: 50
+extends_documentation_fragment:
+  - multicloud.invocations.common
+  - multicloud.invocations.attributes
+  - multicloud.invocations.attributes.INFO_MODULE
+seealso:
+  - module: multicloud.invocations.invocation_wait
+  - module: multicloud.invocations.invocation_run
+"""
+
+EXAMPLES = r"""
+- name: Read every instance of a command
+  multicloud.invocations.invocation_info:
+    command_id: "{{ deploy.command_id }}"
+    region: eu-west-1
+  register: deploy_state
+
+- name: Read one instance with its full output
+  multicloud.invocations.invocation_info:
+    command_id: "{{ deploy.command_id }}"
+    instance_id: i-0123456789abcdef0
+    region: eu-west-1
+
+- name: List the failed invocations only, without output
+  multicloud.invocations.invocation_info:
+    command_id: "{{ deploy.command_id }}"
+    statuses: [failed, timed_out, undeliverable]
+    include_output: false
+    region: eu-west-1
+
+- name: The last ten invocations on one instance
+  multicloud.invocations.invocation_info:
+    instance_id: i-0123456789abcdef0
+    max_results: 10
+    region: eu-west-1
+"""
+
+RETURN = r"""
+invocations:
+  description:
+    - One record per instance (and per step where the vendor reports steps).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    provider:
+      description: The provider that reported it.
+      type: str
+      sample: aws_ssm
+    command_id:
+      description: The command.
+      type: str
+      sample: 0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10
+    invocation_id:
+      description: The vendor's id of this invocation, where it has one apart from the command.
+      type: str
+    instance_id:
+      description: The instance.
+      type: str
+      sample: i-0123456789abcdef0
+    instance_name:
+      description: The instance's name, where the vendor reports one.
+      type: str
+    step:
+      description: The step (SSM plugin name), where the vendor reports steps.
+      type: str
+      sample: aws:runShellScript
+    status:
+      description: The normalised status.
+      type: str
+      sample: success
+    terminal:
+      description: Whether the status is final.
+      type: bool
+    vendor_status:
+      description: The vendor's own status.
+      type: str
+      sample: Success
+    vendor_status_details:
+      description: The vendor's detailed status, which decides the normalised one where it exists.
+      type: str
+      sample: Success
+    exit_code:
+      description: The command's exit code, once it ended; null before and when it never ran.
+      type: int
+      sample: 0
+    stdout:
+      description: Standard output, as far as the vendor returns it.
+      type: str
+    stderr:
+      description: Standard error, as far as the vendor returns it.
+      type: str
+    stdout_truncated:
+      description: Whether the vendor cut standard output (see RV(invocations[].stdout_url) for the full copy).
+      type: bool
+    stderr_truncated:
+      description: Whether the vendor cut standard error.
+      type: bool
+    stdout_url:
+      description: Where the full standard output is stored, when output storage was configured.
+      type: str
+    stderr_url:
+      description: Where the full standard error is stored, when output storage was configured.
+      type: str
+    requested_at:
+      description: When the command was sent, ISO 8601 UTC.
+      type: str
+      sample: "2026-11-22T13:07:09.708Z"
+    started_at:
+      description: When the command started on the instance, ISO 8601 UTC.
+      type: str
+    ended_at:
+      description: When the command ended on the instance, ISO 8601 UTC.
+      type: str
+    raw:
+      description: The vendor's item this record was made from.
+      type: dict
+summary:
+  description: Counts per normalised status, the aggregate computed from them, and the vendor's own aggregate.
+  returned: always
+  type: dict
+  contains:
+    total:
+      description: Records seen.
+      type: int
+    expected:
+      description: Targets the vendor says the command has (at least RV(summary.total)).
+      type: int
+    not_visible:
+      description: Expected targets with no record yet.
+      type: int
+    terminal:
+      description: Records with a final status.
+      type: int
+    open:
+      description: Records still pending or running.
+      type: int
+    counts:
+      description: Records per normalised status.
+      type: dict
+      sample: {"pending": 0, "running": 1, "success": 8, "failed": 1}
+    aggregate:
+      description: The aggregate status computed from the records, never taken from the vendor.
+      type: str
+      sample: partial_failed
+    vendor_aggregate:
+      description: The vendor's own command-level status and counts, per command.
+      type: dict
+api_calls:
+  description: API requests the task made.
+  returned: always
+  type: int
+"""
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
+from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
+from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import FILTERABLE_STATUSES
+
+
+def main() -> None:
+    module = MultiCloudModule(
+        argument_spec={
+            "command_id": {"type": "str"},
+            "instance_id": {"type": "str"},
+            "plugin_name": {"type": "str"},
+            "statuses": {"type": "list", "elements": "str", "choices": list(FILTERABLE_STATUSES)},
+            "include_output": {"type": "bool", "default": True},
+            "max_results": {"type": "int", "default": 50},
+        },
+        required_one_of=[("command_id", "instance_id")],
+    )
+    params = module.params
+    try:
+        records, expected, vendor_aggregate = module.provider.query(
+            params["command_id"], params["instance_id"], params["plugin_name"], params["include_output"], params["max_results"]
+        )
+    except InvocationError as error:
+        module.fail(error, invocations=[])
+    if params["statuses"]:
+        records = [record for record in records if record["status"] in params["statuses"]]
+        expected = len(records)
+    module.exit(invocations=records, summary=summarize(records, expected, vendor_aggregate))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: invocation_run
+short_description: Start a command on instances, and optionally wait for it and judge it
+version_added: 1.0.0
+description:
+  - Sends a command (SSM C(SendCommand)) to explicit instances or to instances selected by tag,
+    and returns its command ID at once so that a later task can wait on it or resume the wait.
+  - With O(wait=true), hands over to the same waiter as M(multicloud.invocations.invocation_wait),
+    with the same budget, failure policy and results.
+  - Every run starts a new command, so the task always reports a change.
+author:
+  - Multicloud Invocations maintainers (@multicloud-invocations)
+options:
+  document_name:
+    description:
+      - The SSM document to run.
+    type: str
+    default: AWS-RunShellScript
+  commands:
+    description:
+      - Shell lines to run, for V(AWS-RunShellScript) and V(AWS-RunPowerShellScript) (their C(commands) parameter).
+    type: list
+    elements: str
+  parameters:
+    description:
+      - Document parameters, each a string or a list of strings.
+      - O(commands), O(execution_timeout) and O(working_directory) are merged into these.
+    type: dict
+  execution_timeout:
+    description:
+      - Seconds the command may run on an instance before it is stopped (C(executionTimeout), 1 to 172800).
+    type: int
+  working_directory:
+    description:
+      - Directory the command runs in on the instance (C(workingDirectory)).
+    type: str
+  instance_ids:
+    description:
+      - The instances to run on, at most 50. For more, use O(targets).
+    type: list
+    elements: str
+  targets:
+    description:
+      - Instance selectors, at most 5, each a key and its values (see the examples).
+    type: list
+    elements: dict
+    suboptions:
+      key:
+        description:
+          - V(tag:<name>), V(tag-key), V(InstanceIds) or V(resource-groups:Name).
+        type: str
+        required: true
+      values:
+        description:
+          - Values to match.
+        type: list
+        elements: str
+        required: true
+  delivery_timeout:
+    description:
+      - Seconds the service keeps trying to deliver the command to an instance that is not reachable
+        (C(TimeoutSeconds), 30 to 2592000). An instance not reached by then ends undeliverable.
+    type: int
+  max_concurrency:
+    description:
+      - How many instances run the command at once, a count (V(10)) or a percentage (V(25%)).
+    type: str
+  max_errors:
+    description:
+      - After how many errors (a count or a percentage) the service stops sending the command to more instances.
+    type: str
+  comment:
+    description:
+      - A comment stored with the command, at most 100 characters.
+    type: str
+  output_s3_bucket_name:
+    description:
+      - An S3 bucket that receives the full output; records then carry its object URLs in C(stdout_url) and C(stderr_url).
+    type: str
+  output_s3_key_prefix:
+    description:
+      - The key prefix inside O(output_s3_bucket_name).
+    type: str
+  wait:
+    description:
+      - Wait until every target ended, then judge them, as M(multicloud.invocations.invocation_wait) does.
+    type: bool
+    default: false
+  include_output:
+    description:
+      - Include stdout and stderr in the records.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - multicloud.invocations.common
+  - multicloud.invocations.wait
+  - multicloud.invocations.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode nothing is sent; RV(request) shows what would be sent.
+  diff_mode:
+    support: none
+seealso:
+  - module: multicloud.invocations.invocation_wait
+  - module: multicloud.invocations.invocation_info
+"""
+
+EXAMPLES = r"""
+- name: Start a deployment on every web instance and return at once
+  multicloud.invocations.invocation_run:
+    commands:
+      - /opt/app/bin/deploy --version 4.2.0
+    targets:
+      - key: tag:role
+        values: [web]
+    execution_timeout: 900
+    max_concurrency: "25%"
+    max_errors: "1"
+    comment: deploy 4.2.0
+    region: eu-west-1
+  register: deploy
+
+- name: Run a health check on two instances and wait for the verdict
+  multicloud.invocations.invocation_run:
+    commands:
+      - curl -fsS http://localhost:8080/health
+    instance_ids:
+      - i-0123456789abcdef0
+      - i-0fedcba9876543210
+    wait: true
+    timeout: 300
+    region: eu-west-1
+  register: health
+"""
+
+RETURN = r"""
+command_id:
+  description: The id of the command that was started; wait on it later with M(multicloud.invocations.invocation_wait).
+  returned: when a command was sent
+  type: str
+  sample: 0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10
+command:
+  description: The command as the vendor returned it, with its timeouts and target counts.
+  returned: when a command was sent
+  type: dict
+request:
+  description: What was sent (or, in check mode, what would be sent).
+  returned: always
+  type: dict
+invocations:
+  description:
+    - Records as in M(multicloud.invocations.invocation_info).
+    - Without O(wait), the explicit instances as V(pending); with O(targets) the instances are only known
+      once the service resolved them, so the list may be empty.
+  returned: always
+  type: list
+  elements: dict
+summary:
+  description: Counts per status and aggregates, as in M(multicloud.invocations.invocation_info).
+  returned: always
+  type: dict
+verdict:
+  description: With O(wait=true), the verdict as in M(multicloud.invocations.invocation_wait).
+  returned: when O(wait=true)
+  type: str
+passed:
+  description: With O(wait=true), whether the verdict is success.
+  returned: when O(wait=true)
+  type: bool
+reason:
+  description: With O(wait=true), why the verdict is what it is.
+  returned: when O(wait=true)
+  type: str
+elapsed:
+  description: Seconds the wait took.
+  returned: when O(wait=true)
+  type: float
+timed_out:
+  description: With O(wait=true), whether the budget ran out first.
+  returned: when O(wait=true)
+  type: bool
+api_calls:
+  description: API requests the task made.
+  returned: always
+  type: int
+"""
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import wait_argument_spec
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
+from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import wait_and_judge
+
+
+def main() -> None:
+    argument_spec = {
+        "document_name": {"type": "str", "default": "AWS-RunShellScript"},
+        "commands": {"type": "list", "elements": "str"},
+        "parameters": {"type": "dict"},
+        "execution_timeout": {"type": "int"},
+        "working_directory": {"type": "str"},
+        "instance_ids": {"type": "list", "elements": "str"},
+        "targets": {
+            "type": "list",
+            "elements": "dict",
+            "options": {"key": {"type": "str", "required": True, "no_log": False}, "values": {"type": "list", "elements": "str", "required": True}},
+        },
+        "delivery_timeout": {"type": "int"},
+        "max_concurrency": {"type": "str"},
+        "max_errors": {"type": "str"},
+        "comment": {"type": "str"},
+        "output_s3_bucket_name": {"type": "str"},
+        "output_s3_key_prefix": {"type": "str", "no_log": False},
+        "wait": {"type": "bool", "default": False},
+        "include_output": {"type": "bool", "default": True},
+    }
+    argument_spec.update(wait_argument_spec())
+    module = MultiCloudModule(argument_spec=argument_spec, mutually_exclusive=[("instance_ids", "targets")], required_one_of=[("instance_ids", "targets")])
+    params = module.params
+    result: dict = {"invocations": [], "changed": False}
+    try:
+        request = module.provider.build_send_request(params)
+        result["request"] = request
+        if module.check_mode:
+            module.exit(changed=True, request=request, invocations=[], summary=summarize([]), msg="check mode: nothing was sent")
+        command = module.provider.send_command(request)
+        result.update(changed=True, command_id=command["CommandId"], command=command)
+        if params["wait"]:
+            # The waiter treats a command it cannot read yet as not visible yet, within the grace.
+            waited, error, failure = wait_and_judge(module.provider, [command], params)
+            result.update(waited)
+            if error:
+                module.fail(error, **result)
+            if failure:
+                module.fail_json(msg=f"command {command['CommandId']} was sent; {failure}", **result)
+        else:
+            records = module.provider.pending_records(command)
+            result.update(invocations=records, summary=summarize(records, command.get("TargetCount") or len(records)))
+    except InvocationError as error:
+        module.fail(error, **result)
+    module.exit(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: invocation_wait
+short_description: Wait until run-command invocations end, then judge them per instance
+version_added: 1.0.0
+description:
+  - Waits on one or many commands in one poll loop with one time budget, until every target instance
+    has a final status, then judges the targets with a failure policy and returns every record it saw.
+  - Reads a whole fleet with the vendor's list calls (for SSM, one C(ListCommandInvocations) call per
+    50 instances per poll round), not one call per instance, so large fleets do not throttle the account.
+  - Invocations that are not visible yet right after a command was sent are looked for again during
+    O(not_found_grace); throttling is retried with backoff and never fails the wait by itself.
+  - The verdict is taken from the instances, never from the vendor's aggregate, which can read
+    C(Success) while some instances never ran.
+  - While it waits, the controller shows one progress line when the counts change or every 30 seconds.
+author:
+  - Multicloud Invocations maintainers (@multicloud-invocations)
+options:
+  command_ids:
+    description:
+      - The commands to wait on, all together (SSM C(CommandId) values).
+    type: list
+    elements: str
+    required: true
+    aliases: [command_id]
+  instance_ids:
+    description:
+      - Wait only on these instances of each command. By default every target of every command counts,
+        including targets found by tag after the command was sent (C(TargetCount)).
+    type: list
+    elements: str
+  include_output:
+    description:
+      - Include stdout and stderr in the records.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - multicloud.invocations.common
+  - multicloud.invocations.wait
+  - multicloud.invocations.attributes
+  - multicloud.invocations.attributes.INFO_MODULE
+seealso:
+  - module: multicloud.invocations.invocation_run
+  - module: multicloud.invocations.invocation_info
+"""
+
+EXAMPLES = r"""
+- name: Wait for a deployment command on every instance; all must succeed
+  multicloud.invocations.invocation_wait:
+    command_ids: "{{ deploy.command_id }}"
+    region: eu-west-1
+  register: deploy_result
+
+- name: Wait on two commands at once, allow two failures, stop early when that is exceeded
+  multicloud.invocations.invocation_wait:
+    command_ids:
+      - "{{ web.command_id }}"
+      - "{{ workers.command_id }}"
+    max_failures: 2
+    fail_fast: true
+    timeout: 900
+    region: eu-west-1
+
+- name: Wait without failing the task, then branch on the verdict
+  multicloud.invocations.invocation_wait:
+    command_ids: "{{ deploy.command_id }}"
+    undeliverable: ignore
+    fail_on_failure: false
+    fail_on_timeout: false
+    region: eu-west-1
+  register: outcome
+
+- name: Stop the rollout when the canary failed
+  ansible.builtin.fail:
+    msg: "Canary failed on {{ outcome.invocations | selectattr('status', '!=', 'success') | map(attribute='instance_id') | join(', ') }}"
+  when: outcome.verdict != 'success'
+"""
+
+RETURN = r"""
+invocations:
+  description:
+    - Every record seen, one per instance and step, as returned by M(multicloud.invocations.invocation_info).
+    - Kept however the wait ended (success, failure, timeout or error).
+  returned: always
+  type: list
+  elements: dict
+summary:
+  description: Counts per normalised status, the computed aggregate and the vendor's own aggregate per command.
+  returned: always
+  type: dict
+verdict:
+  description:
+    - V(success) when the failure policy passed, V(failed) when it cannot pass any more,
+      V(timed_out) when the budget ran out first and the policy could still have passed.
+  returned: when the wait ran
+  type: str
+  sample: success
+passed:
+  description: Whether the verdict is success.
+  returned: when the wait ran
+  type: bool
+reason:
+  description: Why the verdict is what it is, with the policy applied.
+  returned: when the wait ran
+  type: str
+  sample: "9 of 10 targets succeeded; policy: at most 1 failed, undeliverable targets count as failures"
+policy:
+  description: The failure policy in words.
+  returned: when the wait ran
+  type: str
+elapsed:
+  description: Seconds the task took.
+  returned: always
+  type: float
+timeout:
+  description: The budget in seconds, as given or as derived from the commands.
+  returned: when the wait ran
+  type: float
+timed_out:
+  description: Whether the budget ran out before every target finished.
+  returned: when the wait ran
+  type: bool
+ended_because:
+  description: V(finished), V(fail_fast), V(timeout) or V(error).
+  returned: when the wait ran
+  type: str
+polls:
+  description: Poll rounds made.
+  returned: when the wait ran
+  type: int
+throttled_polls:
+  description: Poll rounds the vendor throttled (retried with backoff).
+  returned: when the wait ran
+  type: int
+api_calls:
+  description: API requests the task made.
+  returned: always
+  type: int
+error_code:
+  description: The vendor's error code when the task failed on an API error.
+  returned: on failure
+  type: str
+request_id:
+  description: The vendor's request id of the failed call.
+  returned: on failure
+  type: str
+"""
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import wait_argument_spec
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
+from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import wait_and_judge
+
+
+def main() -> None:
+    argument_spec = {
+        "command_ids": {"type": "list", "elements": "str", "required": True, "aliases": ["command_id"]},
+        "instance_ids": {"type": "list", "elements": "str"},
+        "include_output": {"type": "bool", "default": True},
+    }
+    argument_spec.update(wait_argument_spec())
+    module = MultiCloudModule(argument_spec=argument_spec)
+    params = module.params
+    result = {"invocations": []}
+    try:
+        command_ids = list(dict.fromkeys(params["command_ids"]))
+        if not command_ids:
+            module.fail_json(msg="command_ids is empty: give at least one command id to wait on", invocations=[])
+        commands = module.provider.describe_commands(command_ids)
+        result, error, failure = wait_and_judge(module.provider, commands, params)
+    except InvocationError as error:
+        module.fail(error, **result)
+    if error:
+        module.fail(error, **result)
+    if failure:
+        module.fail_json(msg=failure, changed=False, **result)
+    module.exit(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Run the integration targets against the fleetsim at $FLEETSIM_URL and a moto_server (the peer
+# check), both on loopback. Called by `make integration` through tests/utils/with-fleetsim.sh.
+#
+# Usage: tests/utils/run-integration.sh [ansible-test integration options...]
+set -euo pipefail
+
+: "${FLEETSIM_URL:?run me through tests/utils/with-fleetsim.sh}"
+root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
+scratch=$(mktemp -d)
+
+moto_port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+moto_server -H 127.0.0.1 -p "$moto_port" >"$scratch/moto.log" 2>&1 &
+moto_pid=$!
+cleanup() {
+  kill "$moto_pid" 2>/dev/null || true
+  wait "$moto_pid" 2>/dev/null || true
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  python -c "import socket; socket.create_connection(('127.0.0.1', $moto_port), 0.2).close()" 2>/dev/null && break
+  sleep 0.1
+done
+
+# ansible-test hands the playbooks a reduced environment, so the endpoints travel as variables.
+cat >"$scratch/integration_config.yml" <<YAML
+---
+fleetsim_url: ${FLEETSIM_URL}
+fleetsim_access_key: ${FLEETSIM_ACCESS_KEY:-AKIAFLEETSIM00000001}
+fleetsim_secret_key: ${FLEETSIM_SECRET_KEY:-fleetsim-secret-key-0000000000000000000000}
+moto_url: http://127.0.0.1:${moto_port}
+YAML
+
+INTEGRATION_CONFIG=$scratch/integration_config.yml "$root/tests/run-ansible-test.sh" integration "$@"
