@@ -38,7 +38,7 @@ setup: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	@$(RUN) tests/utils/with-fleetsim.sh --fleet docs/examples/fleet.yml -- \
-		ansible-playbook -i localhost, -c local docs/examples/demo.yml
+		ansible-playbook -i docs/examples/inventory.ini docs/examples/demo.yml
 
 fleetsim-test: $(VENV)/.installed
 	$(RUN) python -m pytest -q tests/fleetsim/tests

@@ -77,4 +77,14 @@ options:
       - With V(false), the task succeeds and returns RV(verdict=failed), so later tasks can branch on it.
     type: bool
     default: true
+  checkpoint_after:
+    description:
+      - Internal, leave unset. The collection's action plugin sets it so the module hands control back
+        every 30 seconds, or when the counts change, and the controller can print a progress line.
+    type: float
+  resume:
+    description:
+      - Internal, leave unset. The state of a wait that handed control back, set by the action plugin
+        when it calls the module again.
+    type: dict
 """

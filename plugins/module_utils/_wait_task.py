@@ -22,7 +22,8 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._policy imp
     judge,
     lost,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import ENDED_ERROR, WaitSettings, wait_for
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import progress_line
+from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import ENDED_CHECKPOINT, ENDED_ERROR, WaitSettings, wait_for
 
 # How many failed targets a failure message names; the rest are in the result.
 FAILURES_NAMED = 5
@@ -33,6 +34,10 @@ def settings_from(params: dict[str, t.Any], default_timeout: float) -> WaitSetti
     timeout = params.get("timeout")
     if timeout is None:
         timeout = default_timeout
+    resume = params.get("resume") or {}
+    if resume:
+        # A resumed wait keeps the budget it started with, less the time already spent.
+        timeout = float(resume.get("timeout", timeout))
     checks = (
         (timeout > 0, f"timeout must be more than 0 seconds, got {timeout:g}"),
         (params["delay"] >= 0, f"delay must be 0 or more seconds, got {params['delay']:g}"),
@@ -43,12 +48,17 @@ def settings_from(params: dict[str, t.Any], default_timeout: float) -> WaitSetti
     for ok, message in checks:
         if not ok:
             raise InvalidInput(message)
+    spent = float(resume.get("elapsed", 0.0))
     return WaitSettings(
-        timeout=float(timeout),
-        delay=float(params["delay"]),
+        timeout=max(float(timeout) - spent, 0.0),
+        delay=0.0 if resume else float(params["delay"]),
         interval=float(params["interval"]),
         max_interval=float(params["max_interval"]),
-        not_found_grace=float(params["not_found_grace"]),
+        not_found_grace=max(float(params["not_found_grace"]) - spent, 0.0),
+        checkpoint_after=params.get("checkpoint_after"),
+        # The first slice hands back as soon as it has seen the targets, so the operator sees a
+        # line at once; later slices at most every 5 seconds.
+        checkpoint_min=5.0 if resume else 0.0,
     )
 
 
@@ -92,34 +102,52 @@ def wait_and_judge(
     on_progress: t.Callable[[str], None] | None = None,
     **waiter_hooks: t.Any,
 ) -> tuple[dict[str, t.Any], InvocationError | None, str | None]:
-    """(result, error, failure message). ``error`` is set when the wait could not finish."""
+    """(result, error, failure message). ``error`` is set when the wait could not finish.
+
+    With ``checkpoint_after`` set, the result may instead carry ``checkpoint``: the wait handed
+    control back (so the controller can show progress) and resumes when called again with
+    ``resume`` set to that checkpoint.
+    """
+    resume = params.get("resume") or {}
     settings = settings_from(params, provider.default_timeout(commands))
+    budget = float(resume.get("timeout", settings.timeout))
+    spent = float(resume.get("elapsed", 0.0))
     policy = policy_from(params)
     watch = provider.watch(commands, params.get("instance_ids") or [], params.get("include_output", True))
     stop_early = (lambda snapshot: lost(snapshot.records, policy, snapshot.expected)) if policy.fail_fast else None
+    waiter_hooks.setdefault("resume_interval", resume.get("interval"))
     outcome = wait_for(watch.poll, settings, stop_early=stop_early, on_progress=on_progress, **waiter_hooks)
     snapshot = outcome.snapshot
+    elapsed = spent + outcome.elapsed
+    counters = {
+        "polls": int(resume.get("polls", 0)) + outcome.polls,
+        "throttled_polls": int(resume.get("throttled_polls", 0)) + outcome.throttled,
+        "api_calls": int(resume.get("api_calls", 0)) + provider.api_calls,
+    }
+    summary = snapshot.summary()
+    if outcome.ended_because == ENDED_CHECKPOINT:
+        checkpoint = dict(counters, timeout=budget, elapsed=round(elapsed, 3), interval=outcome.interval)
+        checkpoint["progress"] = progress_line(summary, elapsed, budget)
+        return {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}, None, None
     verdict = judge(snapshot.records, policy, snapshot.expected)
     result = {
         "invocations": snapshot.records,
-        "summary": snapshot.summary(),
+        "summary": summary,
         "verdict": verdict.verdict,
         "passed": verdict.passed,
         "reason": verdict.reason,
         "policy": policy.describe(),
-        "elapsed": round(outcome.elapsed, 3),
-        "timeout": settings.timeout,
+        "elapsed": round(elapsed, 3),
+        "timeout": budget,
         "timed_out": outcome.timed_out,
         "ended_because": outcome.ended_because,
-        "polls": outcome.polls,
-        "throttled_polls": outcome.throttled,
-        "api_calls": provider.api_calls,
     }
+    result.update(counters)
     if outcome.ended_because == ENDED_ERROR:
         return result, outcome.error, None
     failure = None
     if verdict.verdict == VERDICT_FAILED and params["fail_on_failure"]:
         failure = f"the invocations failed: {verdict.reason}. {describe_failures(snapshot.records)}"
     elif verdict.verdict == VERDICT_TIMED_OUT and params["fail_on_timeout"]:
-        failure = f"timed out after {outcome.elapsed:.0f}s (budget {settings.timeout:g}s): {verdict.reason}"
+        failure = f"timed out after {elapsed:.0f}s (budget {budget:g}s): {verdict.reason}"
     return result, None, failure

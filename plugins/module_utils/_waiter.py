@@ -26,6 +26,8 @@ ENDED_FINISHED = "finished"
 ENDED_FAIL_FAST = "fail_fast"
 ENDED_TIMEOUT = "timeout"
 ENDED_ERROR = "error"
+# The caller asked for control back (to show progress) before the wait ended; it resumes later.
+ENDED_CHECKPOINT = "checkpoint"
 
 # Transient errors (5xx, resets) in a row that end a wait: enough to ride out a blip, few enough
 # that a broken endpoint is reported well before the budget is gone. Throttling is not counted.
@@ -44,6 +46,9 @@ class Snapshot:
     # Targets the caller asked for, or the vendor announced, that are not visible yet.
     missing: list[str] = dataclasses.field(default_factory=list)
     vendor_aggregate: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    # Seconds until the next moment an open target is known to change by itself (a delivery or
+    # execution timeout falls due), so the waiter looks right then instead of after a long backoff.
+    wake_in: float | None = None
 
     def summary(self) -> dict[str, t.Any]:
         return summarize(self.records, self.expected, self.vendor_aggregate)
@@ -59,6 +64,10 @@ class WaitSettings:
     jitter: float = 0.2
     not_found_grace: float = 30.0
     progress_every: float = 30.0
+    # Hand control back after this many seconds, or on a change of counts once
+    # ``checkpoint_min`` seconds have passed; None waits to the end in one go.
+    checkpoint_after: float | None = None
+    checkpoint_min: float = 5.0
 
 
 @dataclasses.dataclass
@@ -69,6 +78,8 @@ class WaitOutcome:
     polls: int
     throttled: int
     error: InvocationError | None = None
+    # The pause the pacer had reached, so a resumed wait keeps its backoff.
+    interval: float = 0.0
 
     @property
     def timed_out(self) -> bool:
@@ -83,19 +94,19 @@ class _Pacer:
     commands cost few calls. Jitter spreads many parallel waits apart.
     """
 
-    def __init__(self, settings: WaitSettings, rand: t.Callable[[], float]) -> None:
+    def __init__(self, settings: WaitSettings, rand: t.Callable[[], float], interval: float | None = None) -> None:
         self._settings = settings
         self._rand = rand
-        self._interval = settings.interval
+        self.interval = interval or settings.interval
 
     def next_pause(self, changed: bool, slow_down: bool = False) -> float:
         settings = self._settings
         if changed and not slow_down:
-            self._interval = settings.interval
+            self.interval = settings.interval
         else:
-            self._interval = min(self._interval * settings.backoff, settings.max_interval)
+            self.interval = min(self.interval * settings.backoff, settings.max_interval)
         spread = 1.0 + settings.jitter * (2.0 * self._rand() - 1.0)
-        return max(self._interval * spread, 0.0)
+        return max(self.interval * spread, 0.0)
 
 
 def wait_for(
@@ -107,18 +118,22 @@ def wait_for(
     clock: t.Callable[[], float] = time.monotonic,
     sleep: t.Callable[[float], None] = time.sleep,
     rand: t.Callable[[], float] = random.random,
+    resume_interval: float | None = None,
 ) -> WaitOutcome:
-    """Poll until done, stopped early, out of budget, or stopped by an error; never raises them."""
+    """Poll until done, stopped early, out of budget, or stopped by an error; never raises them.
+
+    ``resume_interval`` continues the backoff of a wait that handed control back at a checkpoint.
+    """
     start = clock()
     deadline = start + settings.timeout
-    pacer = _Pacer(settings, rand)
+    pacer = _Pacer(settings, rand, resume_interval)
     snapshot = Snapshot()
     polls = throttled = transient_in_row = 0
     last_counts: tuple | None = None
     last_progress_at = start
 
     def outcome(ended_because: str, error: InvocationError | None = None) -> WaitOutcome:
-        return WaitOutcome(snapshot, clock() - start, ended_because, polls, throttled, error)
+        return WaitOutcome(snapshot, clock() - start, ended_because, polls, throttled, error, pacer.interval)
 
     if settings.delay > 0:
         sleep(min(settings.delay, settings.timeout))
@@ -167,8 +182,15 @@ def wait_for(
                     ENDED_ERROR,
                     NotFound(f"still not visible after the {settings.not_found_grace:g}s not-found grace: {shown}{more}"),
                 )
+            if settings.checkpoint_after is not None:
+                age = now - start
+                if age >= settings.checkpoint_after or (changed and age >= settings.checkpoint_min):
+                    return outcome(ENDED_CHECKPOINT)
 
         remaining = deadline - clock()
         if remaining <= 0:
             return outcome(ENDED_TIMEOUT)
-        sleep(min(pacer.next_pause(changed, slow_down), remaining))
+        pause = min(pacer.next_pause(changed, slow_down), remaining)
+        if snapshot.wake_in is not None and not slow_down:
+            pause = min(pause, max(snapshot.wake_in, settings.interval / 2))
+        sleep(pause)

@@ -247,27 +247,66 @@ def command_budget(command: dict[str, t.Any], now: datetime.datetime | None = No
 
     The budget counts from RequestedDateTime so a wait resumed later does not start afresh.
     """
-    parameters = command.get("Parameters") or {}
-    execution = DEFAULT_EXECUTION_TIMEOUT
-    for value in parameters.get("executionTimeout") or []:
-        try:
-            execution = int(str(value))
-        except ValueError:
-            pass
+    execution = _execution_timeout(command)
     delivery = command.get("TimeoutSeconds") or DEFAULT_DELIVERY_TIMEOUT
     total = float(delivery + execution + WAIT_MARGIN)
-    requested = command.get("RequestedDateTime")
-    if isinstance(requested, str):
-        try:
-            requested = datetime.datetime.fromisoformat(requested.replace("Z", "+00:00"))
-        except ValueError:
-            requested = None
-    if isinstance(requested, datetime.datetime):
-        if requested.tzinfo is None:
-            requested = requested.replace(tzinfo=datetime.timezone.utc)
+    requested = _parse_time(command.get("RequestedDateTime"))
+    if requested is not None:
         now = now or datetime.datetime.now(datetime.timezone.utc)
         total -= max((now - requested).total_seconds(), 0.0)
     return max(total, float(WAIT_MARGIN))
+
+
+def _parse_time(value: t.Any) -> datetime.datetime | None:
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, str) and value:
+        try:
+            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def _execution_timeout(command: dict[str, t.Any]) -> int:
+    for value in (command.get("Parameters") or {}).get("executionTimeout") or []:
+        try:
+            return int(str(value))
+        except ValueError:
+            pass
+    return DEFAULT_EXECUTION_TIMEOUT
+
+
+# SSM settles a timeout a moment after it falls due; look just after, not just before.
+TIMEOUT_SETTLE = 1.0
+
+
+def next_timeout_in(command: dict[str, t.Any], records: list[dict[str, t.Any]], now: datetime.datetime) -> float | None:
+    """Seconds until the soonest delivery or execution timeout of an open target, if any is known.
+
+    A pending target ends undeliverable when the delivery timeout (from the request) falls due; a
+    running one ends timed out when its execution timeout (from its start) does.
+    """
+    delivery = command.get("TimeoutSeconds") or DEFAULT_DELIVERY_TIMEOUT
+    execution = _execution_timeout(command)
+    soonest = None
+    for record in records:
+        if record["terminal"]:
+            continue
+        if record["status"] == "running":
+            started = _parse_time(record["started_at"])
+            due = started + datetime.timedelta(seconds=execution) if started else None
+        else:
+            requested = _parse_time(record["requested_at"] or command.get("RequestedDateTime"))
+            due = requested + datetime.timedelta(seconds=delivery) if requested else None
+        if due is None:
+            continue
+        seconds = (due - now).total_seconds() + TIMEOUT_SETTLE
+        if seconds > 0 and (soonest is None or seconds < soonest):
+            soonest = seconds
+    return soonest
 
 
 def _as_string_list(name: str, value: t.Any) -> list[str]:
@@ -370,12 +409,17 @@ class CommandWatch:
 
     def poll(self) -> Snapshot:
         snapshot = Snapshot()
+        now = datetime.datetime.now(datetime.timezone.utc)
         for command_id in self._commands:
             records, expected, missing, complete = self._poll_command(command_id)
             snapshot.records.extend(records)
             snapshot.expected += expected
             snapshot.missing.extend(missing)
             snapshot.vendor_aggregate[command_id] = command_summary(self._commands[command_id])
+            if not complete:
+                wake_in = next_timeout_in(self._commands[command_id], records, now)
+                if wake_in is not None and (snapshot.wake_in is None or wake_in < snapshot.wake_in):
+                    snapshot.wake_in = wake_in
         snapshot.complete = len(self._settled) == len(self._commands)
         return snapshot
 
@@ -389,28 +433,40 @@ class CommandWatch:
             invocations = [item for item in invocations if item.get("InstanceId") in self._instance_ids]
         seen = {item.get("InstanceId") for item in invocations}
         target_count = command.get("TargetCount") or 0
-        if not self._instance_ids and len(seen) < target_count or not target_count:
+        refreshed = False
+        if not target_count or (not self._instance_ids and len(seen) < target_count):
             # Tag targets and rate control make the target set known late: refresh the count
             # only while it does not match what is visible.
-            command = self._commands[command_id] = self._provider.get_command(command_id, may_appear=True) or command
+            command = self._refresh(command_id)
             target_count = command.get("TargetCount") or 0
+            refreshed = True
         records = [record for item in invocations for record in invocation_records(item, self._include_output)]
+        command_done = is_terminal(lookup(AWS_SSM_COMMAND, command.get("StatusDetails"), command.get("Status")))
         if self._instance_ids:
             expected = len(self._instance_ids)
             missing = [f"instance {instance_id} in command {command_id}" for instance_id in self._instance_ids if instance_id not in seen]
         else:
             expected = max(target_count, len(seen))
-            command_open = not is_terminal(lookup(AWS_SSM_COMMAND, command.get("StatusDetails"), command.get("Status")))
-            missing = [f"invocations of command {command_id}"] if not seen and command_open else []
-        all_terminal = all(record["terminal"] for record in records)
-        command_done = is_terminal(lookup(AWS_SSM_COMMAND, command.get("StatusDetails"), command.get("Status")))
-        complete = bool(records) and all_terminal and not missing and (len(seen) >= expected or command_done)
-        if not records and not missing and command_done:
-            complete = True
+            missing = [] if seen or command_done else [f"invocations of command {command_id}"]
+        if missing:
+            complete = False
+        elif not records:
+            # A finished command with no targets at all (a tag that matched nothing).
+            complete = command_done
+        else:
+            complete = all(record["terminal"] for record in records) and (len(seen) >= expected or command_done)
         if complete:
+            if not refreshed:
+                # One last read so the vendor's own aggregate beside ours is current, not stale.
+                self._refresh(command_id)
             self._settled[command_id] = records
             expected = len(seen)
         return records, expected, missing, complete
+
+    def _refresh(self, command_id: str) -> dict[str, t.Any]:
+        command = self._provider.get_command(command_id, may_appear=True) or self._commands[command_id]
+        self._commands[command_id] = command
+        return command
 
 
 class AwsSsmProvider:

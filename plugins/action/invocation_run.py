@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shows a progress line on the controller while invocation_run waits (``wait: true``).
+
+The first slice sends the command and starts waiting; the rest of the wait continues with
+invocation_wait on the new command, and the final result keeps what the send returned.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.multicloud.invocations.plugins.plugin_utils._progress_action import ProgressWaitAction
+
+# invocation_run options that describe the command to send, not the wait.
+SEND_OPTIONS = (
+    "document_name",
+    "commands",
+    "parameters",
+    "execution_timeout",
+    "working_directory",
+    "instance_ids",
+    "targets",
+    "delivery_timeout",
+    "max_concurrency",
+    "max_errors",
+    "comment",
+    "output_s3_bucket_name",
+    "output_s3_key_prefix",
+    "wait",
+)
+# What the send returned, kept in the final result.
+SEND_RESULTS = ("command_id", "command", "request")
+
+
+class ActionModule(ProgressWaitAction):
+    def waits(self, args: dict[str, t.Any]) -> bool:
+        return boolean(args.get("wait", False), strict=False)
+
+    def follow_up_args(self, args: dict[str, t.Any], first: dict[str, t.Any]) -> dict[str, t.Any]:
+        wait_args = {key: value for key, value in args.items() if key not in SEND_OPTIONS}
+        wait_args["command_ids"] = [first["command_id"]]
+        return wait_args
+
+    def merge_first(self, first: dict[str, t.Any], final: dict[str, t.Any]) -> dict[str, t.Any]:
+        merged = dict(final)
+        for key in SEND_RESULTS:
+            if key in first:
+                merged[key] = first[key]
+        merged["changed"] = True
+        if merged.get("failed") and "command_id" in first and first["command_id"] not in merged.get("msg", ""):
+            merged["msg"] = f"command {first['command_id']} was sent; {merged.get('msg', '')}"
+        return merged

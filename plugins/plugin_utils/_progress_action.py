@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""Controller side of a wait: run the module in slices and print a calm progress line between them.
+
+A module cannot print while it runs, so the action plugin asks it to hand control back every
+30 seconds, or when the counts change (at most every 5 seconds), with a checkpoint of the wait.
+The plugin prints one line, then calls the module again with that checkpoint; the budget, the
+counters and the backoff carry over. The module still runs where the task runs (delegate_to,
+its Python, its credentials); only the progress line is the controller's.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+display = Display()
+
+CHECKPOINT_SECONDS = 30.0
+WAIT_MODULE = "multicloud.invocations.invocation_wait"
+# Keys of a finished result that only make sense inside one slice.
+SLICE_KEYS = ("checkpoint",)
+
+
+class ProgressWaitAction(ActionBase):
+    """Runs a waiting module in slices; subclasses say whether and how the task waits."""
+
+    _supports_check_mode = True
+    _supports_async = False
+
+    def waits(self, args: dict[str, t.Any]) -> bool:
+        raise NotImplementedError
+
+    def follow_up_args(self, args: dict[str, t.Any], first: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Arguments for invocation_wait after the first slice (for invocation_run: the new command)."""
+        return dict(args)
+
+    def merge_first(self, first: dict[str, t.Any], final: dict[str, t.Any]) -> dict[str, t.Any]:
+        """What the first slice said that the final result must keep."""
+        return final
+
+    def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
+        result = super().run(tmp, task_vars)
+        del tmp
+        args = dict(self._task.args)
+        module = self._task.resolved_action or self._task.action
+        if self._task.check_mode or not self.waits(args) or args.get("checkpoint_after") is not None:
+            result.update(self._execute_module(module_name=module, module_args=args, task_vars=task_vars))
+            return result
+
+        first = self._execute_module(module_name=module, module_args=dict(args, checkpoint_after=CHECKPOINT_SECONDS), task_vars=task_vars)
+        current = first
+        follow_up: dict[str, t.Any] | None = None
+        while "checkpoint" in current and not current.get("failed"):
+            checkpoint = current["checkpoint"]
+            display.display(f"{self._task.get_name()}: {checkpoint['progress']}")
+            if follow_up is None:
+                follow_up = self.follow_up_args(args, first)
+            current = self._execute_module(
+                module_name=WAIT_MODULE,
+                module_args=dict(follow_up, checkpoint_after=CHECKPOINT_SECONDS, resume=checkpoint),
+                task_vars=task_vars,
+            )
+        final = dict(current)
+        for key in SLICE_KEYS:
+            final.pop(key, None)
+        if current is not first:
+            final = self.merge_first(first, final)
+        result.update(final)
+        return result
