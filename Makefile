@@ -44,7 +44,7 @@ fleetsim-test: $(VENV)/.installed
 	$(RUN) python -m pytest -q tests/fleetsim/tests
 
 units: $(VENV)/.installed
-	$(RUN) tests/run-ansible-test.sh units --python 3.11 --color no
+	$(RUN) tests/run-ansible-test.sh units --venv --python 3.11 --color no
 
 sanity: $(VENV)/.installed
 	$(RUN) tests/run-ansible-test.sh sanity --venv --python 3.11 --color no
@@ -58,7 +58,7 @@ lint: $(VENV)/.installed
 
 # The oldest ansible-core that meta/runtime.yml claims: units and integration.
 test-oldest: $(OLDEST_VENV)/.installed
-	$(RUN_OLDEST) tests/run-ansible-test.sh units --python 3.11 --color no
+	$(RUN_OLDEST) tests/run-ansible-test.sh units --venv --python 3.11 --color no
 	$(RUN_OLDEST) tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
 		tests/utils/run-integration.sh --python 3.11 --color no
 

@@ -112,5 +112,10 @@ def judge(records: t.Sequence[dict[str, t.Any]], policy: FailurePolicy, expected
 
 
 def lost(records: t.Sequence[dict[str, t.Any]], policy: FailurePolicy, expected: int = 0) -> bool:
-    """True once the policy can no longer pass: what ``fail_fast`` stops on."""
+    """True once the policy can no longer pass: what ``fail_fast`` stops on.
+
+    Nothing seen yet is not a loss: right after a send, tag targets are not even counted.
+    """
+    if not records:
+        return False
     return judge(records, policy, expected).verdict == VERDICT_FAILED

@@ -31,7 +31,8 @@ PARTIAL_FAILED = "partial_failed"
 
 # The per-target vocabulary, in the order summaries list it.
 STATUSES = (PENDING, RUNNING, CANCELLING, SUCCESS, FAILED, TIMED_OUT, CANCELLED, UNDELIVERABLE, UNKNOWN)
-TERMINAL_STATUSES = frozenset((SUCCESS, FAILED, TIMED_OUT, CANCELLED, UNDELIVERABLE))
+# partial_failed only occurs as an aggregate, and is final there too.
+TERMINAL_STATUSES = frozenset((SUCCESS, FAILED, TIMED_OUT, CANCELLED, UNDELIVERABLE, PARTIAL_FAILED))
 # What a user may filter on (``statuses`` option): the per-target vocabulary.
 FILTERABLE_STATUSES = STATUSES
 

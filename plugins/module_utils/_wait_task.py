@@ -76,6 +76,12 @@ def policy_from(params: dict[str, t.Any]) -> FailurePolicy:
     )
 
 
+def validate_wait_options(params: dict[str, t.Any]) -> None:
+    """Check the wait options without waiting (the budget may still be derived later)."""
+    settings_from(params, default_timeout=1.0)
+    policy_from(params)
+
+
 def describe_failures(records: t.Sequence[dict[str, t.Any]]) -> str:
     """The first failed targets, with what an operator needs to act: status, exit code, stderr tail."""
     failed = [record for record in records if record["terminal"] and record["status"] != "success"]

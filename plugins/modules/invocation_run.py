@@ -198,7 +198,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._common imp
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
-from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import wait_and_judge
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import validate_wait_options, wait_and_judge
 
 
 def main() -> None:
@@ -230,6 +230,9 @@ def main() -> None:
     try:
         request = module.provider.build_send_request(params)
         result["request"] = request
+        if params["wait"]:
+            # A bad wait option must fail before anything runs on the instances.
+            validate_wait_options(params)
         if module.check_mode:
             module.exit(changed=True, request=request, invocations=[], summary=summarize([]), msg="check mode: nothing was sent")
         command = module.provider.send_command(request)

@@ -68,7 +68,7 @@ COMMAND_ID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 INSTANCE_ID_PATTERN = re.compile(r"^(i-([0-9a-f]{8}|[0-9a-f]{17})|mi-[0-9a-f]{17})$")
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 CONCURRENCY_PATTERN = re.compile(r"^([1-9][0-9]*|[1-9][0-9]?%|100%)$")
-ERRORS_PATTERN = re.compile(r"^([0-9]+|[0-9]{1,2}%|100%)$")
+ERRORS_PATTERN = re.compile(r"^(0|[1-9][0-9]*|[0-9]%|[1-9][0-9]%|100%)$")
 
 THROTTLING_CODES = frozenset(
     (
@@ -95,6 +95,8 @@ ACCESS_CODES = frozenset(
         "IncompleteSignature",
     )
 )
+# Retried like HTTP 5xx (vendor-apis.md 3.11).
+TRANSIENT_CODES = frozenset(("RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "InternalServerError", "ServiceUnavailable"))
 NOT_FOUND_CODES = frozenset(("InvalidCommandId", "InvocationDoesNotExist", "InvalidInstanceId", "InvalidPluginName"))
 INVALID_CODES = frozenset(("ValidationException", "InvalidParameters", "InvalidDocument", "InvalidFilterKey", "InvalidNextToken", "InvalidTarget"))
 
@@ -144,15 +146,18 @@ def validate_instance_id(instance_id: str) -> str:
     return instance_id
 
 
-def split_list_output(output: str | None) -> tuple[str | None, str | None, bool]:
-    """(stdout, stderr, truncated) from a list-view plugin Output."""
+def split_list_output(output: str | None) -> tuple[str | None, str | None, bool, bool]:
+    """(stdout, stderr, stdout truncated, stderr truncated) from a list-view plugin Output.
+
+    The service cuts the joined text at its end, so the cut is in stderr when stderr is present.
+    """
     if output is None:
-        return None, None, False
+        return None, None, False, False
     truncated = len(output) >= LIST_OUTPUT_CAP or bool(TRUNCATION_MARKER.search(output))
     if ERROR_SEPARATOR in output:
         stdout, stderr = output.split(ERROR_SEPARATOR, 1)
-        return stdout.rstrip("\n"), stderr.lstrip("\n"), truncated
-    return output, "", truncated
+        return stdout.rstrip("\n"), stderr.lstrip("\n"), False, truncated
+    return output, "", truncated, False
 
 
 def invocation_records(invocation: dict[str, t.Any], include_output: bool = True) -> list[dict[str, t.Any]]:
@@ -166,9 +171,11 @@ def invocation_records(invocation: dict[str, t.Any], include_output: bool = True
         status = lookup(AWS_SSM_INVOCATION, plugin.get("StatusDetails"), plugin.get("Status"))
         # A step can sit at Pending while the invocation already ended (Undeliverable,
         # Delivery Timed Out, Terminated): the invocation then speaks for the step.
+        vendor_level = plugin
         if not plugin or (not is_terminal(status) and is_terminal(invocation_status)):
             status = invocation_status
-        stdout, stderr, truncated = split_list_output(plugin.get("Output")) if include_output else (None, None, False)
+            vendor_level = invocation
+        stdout, stderr, stdout_cut, stderr_cut = split_list_output(plugin.get("Output")) if include_output else (None, None, False, False)
         response_code = plugin.get("ResponseCode")
         raw_plugin = {key: value for key, value in plugin.items() if include_output or key != "Output"}
         raw = {key: value for key, value in invocation.items() if key != "CommandPlugins"}
@@ -182,13 +189,13 @@ def invocation_records(invocation: dict[str, t.Any], include_output: bool = True
                 instance_id=invocation.get("InstanceId"),
                 instance_name=_blank_to_none(invocation.get("InstanceName")),
                 step=plugin.get("Name"),
-                vendor_status=plugin.get("Status") or invocation.get("Status"),
-                vendor_status_details=plugin.get("StatusDetails") or invocation.get("StatusDetails"),
+                vendor_status=vendor_level.get("Status"),
+                vendor_status_details=vendor_level.get("StatusDetails"),
                 exit_code=response_code if is_terminal(status) and response_code not in (None, -1) else None,
                 stdout=stdout,
                 stderr=stderr,
-                stdout_truncated=truncated,
-                stderr_truncated=truncated and bool(stderr),
+                stdout_truncated=stdout_cut,
+                stderr_truncated=stderr_cut,
                 stdout_url=_blank_to_none(plugin.get("StandardOutputUrl") or invocation.get("StandardOutputUrl")),
                 stderr_url=_blank_to_none(plugin.get("StandardErrorUrl") or invocation.get("StandardErrorUrl")),
                 requested_at=iso8601(invocation.get("RequestedDateTime")),
@@ -391,7 +398,7 @@ def classify_client_error(error: t.Any, operation: str) -> InvocationError:
         return NotFound(text, **facts)
     if code in INVALID_CODES:
         return InvalidInput(text, **facts)
-    return ProviderError(text, retryable=bool(http_status and http_status >= 500), **facts)
+    return ProviderError(text, retryable=code in TRANSIENT_CODES or bool(http_status and http_status >= 500), **facts)
 
 
 class CommandWatch:
@@ -562,7 +569,9 @@ class AwsSsmProvider:
         return _plain(commands[0])
 
     def describe_commands(self, command_ids: list[str]) -> list[dict[str, t.Any]]:
-        return [self.get_command(validate_command_id(command_id)) for command_id in command_ids]
+        for command_id in command_ids:
+            validate_command_id(command_id)
+        return [self.get_command(command_id) for command_id in command_ids]
 
     def list_command_invocations(self, command_id: str | None = None, instance_id: str | None = None, limit: int | None = None) -> list[dict[str, t.Any]]:
         """Every page of ListCommandInvocations with Details=true (or the first ``limit`` items)."""

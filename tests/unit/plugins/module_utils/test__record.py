@@ -1,0 +1,219 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Records, times, the vendor-neutral aggregate (vendor-apis.md 7.1) and summaries."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import (
+    RECORD_FIELDS,
+    aggregate_status,
+    failure_statuses,
+    iso8601,
+    make_record,
+    progress_line,
+    record_key,
+    summarize,
+)
+
+UTC = datetime.timezone.utc
+
+
+# -- make_record ---------------------------------------------------------------------------------
+
+
+def test_make_record_fills_every_field_with_none():
+    record = make_record("aws_ssm", "running")
+    assert tuple(record) == RECORD_FIELDS
+    assert record["provider"] == "aws_ssm"
+    assert record["status"] == "running"
+    assert record["terminal"] is False
+    assert record["stdout_truncated"] is False and record["stderr_truncated"] is False
+    others = set(RECORD_FIELDS) - {"provider", "status", "terminal", "stdout_truncated", "stderr_truncated"}
+    assert all(record[name] is None for name in others)
+
+
+def test_make_record_keeps_given_fields():
+    record = make_record("aws_ssm", "failed", instance_id="i-0123456789abcdef0", exit_code=2, stdout_truncated=1, stderr_truncated="")
+    assert record["instance_id"] == "i-0123456789abcdef0"
+    assert record["exit_code"] == 2
+    assert record["stdout_truncated"] is True
+    assert record["stderr_truncated"] is False
+
+
+def test_make_record_provider_status_and_terminal_cannot_be_overridden():
+    record = make_record("aws_ssm", "success", terminal=False)
+    assert record["terminal"] is True
+
+
+def test_make_record_rejects_unknown_fields():
+    with pytest.raises(TypeError, match="unknown record fields: \\['colour', 'size'\\]"):
+        make_record("aws_ssm", "success", colour="red", size=3)
+
+
+@pytest.mark.parametrize(
+    "status, terminal",
+    [
+        ("pending", False),
+        ("running", False),
+        ("cancelling", False),
+        ("unknown", False),
+        ("success", True),
+        ("failed", True),
+        ("timed_out", True),
+        ("cancelled", True),
+        ("undeliverable", True),
+    ],
+)
+def test_make_record_terminal_flag(status, terminal):
+    assert make_record("aws_ssm", status)["terminal"] is terminal
+
+
+def test_record_key_identifies_a_record_across_rounds():
+    first = make_record("aws_ssm", "running", command_id="c", instance_id="i-1", step="s")
+    later = make_record("aws_ssm", "success", command_id="c", instance_id="i-1", step="s", exit_code=0)
+    other = make_record("aws_ssm", "running", command_id="c", instance_id="i-2", step="s")
+    assert record_key(first) == record_key(later) == ("aws_ssm", "c", None, "i-1", "s")
+    assert record_key(other) != record_key(first)
+
+
+# -- iso8601 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (datetime.datetime(2020, 2, 19, 18, 18, 3, 419000, tzinfo=UTC), "2020-02-19T18:18:03.419Z"),
+        (datetime.datetime(2020, 2, 19, 20, 18, 3, 419000, tzinfo=datetime.timezone(datetime.timedelta(hours=2))), "2020-02-19T18:18:03.419Z"),
+        (datetime.datetime(2020, 2, 19, 18, 18, 3, 419000), "2020-02-19T18:18:03.419Z"),
+        (datetime.datetime(2020, 2, 19, 18, 18, 3), "2020-02-19T18:18:03.000Z"),
+        (1582136283.419, "2020-02-19T18:18:03.419Z"),
+        (1582136283, "2020-02-19T18:18:03.000Z"),
+        ("2020-02-19T18:18:03.419Z", "2020-02-19T18:18:03.419Z"),
+        ("2020-02-19T18:18:03.419", "2020-02-19T18:18:03.419Z"),
+        ("2020-02-19T19:18:03.419+01:00", "2020-02-19T18:18:03.419Z"),
+        (" 2020-02-19T18:18:03.419Z ", "2020-02-19T18:18:03.419Z"),
+        ("", None),
+        (None, None),
+    ],
+    ids=[
+        "aware-utc", "aware-plus2", "naive", "naive-no-fraction", "epoch-float", "epoch-int",
+        "iso-z", "iso-naive", "iso-offset", "iso-padded", "empty", "none",
+    ],
+)
+def test_iso8601(value, expected):
+    assert iso8601(value) == expected
+
+
+def test_iso8601_keeps_what_it_cannot_parse():
+    assert iso8601("PT0.091S") == "PT0.091S"
+
+
+# -- aggregate_status (vendor-apis.md 7.1) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "statuses, expected",
+    [
+        # Rule 1: something is still open.
+        (["pending"], "pending"),
+        (["pending", "pending"], "pending"),
+        (["pending", "running"], "running"),
+        (["pending", "success"], "running"),
+        (["running", "success", "failed"], "running"),
+        (["unknown"], "running"),
+        (["cancelling"], "cancelling"),
+        (["cancelling", "cancelled", "success"], "cancelling"),
+        (["cancelling", "pending"], "cancelling"),
+        (["cancelling", "running"], "running"),
+        # Rule 2: all succeeded.
+        (["success"], "success"),
+        (["success", "success", "success"], "success"),
+        # Rule 3: none succeeded.
+        (["cancelled", "cancelled"], "cancelled"),
+        (["timed_out", "timed_out"], "timed_out"),
+        (["undeliverable", "undeliverable"], "undeliverable"),
+        (["failed"], "failed"),
+        (["failed", "failed"], "failed"),
+        (["cancelled", "timed_out"], "failed"),
+        (["undeliverable", "failed"], "failed"),
+        (["timed_out", "cancelled", "undeliverable"], "failed"),
+        # Rule 4: a mix.
+        (["success", "failed"], "partial_failed"),
+        (["success", "undeliverable"], "partial_failed"),
+        (["success", "timed_out", "cancelled"], "partial_failed"),
+    ],
+)
+def test_aggregate_status(statuses, expected):
+    assert aggregate_status(statuses) == expected
+    assert aggregate_status(reversed(statuses)) == expected
+
+
+def test_aggregate_status_of_nothing_is_none():
+    assert aggregate_status([]) is None
+    assert aggregate_status(iter(())) is None
+
+
+def test_failure_statuses():
+    assert failure_statuses() == ("failed", "timed_out", "cancelled", "undeliverable")
+
+
+# -- summarize and progress_line ----------------------------------------------------------------
+
+
+def test_summarize_counts_expected_and_not_visible(recs):
+    summary = summarize(recs("success", "success", "failed", "running"), expected=6, vendor_aggregate={"c": {"status": "InProgress"}})
+    assert summary["total"] == 4
+    assert summary["expected"] == 6
+    assert summary["not_visible"] == 2
+    assert summary["terminal"] == 3
+    assert summary["open"] == 1
+    assert summary["counts"] == {
+        "pending": 0,
+        "running": 1,
+        "cancelling": 0,
+        "success": 2,
+        "failed": 1,
+        "timed_out": 0,
+        "cancelled": 0,
+        "undeliverable": 0,
+        "unknown": 0,
+    }
+    assert list(summary["counts"]) == ["pending", "running", "cancelling", "success", "failed", "timed_out", "cancelled", "undeliverable", "unknown"]
+    assert summary["aggregate"] == "running"
+    assert summary["vendor_aggregate"] == {"c": {"status": "InProgress"}}
+
+
+def test_summarize_expected_is_at_least_what_was_seen(recs):
+    summary = summarize(recs("success", "success", "success"), expected=1)
+    assert summary["expected"] == 3
+    assert summary["not_visible"] == 0
+    assert summary["aggregate"] == "success"
+    assert summary["vendor_aggregate"] == {}
+
+
+def test_summarize_nothing():
+    summary = summarize([])
+    assert summary["total"] == summary["expected"] == summary["not_visible"] == summary["terminal"] == summary["open"] == 0
+    assert summary["aggregate"] is None
+    assert sum(summary["counts"].values()) == 0
+
+
+def test_summarize_nothing_visible_of_expected():
+    summary = summarize([], expected=4)
+    assert summary["expected"] == 4
+    assert summary["not_visible"] == 4
+
+
+def test_progress_line(recs):
+    summary = summarize(recs("success", "success", "timed_out", "running"), expected=6)
+    assert progress_line(summary, 12.4, 60) == "3/6 done, 1 running, 2 success, 1 timed out, 2 not visible yet (12s of 60s)"
+
+
+def test_progress_line_without_budget(recs):
+    summary = summarize(recs("pending"))
+    assert progress_line(summary, 3.6, None) == "0/1 done, 1 pending (4s)"

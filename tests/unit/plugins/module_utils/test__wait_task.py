@@ -1,0 +1,307 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Wait, then judge: settings and policy from options, verdicts and failure messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import AccessDenied, InvalidInput
+from ansible_collections.multicloud.invocations.plugins.module_utils._policy import UNDELIVERABLE_IGNORED
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import (
+    FAILURES_NAMED,
+    STDERR_TAIL,
+    describe_failures,
+    policy_from,
+    settings_from,
+    wait_and_judge,
+)
+from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
+
+COMMAND = {"CommandId": "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10", "TargetCount": 2}
+
+
+def params(**overrides):
+    """The options as AnsibleModule fills them from wait_argument_spec()."""
+    values = {
+        "timeout": None,
+        "delay": 0.0,
+        "interval": 2.0,
+        "max_interval": 15.0,
+        "not_found_grace": 30.0,
+        "max_failures": None,
+        "min_success_percent": None,
+        "fail_fast": False,
+        "undeliverable": "failure",
+        "fail_on_timeout": True,
+        "fail_on_failure": True,
+        "instance_ids": None,
+        "include_output": True,
+    }
+    values.update(overrides)
+    return values
+
+
+class FakeWatch:
+    def __init__(self, steps):
+        self.steps = list(steps)
+        self.polls = 0
+
+    def poll(self):
+        self.polls += 1
+        step = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+class FakeProvider:
+    def __init__(self, *steps, default_timeout=120.0):
+        self._default_timeout = default_timeout
+        self.api_calls = 17
+        self.watch_calls = []
+        self.timeout_calls = []
+        self.watcher = FakeWatch(steps)
+
+    def default_timeout(self, commands):
+        self.timeout_calls.append(commands)
+        return self._default_timeout
+
+    def watch(self, commands, instance_ids, include_output):
+        self.watch_calls.append((commands, instance_ids, include_output))
+        return self.watcher
+
+
+def snapshot(records, expected=None, complete=None, missing=None):
+    if complete is None:
+        complete = bool(records) and all(record["terminal"] for record in records)
+    return Snapshot(records=list(records), expected=len(records) if expected is None else expected, complete=complete, missing=list(missing or []))
+
+
+def test_success(fake_clock, recs):
+    final = snapshot(recs("success", "success"))
+    provider = FakeProvider(snapshot(recs("running", "pending")), final)
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(), **fake_clock.hooks())
+    assert error is None
+    assert failure is None
+    assert result["verdict"] == "success"
+    assert result["passed"] is True
+    assert result["invocations"] == final.records
+    assert result["summary"]["counts"]["success"] == 2
+    assert result["summary"]["aggregate"] == "success"
+    assert result["ended_because"] == "finished"
+    assert result["timed_out"] is False
+    assert result["timeout"] == 120.0
+    assert result["polls"] == 2
+    assert result["throttled_polls"] == 0
+    assert result["elapsed"] == pytest.approx(2.0)
+    assert result["api_calls"] == 17
+    assert result["policy"] == "all targets must succeed, undeliverable targets count as failures"
+    assert provider.timeout_calls == [[COMMAND]]
+    assert provider.watch_calls == [([COMMAND], [], True)]
+
+
+def test_watch_gets_instance_ids_and_include_output(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("success")))
+    wait_and_judge(provider, [COMMAND], params(instance_ids=["i-0123456789abcdef0"], include_output=False), **fake_clock.hooks())
+    assert provider.watch_calls == [([COMMAND], ["i-0123456789abcdef0"], False)]
+
+
+def test_timeout_option_overrides_the_derived_budget(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("running")))
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(timeout=30), **fake_clock.hooks())
+    assert result["timeout"] == 30.0
+    assert result["elapsed"] == pytest.approx(30.0)
+    assert error is None
+    assert failure is not None
+
+
+def test_failure_message_names_instance_exit_code_and_stderr_tail(fake_clock, rec):
+    stderr = "x" * 500 + "\nE: package foo has no installation candidate\n"
+    records = [
+        rec("success", "i-0123456789abcdef0", exit_code=0),
+        rec("failed", "i-0fedcba9876543210", exit_code=100, stderr=stderr, vendor_status_details="Failed"),
+    ]
+    provider = FakeProvider(snapshot(records))
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(), **fake_clock.hooks())
+    assert error is None
+    assert result["verdict"] == "failed"
+    assert result["passed"] is False
+    assert failure.startswith("the invocations failed: 1 of 2 targets failed; policy: all targets must succeed")
+    assert "i-0fedcba9876543210: failed (Failed), exit code 100, stderr: " in failure
+    tail = stderr.strip()[-STDERR_TAIL:]
+    assert len(tail) == STDERR_TAIL
+    assert failure.endswith(f"exit code 100, stderr: {tail}")
+    assert "x" * (STDERR_TAIL - 44) not in failure
+    assert "i-0123456789abcdef0" not in failure
+
+
+def test_describe_failures_names_the_first_few(recs):
+    records = recs(*(["failed"] * (FAILURES_NAMED + 2)), "success", "running")
+    text = describe_failures(records)
+    assert text.count(": failed") == FAILURES_NAMED
+    assert text.endswith("and 2 more (see invocations)")
+    assert records[0]["instance_id"] in text
+    assert records[FAILURES_NAMED]["instance_id"] not in text
+
+
+def test_describe_failures_without_exit_code_or_stderr(rec):
+    assert describe_failures([rec("undeliverable", "i-0123456789abcdef0", vendor_status_details="Undeliverable")]) == (
+        "i-0123456789abcdef0: undeliverable (Undeliverable)"
+    )
+
+
+def test_fail_on_failure_false_gives_no_failure_message(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("success", "failed")))
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(fail_on_failure=False), **fake_clock.hooks())
+    assert (error, failure) == (None, None)
+    assert result["verdict"] == "failed"
+
+
+def test_timed_out(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("pending", "pending")), snapshot(recs("success", "running")))
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(timeout=60), **fake_clock.hooks())
+    assert error is None
+    assert result["verdict"] == "timed_out"
+    assert result["timed_out"] is True
+    assert result["ended_because"] == "timeout"
+    assert result["elapsed"] == pytest.approx(60.0)
+    assert [record["status"] for record in result["invocations"]] == ["success", "running"]
+    assert failure == (
+        "timed out after 60s (budget 60s): 1 of 2 targets had not finished; policy: all targets must succeed, undeliverable targets count as failures"
+    )
+
+
+def test_fail_on_timeout_false_gives_no_failure_message(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("running")))
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(timeout=10, fail_on_timeout=False), **fake_clock.hooks())
+    assert (error, failure) == (None, None)
+    assert result["verdict"] == "timed_out"
+    assert result["timed_out"] is True
+
+
+def test_timeout_that_is_already_lost_is_a_failure(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("failed", "running")))
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(timeout=10, fail_on_timeout=False), **fake_clock.hooks())
+    assert error is None
+    assert result["timed_out"] is True
+    assert result["verdict"] == "failed"
+    assert failure.startswith("the invocations failed")
+
+
+def test_fail_fast_stops_at_the_first_failure(fake_clock, recs):
+    provider = FakeProvider(
+        snapshot(recs("running", "running", "running")),
+        snapshot(recs("failed", "running", "running")),
+        snapshot(recs("failed", "success", "success")),
+    )
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(fail_fast=True), **fake_clock.hooks())
+    assert error is None
+    assert result["ended_because"] == "fail_fast"
+    assert result["polls"] == 2
+    assert result["verdict"] == "failed"
+    assert failure.startswith("the invocations failed")
+    assert "fail fast" in result["policy"]
+
+
+def test_without_fail_fast_the_wait_goes_on_after_a_failure(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("running", "running")), snapshot(recs("failed", "running")), snapshot(recs("failed", "success")))
+    result, dummy, dummy2 = wait_and_judge(provider, [COMMAND], params(), **fake_clock.hooks())
+    assert result["ended_because"] == "finished"
+    assert result["polls"] == 3
+
+
+def test_fail_fast_waits_while_nothing_is_visible_yet(fake_clock, recs):
+    not_yet = Snapshot(records=[], expected=0, complete=False, missing=["invocations of command 0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10"])
+    provider = FakeProvider(not_yet, snapshot(recs("running", "running")), snapshot(recs("success", "success")))
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(fail_fast=True), **fake_clock.hooks())
+    assert (error, failure) == (None, None)
+    assert result["ended_because"] == "finished"
+    assert result["verdict"] == "success"
+
+
+def test_undeliverable_ignored_passes(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("success", "undeliverable")))
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(undeliverable=UNDELIVERABLE_IGNORED), **fake_clock.hooks())
+    assert (error, failure) == (None, None)
+    assert result["verdict"] == "success"
+
+
+def test_error_keeps_the_records_and_gives_no_failure_message(fake_clock, recs):
+    first = snapshot(recs("success", "running"))
+    denied = AccessDenied("not authorized", code="AccessDeniedException", request_id="req-1")
+    provider = FakeProvider(first, denied)
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(), **fake_clock.hooks())
+    assert error is denied
+    assert failure is None
+    assert result["ended_because"] == "error"
+    assert result["invocations"] == first.records
+    assert result["verdict"] == "timed_out"
+
+
+def test_progress_lines_reach_the_caller(fake_clock, recs):
+    lines = []
+    provider = FakeProvider(snapshot(recs("running")), snapshot(recs("success")))
+    wait_and_judge(provider, [COMMAND], params(), on_progress=lines.append, **fake_clock.hooks())
+    assert lines == ["0/1 done, 1 running (0s of 120s)", "1/1 done, 1 success (2s of 120s)"]
+
+
+# -- settings_from and policy_from --------------------------------------------------------------
+
+
+def test_settings_from_uses_the_options():
+    settings = settings_from(params(timeout=90, delay=5, interval=3, max_interval=20, not_found_grace=45), 1000)
+    assert (settings.timeout, settings.delay, settings.interval, settings.max_interval, settings.not_found_grace) == (90.0, 5.0, 3.0, 20.0, 45.0)
+
+
+def test_settings_from_derives_the_timeout_when_not_set():
+    assert settings_from(params(), 3720.0).timeout == 3720.0
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"timeout": 0}, "timeout must be more than 0 seconds, got 0"),
+        ({"timeout": -5}, "timeout must be more than 0 seconds, got -5"),
+        ({"delay": -1}, "delay must be 0 or more seconds, got -1"),
+        ({"interval": 0}, "interval must be more than 0 seconds, got 0"),
+        ({"interval": 10, "max_interval": 5}, "max_interval (5) must be at least interval (10)"),
+        ({"not_found_grace": -0.5}, "not_found_grace must be 0 or more seconds, got -0.5"),
+    ],
+)
+def test_settings_from_validation(overrides, message):
+    with pytest.raises(InvalidInput) as caught:
+        settings_from(params(**overrides), 100)
+    assert caught.value.message == message
+
+
+def test_settings_from_rejects_a_derived_timeout_of_zero():
+    with pytest.raises(InvalidInput, match="timeout must be more than 0 seconds"):
+        settings_from(params(), 0)
+
+
+def test_policy_from():
+    policy = policy_from(params(max_failures=2, min_success_percent=80.0, fail_fast=True, undeliverable="ignore"))
+    assert (policy.max_failures, policy.min_success_percent, policy.fail_fast, policy.undeliverable) == (2, 80.0, True, "ignore")
+    default = policy_from(params())
+    assert (default.max_failures, default.min_success_percent, default.fail_fast, default.undeliverable) == (None, None, False, "failure")
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"max_failures": -1}, "max_failures must be 0 or more, got -1"),
+        ({"min_success_percent": 100.5}, "min_success_percent must be between 0 and 100, got 100.5"),
+        ({"min_success_percent": -1}, "min_success_percent must be between 0 and 100, got -1"),
+    ],
+)
+def test_policy_from_validation(overrides, message):
+    with pytest.raises(InvalidInput) as caught:
+        policy_from(params(**overrides))
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize("overrides", [{"max_failures": 0}, {"min_success_percent": 0}, {"min_success_percent": 100}])
+def test_policy_from_accepts_the_bounds(overrides):
+    policy_from(params(**overrides))

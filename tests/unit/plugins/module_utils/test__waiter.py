@@ -1,0 +1,306 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The poll loop, driven by a fake clock: nothing here sleeps."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
+    AccessDenied,
+    InvalidInput,
+    NotFound,
+    ProviderError,
+    Throttled,
+)
+from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import (
+    ENDED_ERROR,
+    ENDED_FAIL_FAST,
+    ENDED_FINISHED,
+    ENDED_TIMEOUT,
+    MAX_CONSECUTIVE_TRANSIENT_ERRORS,
+    Snapshot,
+    WaitSettings,
+    wait_for,
+)
+
+
+class Script:
+    """A poll function that plays a list of snapshots or errors; the last entry repeats."""
+
+    def __init__(self, clock, *steps):
+        self._clock = clock
+        self._steps = list(steps)
+        self.times: list[float] = []
+
+    def __call__(self) -> Snapshot:
+        self.times.append(self._clock.elapsed)
+        step = self._steps.pop(0) if len(self._steps) > 1 else self._steps[0]
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+def snap(rec, *statuses, complete=None, expected=None, missing=None):
+    records = [rec(status, f"i-{index:017x}") for index, status in enumerate(statuses)]
+    done = all(record["terminal"] for record in records) and bool(records)
+    return Snapshot(
+        records=records,
+        expected=len(records) if expected is None else expected,
+        complete=done if complete is None else complete,
+        missing=list(missing or []),
+    )
+
+
+def settings(**kwargs):
+    kwargs.setdefault("timeout", 600.0)
+    return WaitSettings(**kwargs)
+
+
+def test_finishes_on_a_complete_snapshot(fake_clock, rec):
+    last = snap(rec, "success", "failed")
+    poll = Script(fake_clock, snap(rec, "running", "running"), snap(rec, "success", "running"), last)
+    outcome = wait_for(poll, settings(interval=2), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_FINISHED
+    assert outcome.snapshot is last
+    assert outcome.polls == 3
+    assert outcome.throttled == 0
+    assert outcome.error is None
+    assert outcome.timed_out is False
+    assert outcome.elapsed == pytest.approx(4.0)
+    assert poll.times == [0.0, 2.0, 4.0]
+
+
+def test_delay_before_the_first_poll(fake_clock, rec):
+    poll = Script(fake_clock, snap(rec, "success"))
+    outcome = wait_for(poll, settings(delay=7), **fake_clock.hooks())
+    assert poll.times == [7.0]
+    assert fake_clock.sleeps == [7.0]
+    assert outcome.elapsed == pytest.approx(7.0)
+
+
+def test_delay_longer_than_the_budget_is_cut_to_the_budget(fake_clock, rec):
+    poll = Script(fake_clock, snap(rec, "running"))
+    outcome = wait_for(poll, settings(timeout=5, delay=50), **fake_clock.hooks())
+    assert fake_clock.sleeps == [5.0]
+    assert poll.times == [5.0]
+    assert outcome.ended_because == ENDED_TIMEOUT
+
+
+def test_timeout_returns_the_last_snapshot(fake_clock, rec):
+    snapshots = [snap(rec, "pending", "pending")] + [snap(rec, "success", "running") for dummy in range(20)]
+    poll = Script(fake_clock, *snapshots)
+    outcome = wait_for(poll, settings(timeout=10, interval=2, backoff=1.0), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_TIMEOUT
+    assert outcome.timed_out is True
+    assert outcome.error is None
+    assert outcome.elapsed == pytest.approx(10.0)
+    assert poll.times == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+    assert outcome.polls == 6
+    assert [record["status"] for record in outcome.snapshot.records] == ["success", "running"]
+
+
+def test_final_poll_happens_at_the_deadline(fake_clock, rec):
+    poll = Script(fake_clock, snap(rec, "running"))
+    outcome = wait_for(poll, settings(timeout=10, interval=3, backoff=1.5, max_interval=15), **fake_clock.hooks())
+    # Pauses 3 and 4.5 (backing off), then the last pause is cut so the final poll lands on the deadline.
+    assert fake_clock.sleeps == pytest.approx([3.0, 4.5, 2.5])
+    assert poll.times == pytest.approx([0.0, 3.0, 7.5, 10.0])
+    assert outcome.ended_because == ENDED_TIMEOUT
+    assert outcome.elapsed == pytest.approx(10.0)
+
+
+def test_backoff_grows_while_nothing_changes_and_resets_on_change(fake_clock, rec):
+    same = snap(rec, "running", "running")
+    changed = snap(rec, "success", "running")
+    poll = Script(fake_clock, same, same, same, same, same, changed, changed, changed, snap(rec, "success", "success"))
+    wait_for(poll, settings(interval=2, backoff=1.5, max_interval=5), **fake_clock.hooks())
+    # first poll is a change (nothing seen before): base interval; then x1.5 up to the cap;
+    # the change resets to the base interval; then it grows again.
+    assert fake_clock.sleeps == pytest.approx([2.0, 3.0, 4.5, 5.0, 5.0, 2.0, 3.0, 4.5])
+
+
+def test_a_changed_total_counts_as_a_change(fake_clock, rec):
+    poll = Script(fake_clock, snap(rec, "running"), snap(rec, "running"), snap(rec, "running", "running"), snap(rec, "success", "success"))
+    wait_for(poll, settings(interval=2, backoff=2, max_interval=100), **fake_clock.hooks())
+    assert fake_clock.sleeps == pytest.approx([2.0, 4.0, 2.0])
+
+
+def test_jitter_stays_within_bounds(fake_clock, rec):
+    generator = random.Random(1234)
+    poll = Script(fake_clock, snap(rec, "running"))
+    wait_for(poll, settings(timeout=400, interval=4, max_interval=4, jitter=0.2), **fake_clock.hooks(rand=generator.random))
+    pauses = fake_clock.sleeps[:-1]  # the last one is cut to the deadline
+    assert len(pauses) > 50
+    assert all(3.2 <= pause <= 4.8 for pause in pauses)
+    assert max(pauses) - min(pauses) > 1.0  # really spread, not constant
+
+
+@pytest.mark.parametrize("rand_value, expected", [(0.0, 1.6), (1.0, 2.4), (0.5, 2.0)])
+def test_jitter_extremes(fake_clock, rec, rand_value, expected):
+    poll = Script(fake_clock, snap(rec, "running"), snap(rec, "success"))
+    wait_for(poll, settings(interval=2, jitter=0.2), **fake_clock.hooks(rand=lambda: rand_value))
+    assert fake_clock.sleeps == pytest.approx([expected])
+
+
+def test_not_found_retryable_is_retried_within_the_grace(fake_clock, rec):
+    missing = NotFound("not visible yet", retryable=True)
+    poll = Script(fake_clock, missing, missing, missing, snap(rec, "success"))
+    outcome = wait_for(poll, settings(interval=2, backoff=1.0, not_found_grace=30), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_FINISHED
+    assert outcome.polls == 4
+    assert outcome.error is None
+
+
+def test_not_found_retryable_ends_with_error_after_the_grace(fake_clock):
+    error = NotFound("not visible yet", retryable=True)
+    poll = Script(fake_clock, error)
+    outcome = wait_for(poll, settings(interval=2, backoff=1.0, not_found_grace=10), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_ERROR
+    assert outcome.error is error
+    assert poll.times == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+    assert outcome.elapsed == pytest.approx(10.0)
+
+
+def test_not_found_not_retryable_ends_at_once(fake_clock):
+    error = NotFound("command does not exist", retryable=False)
+    poll = Script(fake_clock, error)
+    outcome = wait_for(poll, settings(), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_ERROR
+    assert outcome.error is error
+    assert outcome.polls == 1
+    assert fake_clock.sleeps == []
+
+
+def test_throttling_never_ends_the_wait_by_itself(fake_clock):
+    error = Throttled("Rate exceeded")
+    poll = Script(fake_clock, error)
+    outcome = wait_for(poll, settings(timeout=60, interval=1, max_interval=2), **fake_clock.hooks())
+    assert outcome.polls > MAX_CONSECUTIVE_TRANSIENT_ERRORS
+    assert outcome.ended_because == ENDED_TIMEOUT
+    assert outcome.error is None
+    assert outcome.throttled == outcome.polls
+    assert outcome.elapsed == pytest.approx(60.0)
+
+
+def test_throttling_slows_down(fake_clock, rec):
+    throttled = Throttled("Rate exceeded")
+    poll = Script(fake_clock, snap(rec, "running"), throttled, throttled, snap(rec, "success"))
+    outcome = wait_for(poll, settings(interval=2, backoff=2, max_interval=100), **fake_clock.hooks())
+    assert fake_clock.sleeps == pytest.approx([2.0, 4.0, 8.0])
+    assert outcome.throttled == 2
+    assert outcome.ended_because == ENDED_FINISHED
+
+
+def test_transient_errors_end_the_wait_after_the_limit_in_a_row(fake_clock, rec):
+    error = ProviderError("HTTP 503", retryable=True)
+    first = snap(rec, "running")
+    poll = Script(fake_clock, first, error)
+    outcome = wait_for(poll, settings(timeout=3600), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_ERROR
+    assert outcome.error is error
+    assert outcome.polls == 1 + MAX_CONSECUTIVE_TRANSIENT_ERRORS
+    assert outcome.snapshot is first
+
+
+def test_transient_errors_count_resets_on_success(fake_clock, rec):
+    error = ProviderError("HTTP 503", retryable=True)
+    running = snap(rec, "running")
+    burst = [error] * (MAX_CONSECUTIVE_TRANSIENT_ERRORS - 1)
+    poll = Script(fake_clock, *burst, running, *burst, running, *burst, snap(rec, "success"))
+    outcome = wait_for(poll, settings(timeout=36000), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_FINISHED
+    assert outcome.polls == 3 * (MAX_CONSECUTIVE_TRANSIENT_ERRORS - 1) + 3
+
+
+@pytest.mark.parametrize("error", [ProviderError("boom"), AccessDenied("no"), InvalidInput("bad filter")], ids=["provider", "access", "invalid"])
+def test_non_retryable_errors_end_at_once_keeping_the_last_snapshot(fake_clock, rec, error):
+    first = snap(rec, "success", "running")
+    poll = Script(fake_clock, first, error)
+    outcome = wait_for(poll, settings(), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_ERROR
+    assert outcome.error is error
+    assert outcome.polls == 2
+    assert outcome.snapshot is first
+
+
+def test_missing_targets_past_the_grace_end_with_not_found(fake_clock, rec):
+    waiting = snap(rec, "running", missing=["instance i-0fedcba9876543210 in command c1"])
+    poll = Script(fake_clock, waiting)
+    outcome = wait_for(poll, settings(interval=2, backoff=1.0, not_found_grace=10), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_ERROR
+    assert isinstance(outcome.error, NotFound)
+    assert "10s not-found grace" in outcome.error.message
+    assert "instance i-0fedcba9876543210 in command c1" in outcome.error.message
+    assert outcome.elapsed == pytest.approx(10.0)
+    assert outcome.snapshot is waiting
+
+
+def test_missing_message_names_ten_and_counts_the_rest(fake_clock, rec):
+    names = [f"instance i-{index:017x} in command c1" for index in range(13)]
+    poll = Script(fake_clock, snap(rec, "running", missing=names))
+    outcome = wait_for(poll, settings(not_found_grace=0), **fake_clock.hooks())
+    assert outcome.polls == 1
+    assert names[9] in outcome.error.message
+    assert names[10] not in outcome.error.message
+    assert outcome.error.message.endswith("and 3 more")
+
+
+def test_missing_targets_that_appear_within_the_grace_are_fine(fake_clock, rec):
+    poll = Script(fake_clock, snap(rec, "running", missing=["instance i-1"]), snap(rec, "running", "running"), snap(rec, "success", "success"))
+    outcome = wait_for(poll, settings(not_found_grace=30), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_FINISHED
+
+
+def test_stop_early_ends_with_fail_fast(fake_clock, rec):
+    lost_snapshot = snap(rec, "failed", "running")
+    poll = Script(fake_clock, snap(rec, "running", "running"), lost_snapshot, snap(rec, "failed", "success"))
+    seen = []
+
+    def stop_early(snapshot):
+        seen.append(snapshot)
+        return any(record["status"] == "failed" for record in snapshot.records)
+
+    outcome = wait_for(poll, settings(), stop_early=stop_early, **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_FAIL_FAST
+    assert outcome.snapshot is lost_snapshot
+    assert outcome.polls == 2
+    assert len(seen) == 2
+
+
+def test_complete_wins_over_stop_early(fake_clock, rec):
+    poll = Script(fake_clock, snap(rec, "failed"))
+    outcome = wait_for(poll, settings(), stop_early=lambda snapshot: True, **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_FINISHED
+
+
+def test_progress_on_change_and_every_progress_every_seconds(fake_clock, rec):
+    running = snap(rec, "running", "running")
+    steps = [running] * 20 + [snap(rec, "success", "running")] * 3 + [snap(rec, "success", "success")]
+    poll = Script(fake_clock, *steps)
+    lines = []
+
+    def on_progress(line):
+        lines.append((fake_clock.elapsed, line))
+
+    outcome = wait_for(poll, settings(interval=2, backoff=1.0, progress_every=30), on_progress=on_progress, **fake_clock.hooks())
+    assert outcome.polls == 24
+    # t=0 (first poll), t=30 (nothing changed for 30 s), t=40 (a target finished), t=46 (all done).
+    assert [at for at, line in lines] == [0.0, 30.0, 40.0, 46.0]
+    assert lines[0][1] == "0/2 done, 2 running (0s of 600s)"
+    assert lines[2][1] == "1/2 done, 1 running, 1 success (40s of 600s)"
+    assert lines[-1][1] == "2/2 done, 2 success (46s of 600s)"
+
+
+def test_no_progress_on_errors(fake_clock):
+    lines = []
+    poll = Script(fake_clock, Throttled("slow down"))
+    wait_for(poll, settings(timeout=100, progress_every=1), on_progress=lines.append, **fake_clock.hooks())
+    assert lines == []
+
+
+def test_snapshot_summary():
+    assert Snapshot().summary()["total"] == 0

@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""invocation_run main(): check mode, sending, and sending then waiting."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
+from ansible_collections.multicloud.invocations.plugins.modules import invocation_run
+
+
+def no_api(self):
+    raise AssertionError("check mode must not build a client or call the API")
+
+
+def test_check_mode_sends_nothing_and_returns_the_request(run_module, monkeypatch, ssm):
+    monkeypatch.setattr(AwsSsmProvider, "client", no_api)
+    args = {
+        "commands": ["systemctl restart app"],
+        "targets": [{"key": "tag:role", "values": ["web"]}],
+        "max_concurrency": "25%",
+        "comment": "restart",
+        "region": "us-east-1",
+        "_ansible_check_mode": True,
+    }
+    result = run_module(invocation_run, args)
+    assert "failed" not in result
+    assert result["changed"] is True
+    assert result["request"] == {
+        "DocumentName": "AWS-RunShellScript",
+        "Parameters": {"commands": ["systemctl restart app"]},
+        "Targets": [{"Key": "tag:role", "Values": ["web"]}],
+        "MaxConcurrency": "25%",
+        "Comment": "restart",
+    }
+    assert result["invocations"] == []
+    assert result["summary"]["total"] == 0
+    assert result["msg"] == "check mode: nothing was sent"
+    assert result["api_calls"] == 0
+    assert "command_id" not in result
+
+
+def test_check_mode_still_validates(run_module, monkeypatch):
+    monkeypatch.setattr(AwsSsmProvider, "client", no_api)
+    result = run_module(invocation_run, {"commands": ["id"], "instance_ids": ["web-1"], "region": "us-east-1", "_ansible_check_mode": True})
+    assert result["failed"] is True
+    assert result["error_kind"] == "invalid_input"
+    assert "web-1" in result["msg"]
+
+
+def test_send_returns_the_command_id_and_pending_records(run_module, stubber, ssm):
+    request = {"DocumentName": "AWS-RunShellScript", "Parameters": {"commands": ["uptime"], "executionTimeout": ["900"]}, "InstanceIds": [ssm.i1, ssm.i2]}
+    stubber.add_response("send_command", {"Command": ssm.command(status="Pending")}, request)
+    result = run_module(invocation_run, {"commands": ["uptime"], "execution_timeout": 900, "instance_ids": [ssm.i1, ssm.i2], "region": "us-east-1"})
+    assert result["changed"] is True
+    assert result["command_id"] == ssm.cid
+    assert result["request"] == request
+    assert result["command"]["RequestedDateTime"] == "2026-11-22T13:07:09.708Z"
+    assert [(record["instance_id"], record["status"]) for record in result["invocations"]] == [(ssm.i1, "pending"), (ssm.i2, "pending")]
+    assert result["summary"]["expected"] == 2
+    assert result["api_calls"] == 1
+    assert "verdict" not in result
+
+
+def test_send_and_wait_success(run_module, stubber, ssm, fake_waits):
+    stubber.add_response("send_command", {"Command": ssm.command(status="Pending")})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [ssm.invocation(ssm.i1), ssm.invocation(ssm.i2)]}, ssm.list_params())
+    stubber.add_response("list_commands", {"Commands": [ssm.command(status="Success")]}, {"CommandId": ssm.cid})
+    result = run_module(invocation_run, {"commands": ["uptime"], "instance_ids": [ssm.i1, ssm.i2], "wait": True, "region": "us-east-1"})
+    assert "failed" not in result
+    assert result["changed"] is True
+    assert result["verdict"] == "success"
+    assert result["passed"] is True
+    assert result["ended_because"] == "finished"
+    assert len(result["invocations"]) == 2
+    assert result["api_calls"] == 3
+
+
+def test_send_and_wait_failure_fails_the_task_but_reports_the_command(run_module, stubber, ssm, fake_waits):
+    stubber.add_response("send_command", {"Command": ssm.command(status="Pending")})
+    stubber.add_response(
+        "list_command_invocations",
+        {"CommandInvocations": [ssm.invocation(ssm.i1), ssm.invocation(ssm.i2, "Failed", code=7, output="\n----------ERROR-------\ndisk full")]},
+        ssm.list_params(),
+    )
+    stubber.add_response("list_commands", {"Commands": [ssm.command(status="Failed")]}, {"CommandId": ssm.cid})
+    result = run_module(invocation_run, {"commands": ["uptime"], "instance_ids": [ssm.i1, ssm.i2], "wait": True, "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["changed"] is True
+    assert result["command_id"] == ssm.cid
+    assert result["msg"].startswith(f"command {ssm.cid} was sent; the invocations failed")
+    assert f"{ssm.i2}: failed (Failed), exit code 7, stderr: disk full" in result["msg"]
+    assert result["verdict"] == "failed"
+
+
+def test_send_refused_by_the_vendor(run_module, stubber, ssm):
+    stubber.add_client_error("send_command", "InvalidDocument", "Document not found", 400, response_meta={"RequestId": "req-7"})
+    result = run_module(invocation_run, {"document_name": "Nope", "instance_ids": [ssm.i1], "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["error_kind"] == "invalid_input"
+    assert result["error_code"] == "InvalidDocument"
+    assert result["changed"] is False
+    assert "command_id" not in result
+
+
+def test_too_many_instances(run_module, stubber):
+    ids = [f"i-{index:017x}" for index in range(51)]
+    result = run_module(invocation_run, {"commands": ["id"], "instance_ids": ids, "region": "us-east-1"})
+    assert result["failed"] is True
+    assert "at most 50 instance_ids (51 given)" in result["msg"]
+    assert result["api_calls"] == 0
+
+
+def test_instance_ids_and_targets_are_exclusive(run_module):
+    result = run_module(
+        invocation_run, {"commands": ["id"], "instance_ids": ["i-0123456789abcdef0"], "targets": [{"key": "tag:a", "values": ["b"]}], "region": "us-east-1"}
+    )
+    assert result["failed"] is True
+    assert "mutually exclusive" in result["msg"]
+
+
+@pytest.mark.parametrize("bad", [{"interval": 10, "max_interval": 5}, {"min_success_percent": 150}, {"max_failures": -1}])
+def test_bad_wait_options_fail_before_anything_is_sent(run_module, stubber, ssm, bad):
+    args = dict({"commands": ["uptime"], "instance_ids": [ssm.i1], "wait": True, "region": "us-east-1"}, **bad)
+    result = run_module(invocation_run, args)
+    assert result["failed"] is True
+    assert result["error_kind"] == "invalid_input"
+    assert result["api_calls"] == 0
+    assert result["changed"] is False

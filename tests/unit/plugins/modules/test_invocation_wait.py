@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""invocation_wait main(): success, failure, timeout and errors, on a fake clock."""
+
+from __future__ import annotations
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
+from ansible_collections.multicloud.invocations.plugins.modules import invocation_wait
+
+
+def test_success(run_module, stubber, ssm, fake_waits):
+    stubber.add_response("list_commands", {"Commands": [ssm.command()]}, {"CommandId": ssm.cid})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [ssm.invocation(ssm.i1), ssm.invocation(ssm.i2)]}, ssm.list_params())
+    stubber.add_response("list_commands", {"Commands": [ssm.command(status="Success")]}, {"CommandId": ssm.cid})
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid, ssm.cid], "region": "us-east-1"})
+    assert "failed" not in result
+    assert result["changed"] is False
+    assert result["verdict"] == "success"
+    assert result["summary"]["counts"]["success"] == 2
+    assert result["polls"] == 1
+    assert result["api_calls"] == 3
+    assert result["summary"]["vendor_aggregate"][ssm.cid]["status"] == "Success"
+    # Budget derived from the command: 600 delivery + 900 execution + 60, counted from 2026-11-22.
+    assert result["timeout"] <= 1560
+
+
+def fake_reads(monkeypatch, ssm, statuses):
+    calls = {"list": 0}
+
+    def get_command(self, command_id, may_appear=False):
+        return ssm.command()
+
+    def list_command_invocations(self, command_id=None, instance_id=None, limit=None):
+        calls["list"] += 1
+        return [ssm.invocation(instance_id, status) for instance_id, status in zip((ssm.i1, ssm.i2), statuses)]
+
+    monkeypatch.setattr(AwsSsmProvider, "get_command", get_command)
+    monkeypatch.setattr(AwsSsmProvider, "list_command_invocations", list_command_invocations)
+    return calls
+
+
+def test_timeout_fails_but_returns_the_invocations(run_module, monkeypatch, ssm, fake_waits):
+    calls = fake_reads(monkeypatch, ssm, ("Success", "InProgress"))
+    result = run_module(invocation_wait, {"command_id": ssm.cid, "timeout": 20, "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["msg"].startswith("timed out after 20s (budget 20s): 1 of 2 targets had not finished")
+    assert result["verdict"] == "timed_out"
+    assert result["timed_out"] is True
+    assert result["ended_because"] == "timeout"
+    assert [(record["instance_id"], record["status"]) for record in result["invocations"]] == [(ssm.i1, "success"), (ssm.i2, "running")]
+    assert result["elapsed"] == 20.0
+    assert fake_waits.elapsed == 20.0
+    assert result["polls"] == calls["list"] > 1
+
+
+def test_timeout_without_failing(run_module, monkeypatch, ssm, fake_waits):
+    fake_reads(monkeypatch, ssm, ("InProgress", "InProgress"))
+    result = run_module(invocation_wait, {"command_ids": ssm.cid, "timeout": 30, "fail_on_timeout": False, "region": "us-east-1"})
+    assert "failed" not in result
+    assert result["timed_out"] is True
+    assert result["verdict"] == "timed_out"
+    assert len(result["invocations"]) == 2
+
+
+def test_failure_without_failing(run_module, monkeypatch, ssm, fake_waits):
+    fake_reads(monkeypatch, ssm, ("Success", "Failed"))
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "fail_on_failure": False, "region": "us-east-1"})
+    assert "failed" not in result
+    assert result["verdict"] == "failed"
+    assert result["passed"] is False
+
+
+def test_failure(run_module, monkeypatch, ssm, fake_waits):
+    fake_reads(monkeypatch, ssm, ("Success", "Failed"))
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["changed"] is False
+    assert result["msg"].startswith("the invocations failed: 1 of 2 targets failed")
+    assert len(result["invocations"]) == 2
+
+
+def test_unknown_command_fails_at_once(run_module, stubber, ssm, fake_waits):
+    stubber.add_client_error("list_commands", "InvalidCommandId", "", 400, expected_params={"CommandId": ssm.cid})
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["error_kind"] == "not_found"
+    assert result["invocations"] == []
+    assert fake_waits.sleeps == []
+
+
+def test_error_during_the_wait_keeps_what_was_seen(run_module, stubber, ssm, fake_waits):
+    stubber.add_response("list_commands", {"Commands": [ssm.command()]}, {"CommandId": ssm.cid})
+    stubber.add_response(
+        "list_command_invocations", {"CommandInvocations": [ssm.invocation(ssm.i1), ssm.invocation(ssm.i2, "InProgress")]}, ssm.list_params()
+    )
+    stubber.add_client_error("list_command_invocations", "AccessDeniedException", "not authorized", 400, response_meta={"RequestId": "req-5"})
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["error_kind"] == "access_denied"
+    assert result["request_id"] == "req-5"
+    assert result["ended_because"] == "error"
+    assert len(result["invocations"]) == 2
+    assert result["api_calls"] == 3
+
+
+def test_empty_command_ids(run_module):
+    result = run_module(invocation_wait, {"command_ids": [], "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["msg"] == "command_ids is empty: give at least one command id to wait on"
+
+
+def test_bad_wait_option(run_module, stubber, ssm):
+    stubber.add_response("list_commands", {"Commands": [ssm.command()]}, {"CommandId": ssm.cid})
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "interval": 10, "max_interval": 5, "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["msg"] == "max_interval (5) must be at least interval (10)"
+    assert result["error_kind"] == "invalid_input"
