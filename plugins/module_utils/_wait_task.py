@@ -50,11 +50,12 @@ def settings_from(params: dict[str, t.Any], default_timeout: float) -> WaitSetti
             raise InvalidInput(message)
     spent = float(resume.get("elapsed", 0.0))
     return WaitSettings(
-        timeout=max(float(timeout) - spent, 0.0),
+        timeout=float(timeout),
         delay=0.0 if resume else float(params["delay"]),
         interval=float(params["interval"]),
         max_interval=float(params["max_interval"]),
-        not_found_grace=max(float(params["not_found_grace"]) - spent, 0.0),
+        not_found_grace=float(params["not_found_grace"]),
+        already_waited=spent,
         checkpoint_after=params.get("checkpoint_after"),
         # The first slice hands back as soon as it has seen the targets, so the operator sees a
         # line at once; later slices at most every 5 seconds.
@@ -116,8 +117,8 @@ def wait_and_judge(
     """
     resume = params.get("resume") or {}
     settings = settings_from(params, provider.default_timeout(commands))
-    budget = float(resume.get("timeout", settings.timeout))
-    spent = float(resume.get("elapsed", 0.0))
+    budget = settings.timeout
+    spent = settings.already_waited
     policy = policy_from(params)
     watch = provider.watch(commands, params.get("instance_ids") or [], params.get("include_output", True))
     stop_early = (lambda snapshot: lost(snapshot.records, policy, snapshot.expected)) if policy.fail_fast else None

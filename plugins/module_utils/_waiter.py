@@ -68,6 +68,8 @@ class WaitSettings:
     # ``checkpoint_min`` seconds have passed; None waits to the end in one go.
     checkpoint_after: float | None = None
     checkpoint_min: float = 5.0
+    # Seconds a resumed wait had already spent: the budget and the grace count from the first slice.
+    already_waited: float = 0.0
 
 
 @dataclasses.dataclass
@@ -125,7 +127,8 @@ def wait_for(
     ``resume_interval`` continues the backoff of a wait that handed control back at a checkpoint.
     """
     start = clock()
-    deadline = start + settings.timeout
+    deadline = start + settings.timeout - settings.already_waited
+    grace_ends = start + settings.not_found_grace - settings.already_waited
     pacer = _Pacer(settings, rand, resume_interval)
     snapshot = Snapshot()
     polls = throttled = transient_in_row = 0
@@ -146,10 +149,9 @@ def wait_for(
             snapshot = poll()
             transient_in_row = 0
         except InvocationError as error:
-            elapsed = clock() - start
             if isinstance(error, NotFound):
                 # Not visible yet (just sent) is retried inside the grace; an id that cannot exist is not.
-                if not (error.retryable and elapsed < settings.not_found_grace):
+                if not (error.retryable and clock() < grace_ends):
                     return outcome(ENDED_ERROR, error)
             elif isinstance(error, Throttled):
                 # Throttling never ends a wait by itself: slow down and let the budget decide.
@@ -175,7 +177,7 @@ def wait_for(
                 return outcome(ENDED_FINISHED)
             if stop_early and stop_early(snapshot):
                 return outcome(ENDED_FAIL_FAST)
-            if snapshot.missing and now - start >= settings.not_found_grace:
+            if snapshot.missing and now >= grace_ends:
                 shown = ", ".join(snapshot.missing[:10])
                 more = f" and {len(snapshot.missing) - 10} more" if len(snapshot.missing) > 10 else ""
                 return outcome(

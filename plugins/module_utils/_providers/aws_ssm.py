@@ -454,14 +454,20 @@ class CommandWatch:
             missing = [f"instance {instance_id} in command {command_id}" for instance_id in self._instance_ids if instance_id not in seen]
         else:
             expected = max(target_count, len(seen))
-            missing = [] if seen or command_done else [f"invocations of command {command_id}"]
+            missing = []
+            if not seen and (target_count or not command_done):
+                # Right after SendCommand the list can be empty even where the command reads done.
+                missing = [f"the invocations of command {command_id}"]
+            elif len(seen) < target_count and command_done:
+                missing = [f"{target_count - len(seen)} of {target_count} invocations of command {command_id}"]
+            # Otherwise fewer seen than counted means rate control has not reached them yet.
         if missing:
             complete = False
         elif not records:
             # A finished command with no targets at all (a tag that matched nothing).
             complete = command_done
         else:
-            complete = all(record["terminal"] for record in records) and (len(seen) >= expected or command_done)
+            complete = all(record["terminal"] for record in records) and len(seen) >= expected
         if complete:
             if not refreshed:
                 # One last read so the vendor's own aggregate beside ours is current, not stale.
