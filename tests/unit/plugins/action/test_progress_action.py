@@ -1,0 +1,118 @@
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The action plugins run a wait in slices and print one progress line between slices."""
+
+from __future__ import annotations
+
+from unittest.mock import MagicMock
+
+import pytest
+
+from ansible_collections.multicloud.invocations.plugins.action import invocation_run, invocation_wait
+from ansible_collections.multicloud.invocations.plugins.plugin_utils import _progress_action
+
+CID = "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10"
+
+
+def make_action(cls, args, check_mode=False, action="multicloud.invocations.invocation_wait"):
+    task = MagicMock()
+    task.args = dict(args)
+    task.async_val = 0
+    task.check_mode = check_mode
+    task.diff = False
+    task.action = action
+    task.resolved_action = action
+    task.get_name.return_value = "wait for deploy"
+    return cls(task, MagicMock(), MagicMock(), loader=MagicMock(), templar=MagicMock(), shared_loader_obj=MagicMock())
+
+
+def checkpoint(progress, elapsed):
+    return {"checkpoint": {"progress": progress, "elapsed": elapsed, "timeout": 60.0, "polls": 1, "api_calls": 1}, "invocations": []}
+
+
+@pytest.fixture
+def lines(monkeypatch):
+    shown = []
+    monkeypatch.setattr(_progress_action.display, "display", lambda message, *args, **kwargs: shown.append(message))
+    return shown
+
+
+def test_wait_resumes_from_each_checkpoint_and_prints_one_line_per_slice(lines):
+    action = make_action(invocation_wait.ActionModule, {"command_ids": [CID], "region": "us-east-1"})
+    final = {"verdict": "success", "invocations": [{"instance_id": "i-1"}], "changed": False}
+    calls = []
+
+    def execute(module_name, module_args, task_vars):
+        calls.append((module_name, dict(module_args)))
+        return [checkpoint("0/2 done, 2 running (1s of 60s)", 1.0), checkpoint("1/2 done (31s of 60s)", 31.0), final][len(calls) - 1]
+
+    action._execute_module = execute
+    result = action.run(task_vars={})
+
+    assert lines == ["wait for deploy: 0/2 done, 2 running (1s of 60s)", "wait for deploy: 1/2 done (31s of 60s)"]
+    assert result["verdict"] == "success" and "checkpoint" not in result
+    assert [args.get("checkpoint_after") for _, args in calls] == [30.0, 30.0, 30.0]
+    assert "resume" not in calls[0][1]
+    assert calls[1][1]["resume"]["elapsed"] == 1.0
+    assert calls[2][1]["resume"]["elapsed"] == 31.0
+    assert all(args["command_ids"] == [CID] and args["region"] == "us-east-1" for _, args in calls)
+
+
+def test_check_mode_runs_the_module_once_without_slices(lines):
+    action = make_action(invocation_wait.ActionModule, {"command_ids": [CID]}, check_mode=True)
+    action._execute_module = MagicMock(return_value={"verdict": "success"})
+    action.run(task_vars={})
+    assert action._execute_module.call_count == 1
+    assert "checkpoint_after" not in action._execute_module.call_args.kwargs["module_args"]
+    assert lines == []
+
+
+def test_run_without_wait_sends_once(lines):
+    action = make_action(invocation_run.ActionModule, {"commands": ["true"], "instance_ids": ["i-0123456789abcdef0"]}, action="multicloud.invocations.invocation_run")
+    action._execute_module = MagicMock(return_value={"command_id": CID, "changed": True})
+    result = action.run(task_vars={})
+    assert action._execute_module.call_count == 1
+    assert result["command_id"] == CID
+    assert lines == []
+
+
+def test_run_with_wait_continues_with_invocation_wait_on_the_new_command(lines):
+    args = {
+        "commands": ["deploy"],
+        "targets": [{"key": "tag:role", "values": ["web"]}],
+        "wait": True,
+        "max_failures": 1,
+        "region": "eu-west-1",
+    }
+    action = make_action(invocation_run.ActionModule, args, action="multicloud.invocations.invocation_run")
+    first = dict(checkpoint("0/3 done (0s of 60s)", 0.2), command_id=CID, command={"CommandId": CID}, request={"DocumentName": "AWS-RunShellScript"}, changed=True)
+    final = {"verdict": "failed", "failed": True, "msg": "the invocations failed", "changed": False}
+    calls = []
+
+    def execute(module_name, module_args, task_vars):
+        calls.append((module_name, dict(module_args)))
+        return [first, final][len(calls) - 1]
+
+    action._execute_module = execute
+    result = action.run(task_vars={})
+
+    assert calls[0][0] == "multicloud.invocations.invocation_run"
+    assert calls[1][0] == "multicloud.invocations.invocation_wait"
+    follow_up = calls[1][1]
+    assert follow_up["command_ids"] == [CID]
+    assert follow_up["max_failures"] == 1 and follow_up["region"] == "eu-west-1"
+    assert not {"commands", "targets", "wait"} & set(follow_up)
+    # The final result keeps what the send returned, and says the command was sent.
+    assert result["command_id"] == CID and result["request"] == {"DocumentName": "AWS-RunShellScript"}
+    assert result["changed"] is True and result["failed"] is True
+    assert result["msg"].startswith(f"command {CID} was sent; ")
+    assert lines == ["wait for deploy: 0/3 done (0s of 60s)"]
+
+
+def test_a_failed_slice_ends_the_loop(lines):
+    action = make_action(invocation_wait.ActionModule, {"command_ids": [CID]})
+    failed = dict(checkpoint("0/1 done", 0.0), failed=True, msg="boom")
+    action._execute_module = MagicMock(return_value=failed)
+    result = action.run(task_vars={})
+    assert action._execute_module.call_count == 1
+    assert result["failed"] and "checkpoint" not in result
