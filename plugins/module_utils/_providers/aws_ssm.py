@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # Private to the multicloud.invocations collection: this API may change at any time.
-"""AWS Systems Manager Run Command through boto3.
+"""AWS Systems Manager Run Command through boto3: the client, its errors, and the wait over commands.
 
 Reads use the list calls (50 invocations a page) so a poll round costs one call per 50 targets,
 never one per target. Vendor facts this relies on are in vendor-apis.md section 3.
@@ -38,37 +38,27 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     ProviderError,
     Throttled,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record
-from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import (
-    AWS_SSM_COMMAND,
-    AWS_SSM_INVOCATION,
-    PENDING,
-    is_terminal,
-    lookup,
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import (
+    PROVIDER,
+    command_budget,
+    command_summary,
+    get_invocation_record,
+    invocation_records,
+    next_timeout_in,
+    pending_records,
+    plain,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_requests import (
+    build_send_request,
+    validate_command_id,
+    validate_instance_id,
+)
+from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import AWS_SSM_COMMAND, is_terminal, lookup
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
-PROVIDER = "aws_ssm"
 PAGE_SIZE = 50
-MAX_INSTANCE_IDS = 50
-# Caps of the output fields (vendor-apis.md 3.9); output this long was cut by the service.
-LIST_OUTPUT_CAP = 2500
-STDOUT_CAP = 24000
-STDERR_CAP = 8000
-# SSM's list view joins stdout and stderr into one Output with this line between them.
-ERROR_SEPARATOR = "----------ERROR-------"
-TRUNCATION_MARKER = re.compile(r"-+\s*output\s+truncated\s*-+", re.IGNORECASE)
-# Defaults the service applies when a command does not say (SendCommand TimeoutSeconds, and the
-# executionTimeout parameter of AWS-RunShellScript).
-DEFAULT_DELIVERY_TIMEOUT = 3600
-DEFAULT_EXECUTION_TIMEOUT = 3600
-WAIT_MARGIN = 60
 
-COMMAND_ID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-INSTANCE_ID_PATTERN = re.compile(r"^(i-([0-9a-f]{8}|[0-9a-f]{17})|mi-[0-9a-f]{17})$")
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-CONCURRENCY_PATTERN = re.compile(r"^([1-9][0-9]*|[1-9][0-9]?%|100%)$")
-ERRORS_PATTERN = re.compile(r"^(0|[1-9][0-9]*|[0-9]%|[1-9][0-9]%|100%)$")
 
 THROTTLING_CODES = frozenset(
     (
@@ -111,273 +101,6 @@ ENVIRONMENT_FALLBACKS = {
     "endpoint_url": ("AWS_URL", "EC2_URL"),
     "ca_bundle": ("AWS_CA_BUNDLE",),
 }
-
-
-def _plain(value: t.Any) -> t.Any:
-    """boto3 response data as JSON-ready values (datetimes become ISO 8601 UTC strings)."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items() if key != "ResponseMetadata"}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, datetime.datetime):
-        return iso8601(value)
-    return value
-
-
-def _blank_to_none(value: t.Any) -> t.Any:
-    return None if value in ("", None) else value
-
-
-def validate_command_id(command_id: str) -> str:
-    if not isinstance(command_id, str) or not COMMAND_ID_PATTERN.match(command_id):
-        raise InvalidInput(
-            f"command_id {command_id!r} is not an SSM command id: expected 36 characters such as "
-            "'0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10', as returned by SendCommand"
-        )
-    return command_id
-
-
-def validate_instance_id(instance_id: str) -> str:
-    if not isinstance(instance_id, str) or not INSTANCE_ID_PATTERN.match(instance_id):
-        raise InvalidInput(
-            f"instance id {instance_id!r} is not an SSM managed node id: expected 'i-' and 8 or 17 "
-            "hexadecimal characters, or 'mi-' and 17 (for example 'i-0123456789abcdef0')"
-        )
-    return instance_id
-
-
-def split_list_output(output: str | None) -> tuple[str | None, str | None, bool, bool]:
-    """(stdout, stderr, stdout truncated, stderr truncated) from a list-view plugin Output.
-
-    The service cuts the joined text at its end, so the cut is in stderr when stderr is present.
-    """
-    if output is None:
-        return None, None, False, False
-    truncated = len(output) >= LIST_OUTPUT_CAP or bool(TRUNCATION_MARKER.search(output))
-    if ERROR_SEPARATOR in output:
-        stdout, stderr = output.split(ERROR_SEPARATOR, 1)
-        return stdout.rstrip("\n"), stderr.lstrip("\n"), False, truncated
-    return output, "", truncated, False
-
-
-def invocation_records(invocation: dict[str, t.Any], include_output: bool = True) -> list[dict[str, t.Any]]:
-    """Records (one per step) from a ListCommandInvocations item fetched with Details=true."""
-    invocation = _plain(invocation)
-    plugins = invocation.get("CommandPlugins") or [None]
-    invocation_status = lookup(AWS_SSM_INVOCATION, invocation.get("StatusDetails"), invocation.get("Status"))
-    records = []
-    for plugin in plugins:
-        plugin = plugin or {}
-        status = lookup(AWS_SSM_INVOCATION, plugin.get("StatusDetails"), plugin.get("Status"))
-        # A step can sit at Pending while the invocation already ended (Undeliverable,
-        # Delivery Timed Out, Terminated): the invocation then speaks for the step.
-        vendor_level = plugin
-        if not plugin or (not is_terminal(status) and is_terminal(invocation_status)):
-            status = invocation_status
-            vendor_level = invocation
-        stdout, stderr, stdout_cut, stderr_cut = split_list_output(plugin.get("Output")) if include_output else (None, None, False, False)
-        response_code = plugin.get("ResponseCode")
-        raw_plugin = {key: value for key, value in plugin.items() if include_output or key != "Output"}
-        raw = {key: value for key, value in invocation.items() if key != "CommandPlugins"}
-        if plugin:
-            raw["CommandPlugin"] = raw_plugin
-        records.append(
-            make_record(
-                PROVIDER,
-                status,
-                command_id=invocation.get("CommandId"),
-                instance_id=invocation.get("InstanceId"),
-                instance_name=_blank_to_none(invocation.get("InstanceName")),
-                step=plugin.get("Name"),
-                vendor_status=vendor_level.get("Status"),
-                vendor_status_details=vendor_level.get("StatusDetails"),
-                exit_code=response_code if is_terminal(status) and response_code not in (None, -1) else None,
-                stdout=stdout,
-                stderr=stderr,
-                stdout_truncated=stdout_cut,
-                stderr_truncated=stderr_cut,
-                stdout_url=_blank_to_none(plugin.get("StandardOutputUrl") or invocation.get("StandardOutputUrl")),
-                stderr_url=_blank_to_none(plugin.get("StandardErrorUrl") or invocation.get("StandardErrorUrl")),
-                requested_at=iso8601(invocation.get("RequestedDateTime")),
-                started_at=iso8601(plugin.get("ResponseStartDateTime")),
-                ended_at=iso8601(plugin.get("ResponseFinishDateTime")) if is_terminal(status) else None,
-                raw=raw,
-            )
-        )
-    return records
-
-
-def get_invocation_record(response: dict[str, t.Any], include_output: bool = True) -> dict[str, t.Any]:
-    """The record of one GetCommandInvocation response (full 24,000 / 8,000 character output)."""
-    response = _plain(response)
-    status = lookup(AWS_SSM_INVOCATION, response.get("StatusDetails"), response.get("Status"))
-    stdout = response.get("StandardOutputContent") if include_output else None
-    stderr = response.get("StandardErrorContent") if include_output else None
-    raw = {key: value for key, value in response.items() if include_output or key not in ("StandardOutputContent", "StandardErrorContent")}
-    response_code = response.get("ResponseCode")
-    return make_record(
-        PROVIDER,
-        status,
-        command_id=response.get("CommandId"),
-        instance_id=response.get("InstanceId"),
-        step=_blank_to_none(response.get("PluginName")),
-        vendor_status=response.get("Status"),
-        vendor_status_details=response.get("StatusDetails"),
-        exit_code=response_code if is_terminal(status) and response_code not in (None, -1) else None,
-        stdout=stdout,
-        stderr=stderr,
-        stdout_truncated=stdout is not None and len(stdout) >= STDOUT_CAP,
-        stderr_truncated=stderr is not None and len(stderr) >= STDERR_CAP,
-        stdout_url=_blank_to_none(response.get("StandardOutputUrl")),
-        stderr_url=_blank_to_none(response.get("StandardErrorUrl")),
-        started_at=iso8601(response.get("ExecutionStartDateTime")),
-        ended_at=iso8601(response.get("ExecutionEndDateTime")) if is_terminal(status) else None,
-        raw=raw,
-    )
-
-
-def command_summary(command: dict[str, t.Any]) -> dict[str, t.Any]:
-    """The vendor's own aggregate for one command, kept beside ours."""
-    return {
-        "status": command.get("Status"),
-        "status_details": command.get("StatusDetails"),
-        "normalised": lookup(AWS_SSM_COMMAND, command.get("StatusDetails"), command.get("Status")),
-        "target_count": command.get("TargetCount"),
-        "completed_count": command.get("CompletedCount"),
-        "error_count": command.get("ErrorCount"),
-        "delivery_timed_out_count": command.get("DeliveryTimedOutCount"),
-    }
-
-
-def command_budget(command: dict[str, t.Any], now: datetime.datetime | None = None) -> float:
-    """Seconds a wait on this command may need: delivery + execution timeout + margin, from its start.
-
-    The budget counts from RequestedDateTime so a wait resumed later does not start afresh.
-    """
-    execution = _execution_timeout(command)
-    delivery = command.get("TimeoutSeconds") or DEFAULT_DELIVERY_TIMEOUT
-    total = float(delivery + execution + WAIT_MARGIN)
-    requested = _parse_time(command.get("RequestedDateTime"))
-    if requested is not None:
-        now = now or datetime.datetime.now(datetime.timezone.utc)
-        total -= max((now - requested).total_seconds(), 0.0)
-    return max(total, float(WAIT_MARGIN))
-
-
-def _parse_time(value: t.Any) -> datetime.datetime | None:
-    if isinstance(value, datetime.datetime):
-        moment = value
-    elif isinstance(value, str) and value:
-        try:
-            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    else:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
-
-
-def _execution_timeout(command: dict[str, t.Any]) -> int:
-    for value in (command.get("Parameters") or {}).get("executionTimeout") or []:
-        try:
-            return int(str(value))
-        except ValueError:
-            pass
-    return DEFAULT_EXECUTION_TIMEOUT
-
-
-# SSM settles a timeout a moment after it falls due; look just after, not just before.
-TIMEOUT_SETTLE = 1.0
-
-
-def next_timeout_in(command: dict[str, t.Any], records: list[dict[str, t.Any]], now: datetime.datetime) -> float | None:
-    """Seconds until the soonest delivery or execution timeout of an open target, if any is known.
-
-    A pending target ends undeliverable when the delivery timeout (from the request) falls due; a
-    running one ends timed out when its execution timeout (from its start) does.
-    """
-    delivery = command.get("TimeoutSeconds") or DEFAULT_DELIVERY_TIMEOUT
-    execution = _execution_timeout(command)
-    soonest = None
-    for record in records:
-        if record["terminal"]:
-            continue
-        if record["status"] == "running":
-            started = _parse_time(record["started_at"])
-            due = started + datetime.timedelta(seconds=execution) if started else None
-        else:
-            requested = _parse_time(record["requested_at"] or command.get("RequestedDateTime"))
-            due = requested + datetime.timedelta(seconds=delivery) if requested else None
-        if due is None:
-            continue
-        seconds = (due - now).total_seconds() + TIMEOUT_SETTLE
-        if seconds > 0 and (soonest is None or seconds < soonest):
-            soonest = seconds
-    return soonest
-
-
-def _as_string_list(name: str, value: t.Any) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [str(item) for item in value]
-    if isinstance(value, (dict, set)):
-        raise InvalidInput(f"parameters.{name} must be a string or a list of strings, not a {type(value).__name__}")
-    return [str(value)]
-
-
-def build_send_request(options: dict[str, t.Any]) -> dict[str, t.Any]:
-    """The SendCommand arguments for the module options, validated before any call."""
-    document = options.get("document_name") or "AWS-RunShellScript"
-    parameters = {name: _as_string_list(name, value) for name, value in (options.get("parameters") or {}).items()}
-    if options.get("commands"):
-        parameters["commands"] = [str(line) for line in options["commands"]]
-    if options.get("execution_timeout") is not None:
-        if not 1 <= options["execution_timeout"] <= 172800:
-            raise InvalidInput(f"execution_timeout must be between 1 and 172800 seconds (48 hours), got {options['execution_timeout']}")
-        parameters["executionTimeout"] = [str(options["execution_timeout"])]
-    if options.get("working_directory"):
-        parameters["workingDirectory"] = [options["working_directory"]]
-    if document in ("AWS-RunShellScript", "AWS-RunPowerShellScript") and not parameters.get("commands"):
-        raise InvalidInput(f"{document} needs something to run: set commands (a list of shell lines)")
-
-    request: dict[str, t.Any] = {"DocumentName": document}
-    if parameters:
-        request["Parameters"] = parameters
-    instance_ids = options.get("instance_ids") or []
-    targets = options.get("targets") or []
-    if bool(instance_ids) == bool(targets):
-        raise InvalidInput("set exactly one of instance_ids or targets to say where the command runs")
-    if instance_ids:
-        if len(instance_ids) > MAX_INSTANCE_IDS:
-            raise InvalidInput(
-                f"SendCommand takes at most {MAX_INSTANCE_IDS} instance_ids ({len(instance_ids)} given); "
-                "for more, select them with targets (for example a tag)"
-            )
-        request["InstanceIds"] = [validate_instance_id(instance_id) for instance_id in instance_ids]
-    if targets:
-        if len(targets) > 5:
-            raise InvalidInput(f"SendCommand takes at most 5 targets ({len(targets)} given)")
-        request["Targets"] = [{"Key": target["key"], "Values": [str(value) for value in target["values"]]} for target in targets]
-    if options.get("delivery_timeout") is not None:
-        if not 30 <= options["delivery_timeout"] <= 2592000:
-            raise InvalidInput(f"delivery_timeout must be between 30 and 2592000 seconds, got {options['delivery_timeout']}")
-        request["TimeoutSeconds"] = options["delivery_timeout"]
-    if options.get("max_concurrency") is not None:
-        if not CONCURRENCY_PATTERN.match(str(options["max_concurrency"])):
-            raise InvalidInput(f"max_concurrency must be a count such as '10' or a percentage such as '25%', got {options['max_concurrency']!r}")
-        request["MaxConcurrency"] = str(options["max_concurrency"])
-    if options.get("max_errors") is not None:
-        if not ERRORS_PATTERN.match(str(options["max_errors"])):
-            raise InvalidInput(f"max_errors must be a count such as '0' or a percentage such as '10%', got {options['max_errors']!r}")
-        request["MaxErrors"] = str(options["max_errors"])
-    if options.get("comment"):
-        if len(options["comment"]) > 100:
-            raise InvalidInput(f"comment may hold at most 100 characters, got {len(options['comment'])}")
-        request["Comment"] = options["comment"]
-    if options.get("output_s3_bucket_name"):
-        request["OutputS3BucketName"] = options["output_s3_bucket_name"]
-    if options.get("output_s3_key_prefix"):
-        request["OutputS3KeyPrefix"] = options["output_s3_key_prefix"]
-    return request
 
 
 def classify_client_error(error: t.Any, operation: str) -> InvocationError:
@@ -572,7 +295,7 @@ class AwsSsmProvider:
         commands = response.get("Commands") or []
         if not commands:
             raise NotFound(f"command {command_id} does not exist in this account and region", provider=PROVIDER, retryable=may_appear)
-        return _plain(commands[0])
+        return plain(commands[0])
 
     def describe_commands(self, command_ids: list[str]) -> list[dict[str, t.Any]]:
         for command_id in command_ids:
@@ -642,7 +365,7 @@ class AwsSsmProvider:
     build_send_request = staticmethod(build_send_request)
 
     def send_command(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
-        return _plain(self._call("send_command", **request)["Command"])
+        return plain(self._call("send_command", **request)["Command"])
 
     def cancel_command(self, command_id: str, instance_ids: list[str] | None = None) -> None:
         request: dict[str, t.Any] = {"CommandId": command_id}
@@ -650,21 +373,7 @@ class AwsSsmProvider:
             request["InstanceIds"] = instance_ids
         self._call("cancel_command", **request)
 
-    @staticmethod
-    def pending_records(command: dict[str, t.Any]) -> list[dict[str, t.Any]]:
-        """Records for a command just sent to explicit instances, without another API call."""
-        return [
-            make_record(
-                PROVIDER,
-                PENDING,
-                command_id=command.get("CommandId"),
-                instance_id=instance_id,
-                vendor_status="Pending",
-                vendor_status_details="Pending",
-                requested_at=iso8601(command.get("RequestedDateTime")),
-            )
-            for instance_id in command.get("InstanceIds") or []
-        ]
+    pending_records = staticmethod(pending_records)
 
 
 def _pascal(operation: str) -> str:

@@ -22,15 +22,16 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     Throttled,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers import aws_ssm
-from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import (
-    AwsSsmProvider,
-    build_send_request,
-    classify_client_error,
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider, classify_client_error
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import (
     command_budget,
     command_summary,
     get_invocation_record,
     invocation_records,
     split_list_output,
+)
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_requests import (
+    build_send_request,
     validate_command_id,
     validate_instance_id,
 )

@@ -1,0 +1,241 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""SSM Run Command responses as normalised records, and the timeouts a wait can count on.
+
+Pure functions over boto3 response data: no client, no I/O. Field names, caps and defaults are
+from vendor-apis.md section 3.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import typing as t
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record
+from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import (
+    AWS_SSM_COMMAND,
+    AWS_SSM_INVOCATION,
+    PENDING,
+    is_terminal,
+    lookup,
+)
+
+PROVIDER = "aws_ssm"
+# Caps of the output fields (vendor-apis.md 3.9); output this long was cut by the service.
+LIST_OUTPUT_CAP = 2500
+STDOUT_CAP = 24000
+STDERR_CAP = 8000
+
+# SSM's list view joins stdout and stderr into one Output with this line between them.
+ERROR_SEPARATOR = "----------ERROR-------"
+TRUNCATION_MARKER = re.compile(r"-+\s*output\s+truncated\s*-+", re.IGNORECASE)
+
+# Defaults the service applies when a command does not say (SendCommand TimeoutSeconds, and the
+# executionTimeout parameter of AWS-RunShellScript).
+DEFAULT_DELIVERY_TIMEOUT = 3600
+DEFAULT_EXECUTION_TIMEOUT = 3600
+WAIT_MARGIN = 60
+
+
+def plain(value: t.Any) -> t.Any:
+    """boto3 response data as JSON-ready values (datetimes become ISO 8601 UTC strings)."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items() if key != "ResponseMetadata"}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, datetime.datetime):
+        return iso8601(value)
+    return value
+
+
+def _blank_to_none(value: t.Any) -> t.Any:
+    return None if value in ("", None) else value
+
+
+def split_list_output(output: str | None) -> tuple[str | None, str | None, bool, bool]:
+    """(stdout, stderr, stdout truncated, stderr truncated) from a list-view plugin Output.
+
+    The service cuts the joined text at its end, so the cut is in stderr when stderr is present.
+    """
+    if output is None:
+        return None, None, False, False
+    truncated = len(output) >= LIST_OUTPUT_CAP or bool(TRUNCATION_MARKER.search(output))
+    if ERROR_SEPARATOR in output:
+        stdout, stderr = output.split(ERROR_SEPARATOR, 1)
+        return stdout.rstrip("\n"), stderr.lstrip("\n"), False, truncated
+    return output, "", truncated, False
+
+
+def invocation_records(invocation: dict[str, t.Any], include_output: bool = True) -> list[dict[str, t.Any]]:
+    """Records (one per step) from a ListCommandInvocations item fetched with Details=true."""
+    invocation = plain(invocation)
+    plugins = invocation.get("CommandPlugins") or [None]
+    invocation_status = lookup(AWS_SSM_INVOCATION, invocation.get("StatusDetails"), invocation.get("Status"))
+    records = []
+    for plugin in plugins:
+        plugin = plugin or {}
+        status = lookup(AWS_SSM_INVOCATION, plugin.get("StatusDetails"), plugin.get("Status"))
+        # A step can sit at Pending while the invocation already ended (Undeliverable,
+        # Delivery Timed Out, Terminated): the invocation then speaks for the step.
+        vendor_level = plugin
+        if not plugin or (not is_terminal(status) and is_terminal(invocation_status)):
+            status = invocation_status
+            vendor_level = invocation
+        stdout, stderr, stdout_cut, stderr_cut = split_list_output(plugin.get("Output")) if include_output else (None, None, False, False)
+        response_code = plugin.get("ResponseCode")
+        raw_plugin = {key: value for key, value in plugin.items() if include_output or key != "Output"}
+        raw = {key: value for key, value in invocation.items() if key != "CommandPlugins"}
+        if plugin:
+            raw["CommandPlugin"] = raw_plugin
+        records.append(
+            make_record(
+                PROVIDER,
+                status,
+                command_id=invocation.get("CommandId"),
+                instance_id=invocation.get("InstanceId"),
+                instance_name=_blank_to_none(invocation.get("InstanceName")),
+                step=plugin.get("Name"),
+                vendor_status=vendor_level.get("Status"),
+                vendor_status_details=vendor_level.get("StatusDetails"),
+                exit_code=response_code if is_terminal(status) and response_code not in (None, -1) else None,
+                stdout=stdout,
+                stderr=stderr,
+                stdout_truncated=stdout_cut,
+                stderr_truncated=stderr_cut,
+                stdout_url=_blank_to_none(plugin.get("StandardOutputUrl") or invocation.get("StandardOutputUrl")),
+                stderr_url=_blank_to_none(plugin.get("StandardErrorUrl") or invocation.get("StandardErrorUrl")),
+                requested_at=iso8601(invocation.get("RequestedDateTime")),
+                started_at=iso8601(plugin.get("ResponseStartDateTime")),
+                ended_at=iso8601(plugin.get("ResponseFinishDateTime")) if is_terminal(status) else None,
+                raw=raw,
+            )
+        )
+    return records
+
+
+def get_invocation_record(response: dict[str, t.Any], include_output: bool = True) -> dict[str, t.Any]:
+    """The record of one GetCommandInvocation response (full 24,000 / 8,000 character output)."""
+    response = plain(response)
+    status = lookup(AWS_SSM_INVOCATION, response.get("StatusDetails"), response.get("Status"))
+    stdout = response.get("StandardOutputContent") if include_output else None
+    stderr = response.get("StandardErrorContent") if include_output else None
+    raw = {key: value for key, value in response.items() if include_output or key not in ("StandardOutputContent", "StandardErrorContent")}
+    response_code = response.get("ResponseCode")
+    return make_record(
+        PROVIDER,
+        status,
+        command_id=response.get("CommandId"),
+        instance_id=response.get("InstanceId"),
+        step=_blank_to_none(response.get("PluginName")),
+        vendor_status=response.get("Status"),
+        vendor_status_details=response.get("StatusDetails"),
+        exit_code=response_code if is_terminal(status) and response_code not in (None, -1) else None,
+        stdout=stdout,
+        stderr=stderr,
+        stdout_truncated=stdout is not None and len(stdout) >= STDOUT_CAP,
+        stderr_truncated=stderr is not None and len(stderr) >= STDERR_CAP,
+        stdout_url=_blank_to_none(response.get("StandardOutputUrl")),
+        stderr_url=_blank_to_none(response.get("StandardErrorUrl")),
+        started_at=iso8601(response.get("ExecutionStartDateTime")),
+        ended_at=iso8601(response.get("ExecutionEndDateTime")) if is_terminal(status) else None,
+        raw=raw,
+    )
+
+
+def command_summary(command: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The vendor's own aggregate for one command, kept beside ours."""
+    return {
+        "status": command.get("Status"),
+        "status_details": command.get("StatusDetails"),
+        "normalised": lookup(AWS_SSM_COMMAND, command.get("StatusDetails"), command.get("Status")),
+        "target_count": command.get("TargetCount"),
+        "completed_count": command.get("CompletedCount"),
+        "error_count": command.get("ErrorCount"),
+        "delivery_timed_out_count": command.get("DeliveryTimedOutCount"),
+    }
+
+
+def command_budget(command: dict[str, t.Any], now: datetime.datetime | None = None) -> float:
+    """Seconds a wait on this command may need: delivery + execution timeout + margin, from its start.
+
+    The budget counts from RequestedDateTime so a wait resumed later does not start afresh.
+    """
+    execution = _execution_timeout(command)
+    delivery = command.get("TimeoutSeconds") or DEFAULT_DELIVERY_TIMEOUT
+    total = float(delivery + execution + WAIT_MARGIN)
+    requested = _parse_time(command.get("RequestedDateTime"))
+    if requested is not None:
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        total -= max((now - requested).total_seconds(), 0.0)
+    return max(total, float(WAIT_MARGIN))
+
+
+def _parse_time(value: t.Any) -> datetime.datetime | None:
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, str) and value:
+        try:
+            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def _execution_timeout(command: dict[str, t.Any]) -> int:
+    for value in (command.get("Parameters") or {}).get("executionTimeout") or []:
+        try:
+            return int(str(value))
+        except ValueError:
+            pass
+    return DEFAULT_EXECUTION_TIMEOUT
+
+# SSM settles a timeout a moment after it falls due; look just after, not just before.
+TIMEOUT_SETTLE = 1.0
+
+
+def next_timeout_in(command: dict[str, t.Any], records: list[dict[str, t.Any]], now: datetime.datetime) -> float | None:
+    """Seconds until the soonest delivery or execution timeout of an open target, if any is known.
+
+    A pending target ends undeliverable when the delivery timeout (from the request) falls due; a
+    running one ends timed out when its execution timeout (from its start) does.
+    """
+    delivery = command.get("TimeoutSeconds") or DEFAULT_DELIVERY_TIMEOUT
+    execution = _execution_timeout(command)
+    soonest = None
+    for record in records:
+        if record["terminal"]:
+            continue
+        if record["status"] == "running":
+            started = _parse_time(record["started_at"])
+            due = started + datetime.timedelta(seconds=execution) if started else None
+        else:
+            requested = _parse_time(record["requested_at"] or command.get("RequestedDateTime"))
+            due = requested + datetime.timedelta(seconds=delivery) if requested else None
+        if due is None:
+            continue
+        seconds = (due - now).total_seconds() + TIMEOUT_SETTLE
+        if seconds > 0 and (soonest is None or seconds < soonest):
+            soonest = seconds
+    return soonest
+
+
+def pending_records(command: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    """Records for a command just sent to explicit instances, without another API call."""
+    return [
+        make_record(
+            PROVIDER,
+            PENDING,
+            command_id=command.get("CommandId"),
+            instance_id=instance_id,
+            vendor_status="Pending",
+            vendor_status_details="Pending",
+            requested_at=iso8601(command.get("RequestedDateTime")),
+        )
+        for instance_id in command.get("InstanceIds") or []
+    ]

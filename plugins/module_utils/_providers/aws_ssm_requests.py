@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""SendCommand arguments from the module options, and the SSM id formats, checked before any call."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
+
+MAX_INSTANCE_IDS = 50
+COMMAND_ID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+INSTANCE_ID_PATTERN = re.compile(r"^(i-([0-9a-f]{8}|[0-9a-f]{17})|mi-[0-9a-f]{17})$")
+CONCURRENCY_PATTERN = re.compile(r"^([1-9][0-9]*|[1-9][0-9]?%|100%)$")
+ERRORS_PATTERN = re.compile(r"^(0|[1-9][0-9]*|[0-9]%|[1-9][0-9]%|100%)$")
+
+
+def validate_command_id(command_id: str) -> str:
+    if not isinstance(command_id, str) or not COMMAND_ID_PATTERN.match(command_id):
+        raise InvalidInput(
+            f"command_id {command_id!r} is not an SSM command id: expected 36 characters such as "
+            "'0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10', as returned by SendCommand"
+        )
+    return command_id
+
+
+def validate_instance_id(instance_id: str) -> str:
+    if not isinstance(instance_id, str) or not INSTANCE_ID_PATTERN.match(instance_id):
+        raise InvalidInput(
+            f"instance id {instance_id!r} is not an SSM managed node id: expected 'i-' and 8 or 17 "
+            "hexadecimal characters, or 'mi-' and 17 (for example 'i-0123456789abcdef0')"
+        )
+    return instance_id
+
+
+def _as_string_list(name: str, value: t.Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(item) for item in value]
+    if isinstance(value, (dict, set)):
+        raise InvalidInput(f"parameters.{name} must be a string or a list of strings, not a {type(value).__name__}")
+    return [str(value)]
+
+
+def build_send_request(options: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The SendCommand arguments for the module options, validated before any call."""
+    document = options.get("document_name") or "AWS-RunShellScript"
+    parameters = {name: _as_string_list(name, value) for name, value in (options.get("parameters") or {}).items()}
+    if options.get("commands"):
+        parameters["commands"] = [str(line) for line in options["commands"]]
+    if options.get("execution_timeout") is not None:
+        if not 1 <= options["execution_timeout"] <= 172800:
+            raise InvalidInput(f"execution_timeout must be between 1 and 172800 seconds (48 hours), got {options['execution_timeout']}")
+        parameters["executionTimeout"] = [str(options["execution_timeout"])]
+    if options.get("working_directory"):
+        parameters["workingDirectory"] = [options["working_directory"]]
+    if document in ("AWS-RunShellScript", "AWS-RunPowerShellScript") and not parameters.get("commands"):
+        raise InvalidInput(f"{document} needs something to run: set commands (a list of shell lines)")
+
+    request: dict[str, t.Any] = {"DocumentName": document}
+    if parameters:
+        request["Parameters"] = parameters
+    instance_ids = options.get("instance_ids") or []
+    targets = options.get("targets") or []
+    if bool(instance_ids) == bool(targets):
+        raise InvalidInput("set exactly one of instance_ids or targets to say where the command runs")
+    if instance_ids:
+        if len(instance_ids) > MAX_INSTANCE_IDS:
+            raise InvalidInput(
+                f"SendCommand takes at most {MAX_INSTANCE_IDS} instance_ids ({len(instance_ids)} given); "
+                "for more, select them with targets (for example a tag)"
+            )
+        request["InstanceIds"] = [validate_instance_id(instance_id) for instance_id in instance_ids]
+    if targets:
+        if len(targets) > 5:
+            raise InvalidInput(f"SendCommand takes at most 5 targets ({len(targets)} given)")
+        request["Targets"] = [{"Key": target["key"], "Values": [str(value) for value in target["values"]]} for target in targets]
+    if options.get("delivery_timeout") is not None:
+        if not 30 <= options["delivery_timeout"] <= 2592000:
+            raise InvalidInput(f"delivery_timeout must be between 30 and 2592000 seconds, got {options['delivery_timeout']}")
+        request["TimeoutSeconds"] = options["delivery_timeout"]
+    if options.get("max_concurrency") is not None:
+        if not CONCURRENCY_PATTERN.match(str(options["max_concurrency"])):
+            raise InvalidInput(f"max_concurrency must be a count such as '10' or a percentage such as '25%', got {options['max_concurrency']!r}")
+        request["MaxConcurrency"] = str(options["max_concurrency"])
+    if options.get("max_errors") is not None:
+        if not ERRORS_PATTERN.match(str(options["max_errors"])):
+            raise InvalidInput(f"max_errors must be a count such as '0' or a percentage such as '10%', got {options['max_errors']!r}")
+        request["MaxErrors"] = str(options["max_errors"])
+    if options.get("comment"):
+        if len(options["comment"]) > 100:
+            raise InvalidInput(f"comment may hold at most 100 characters, got {len(options['comment'])}")
+        request["Comment"] = options["comment"]
+    if options.get("output_s3_bucket_name"):
+        request["OutputS3BucketName"] = options["output_s3_bucket_name"]
+    if options.get("output_s3_key_prefix"):
+        request["OutputS3KeyPrefix"] = options["output_s3_key_prefix"]
+    return request
