@@ -195,6 +195,7 @@ def _execution_timeout(command: dict[str, t.Any]) -> int:
             pass
     return DEFAULT_EXECUTION_TIMEOUT
 
+
 # SSM settles a timeout a moment after it falls due; look just after, not just before.
 TIMEOUT_SETTLE = 1.0
 

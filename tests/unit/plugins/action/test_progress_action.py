@@ -51,11 +51,11 @@ def test_wait_resumes_from_each_checkpoint_and_prints_one_line_per_slice(lines):
 
     assert lines == ["wait for deploy: 0/2 done, 2 running (1s of 60s)", "wait for deploy: 1/2 done (31s of 60s)"]
     assert result["verdict"] == "success" and "checkpoint" not in result
-    assert [args.get("checkpoint_after") for _, args in calls] == [30.0, 30.0, 30.0]
+    assert [args.get("checkpoint_after") for _module, args in calls] == [30.0, 30.0, 30.0]
     assert "resume" not in calls[0][1]
     assert calls[1][1]["resume"]["elapsed"] == 1.0
     assert calls[2][1]["resume"]["elapsed"] == 31.0
-    assert all(args["command_ids"] == [CID] and args["region"] == "us-east-1" for _, args in calls)
+    assert all(args["command_ids"] == [CID] and args["region"] == "us-east-1" for _module, args in calls)
 
 
 def test_check_mode_runs_the_module_once_without_slices(lines):
@@ -68,7 +68,8 @@ def test_check_mode_runs_the_module_once_without_slices(lines):
 
 
 def test_run_without_wait_sends_once(lines):
-    action = make_action(invocation_run.ActionModule, {"commands": ["true"], "instance_ids": ["i-0123456789abcdef0"]}, action="multicloud.invocations.invocation_run")
+    args = {"commands": ["true"], "instance_ids": ["i-0123456789abcdef0"]}
+    action = make_action(invocation_run.ActionModule, args, action="multicloud.invocations.invocation_run")
     action._execute_module = MagicMock(return_value={"command_id": CID, "changed": True})
     result = action.run(task_vars={})
     assert action._execute_module.call_count == 1
@@ -85,7 +86,8 @@ def test_run_with_wait_continues_with_invocation_wait_on_the_new_command(lines):
         "region": "eu-west-1",
     }
     action = make_action(invocation_run.ActionModule, args, action="multicloud.invocations.invocation_run")
-    first = dict(checkpoint("0/3 done (0s of 60s)", 0.2), command_id=CID, command={"CommandId": CID}, request={"DocumentName": "AWS-RunShellScript"}, changed=True)
+    sent = {"command_id": CID, "command": {"CommandId": CID}, "request": {"DocumentName": "AWS-RunShellScript"}, "changed": True}
+    first = dict(checkpoint("0/3 done (0s of 60s)", 0.2), **sent)
     final = {"verdict": "failed", "failed": True, "msg": "the invocations failed", "changed": False}
     calls = []
 

@@ -1,0 +1,211 @@
+# HTTP server: routes each request to the vendor front-end that claims it, or to the
+# unsigned control endpoints under /_fleetsim/; applies the rate limit; counts and logs.
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+import threading
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TextIO
+
+from fleetsim.aws_ssm import SsmFrontEnd
+from fleetsim.engine import Engine
+from fleetsim.ratelimit import TokenBucket
+from fleetsim.wire import Request, Response, json_response
+
+CONTROL_PREFIX = "/_fleetsim/"
+MAX_BODY = 16 * 1024 * 1024
+
+
+@dataclass
+class Settings:
+    """Runtime-adjustable knobs (POST /_fleetsim/config)."""
+
+    visibility_delay: float = 0.0
+    rate_limit: float = 0.0
+    mode: str = "real"
+
+
+class Stats:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests: dict[str, dict[str, int]] = {}
+            self.total = 0
+            self.throttled = 0
+            self.signature_failures = 0
+
+    def record(self, vendor: str, operation: str, throttled: bool, signature_failed: bool) -> None:
+        with self._lock:
+            per_vendor = self.requests.setdefault(vendor, {})
+            per_vendor[operation] = per_vendor.get(operation, 0) + 1
+            self.total += 1
+            self.throttled += int(throttled)
+            self.signature_failures += int(signature_failed)
+
+    def as_dict(self) -> dict[str, Any]:
+        with self._lock:
+            return {"requests": {v: dict(ops) for v, ops in self.requests.items()}, "total": self.total,
+                    "throttled": self.throttled, "signature_failures": self.signature_failures}
+
+
+class RequestLog:
+    """One line per request; never headers or bodies, so credentials cannot leak."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def write(self, vendor: str, operation: str, status: int, request_id: str) -> None:
+        if self._stream is None:
+            return
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        with self._lock:
+            self._stream.write(f"{stamp} {vendor} {operation} {status} {request_id}\n")
+            self._stream.flush()
+
+
+class FleetSim:
+    """Everything one server needs: engine, settings, front-ends, limiter, stats, log."""
+
+    def __init__(self, engine: Engine, settings: Settings, secrets: dict[str, str], log: TextIO | None = sys.stderr) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.stats = Stats()
+        self.limiter = TokenBucket(settings.rate_limit)
+        self.log = RequestLog(log)
+        # New vendors plug in here: each front-end claims requests through `matches`.
+        self.front_ends = [SsmFrontEnd(engine, settings, secrets)]
+
+    def dispatch(self, request: Request) -> tuple[str, Response]:
+        if request.path.split("?", 1)[0].startswith(CONTROL_PREFIX):
+            return "control", self.control(request)
+        for front_end in self.front_ends:
+            if front_end.matches(request):
+                if not self.limiter.allow():
+                    response = front_end.throttled(request)
+                    self.stats.record(front_end.vendor, response.operation, True, False)
+                    return front_end.vendor, response
+                response = front_end.handle(request)
+                self.stats.record(front_end.vendor, response.operation, False, response.signature_failed)
+                return front_end.vendor, response
+        return "-", json_response(404, {"message": "no fleetsim front-end handles this request"})
+
+    # -- control endpoints ------------------------------------------------------------------
+
+    def control(self, request: Request) -> Response:
+        name = request.path.split("?", 1)[0][len(CONTROL_PREFIX):].strip("/")
+        route = {("GET", "health"): self._health, ("GET", "stats"): self._stats,
+                 ("POST", "reset"): self._reset, ("POST", "config"): self._config,
+                 ("GET", "config"): self._get_config, ("GET", "instances"): self._instances}.get((request.method, name))
+        if route is None:
+            return json_response(404, {"message": f"unknown control endpoint {request.method} /_fleetsim/{name}"}, operation=name)
+        response = route(request)
+        response.operation = name
+        return response
+
+    @staticmethod
+    def _health(_request: Request) -> Response:
+        return json_response(200, {"status": "ok"})
+
+    def _stats(self, _request: Request) -> Response:
+        return json_response(200, self.stats.as_dict())
+
+    def _reset(self, _request: Request) -> Response:
+        self.engine.reset()
+        self.stats.reset()
+        return json_response(200, {"status": "reset"})
+
+    def _current_config(self) -> dict[str, Any]:
+        return {"visibility_delay": self.settings.visibility_delay, "rate_limit": self.settings.rate_limit,
+                "mode": self.settings.mode}
+
+    def _get_config(self, _request: Request) -> Response:
+        return json_response(200, self._current_config())
+
+    def _config(self, request: Request) -> Response:
+        try:
+            changes = json.loads(request.body or b"{}")
+            if not isinstance(changes, dict):
+                raise ValueError("expected a JSON object")
+            unknown = set(changes) - {"visibility_delay", "rate_limit"}
+            if unknown:
+                raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+            values = {k: float(v) for k, v in changes.items()}
+            if any(v < 0 for v in values.values()):
+                raise ValueError("settings must not be negative")
+        except (ValueError, TypeError) as exc:
+            return json_response(400, {"message": str(exc)})
+        if "visibility_delay" in values:
+            self.settings.visibility_delay = values["visibility_delay"]
+        if "rate_limit" in values:
+            self.settings.rate_limit = values["rate_limit"]
+            self.limiter.set_rate(values["rate_limit"])
+        return json_response(200, self._current_config())
+
+    def _instances(self, _request: Request) -> Response:
+        return json_response(200, {"instances": [inst.public() for inst in self.engine.instances]})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "fleetsim"
+    protocol_version = "HTTP/1.1"   # keep-alive, as the SDKs expect
+    # Headers and body go out in separate writes; without TCP_NODELAY every keep-alive
+    # response would wait ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
+
+    def do_GET(self) -> None:  # pylint: disable=invalid-name  # http.server naming
+        self._serve()
+
+    def do_POST(self) -> None:  # pylint: disable=invalid-name  # http.server naming
+        self._serve()
+
+    def _serve(self) -> None:
+        sim: FleetSim = self.server.fleetsim  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._send(json_response(413, {"message": "request body too large"}))
+            self.close_connection = True
+            return
+        body = self.rfile.read(length) if length else b""
+        request = Request(self.command, self.path, dict(self.headers.items()), body, self.client_address[0])
+        vendor, response = sim.dispatch(request)
+        if response.request_id == "-":
+            response.request_id = str(uuid.uuid4())
+        response.headers.setdefault("x-amzn-RequestId", response.request_id)
+        self._send(response)
+        sim.log.write(vendor, response.operation, response.status, response.request_id)
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
+        """Silence http.server's own access log; RequestLog writes ours."""
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], sim: FleetSim) -> None:
+        super().__init__(address, _Handler)
+        self.fleetsim = sim
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[0], self.server_address[1]
+        return f"http://{host}:{port}"

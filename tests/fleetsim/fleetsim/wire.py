@@ -1,0 +1,39 @@
+# Plain request/response values passed between the HTTP server and the vendor front-ends,
+# so front-ends can be tested and written without knowing about http.server.
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Request:
+    method: str
+    path: str                      # raw request target, including any query string
+    headers: dict[str, str]        # as received (original case)
+    body: bytes
+    client: str = ""
+
+    def header(self, name: str, default: str = "") -> str:
+        lname = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == lname:
+                return value
+        return default
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    # What the server logs and counts; set by the front-end.
+    operation: str = "-"
+    request_id: str = "-"
+    signature_failed: bool = False
+
+
+def json_response(status: int, payload: Any, content_type: str = "application/json", **extra: Any) -> Response:
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return Response(status, body, {"Content-Type": content_type}, **extra)
