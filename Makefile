@@ -54,7 +54,7 @@ integration: $(VENV)/.installed
 		tests/utils/run-integration.sh --python 3.11 --color no
 
 lint: $(VENV)/.installed
-	$(RUN) ansible-lint --offline
+	$(RUN) ansible-lint
 
 # The oldest ansible-core that meta/runtime.yml claims: units and integration.
 test-oldest: $(OLDEST_VENV)/.installed
