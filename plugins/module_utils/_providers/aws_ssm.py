@@ -233,6 +233,8 @@ class AwsSsmProvider:
             raise MissingDependency("boto3", BOTO3_IMPORT_ERROR)
         region = self._option("region")
         profile = self._option("profile")
+        if self._options.get("profile") and self._options.get("access_key"):
+            raise InvalidInput("profile and access_key exclude each other: give either a profile or the keys", provider=PROVIDER)
         try:
             session = boto3.session.Session(
                 aws_access_key_id=self._option("access_key"),
@@ -252,7 +254,10 @@ class AwsSsmProvider:
         # 1.44, and waits must behave the same on every execution environment.
         config = Config(retries={"mode": "standard", "total_max_attempts": 5}, user_agent_extra="multicloud.invocations")
         if self._options.get("aws_config"):
-            config = config.merge(Config(**self._options["aws_config"]))
+            try:
+                config = config.merge(Config(**self._options["aws_config"]))
+            except TypeError as error:
+                raise InvalidInput(f"aws_config holds an option botocore's Config does not take: {error}", provider=PROVIDER) from error
         verify: t.Any = self._option("ca_bundle") or True
         if self._options.get("validate_certs") is False:
             verify = False
