@@ -56,6 +56,11 @@ def _blank_to_none(value: t.Any) -> t.Any:
     return None if value in ("", None) else value
 
 
+def _exit_code(status: str, response_code: t.Any) -> int | None:
+    """The exit code once the target ended; SSM's -1 means it never ran, so there is none."""
+    return response_code if is_terminal(status) and response_code not in (None, -1) else None
+
+
 def split_list_output(output: str | None) -> tuple[str | None, str | None, bool, bool]:
     """(stdout, stderr, stdout truncated, stderr truncated) from a list-view plugin Output.
 
@@ -86,7 +91,6 @@ def invocation_records(invocation: dict[str, t.Any], include_output: bool = True
             status = invocation_status
             vendor_level = invocation
         stdout, stderr, stdout_cut, stderr_cut = split_list_output(plugin.get("Output")) if include_output else (None, None, False, False)
-        response_code = plugin.get("ResponseCode")
         raw_plugin = {key: value for key, value in plugin.items() if include_output or key != "Output"}
         raw = {key: value for key, value in invocation.items() if key != "CommandPlugins"}
         if plugin:
@@ -101,7 +105,7 @@ def invocation_records(invocation: dict[str, t.Any], include_output: bool = True
                 step=plugin.get("Name"),
                 vendor_status=vendor_level.get("Status"),
                 vendor_status_details=vendor_level.get("StatusDetails"),
-                exit_code=response_code if is_terminal(status) and response_code not in (None, -1) else None,
+                exit_code=_exit_code(status, plugin.get("ResponseCode")),
                 stdout=stdout,
                 stderr=stderr,
                 stdout_truncated=stdout_cut,
@@ -124,7 +128,6 @@ def get_invocation_record(response: dict[str, t.Any], include_output: bool = Tru
     stdout = response.get("StandardOutputContent") if include_output else None
     stderr = response.get("StandardErrorContent") if include_output else None
     raw = {key: value for key, value in response.items() if include_output or key not in ("StandardOutputContent", "StandardErrorContent")}
-    response_code = response.get("ResponseCode")
     return make_record(
         PROVIDER,
         status,
@@ -133,7 +136,7 @@ def get_invocation_record(response: dict[str, t.Any], include_output: bool = Tru
         step=_blank_to_none(response.get("PluginName")),
         vendor_status=response.get("Status"),
         vendor_status_details=response.get("StatusDetails"),
-        exit_code=response_code if is_terminal(status) and response_code not in (None, -1) else None,
+        exit_code=_exit_code(status, response.get("ResponseCode")),
         stdout=stdout,
         stderr=stderr,
         stdout_truncated=stdout is not None and len(stdout) >= STDOUT_CAP,
