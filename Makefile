@@ -36,8 +36,17 @@ $(OLDEST_VENV)/.installed: $(DEV_INPUTS)
 
 setup: $(VENV)/.installed
 
-demo: $(VENV)/.installed
-	@$(RUN) tests/utils/with-fleetsim.sh --fleet docs/examples/fleet.yml -- \
+# ansible-playbook finds collections under an ansible_collections/<namespace>/<name> path: the
+# demo links the working tree there (build/ is git-ignored), so it always runs the current code.
+DEMO_COLLECTIONS := build/collections
+DEMO_LINK := $(DEMO_COLLECTIONS)/ansible_collections/multicloud/invocations
+
+$(DEMO_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(CURDIR) $@
+
+demo: $(VENV)/.installed $(DEMO_LINK)
+	@$(RUN) ANSIBLE_COLLECTIONS_PATH=$(abspath $(DEMO_COLLECTIONS)) tests/utils/with-fleetsim.sh --fleet docs/examples/fleet.yml -- \
 		ansible-playbook -i docs/examples/inventory.ini docs/examples/demo.yml
 
 fleetsim-test: $(VENV)/.installed
@@ -65,4 +74,4 @@ test-oldest: $(OLDEST_VENV)/.installed
 test: fleetsim-test units sanity integration lint test-oldest
 
 clean:
-	rm -rf $(VENV) .venvs dist tests/output
+	rm -rf $(VENV) .venvs dist build tests/output
