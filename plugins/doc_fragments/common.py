@@ -81,3 +81,88 @@ requirements:
   - python >= 3.10
   - boto3 >= 1.28.0 and botocore >= 1.31.0 (for O(provider=aws_ssm))
 """
+
+    # The same options for plugins that run on the controller (the lookup), where Ansible's
+    # configuration system reads the environment variables itself.
+    PLUGINS = r"""
+options:
+  provider:
+    description:
+      - The cloud service that ran the commands.
+    type: str
+    default: aws_ssm
+    choices: [aws_ssm]
+  access_key:
+    description:
+      - AWS access key ID.
+    type: str
+    aliases: [aws_access_key_id, aws_access_key, ec2_access_key]
+    env:
+      - name: AWS_ACCESS_KEY_ID
+      - name: AWS_ACCESS_KEY
+      - name: EC2_ACCESS_KEY
+  secret_key:
+    description:
+      - AWS secret access key. Never shown in results, messages or logs.
+    type: str
+    aliases: [aws_secret_access_key, aws_secret_key, ec2_secret_key]
+    env:
+      - name: AWS_SECRET_ACCESS_KEY
+      - name: AWS_SECRET_KEY
+      - name: EC2_SECRET_KEY
+  session_token:
+    description:
+      - AWS session token for temporary credentials.
+    type: str
+    aliases: [aws_session_token, security_token, aws_security_token]
+    env:
+      - name: AWS_SESSION_TOKEN
+      - name: AWS_SECURITY_TOKEN
+      - name: EC2_SECURITY_TOKEN
+  profile:
+    description:
+      - A named profile from the AWS shared config and credentials files.
+    type: str
+    aliases: [aws_profile]
+    env:
+      - name: AWS_PROFILE
+      - name: AWS_DEFAULT_PROFILE
+  region:
+    description:
+      - The region of the commands.
+    type: str
+    aliases: [aws_region, ec2_region]
+    env:
+      - name: AWS_REGION
+      - name: AWS_DEFAULT_REGION
+      - name: EC2_REGION
+  endpoint_url:
+    description:
+      - Send API requests to this URL instead of the provider's public endpoint.
+    type: str
+    aliases: [aws_endpoint_url, ec2_url]
+    env:
+      - name: AWS_URL
+      - name: EC2_URL
+  ca_bundle:
+    description:
+      - A CA bundle (PEM file) to verify the endpoint's TLS certificate with.
+    type: path
+    aliases: [aws_ca_bundle]
+    env:
+      - name: AWS_CA_BUNDLE
+  validate_certs:
+    description:
+      - Verify the endpoint's TLS certificate.
+    type: bool
+    default: true
+  aws_config:
+    description:
+      - Extra botocore client configuration, as keyword arguments of C(botocore.config.Config).
+    type: dict
+notes:
+  - Environment variables are read on the controller, where lookups run.
+requirements:
+  - boto3 >= 1.28.0 and botocore >= 1.31.0 (for O(provider=aws_ssm))
+  - jmespath (for O(query))
+"""

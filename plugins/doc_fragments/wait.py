@@ -77,6 +77,20 @@ options:
       - With V(false), the task succeeds and returns RV(verdict=failed), so later tasks can branch on it.
     type: bool
     default: true
+  success_when:
+    description:
+      - A JMESPath condition over each target's record (the fields of RV(invocations)) that decides whether a target
+        that ran and ended counts as a success, instead of its status. For example V(exit_code == `0` || exit_code == `3`)
+        or V(contains(stdout, 'READY')).
+      - It never ends a running target, and a target that never ran (undeliverable) never counts as a success.
+      - A function given the wrong type (for example O(include_output=false) leaves C(stdout) null) does not match.
+      - Each record says what decided it in C(accepted) and C(accepted_by).
+    type: str
+  failure_when:
+    description:
+      - A JMESPath condition over each target's record that makes a target that ended count as a failure, whatever its
+        status, for example V(contains(stdout, 'WARNING')). Checked before O(success_when).
+    type: str
   checkpoint_after:
     description:
       - Internal, leave unset. The collection's action plugin sets it so the module hands control back

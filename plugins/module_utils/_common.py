@@ -48,6 +48,8 @@ def wait_argument_spec() -> dict[str, t.Any]:
         "undeliverable": {"type": "str", "default": UNDELIVERABLE_COUNTS_AS_FAILURE, "choices": [UNDELIVERABLE_COUNTS_AS_FAILURE, UNDELIVERABLE_IGNORED]},
         "fail_on_timeout": {"type": "bool", "default": True},
         "fail_on_failure": {"type": "bool", "default": True},
+        "success_when": {"type": "str"},
+        "failure_when": {"type": "str"},
         # Set by the collection's action plugins to show progress on the controller.
         "checkpoint_after": {"type": "float"},
         "resume": {"type": "dict"},

@@ -72,10 +72,10 @@ def _counts(records: t.Sequence[dict[str, t.Any]], expected: int, policy: Failur
     for record in records:
         if not record["terminal"]:
             open_ += 1
-        elif record["status"] == SUCCESS:
-            succeeded += 1
         elif record["status"] == UNDELIVERABLE and policy.undeliverable == UNDELIVERABLE_IGNORED:
             ignored += 1
+        elif record.get("accepted", record["status"] == SUCCESS):
+            succeeded += 1
         else:
             failed += 1
     open_ += max(expected - len(records), 0)

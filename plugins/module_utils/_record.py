@@ -50,6 +50,10 @@ RECORD_FIELDS = (
     "requested_at",
     "started_at",
     "ended_at",
+    # Whether the target counts as a success for the verdict (null while it runs), and what
+    # decided it: its status, or a success_when / failure_when condition.
+    "accepted",
+    "accepted_by",
     "raw",
 )
 
@@ -64,6 +68,9 @@ def make_record(provider: str, status: str, **fields: t.Any) -> dict[str, t.Any]
     record["provider"] = provider
     record["status"] = status
     record["terminal"] = is_terminal(status)
+    if record["terminal"] and record["accepted"] is None:
+        record["accepted"] = status == SUCCESS
+        record["accepted_by"] = "status"
     for flag in ("stdout_truncated", "stderr_truncated"):
         record[flag] = bool(record[flag])
     return record

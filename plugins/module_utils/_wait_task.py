@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._conditions import Conditions
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._policy import (
     VERDICT_FAILED,
@@ -77,18 +78,25 @@ def policy_from(params: dict[str, t.Any]) -> FailurePolicy:
     )
 
 
+def conditions_from(params: dict[str, t.Any]) -> Conditions:
+    return Conditions(params.get("success_when"), params.get("failure_when"))
+
+
 def validate_wait_options(params: dict[str, t.Any]) -> None:
-    """Check the wait options without waiting (the budget may still be derived later)."""
+    """Check the wait options before any API call (the budget may still be derived later)."""
     settings_from(params, default_timeout=1.0)
     policy_from(params)
+    conditions_from(params)
 
 
 def describe_failures(records: t.Sequence[dict[str, t.Any]]) -> str:
     """The first failed targets, with what an operator needs to act: status, exit code, stderr tail."""
-    failed = [record for record in records if record["terminal"] and record["status"] != "success"]
+    failed = [record for record in records if record["terminal"] and not record.get("accepted")]
     lines = []
     for record in failed[:FAILURES_NAMED]:
         text = f"{record['instance_id']}: {record['status']}"
+        if record.get("accepted_by") not in (None, "status"):
+            text += f" (by {record['accepted_by']})"
         if record["vendor_status_details"]:
             text += f" ({record['vendor_status_details']})"
         if record["exit_code"] is not None:
@@ -120,11 +128,17 @@ def wait_and_judge(
     budget = settings.timeout
     spent = settings.already_waited
     policy = policy_from(params)
+    conditions = conditions_from(params)
     watch = provider.watch(commands, params.get("instance_ids") or [], params.get("include_output", True))
-    stop_early = (lambda snapshot: lost(snapshot.records, policy, snapshot.expected)) if policy.fail_fast else None
+
+    def stop_early(snapshot: t.Any) -> bool:
+        conditions.apply(snapshot.records)
+        return lost(snapshot.records, policy, snapshot.expected)
+
     waiter_hooks.setdefault("resume_interval", resume.get("interval"))
-    outcome = wait_for(watch.poll, settings, stop_early=stop_early, on_progress=on_progress, **waiter_hooks)
+    outcome = wait_for(watch.poll, settings, stop_early=stop_early if policy.fail_fast else None, on_progress=on_progress, **waiter_hooks)
     snapshot = outcome.snapshot
+    conditions.apply(snapshot.records)
     elapsed = spent + outcome.elapsed
     counters = {
         "polls": int(resume.get("polls", 0)) + outcome.polls,

@@ -163,6 +163,16 @@ invocations:
     ended_at:
       description: When the command ended on the instance, ISO 8601 UTC.
       type: str
+    accepted:
+      description:
+        - Whether the target counts as a success for a verdict; null while it has not ended.
+        - Decided by its status, or by O(multicloud.invocations.invocation_wait#module:success_when) and
+          O(multicloud.invocations.invocation_wait#module:failure_when) where those are given.
+      type: bool
+    accepted_by:
+      description: What decided RV(invocations[].accepted) - V(status), V(success_when) or V(failure_when).
+      type: str
+      sample: status
     raw:
       description: The vendor's item this record was made from.
       type: dict
@@ -205,7 +215,7 @@ api_calls:
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
-from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
+from ansible_collections.multicloud.invocations.plugins.module_utils._info_task import read_invocations
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import FILTERABLE_STATUSES
 
 
@@ -221,17 +231,11 @@ def main() -> None:
         },
         required_one_of=[("command_id", "instance_id")],
     )
-    params = module.params
     try:
-        records, expected, vendor_aggregate = module.provider.query(
-            params["command_id"], params["instance_id"], params["plugin_name"], params["include_output"], params["max_results"]
-        )
+        result = read_invocations(module.provider, module.params)
     except InvocationError as error:
         module.fail(error, invocations=[])
-    if params["statuses"]:
-        records = [record for record in records if record["status"] in params["statuses"]]
-        expected = len(records)
-    module.exit(invocations=records, summary=summarize(records, expected, vendor_aggregate))
+    module.exit(**result)
 
 
 if __name__ == "__main__":

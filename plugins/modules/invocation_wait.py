@@ -76,6 +76,13 @@ EXAMPLES = r"""
     region: eu-west-1
   register: outcome
 
+- name: Exit code 3 means "already up to date" and counts as success; a warning in the output does not
+  multicloud.invocations.invocation_wait:
+    command_ids: "{{ deploy.command_id }}"
+    success_when: "exit_code == `0` || exit_code == `3`"
+    failure_when: "contains(stdout, 'WARNING')"
+    region: eu-west-1
+
 - name: Stop the rollout when the canary failed
   ansible.builtin.fail:
     msg: "Canary failed on {{ outcome.invocations | selectattr('status', '!=', 'success') | map(attribute='instance_id') | join(', ') }}"
@@ -155,7 +162,7 @@ request_id:
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import wait_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
-from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import wait_and_judge
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import validate_wait_options, wait_and_judge
 
 
 def main() -> None:
@@ -172,6 +179,7 @@ def main() -> None:
         command_ids = list(dict.fromkeys(params["command_ids"]))
         if not command_ids:
             module.fail_json(msg="command_ids is empty: give at least one command id to wait on", invocations=[])
+        validate_wait_options(params)
         commands = module.provider.describe_commands(command_ids)
         result, error, failure = wait_and_judge(module.provider, commands, params)
     except InvocationError as error:

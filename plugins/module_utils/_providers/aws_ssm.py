@@ -329,10 +329,10 @@ class AwsSsmProvider:
             request["PluginName"] = plugin_name
         return self._call("get_command_invocation", **request)
 
-    def query(
-        self, command_id: str | None, instance_id: str | None, plugin_name: str | None, include_output: bool, limit: int
-    ) -> tuple[list[dict[str, t.Any]], int, dict[str, t.Any]]:
-        """What invocation_info shows: (records, expected targets, vendor aggregates)."""
+    @staticmethod
+    def _check_selectors(command_id: str | None, instance_id: str | None, plugin_name: str | None, limit: int) -> None:
+        if not (command_id or instance_id):
+            raise InvalidInput("give command_id, instance_id or both to say which invocations to read")
         if limit < 1:
             raise InvalidInput(f"max_results must be 1 or more, got {limit}")
         if plugin_name and not (command_id and instance_id):
@@ -341,6 +341,20 @@ class AwsSsmProvider:
             validate_command_id(command_id)
         if instance_id:
             validate_instance_id(instance_id)
+
+    def raw_query(self, command_id: str | None, instance_id: str | None, plugin_name: str | None, limit: int) -> dict[str, t.Any]:
+        """The SSM response for the selectors: GetCommandInvocation's, or every ListCommandInvocations page joined."""
+        self._check_selectors(command_id, instance_id, plugin_name, limit)
+        if command_id and instance_id:
+            return plain(self.get_command_invocation(command_id, instance_id, plugin_name))
+        limit_items = None if command_id else limit
+        return {"CommandInvocations": plain(self.list_command_invocations(command_id=command_id, instance_id=instance_id, limit=limit_items))}
+
+    def query(
+        self, command_id: str | None, instance_id: str | None, plugin_name: str | None, include_output: bool, limit: int
+    ) -> tuple[list[dict[str, t.Any]], int, dict[str, t.Any]]:
+        """What invocation_info shows: (records, expected targets, vendor aggregates)."""
+        self._check_selectors(command_id, instance_id, plugin_name, limit)
         if command_id and instance_id:
             # One target: the single-item call gives the full 24,000 / 8,000 character output.
             response = self.get_command_invocation(command_id, instance_id, plugin_name)

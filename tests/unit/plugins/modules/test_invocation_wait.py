@@ -110,9 +110,16 @@ def test_empty_command_ids(run_module):
     assert result["msg"] == "command_ids is empty: give at least one command id to wait on"
 
 
-def test_bad_wait_option(run_module, stubber, ssm):
-    stubber.add_response("list_commands", {"Commands": [ssm.command()]}, {"CommandId": ssm.cid})
+def test_bad_wait_option_fails_before_any_call(run_module, ssm):
     result = run_module(invocation_wait, {"command_ids": [ssm.cid], "interval": 10, "max_interval": 5, "region": "us-east-1"})
     assert result["failed"] is True
     assert result["msg"] == "max_interval (5) must be at least interval (10)"
     assert result["error_kind"] == "invalid_input"
+    assert result["api_calls"] == 0
+
+
+def test_bad_success_when_fails_before_any_call(run_module, ssm):
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "success_when": "exit_code ==", "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["msg"].startswith("success_when is not a valid JMESPath expression")
+    assert result["api_calls"] == 0

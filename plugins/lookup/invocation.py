@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: invocation
+short_description: Read run-command invocations and query them with JMESPath
+version_added: 1.0.0
+description:
+  - Reads invocations with the same selectors as M(multicloud.invocations.invocation_info) and returns
+    C({invocations, summary}), or, with O(raw=true), the vendor's own response (every page joined).
+  - O(query) applies a JMESPath expression to that data, as the AWS CLI's C(--query) does.
+  - Values are copied to plain Python types before JMESPath sees them, so C(starts_with), C(contains) and C(sort_by)
+    work on templated strings under ansible-core 2.19 data tagging.
+  - Runs on the controller.
+author:
+  - Multicloud Invocations maintainers (@multicloud-invocations)
+options:
+  command_id:
+    description:
+      - The command whose invocations to read.
+    type: str
+  instance_id:
+    description:
+      - The instance whose invocations to read; with O(command_id), only that one.
+    type: str
+  plugin_name:
+    description:
+      - The step name of a multi-step document, with O(command_id) and O(instance_id).
+    type: str
+  statuses:
+    description:
+      - Keep only invocations whose normalised status is one of these (not with O(raw=true)).
+    type: list
+    elements: str
+  include_output:
+    description:
+      - Include stdout and stderr in the records.
+    type: bool
+    default: true
+  max_results:
+    description:
+      - How many invocations to read at most when querying by O(instance_id) alone.
+    type: int
+    default: 50
+  query:
+    description:
+      - A JMESPath expression over the result, for example V(invocations[?status=='failed'].instance_id).
+      - Without it, the whole result is returned.
+    type: str
+  raw:
+    description:
+      - Query the vendor's own response (for SSM, C(CommandInvocations) or the C(GetCommandInvocation) fields)
+        instead of the normalised C(invocations) and C(summary).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - multicloud.invocations.common.plugins
+seealso:
+  - module: multicloud.invocations.invocation_info
+"""
+
+EXAMPLES = r"""
+- name: The instances where the command failed
+  ansible.builtin.debug:
+    msg: "{{ lookup('multicloud.invocations.invocation', command_id=cid, region='eu-west-1',
+                    query=\"invocations[?status=='failed'].instance_id\") }}"
+
+- name: Exit codes by instance, from the vendor's own response
+  ansible.builtin.debug:
+    msg: "{{ lookup('multicloud.invocations.invocation', command_id=cid, raw=true, region='eu-west-1',
+                    query='CommandInvocations[].{id: InstanceId, code: CommandPlugins[0].ResponseCode}') }}"
+
+- name: Gate on the counts
+  ansible.builtin.assert:
+    that: lookup('multicloud.invocations.invocation', command_id=cid, region='eu-west-1', query='summary.counts.failed') == 0
+"""
+
+RETURN = r"""
+_raw:
+  description:
+    - Without O(query), the result - C({invocations, summary}), or the vendor's response with O(raw=true).
+    - With O(query), what the expression selects (a list, a dict, a string, a number or null).
+  type: raw
+"""
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, MissingDependency
+from ansible_collections.multicloud.invocations.plugins.module_utils._info_task import read_invocations, read_raw
+from ansible_collections.multicloud.invocations.plugins.module_utils._query import compile_expression, evaluate, to_plain
+from ansible_collections.multicloud.invocations.plugins.module_utils._registry import build_provider
+from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import FILTERABLE_STATUSES
+
+OPTIONS = (
+    "provider",
+    "access_key",
+    "secret_key",
+    "session_token",
+    "profile",
+    "region",
+    "endpoint_url",
+    "ca_bundle",
+    "validate_certs",
+    "aws_config",
+    "command_id",
+    "instance_id",
+    "plugin_name",
+    "statuses",
+    "include_output",
+    "max_results",
+    "query",
+    "raw",
+)
+
+
+class LookupModule(LookupBase):
+    def run(self, terms, variables=None, **kwargs):
+        if terms:
+            raise AnsibleLookupError(
+                "the invocation lookup takes no positional terms: give the selectors as keywords, "
+                "for example lookup('multicloud.invocations.invocation', command_id=cid)"
+            )
+        self.set_options(var_options=variables, direct=kwargs)
+        # Plain copies: tagged values from templating must not reach boto3 or jmespath.
+        options = to_plain({name: self.get_option(name) for name in OPTIONS})
+        unknown = sorted(set(options["statuses"] or ()) - set(FILTERABLE_STATUSES))
+        if unknown:
+            raise AnsibleLookupError(f"statuses has unknown values {unknown}: choose from {', '.join(FILTERABLE_STATUSES)}")
+        if options["raw"] and options["statuses"]:
+            raise AnsibleLookupError("statuses filters normalised records; with raw=true, filter in the query instead")
+        try:
+            # Compile first: a bad expression must fail before any API call.
+            compiled = compile_expression(options["query"], "query") if options["query"] else None
+            provider = build_provider(options["provider"], options)
+            data = read_raw(provider, options) if options["raw"] else read_invocations(provider, options)
+            result = evaluate(compiled, data, "query") if compiled is not None else data
+        except MissingDependency as error:
+            raise AnsibleLookupError(f"the invocation lookup needs the Python library {error.library} on the controller") from error
+        except InvocationError as error:
+            raise AnsibleLookupError(f"invocation lookup: {error.describe()}") from error
+        return [result]

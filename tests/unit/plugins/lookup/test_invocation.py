@@ -1,0 +1,135 @@
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The invocation lookup: selectors, JMESPath over normalised or raw data, errors as AnsibleLookupError."""
+
+from __future__ import annotations
+
+import jmespath
+import pytest
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.loader import lookup_loader
+
+from ansible_collections.multicloud.invocations.plugins.lookup import invocation as lookup_module
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import AccessDenied
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import make_record
+
+CID = "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10"
+
+
+class FakeProvider:
+    """Answers like the SSM adapter, and records what it was asked."""
+
+    def __init__(self, options):
+        self.options = options
+        self.api_calls = 0
+        self.asked = []
+
+    def query(self, command_id, instance_id, plugin_name, include_output, limit):
+        self.asked.append(("query", command_id, instance_id, include_output, limit))
+        records = [
+            make_record("aws_ssm", "success", command_id=CID, instance_id="i-0aaaaaaaaaaaaaaa1", exit_code=0, stdout="READY"),
+            make_record("aws_ssm", "failed", command_id=CID, instance_id="i-0bbbbbbbbbbbbbbb2", exit_code=3, stdout="disk full"),
+            make_record("aws_ssm", "running", command_id=CID, instance_id="i-0aaaaaaaaaaaaaaa3"),
+        ]
+        return records, 3, {CID: {"status": "InProgress"}}
+
+    def raw_query(self, command_id, instance_id, plugin_name, limit):
+        self.asked.append(("raw", command_id, instance_id, limit))
+        return {"CommandInvocations": [{"InstanceId": "i-0aaaaaaaaaaaaaaa1", "Status": "Success"}, {"InstanceId": "i-0bbbbbbbbbbbbbbb2", "Status": "Failed"}]}
+
+
+@pytest.fixture
+def providers(monkeypatch):
+    built = []
+
+    def build(name, options):
+        assert name == "aws_ssm"
+        provider = FakeProvider(options)
+        built.append(provider)
+        return provider
+
+    monkeypatch.setattr(lookup_module, "build_provider", build)
+    return built
+
+
+@pytest.fixture
+def lookup():
+    return lookup_loader.get("multicloud.invocations.invocation")
+
+
+def test_whole_result_without_query(lookup, providers):
+    (result,) = lookup.run([], variables={}, command_id=CID, region="us-east-1")
+    assert [record["instance_id"] for record in result["invocations"]] == ["i-0aaaaaaaaaaaaaaa1", "i-0bbbbbbbbbbbbbbb2", "i-0aaaaaaaaaaaaaaa3"]
+    assert result["summary"]["counts"]["failed"] == 1
+    assert providers[0].options["region"] == "us-east-1"
+
+
+def test_query_over_normalised_records(lookup, providers):
+    (result,) = lookup.run([], variables={}, command_id=CID, query="invocations[?status=='failed'].instance_id")
+    assert result == ["i-0bbbbbbbbbbbbbbb2"]
+
+
+def test_query_over_the_raw_response(lookup, providers):
+    (result,) = lookup.run([], variables={}, command_id=CID, raw=True, query="CommandInvocations[?Status=='Failed'].InstanceId")
+    assert result == ["i-0bbbbbbbbbbbbbbb2"]
+    assert providers[0].asked[0][0] == "raw"
+
+
+def test_statuses_filter(lookup, providers):
+    (result,) = lookup.run([], variables={}, command_id=CID, statuses=["running"])
+    assert [record["status"] for record in result["invocations"]] == ["running"]
+    assert result["summary"]["total"] == 1
+
+
+def test_tagged_strings_work_with_type_checked_functions(lookup, providers):
+    tags = pytest.importorskip("ansible._internal._datatag._tags")
+    origin = tags.Origin(path="/playbook.yml", line_num=3)
+    expression = origin.tag("invocations[?starts_with(instance_id, 'i-0a')] | sort_by(@, &instance_id)[].instance_id")
+    prefix_query = origin.tag("invocations[?contains(stdout || '', 'READY')].exit_code")
+    command_id = origin.tag(CID)
+    assert command_id.__class__ is not str
+    # Without the plain copies jmespath rejects tagged strings; this is what the lookup avoids.
+    with pytest.raises(jmespath.exceptions.JMESPathTypeError):
+        jmespath.search("x[?starts_with(id, 'i-0')]", {"x": [{"id": origin.tag("i-0a")}]})
+    (result,) = lookup.run([], variables={}, command_id=command_id, query=expression)
+    assert result == ["i-0aaaaaaaaaaaaaaa1", "i-0aaaaaaaaaaaaaaa3"]
+    (codes,) = lookup.run([], variables={}, command_id=command_id, query=prefix_query)
+    assert codes == [0]
+    # What reached the provider is a plain str, not the tagged value.
+    assert providers[0].options["command_id"].__class__ is str
+
+
+def test_bad_expression_fails_before_any_call(lookup, providers):
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookup.run([], variables={}, command_id=CID, query="invocations[?")
+    assert "query is not a valid JMESPath expression" in str(caught.value)
+    assert providers == []
+
+
+def test_runtime_type_error_is_a_lookup_error(lookup, providers):
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookup.run([], variables={}, command_id=CID, query="invocations[?starts_with(exit_code, 'x')]")
+    assert "query could not be evaluated" in str(caught.value)
+
+
+def test_api_error_keeps_code_and_request_id(lookup, monkeypatch):
+    class Denied(FakeProvider):
+        def query(self, *args):
+            raise AccessDenied("SSM ListCommandInvocations failed: denied", code="AccessDeniedException", request_id="req-9")
+
+    monkeypatch.setattr(lookup_module, "build_provider", lambda name, options: Denied(options))
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookup.run([], variables={}, command_id=CID)
+    assert "AccessDeniedException" in str(caught.value) and "req-9" in str(caught.value)
+
+
+def test_positional_terms_are_refused(lookup, providers):
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookup.run([CID], variables={})
+    assert "takes no positional terms" in str(caught.value)
+
+
+def test_unknown_status_is_refused(lookup, providers):
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookup.run([], variables={}, command_id=CID, statuses=["done"])
+    assert "statuses has unknown values ['done']" in str(caught.value)
