@@ -33,7 +33,7 @@ SEND_OPTIONS = (
     "wait",
 )
 # What the send returned, kept in the final result.
-SEND_RESULTS = ("command_id", "command", "request")
+SEND_RESULTS = ("command_id", "invocation_id", "command", "request")
 
 
 class ActionModule(ProgressWaitAction):
@@ -42,7 +42,11 @@ class ActionModule(ProgressWaitAction):
 
     def follow_up_args(self, args: dict[str, t.Any], first: dict[str, t.Any]) -> dict[str, t.Any]:
         wait_args = {key: value for key, value in args.items() if key not in SEND_OPTIONS}
-        wait_args["command_ids"] = [first["command_id"]]
+        # Providers that name a run by its own id are waited on by that id, the others by command id.
+        if first.get("invocation_id"):
+            wait_args["invocation_ids"] = [first["invocation_id"]]
+        else:
+            wait_args["command_ids"] = [first["command_id"]]
         return wait_args
 
     def merge_first(self, first: dict[str, t.Any], final: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -51,6 +55,7 @@ class ActionModule(ProgressWaitAction):
             if key in first:
                 merged[key] = first[key]
         merged["changed"] = True
-        if merged.get("failed") and "command_id" in first and first["command_id"] not in merged.get("msg", ""):
-            merged["msg"] = f"command {first['command_id']} was sent; {merged.get('msg', '')}"
+        run_id = first.get("command_id") or first.get("invocation_id")
+        if merged.get("failed") and run_id and run_id not in merged.get("msg", ""):
+            merged["msg"] = f"command {run_id} was sent; {merged.get('msg', '')}"
         return merged

@@ -22,6 +22,10 @@ options:
     description:
       - The command whose invocations to read.
     type: str
+  invocation_id:
+    description:
+      - The run to read, for providers that identify a run by its own id (V(aws_ssm) uses O(command_id)).
+    type: str
   instance_id:
     description:
       - The instance whose invocations to read; with O(command_id), only that one.
@@ -107,6 +111,7 @@ OPTIONS = (
     "validate_certs",
     "aws_config",
     "command_id",
+    "invocation_id",
     "instance_id",
     "plugin_name",
     "statuses",

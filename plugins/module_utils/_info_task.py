@@ -11,14 +11,9 @@ import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
 
-SELECTORS = ("command_id", "instance_id", "plugin_name")
-
-
 def read_invocations(provider: t.Any, params: dict[str, t.Any]) -> dict[str, t.Any]:
     """``{"invocations": [...], "summary": {...}}`` for the selectors in ``params``."""
-    records, expected, vendor_aggregate = provider.query(
-        params.get("command_id"), params.get("instance_id"), params.get("plugin_name"), params.get("include_output", True), params.get("max_results", 50)
-    )
+    records, expected, vendor_aggregate = provider.read(params)
     statuses = params.get("statuses")
     if statuses:
         records = [record for record in records if record["status"] in statuses]
@@ -28,4 +23,4 @@ def read_invocations(provider: t.Any, params: dict[str, t.Any]) -> dict[str, t.A
 
 def read_raw(provider: t.Any, params: dict[str, t.Any]) -> dict[str, t.Any]:
     """The vendor's own response for the same selectors (every page joined), as the CLI shows it."""
-    return provider.raw_query(params.get("command_id"), params.get("instance_id"), params.get("plugin_name"), params.get("max_results", 50))
+    return provider.read_raw(params)

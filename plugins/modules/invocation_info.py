@@ -24,6 +24,11 @@ options:
         (up to 24,000 characters of stdout and 8,000 of stderr).
       - Without O(instance_id), every instance of the command, with up to 2,500 characters of output each.
     type: str
+  invocation_id:
+    description:
+      - The run to read, for providers that identify a run by its own id rather than by a command id.
+      - V(aws_ssm) identifies runs by command id and refuses this option.
+    type: str
   instance_id:
     description:
       - The instance whose invocations to read.
@@ -223,13 +228,14 @@ def main() -> None:
     module = MultiCloudModule(
         argument_spec={
             "command_id": {"type": "str"},
+            "invocation_id": {"type": "str"},
             "instance_id": {"type": "str"},
             "plugin_name": {"type": "str"},
             "statuses": {"type": "list", "elements": "str", "choices": list(FILTERABLE_STATUSES)},
             "include_output": {"type": "bool", "default": True},
             "max_results": {"type": "int", "default": 50},
         },
-        required_one_of=[("command_id", "instance_id")],
+        required_one_of=[("command_id", "invocation_id", "instance_id")],
     )
     try:
         result = read_invocations(module.provider, module.params)

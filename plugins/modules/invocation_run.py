@@ -148,6 +148,10 @@ command_id:
   returned: when a command was sent
   type: str
   sample: 0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10
+invocation_id:
+  description: The id of the run that was started, for providers that name a run by its own id (not V(aws_ssm)).
+  returned: when such a provider started a run
+  type: str
 command:
   description: The command as the vendor returned it, with its timeouts and target counts.
   returned: when a command was sent
@@ -228,26 +232,26 @@ def main() -> None:
     params = module.params
     result: dict = {"invocations": [], "changed": False}
     try:
-        request = module.provider.build_send_request(params)
+        request = module.provider.start_request(params)
         result["request"] = request
         if params["wait"]:
             # A bad wait option must fail before anything runs on the instances.
             validate_wait_options(params)
         if module.check_mode:
             module.exit(changed=True, request=request, invocations=[], summary=summarize([]), msg="check mode: nothing was sent")
-        command = module.provider.send_command(request)
-        result.update(changed=True, command_id=command["CommandId"], command=command)
+        handle = module.provider.start(request)
+        started = module.provider.started(handle)
+        expected = started.pop("expected")
+        result.update(started, changed=True, summary=summarize(started["invocations"], expected))
         if params["wait"]:
-            # The waiter treats a command it cannot read yet as not visible yet, within the grace.
-            waited, error, failure = wait_and_judge(module.provider, [command], params)
+            # The waiter treats a run it cannot read yet as not visible yet, within the grace.
+            waited, error, failure = wait_and_judge(module.provider, [handle], params)
             result.update(waited)
             if error:
                 module.fail(error, **result)
             if failure:
-                module.fail_json(msg=f"command {command['CommandId']} was sent; {failure}", **result)
-        else:
-            records = module.provider.pending_records(command)
-            result.update(invocations=records, summary=summarize(records, command.get("TargetCount") or len(records)))
+                run_id = started.get("command_id") or started.get("invocation_id")
+                module.fail_json(msg=f"command {run_id} was sent; {failure}", **result)
     except InvocationError as error:
         module.fail(error, **result)
     module.exit(**result)

@@ -25,10 +25,17 @@ options:
   command_ids:
     description:
       - The commands to wait on, all together (SSM C(CommandId) values).
+      - One of O(command_ids) and O(invocation_ids) is required.
     type: list
     elements: str
-    required: true
     aliases: [command_id]
+  invocation_ids:
+    description:
+      - The runs to wait on, for providers that identify a run by its own id rather than by a command id.
+      - V(aws_ssm) identifies runs by command id and refuses this option.
+    type: list
+    elements: str
+    aliases: [invocation_id]
   instance_ids:
     description:
       - Wait only on these instances of each command. By default every target of every command counts,
@@ -167,21 +174,19 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task 
 
 def main() -> None:
     argument_spec = {
-        "command_ids": {"type": "list", "elements": "str", "required": True, "aliases": ["command_id"]},
+        "command_ids": {"type": "list", "elements": "str", "aliases": ["command_id"]},
+        "invocation_ids": {"type": "list", "elements": "str", "aliases": ["invocation_id"]},
         "instance_ids": {"type": "list", "elements": "str"},
         "include_output": {"type": "bool", "default": True},
     }
     argument_spec.update(wait_argument_spec())
-    module = MultiCloudModule(argument_spec=argument_spec)
+    module = MultiCloudModule(argument_spec=argument_spec, required_one_of=[("command_ids", "invocation_ids")])
     params = module.params
     result = {"invocations": []}
     try:
-        command_ids = list(dict.fromkeys(params["command_ids"]))
-        if not command_ids:
-            module.fail_json(msg="command_ids is empty: give at least one command id to wait on", invocations=[])
         validate_wait_options(params)
-        commands = module.provider.describe_commands(command_ids)
-        result, error, failure = wait_and_judge(module.provider, commands, params)
+        targets = module.provider.wait_targets(params)
+        result, error, failure = wait_and_judge(module.provider, targets, params)
     except InvocationError as error:
         module.fail(error, **result)
     if error:

@@ -381,8 +381,6 @@ class AwsSsmProvider:
 
     # -- starts -------------------------------------------------------------------------------
 
-    build_send_request = staticmethod(build_send_request)
-
     def send_command(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
         return plain(self._call("send_command", **request)["Command"])
 
@@ -392,7 +390,43 @@ class AwsSsmProvider:
             request["InstanceIds"] = instance_ids
         self._call("cancel_command", **request)
 
-    pending_records = staticmethod(pending_records)
+
+    # -- the provider protocol (docs/design.md): what modules, the lookup and the role call -----
+
+    @staticmethod
+    def _refuse_invocation_ids(params: dict[str, t.Any]) -> None:
+        if params.get("invocation_id") or params.get("invocation_ids"):
+            raise InvalidInput("aws_ssm identifies runs by command id: use command_id / command_ids, not invocation_id", provider=PROVIDER)
+
+    def read(self, params: dict[str, t.Any]) -> tuple[list[dict[str, t.Any]], int, dict[str, t.Any]]:
+        self._refuse_invocation_ids(params)
+        return self.query(
+            params.get("command_id"), params.get("instance_id"), params.get("plugin_name"), params.get("include_output", True), params.get("max_results", 50)
+        )
+
+    def read_raw(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
+        self._refuse_invocation_ids(params)
+        return self.raw_query(params.get("command_id"), params.get("instance_id"), params.get("plugin_name"), params.get("max_results", 50))
+
+    def wait_targets(self, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+        """The commands to wait on, read once so an unknown id fails at once."""
+        self._refuse_invocation_ids(params)
+        command_ids = list(dict.fromkeys(params.get("command_ids") or []))
+        if not command_ids:
+            raise InvalidInput("command_ids is empty: give at least one command id to wait on", provider=PROVIDER)
+        return self.describe_commands(command_ids)
+
+    def start_request(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
+        return build_send_request(params)
+
+    def start(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
+        return self.send_command(request)
+
+    @staticmethod
+    def started(command: dict[str, t.Any]) -> dict[str, t.Any]:
+        """What invocation_run returns for a command just sent, before any wait."""
+        records = pending_records(command)
+        return {"command_id": command["CommandId"], "command": command, "invocations": records, "expected": command.get("TargetCount") or len(records)}
 
 
 def _pascal(operation: str) -> str:

@@ -24,8 +24,8 @@ class FakeProvider:
         self.api_calls = 0
         self.asked = []
 
-    def query(self, command_id, instance_id, plugin_name, include_output, limit):
-        self.asked.append(("query", command_id, instance_id, include_output, limit))
+    def read(self, params):
+        self.asked.append(("query", params["command_id"], params["instance_id"], params["include_output"], params["max_results"]))
         records = [
             make_record("aws_ssm", "success", command_id=CID, instance_id="i-0aaaaaaaaaaaaaaa1", exit_code=0, stdout="READY"),
             make_record("aws_ssm", "failed", command_id=CID, instance_id="i-0bbbbbbbbbbbbbbb2", exit_code=3, stdout="disk full"),
@@ -33,8 +33,8 @@ class FakeProvider:
         ]
         return records, 3, {CID: {"status": "InProgress"}}
 
-    def raw_query(self, command_id, instance_id, plugin_name, limit):
-        self.asked.append(("raw", command_id, instance_id, limit))
+    def read_raw(self, params):
+        self.asked.append(("raw", params["command_id"], params["instance_id"], params["max_results"]))
         return {"CommandInvocations": [{"InstanceId": "i-0aaaaaaaaaaaaaaa1", "Status": "Success"}, {"InstanceId": "i-0bbbbbbbbbbbbbbb2", "Status": "Failed"}]}
 
 
@@ -114,7 +114,7 @@ def test_runtime_type_error_is_a_lookup_error(lookup, providers):
 
 def test_api_error_keeps_code_and_request_id(lookup, monkeypatch):
     class Denied(FakeProvider):
-        def query(self, *args):
+        def read(self, params):
             raise AccessDenied("SSM ListCommandInvocations failed: denied", code="AccessDeniedException", request_id="req-9")
 
     monkeypatch.setattr(lookup_module, "build_provider", lambda name, options: Denied(options))

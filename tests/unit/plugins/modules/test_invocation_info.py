@@ -76,7 +76,7 @@ def test_bad_command_id_fails_before_any_call(run_module, stubber):
 def test_needs_command_or_instance(run_module):
     result = run_module(invocation_info, {"region": "us-east-1"})
     assert result["failed"] is True
-    assert "one of the following is required: command_id, instance_id" in result["msg"]
+    assert "one of the following is required: command_id, invocation_id, instance_id" in result["msg"]
 
 
 def test_missing_boto3_says_so(run_module, monkeypatch, ssm):
@@ -86,3 +86,10 @@ def test_missing_boto3_says_so(run_module, monkeypatch, ssm):
     assert result["failed"] is True
     assert "boto3" in result["msg"]
     assert result["error_kind"] == "missing_dependency"
+
+
+def test_aws_refuses_an_invocation_id(run_module):
+    result = run_module(invocation_info, {"invocation_id": "t-hz0abc", "region": "us-east-1"})
+    assert result["failed"] is True
+    assert "aws_ssm identifies runs by command id" in result["msg"]
+    assert result["api_calls"] == 0

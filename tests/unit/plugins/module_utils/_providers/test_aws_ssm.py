@@ -1014,17 +1014,20 @@ def test_watch_finished_command_without_invocations_completes(provider, ssm):
 def test_send_command(provider, ssm):
     request = build_send_request(send_options(instance_ids=[I1, I2]))
     ssm[1].add_response("send_command", {"Command": command(status="Pending", target_count=2, instance_ids=[I1, I2])}, request)
-    sent = provider.send_command(request)
+    sent = provider.start(request)
     assert sent["CommandId"] == CID
     assert sent["RequestedDateTime"] == "2026-11-22T13:07:09.708Z"
-    records = provider.pending_records(sent)
+    started = provider.started(sent)
+    assert (started["command_id"], started["expected"]) == (CID, 2)
+    records = started["invocations"]
     assert [(record["instance_id"], record["status"], record["terminal"]) for record in records] == [(I1, "pending", False), (I2, "pending", False)]
     assert records[0]["requested_at"] == "2026-11-22T13:07:09.708Z"
     assert records[0]["command_id"] == CID
 
 
 def test_pending_records_for_targets_are_empty():
-    assert AwsSsmProvider.pending_records(plain_command(instance_ids=[])) == []
+    started = AwsSsmProvider.started(plain_command(instance_ids=[], target_count=0))
+    assert started["invocations"] == [] and started["expected"] == 0
 
 
 @pytest.mark.parametrize("instance_ids, expected", [(None, {"CommandId": CID}), ([I1], {"CommandId": CID, "InstanceIds": [I1]})])
