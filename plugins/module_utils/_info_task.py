@@ -11,6 +11,7 @@ import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
 
+
 def read_invocations(provider: t.Any, params: dict[str, t.Any]) -> dict[str, t.Any]:
     """``{"invocations": [...], "summary": {...}}`` for the selectors in ``params``."""
     records, expected, vendor_aggregate = provider.read(params)

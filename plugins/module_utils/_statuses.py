@@ -87,3 +87,78 @@ def lookup(table: dict[str, str], *values: str | None) -> str:
 
 def is_terminal(status: str) -> bool:
     return status in TERMINAL_STATUSES
+
+
+# Alibaba Cloud ECS Cloud Assistant (vendor-apis.md 5.8), per instance: InvocationStatus of a
+# DescribeInvocations InvokeInstance or a DescribeInvocationResults InvocationResult.
+ALIBABA_ECS_INSTANCE = {
+    "pending": PENDING,
+    # A periodic or boot-time task waiting for its next run.
+    "scheduled": PENDING,
+    "running": RUNNING,
+    "stopping": CANCELLING,
+    "success": SUCCESS,
+    "failed": FAILED,
+    "error": FAILED,
+    "invalid": FAILED,
+    "timeout": TIMED_OUT,
+    # Not delivered: the instance must be Running and delivery must finish within a minute.
+    "aborted": UNDELIVERABLE,
+    # Stopped before it started.
+    "cancelled": CANCELLED,
+    # Stopped while it ran.
+    "terminated": CANCELLED,
+}
+
+# Alibaba Cloud ECS Cloud Assistant, invocation level: InvocationStatus first, then the legacy
+# InvokeStatus. The legacy "Finished" is deliberately absent: it is final but does not say
+# whether the run succeeded, so it stays unknown and the instances decide.
+ALIBABA_ECS_INVOCATION = {
+    "pending": PENDING,
+    "scheduled": PENDING,
+    "running": RUNNING,
+    "stopping": CANCELLING,
+    "success": SUCCESS,
+    "failed": FAILED,
+    "partialfailed": PARTIAL_FAILED,
+    "stopped": CANCELLED,
+}
+
+# Per-instance ErrorCode values (vendor-apis.md 5.8) that mean the command never started on the
+# instance because of the instance, its Cloud Assistant client or the network: the instance is
+# missing, released or stopped; the client is not running, not answering, upgrading or too old;
+# delivery timed out; a security group rule blocked the client; or the instance was already
+# running as many tasks as it may.
+ALIBABA_ECS_UNDELIVERABLE_ERROR_CODES = frozenset(
+    (
+        "InstanceNotExists",
+        "InstanceReleased",
+        "InstanceNotRunning",
+        "ClientNotRunning",
+        "ClientNotResponse",
+        "ClientIsUpgrading",
+        "ClientNeedUpgrade",
+        "DeliveryTimeout",
+        "SecurityGroupRuleDenied",
+        "TaskConcurrencyLimit",
+    )
+)
+# ErrorCode values that say the command itself, or what it asked for, went wrong: it is not
+# applicable to the instance's OS, the user or directory does not exist, the schedule is bad, or
+# the run raised, was interrupted or exited non-zero. ExecutionTimeout is timed_out.
+ALIBABA_ECS_FAILED_ERROR_CODES = frozenset(
+    (
+        "CommandNotApplicable",
+        "AccountNotExists",
+        "DirectoryNotExists",
+        "BadCronExpression",
+        "ExecutionException",
+        "ExecutionInterrupted",
+        "ExitCodeNonzero",
+    )
+)
+ALIBABA_ECS_TIMED_OUT_ERROR_CODES = frozenset(("ExecutionTimeout",))
+# InvocationStatus values whose outcome an ErrorCode may refine: an Error or Failed instance whose
+# ErrorCode says the command never reached it is undeliverable (or timed_out for
+# ExecutionTimeout). Aborted is undeliverable already; every other value keeps its table entry.
+ALIBABA_ECS_REFINED_BY_ERROR_CODE = frozenset(("error", "failed"))

@@ -390,7 +390,6 @@ class AwsSsmProvider:
             request["InstanceIds"] = instance_ids
         self._call("cancel_command", **request)
 
-
     # -- the provider protocol (docs/design.md): what modules, the lookup and the role call -----
 
     @staticmethod

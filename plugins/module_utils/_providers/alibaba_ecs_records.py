@@ -1,0 +1,348 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""Cloud Assistant responses as normalised records, and the timeouts a wait can count on.
+
+Pure functions over DescribeInvocations / DescribeInvocationResults data: no client, no I/O.
+Field names, statuses, caps and defaults are from vendor-apis.md section 5.
+
+Choices made here:
+
+- Cloud Assistant returns one ``Output`` with stdout and stderr merged, so ``stdout`` holds all of
+  it and ``stderr`` is ``""`` (None when output was not asked for).
+- ``vendor_status`` is the instance's ``InvocationStatus``; ``vendor_status_details`` is
+  ``"<ErrorCode>: <ErrorInfo>"`` (or whichever of the two is present), so the readable reason
+  stays next to the code a playbook can match on.
+- An ``Error`` or ``Failed`` instance whose ``ErrorCode`` says the command never reached it is
+  ``undeliverable``; with ``ExecutionTimeout`` it is ``timed_out`` (the ErrorCode classes are in
+  ``_statuses``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import typing as t
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record
+from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import (
+    ALIBABA_ECS_FAILED_ERROR_CODES,
+    ALIBABA_ECS_INSTANCE,
+    ALIBABA_ECS_INVOCATION,
+    ALIBABA_ECS_REFINED_BY_ERROR_CODE,
+    ALIBABA_ECS_TIMED_OUT_ERROR_CODES,
+    ALIBABA_ECS_UNDELIVERABLE_ERROR_CODES,
+    FAILED,
+    PENDING,
+    RUNNING,
+    TIMED_OUT,
+    UNDELIVERABLE,
+    is_terminal,
+    lookup,
+    vendor_key,
+)
+
+PROVIDER = "alibaba_ecs"
+# The describe calls answer Base64 unless ContentEncoding=PlainText was asked for.
+DEFAULT_CONTENT_ENCODING = "Base64"
+
+# RunCommand's default Timeout, and the minute an instance has to take delivery before the run
+# is Aborted (vendor-apis.md 5.2 and 5.8).
+DEFAULT_TIMEOUT = 60
+DELIVERY_WINDOW = 60
+WAIT_MARGIN = 60
+# Cloud Assistant settles a timeout a moment after it falls due; look just after, not just before.
+TIMEOUT_SETTLE = 1.0
+
+# RepeatMode values that never finish by themselves: the invocation stays Running or Scheduled
+# until it is stopped, so waiting on it for completion cannot end.
+PERIODIC_REPEAT_MODES = frozenset(("period", "everyreboot"))
+# Per-instance InvocationStatus values that say the script never ran on the instance.
+NEVER_RAN = frozenset(("cancelled", "invalid", "aborted"))
+# Values that say it ran to an end of its own; any other terminal value needs a StartTime.
+RAN = frozenset(("success", "failed", "timeout", "terminated"))
+
+
+def _blank_to_none(value: t.Any) -> t.Any:
+    return None if value in ("", None) else value
+
+
+def decode_output(output: str | None, encoding: str | None = DEFAULT_CONTENT_ENCODING) -> str | None:
+    """Output or CommandContent as text: Base64 decoded (UTF-8, bad bytes replaced), PlainText as is.
+
+    A value that is not valid Base64 although Base64 was expected is returned as it is: it can
+    only be text the service did not encode.
+    """
+    if output is None:
+        return None
+    if vendor_key(encoding) == "plaintext":
+        return output
+    try:
+        data = base64.b64decode(output, validate=True)
+    except (binascii.Error, ValueError):
+        return output
+    return data.decode("utf-8", errors="replace")
+
+
+def error_class(error_code: str | None) -> str | None:
+    """The normalised status a per-instance ErrorCode stands for, or None (empty or unknown)."""
+    if error_code in ALIBABA_ECS_UNDELIVERABLE_ERROR_CODES:
+        return UNDELIVERABLE
+    if error_code in ALIBABA_ECS_TIMED_OUT_ERROR_CODES:
+        return TIMED_OUT
+    if error_code in ALIBABA_ECS_FAILED_ERROR_CODES:
+        return FAILED
+    return None
+
+
+def instance_status(invocation_status: str | None, error_code: str | None = None) -> str:
+    """One instance's normalised status: its InvocationStatus, refined by its ErrorCode.
+
+    ``Error`` or ``Failed`` with an undeliverable-class ErrorCode becomes ``undeliverable``, and
+    with ``ExecutionTimeout`` ``timed_out``; ``Aborted`` is undeliverable whatever the code. An
+    unknown ErrorCode never changes the status.
+    """
+    status = lookup(ALIBABA_ECS_INSTANCE, invocation_status)
+    if vendor_key(invocation_status) in ALIBABA_ECS_REFINED_BY_ERROR_CODE:
+        refined = error_class(error_code)
+        if refined in (UNDELIVERABLE, TIMED_OUT):
+            return refined
+    return status
+
+
+def status_details(item: dict[str, t.Any]) -> str | None:
+    """``"<ErrorCode>: <ErrorInfo>"``, or whichever is present, or None."""
+    code = _blank_to_none(item.get("ErrorCode"))
+    info = _blank_to_none(item.get("ErrorInfo"))
+    if code and info:
+        return f"{code}: {info}"
+    return code or info
+
+
+def _ran(item: dict[str, t.Any], status: str) -> bool:
+    """Whether the script actually ran on the instance (so its exit code means something)."""
+    if status == UNDELIVERABLE:
+        return False
+    value = vendor_key(item.get("InvocationStatus"))
+    if value in NEVER_RAN:
+        return False
+    return value in RAN or bool(_blank_to_none(item.get("StartTime")))
+
+
+def _exit_code(item: dict[str, t.Any], status: str) -> int | None:
+    """The exit code once the instance finished a run it actually started."""
+    code = item.get("ExitCode")
+    if code in (None, "") or not is_terminal(status) or not _ran(item, status):
+        return None
+    try:
+        return int(code)
+    except (TypeError, ValueError):
+        return None
+
+
+def _dropped(item: dict[str, t.Any]) -> int:
+    try:
+        return int(item.get("Dropped") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _record(
+    item: dict[str, t.Any],
+    command_id: str | None,
+    invoke_id: str | None,
+    requested_at: t.Any,
+    ended: t.Any,
+    raw: dict[str, t.Any],
+    include_output: bool,
+    encoding: str | None,
+) -> dict[str, t.Any]:
+    status = instance_status(item.get("InvocationStatus"), _blank_to_none(item.get("ErrorCode")))
+    terminal = is_terminal(status)
+    return make_record(
+        PROVIDER,
+        status,
+        command_id=command_id,
+        invocation_id=invoke_id,
+        instance_id=item.get("InstanceId"),
+        vendor_status=item.get("InvocationStatus"),
+        vendor_status_details=status_details(item),
+        exit_code=_exit_code(item, status),
+        # Cloud Assistant merges stdout and stderr into one Output.
+        stdout=decode_output(item.get("Output") or "", encoding) if include_output else None,
+        stderr="" if include_output else None,
+        # Output holds at most 24 KB; Dropped counts what was cut beyond that.
+        stdout_truncated=include_output and _dropped(item) > 0,
+        stdout_url=_blank_to_none(item.get("OssOutputUri")),
+        requested_at=iso8601(requested_at),
+        started_at=iso8601(_blank_to_none(item.get("StartTime"))),
+        ended_at=iso8601(_blank_to_none(ended) or _blank_to_none(item.get("StopTime"))) if terminal else None,
+        raw=raw,
+    )
+
+
+def _without_output(item: dict[str, t.Any], include_output: bool) -> dict[str, t.Any]:
+    return {key: value for key, value in item.items() if include_output or key != "Output"}
+
+
+def _instances(invocation: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    """The InvokeInstance list, whether nested XML style (``{"InvokeInstance": [...]}``) or flat."""
+    instances = invocation.get("InvokeInstances") or []
+    if isinstance(instances, dict):
+        instances = instances.get("InvokeInstance") or []
+    return list(instances)
+
+
+def instance_records(
+    invocation: dict[str, t.Any],
+    instance: dict[str, t.Any] | None = None,
+    include_output: bool = True,
+    encoding: str | None = DEFAULT_CONTENT_ENCODING,
+) -> list[dict[str, t.Any]]:
+    """Records from a DescribeInvocations ``Invocation``: for ``instance`` (one of its
+    ``InvokeInstances.InvokeInstance``), or for every instance when ``instance`` is None.
+
+    ``raw`` is the instance item (without ``Output`` unless output is included) and, under
+    ``Invocation``, the invocation's own fields except its instance list and its
+    ``CommandContent`` (the script, repeated for every instance otherwise).
+    """
+    instances = _instances(invocation) if instance is None else [instance]
+    invocation_raw = {key: value for key, value in invocation.items() if key not in ("InvokeInstances", "CommandContent")}
+    records = []
+    for item in instances:
+        raw = _without_output(item, include_output)
+        raw["Invocation"] = dict(invocation_raw)
+        records.append(
+            _record(
+                item,
+                command_id=invocation.get("CommandId"),
+                invoke_id=invocation.get("InvokeId"),
+                requested_at=_blank_to_none(item.get("CreationTime")) or invocation.get("CreationTime"),
+                ended=item.get("FinishTime"),
+                raw=raw,
+                include_output=include_output,
+                encoding=encoding,
+            )
+        )
+    return records
+
+
+def result_record(result: dict[str, t.Any], include_output: bool = True, encoding: str | None = DEFAULT_CONTENT_ENCODING) -> dict[str, t.Any]:
+    """The record of one DescribeInvocationResults ``InvocationResult``.
+
+    Results carry no CreationTime, so ``requested_at`` is None there; they spell the end
+    ``FinishedTime``.
+    """
+    return _record(
+        result,
+        command_id=result.get("CommandId"),
+        invoke_id=result.get("InvokeId"),
+        requested_at=None,
+        ended=result.get("FinishedTime"),
+        raw=_without_output(result, include_output),
+        include_output=include_output,
+        encoding=encoding,
+    )
+
+
+def invocation_summary(invocation: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The vendor's own aggregate for one invocation, kept beside ours.
+
+    ``normalised`` reads InvocationStatus, then the legacy InvokeStatus; the legacy ``Finished``
+    stays ``unknown`` so that the instances decide.
+    """
+    timeout = invocation.get("Timeout")
+    return {
+        "status": invocation.get("InvocationStatus"),
+        "invoke_status": invocation.get("InvokeStatus"),
+        "normalised": lookup(ALIBABA_ECS_INVOCATION, invocation.get("InvocationStatus"), invocation.get("InvokeStatus")),
+        "repeat_mode": invocation.get("RepeatMode"),
+        "timeout": timeout if timeout not in (None, "") else None,
+        "instance_count": len(_instances(invocation)),
+    }
+
+
+def is_periodic(invocation: dict[str, t.Any]) -> bool:
+    """Whether the invocation repeats (Period, EveryReboot) and so never completes by itself."""
+    return vendor_key(invocation.get("RepeatMode")) in PERIODIC_REPEAT_MODES
+
+
+def _parse_time(value: t.Any) -> datetime.datetime | None:
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, str) and value:
+        try:
+            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def _timeout(invocation: dict[str, t.Any]) -> int:
+    try:
+        timeout = int(invocation.get("Timeout"))
+    except (TypeError, ValueError):
+        return DEFAULT_TIMEOUT
+    return timeout if timeout > 0 else DEFAULT_TIMEOUT
+
+
+def invocation_budget(invocation: dict[str, t.Any], now: datetime.datetime | None = None) -> float:
+    """Seconds a wait on this invocation may need: delivery window + Timeout + margin, from its creation.
+
+    The budget counts from CreationTime so that a wait resumed later does not start afresh.
+    """
+    total = float(DELIVERY_WINDOW + _timeout(invocation) + WAIT_MARGIN)
+    created = _parse_time(invocation.get("CreationTime"))
+    if created is not None:
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        total -= max((now - created).total_seconds(), 0.0)
+    return max(total, float(WAIT_MARGIN))
+
+
+def next_timeout_in(invocation: dict[str, t.Any], records: list[dict[str, t.Any]], now: datetime.datetime) -> float | None:
+    """Seconds until the soonest delivery or execution timeout of an open instance, if any is known.
+
+    A pending instance ends Aborted when the delivery window (from its creation) closes; a running
+    one ends Timeout when Timeout (from its start) runs out.
+    """
+    timeout = _timeout(invocation)
+    soonest = None
+    for record in records:
+        if record["terminal"]:
+            continue
+        if record["status"] == RUNNING:
+            started = _parse_time(record["started_at"])
+            due = started + datetime.timedelta(seconds=timeout) if started else None
+        elif record["status"] == PENDING and vendor_key(record["vendor_status"]) != "scheduled":
+            # A Scheduled instance waits for its time or a reboot: no delivery window runs.
+            requested = _parse_time(record["requested_at"] or invocation.get("CreationTime"))
+            due = requested + datetime.timedelta(seconds=DELIVERY_WINDOW) if requested else None
+        else:
+            due = None
+        if due is None:
+            continue
+        seconds = (due - now).total_seconds() + TIMEOUT_SETTLE
+        if seconds > 0 and (soonest is None or seconds < soonest):
+            soonest = seconds
+    return soonest
+
+
+def pending_records(invoke_id: str, command_id: str | None, instance_ids: t.Iterable[str], requested_at: t.Any = None) -> list[dict[str, t.Any]]:
+    """Records for an invocation just started on explicit instances, without another API call."""
+    return [
+        make_record(
+            PROVIDER,
+            PENDING,
+            command_id=command_id,
+            invocation_id=invoke_id,
+            instance_id=instance_id,
+            vendor_status="Pending",
+            requested_at=iso8601(requested_at),
+        )
+        for instance_id in instance_ids
+    ]
