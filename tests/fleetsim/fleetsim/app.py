@@ -20,13 +20,14 @@ class App:
 
     def __init__(self, instances: list[Instance], *, mode: str = "real", workdir: str | None = None,
                  host: str = "127.0.0.1", port: int = 0, visibility_delay: float = 0.0, rate_limit: float = 0.0,
-                 seed: int = 0, access_key: str = DEFAULT_ACCESS_KEY, secret_key: str = DEFAULT_SECRET_KEY,
+                 seed: int = 0, alibaba_delivery_window: float = 60.0, access_key: str = DEFAULT_ACCESS_KEY, secret_key: str = DEFAULT_SECRET_KEY,
                  log: TextIO | None = sys.stderr, clock: Any = None, **engine_options: Any) -> None:
         self._own_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="fleetsim-")
         executor = VirtualExecutor(self.workdir, seed) if mode == "virtual" else RealExecutor(self.workdir)
         self.engine = Engine(instances, executor, clock, **engine_options)
-        self.settings = Settings(visibility_delay=visibility_delay, rate_limit=rate_limit, mode=mode)
+        self.settings = Settings(visibility_delay=visibility_delay, rate_limit=rate_limit, mode=mode,
+                                 alibaba_delivery_window=alibaba_delivery_window)
         self.sim = FleetSim(self.engine, self.settings, {access_key: secret_key}, log)
         self.engine.start()
         try:
@@ -41,7 +42,7 @@ class App:
         return self.server.url
 
     def serve_forever(self) -> None:
-        self.server.serve_forever(poll_interval=0.2)
+        self.server.serve_forever(poll_interval=0.05)   # fast shutdown; idle cost is negligible
 
     def start_in_thread(self) -> "App":
         self._thread = threading.Thread(target=self.serve_forever, name="fleetsim-http", daemon=True)

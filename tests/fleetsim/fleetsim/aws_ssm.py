@@ -162,7 +162,7 @@ class SsmFrontEnd:
         if not isinstance(command_id, str) or len(command_id) != 36:
             raise _validation("commandId", command_id, "Member must have length equal to 36")
         command = self.engine.get_command(command_id)
-        if command is None:
+        if command is None or command.spec.vendor != self.vendor:
             raise SsmError("InvalidCommandId", "")
         return command
 
@@ -261,7 +261,7 @@ class SsmFrontEnd:
             script=script, platform=platform, execution_timeout=execution_timeout, delivery_timeout=float(timeout),
             max_concurrency=ssm_status.resolve_rate(max_concurrency, len(targets), 1),
             max_errors=ssm_status.resolve_rate(max_errors, len(targets), 0),
-            working_directory=working_dir, meta=meta)
+            working_directory=working_dir, meta=meta, vendor=self.vendor)
         command = self.engine.send(str(uuid.uuid4()), spec, targets)
         return {"Command": self._render_command(command, self.engine.now())}
 
@@ -351,7 +351,7 @@ class SsmFrontEnd:
         instance_id = self._instance_id(params, required=False)
         filters = self._filters(params, COMMAND_FILTER_KEYS)
         now = self.engine.now()
-        candidates = [only] if only else self.engine.snapshot_commands()
+        candidates = [only] if only else self.engine.snapshot_commands(self.vendor)
         if instance_id:
             candidates = [c for c in candidates if instance_id in c.by_instance]
         candidates = [c for c in candidates if self._command_passes(c, filters)]
@@ -424,7 +424,7 @@ class SsmFrontEnd:
         if not isinstance(details, bool):
             raise _validation("details", details, "Member must be a boolean")
         now = self.engine.now()
-        commands = [only] if only else self.engine.snapshot_commands()
+        commands = [only] if only else self.engine.snapshot_commands(self.vendor)
         commands = [c for c in commands if self._visible(c, now) and self._command_passes(c, filters)]
         segments: list[list[e.Invocation]] = []
         for command in commands:

@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--workdir", metavar="DIR", help="instance directories go here (default: a temp dir, removed on exit)")
     serve_parser.add_argument("--visibility-delay", type=float, default=0.0, metavar="SECONDS")
     serve_parser.add_argument("--rate-limit", type=float, default=0.0, metavar="RPS", help="0 = unlimited")
+    serve_parser.add_argument("--alibaba-delivery-window", type=float, default=60.0, metavar="SECONDS",
+                              help="offline instances' Alibaba invocations turn Aborted after this (default 60)")
     serve_parser.add_argument("--seed", type=int, default=0)
     serve_parser.add_argument("--url-file", metavar="PATH", help="write the base URL here once listening")
     serve_parser.add_argument("--access-key", default=os.environ.get("FLEETSIM_ACCESS_KEY", DEFAULT_ACCESS_KEY))
@@ -52,8 +54,8 @@ def _stop(_signum: int, _frame: Any) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    if args.visibility_delay < 0 or args.rate_limit < 0:
-        return _fail("--visibility-delay and --rate-limit must not be negative")
+    if args.visibility_delay < 0 or args.rate_limit < 0 or args.alibaba_delivery_window < 0:
+        return _fail("--visibility-delay, --rate-limit and --alibaba-delivery-window must not be negative")
     try:
         instances = build_fleet(args.instances, args.fleet, args.seed)
     except FleetError as exc:
@@ -64,6 +66,7 @@ def serve(args: argparse.Namespace) -> int:
     try:
         app = App(instances, mode=args.mode, workdir=args.workdir, host=args.host, port=args.port,
                   visibility_delay=args.visibility_delay, rate_limit=args.rate_limit, seed=args.seed,
+                  alibaba_delivery_window=args.alibaba_delivery_window,
                   access_key=args.access_key, secret_key=args.secret_key, log=log)
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port} ({exc.strerror})")

@@ -10,6 +10,7 @@
 #     state of 10,000 invocations later costs only a comparison of timestamps each.
 from __future__ import annotations
 
+import hashlib
 import heapq
 import threading
 import traceback
@@ -55,10 +56,28 @@ class Instance:
     undeliverable_after: float = 2.0
     index: int = 0
     workdir: str = ""
+    alibaba_id: str = ""    # the id Alibaba-style front-ends use; derived from `id` unless given
+
+    def __post_init__(self) -> None:
+        if not self.alibaba_id:
+            self.alibaba_id = alibaba_instance_id(self.id)
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "platform": self.platform, "online": self.online,
-                "state": self.state, "tags": dict(self.tags)}
+                "state": self.state, "tags": dict(self.tags), "alibaba_id": self.alibaba_id}
+
+
+ALNUM36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def alibaba_instance_id(instance_id: str) -> str:
+    """`i-` + 20 lowercase base-36 characters of sha256("fleetsim-alibaba:<id>")."""
+    number = int.from_bytes(hashlib.sha256(f"fleetsim-alibaba:{instance_id}".encode()).digest(), "big")
+    chars = []
+    for _position in range(20):
+        number, digit = divmod(number, 36)
+        chars.append(ALNUM36[digit])
+    return "i-" + "".join(chars)
 
 
 @dataclass
@@ -73,6 +92,7 @@ class CommandSpec:
     max_errors: int
     working_directory: str = ""
     meta: dict[str, Any] = field(default_factory=dict)   # vendor payload, opaque to the engine
+    vendor: str = ""                    # the front-end that owns the command (others never list it)
 
 
 class Invocation:
@@ -201,9 +221,11 @@ class Engine:
         with self.lock:
             return self.command_by_id.get(command_id)
 
-    def snapshot_commands(self) -> list[Command]:
+    def snapshot_commands(self, vendor: str | None = None) -> list[Command]:
         with self.lock:
-            return list(self.commands)
+            if vendor is None:
+                return list(self.commands)
+            return [c for c in self.commands if c.spec.vendor == vendor]
 
     def counts(self, command: Command, now: float) -> dict[str, int]:
         """Number of invocations per phase at `now`; cached once every invocation is terminal,

@@ -11,9 +11,10 @@ from fleetsim.engine import Instance
 
 INSTANCE_ID_RE = re.compile(r"^(i-(\w{8}|\w{17})|mi-\w{17})$")
 PLATFORMS = ("Linux", "Windows")
-STATES = ("running", "terminated")
-INSTANCE_KEYS = {"id", "name", "platform", "online", "state", "tags", "files", "virtual", "undeliverable_after"}
-GROUP_KEYS = (INSTANCE_KEYS - {"id", "name"}) | {"count", "name_prefix"}
+ALIBABA_ID_RE = re.compile(r"^i-[a-z0-9]{8,30}$")
+STATES = ("running", "stopped", "terminated")
+INSTANCE_KEYS = {"id", "alibaba_id", "name", "platform", "online", "state", "tags", "files", "virtual", "undeliverable_after"}
+GROUP_KEYS = (INSTANCE_KEYS - {"id", "alibaba_id", "name"}) | {"count", "name_prefix"}
 VIRTUAL_KEYS = {"duration", "exit_code", "stdout", "stderr", "failure_rate"}
 
 
@@ -34,6 +35,7 @@ class FleetBuilder:
         self.seed = seed
         self.instances: list[Instance] = []
         self._ids: set[str] = set()
+        self._alibaba_ids: set[str] = set()
 
     def _next_index(self) -> int:
         return len(self.instances)
@@ -41,7 +43,10 @@ class FleetBuilder:
     def add(self, inst: Instance) -> None:
         if inst.id in self._ids:
             raise FleetError(f"duplicate instance id {inst.id}")
+        if inst.alibaba_id in self._alibaba_ids:
+            raise FleetError(f"duplicate alibaba_id {inst.alibaba_id}")
         self._ids.add(inst.id)
+        self._alibaba_ids.add(inst.alibaba_id)
         self.instances.append(inst)
 
     def add_generic(self, count: int) -> None:
@@ -85,7 +90,13 @@ class FleetBuilder:
         name = entry.get("name", f"node-{index + 1:03d}")
         if not isinstance(name, str) or not name:
             raise FleetError(f"{where}: name must be a non-empty string")
-        self.add(_build(entry, where, inst_id, name, index))
+        inst = _build(entry, where, inst_id, name, index)
+        if "alibaba_id" in entry:
+            alibaba_id = entry["alibaba_id"]
+            if not isinstance(alibaba_id, str) or not ALIBABA_ID_RE.match(alibaba_id):
+                raise FleetError(f"{where}: invalid alibaba_id {alibaba_id!r} (expected i- and 8 to 30 lowercase letters or digits)")
+            inst.alibaba_id = alibaba_id
+        self.add(inst)
 
 
 def _build(entry: dict[str, Any], where: str, inst_id: str, name: str, index: int) -> Instance:

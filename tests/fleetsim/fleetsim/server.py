@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
+from fleetsim.alibaba_ecs import EcsFrontEnd
 from fleetsim.aws_ssm import SsmFrontEnd
 from fleetsim.engine import Engine
 from fleetsim.ratelimit import TokenBucket
@@ -27,6 +28,7 @@ class Settings:
     visibility_delay: float = 0.0
     rate_limit: float = 0.0
     mode: str = "real"
+    alibaba_delivery_window: float = 60.0   # offline Alibaba instances turn Aborted after this
 
 
 class Stats:
@@ -81,7 +83,7 @@ class FleetSim:
         self.limiter = TokenBucket(settings.rate_limit)
         self.log = RequestLog(log)
         # New vendors plug in here: each front-end claims requests through `matches`.
-        self.front_ends = [SsmFrontEnd(engine, settings, secrets)]
+        self.front_ends = [SsmFrontEnd(engine, settings, secrets), EcsFrontEnd(engine, settings, secrets)]
 
     def dispatch(self, request: Request) -> tuple[str, Response]:
         if request.path.split("?", 1)[0].startswith(CONTROL_PREFIX):
@@ -119,12 +121,16 @@ class FleetSim:
 
     def _reset(self, _request: Request) -> Response:
         self.engine.reset()
+        for front_end in self.front_ends:
+            reset = getattr(front_end, "reset", None)
+            if reset is not None:
+                reset()
         self.stats.reset()
         return json_response(200, {"status": "reset"})
 
     def _current_config(self) -> dict[str, Any]:
         return {"visibility_delay": self.settings.visibility_delay, "rate_limit": self.settings.rate_limit,
-                "mode": self.settings.mode}
+                "mode": self.settings.mode, "alibaba_delivery_window": self.settings.alibaba_delivery_window}
 
     def _get_config(self, _request: Request) -> Response:
         return json_response(200, self._current_config())
@@ -134,7 +140,7 @@ class FleetSim:
             changes = json.loads(request.body or b"{}")
             if not isinstance(changes, dict):
                 raise ValueError("expected a JSON object")
-            unknown = set(changes) - {"visibility_delay", "rate_limit"}
+            unknown = set(changes) - {"visibility_delay", "rate_limit", "alibaba_delivery_window"}
             if unknown:
                 raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
             values = {k: float(v) for k, v in changes.items()}
@@ -147,6 +153,8 @@ class FleetSim:
         if "rate_limit" in values:
             self.settings.rate_limit = values["rate_limit"]
             self.limiter.set_rate(values["rate_limit"])
+        if "alibaba_delivery_window" in values:
+            self.settings.alibaba_delivery_window = values["alibaba_delivery_window"]
         return json_response(200, self._current_config())
 
     def _instances(self, _request: Request) -> Response:
@@ -178,7 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
         vendor, response = sim.dispatch(request)
         if response.request_id == "-":
             response.request_id = str(uuid.uuid4())
-        response.headers.setdefault("x-amzn-RequestId", response.request_id)
+        if vendor != "alibaba_ecs":
+            response.headers.setdefault("x-amzn-RequestId", response.request_id)
         self._send(response)
         sim.log.write(vendor, response.operation, response.status, response.request_id)
 

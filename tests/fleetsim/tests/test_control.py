@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 
@@ -16,9 +17,11 @@ def test_health_instances_and_config(app):
     fleet = control(app.url, "instances")["instances"]
     assert [i["name"] for i in fleet] == ["node-001", "node-002", "node-003"]
     assert fleet[0] == {"id": app.engine.instances[0].id, "name": "node-001", "platform": "Linux", "online": True,
-                        "state": "running", "tags": {"Name": "node-001"}}
+                        "state": "running", "tags": {"Name": "node-001"}, "alibaba_id": app.engine.instances[0].alibaba_id}
+    assert re.match(r"^i-[0-9a-z]{20}$", fleet[0]["alibaba_id"])
     assert control(app.url, "config", {"visibility_delay": 1.5, "rate_limit": 0}) == \
-        {"visibility_delay": 1.5, "rate_limit": 0.0, "mode": "real"}
+        {"visibility_delay": 1.5, "rate_limit": 0.0, "mode": "real", "alibaba_delivery_window": 60.0}
+    assert control(app.url, "config", {"alibaba_delivery_window": 2})["alibaba_delivery_window"] == 2.0
     with pytest.raises(urllib.error.HTTPError) as excinfo:
         control(app.url, "config", {"bogus": 1})
     assert excinfo.value.code == 400

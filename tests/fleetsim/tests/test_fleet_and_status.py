@@ -36,7 +36,8 @@ def test_fleet_file_union_and_groups(tmp_path):
 
 @pytest.mark.parametrize("entry, message", [
     ({"id": "i-123"}, "invalid instance id"),
-    ({"state": "stopped"}, "state must be one of"),
+    ({"state": "paused"}, "state must be one of"),
+    ({"alibaba_id": "i-UPPER"}, "invalid alibaba_id"),
     ({"colour": "red"}, "unknown key(s) colour"),
     ({"count": 0}, "count must be a positive integer"),
     ({"files": {"../x": "y"}}, "must be relative"),
