@@ -18,6 +18,10 @@ from ansible_collections.multicloud.invocations.plugins.plugin_utils._progress_a
 # invocation_run options that describe the command to send, not the wait.
 SEND_OPTIONS = (
     "document_name",
+    "command_type",
+    "saved_command_id",
+    "username",
+    "client_token",
     "commands",
     "parameters",
     "execution_timeout",

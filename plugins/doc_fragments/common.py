@@ -13,47 +13,55 @@ options:
     description:
       - The cloud service that runs the commands.
       - V(aws_ssm) is AWS Systems Manager Run Command.
+      - V(alibaba_ecs) is Alibaba Cloud ECS Cloud Assistant.
     type: str
     default: aws_ssm
-    choices: [aws_ssm]
+    choices: [aws_ssm, alibaba_ecs]
   access_key:
     description:
-      - AWS access key ID.
-      - When not set, the environment variables E(AWS_ACCESS_KEY_ID), E(AWS_ACCESS_KEY) and E(EC2_ACCESS_KEY)
-        are tried in that order, then botocore's own chain (shared files, instance role).
+      - The access key ID (AWS) or AccessKey ID (Alibaba Cloud).
+      - When not set, V(aws_ssm) tries E(AWS_ACCESS_KEY_ID), E(AWS_ACCESS_KEY) and E(EC2_ACCESS_KEY), then botocore's own chain
+        (shared files, instance role); V(alibaba_ecs) tries E(ALIBABA_CLOUD_ACCESS_KEY_ID), E(ALICLOUD_ACCESS_KEY) and
+        E(ALICLOUD_ACCESS_KEY_ID), then an access-key profile (see O(profile)).
     type: str
-    aliases: [aws_access_key_id, aws_access_key, ec2_access_key]
+    aliases: [aws_access_key_id, aws_access_key, ec2_access_key, access_key_id, alicloud_access_key]
   secret_key:
     description:
-      - AWS secret access key.
-      - When not set, E(AWS_SECRET_ACCESS_KEY), E(AWS_SECRET_KEY) and E(EC2_SECRET_KEY) are tried in that order.
+      - The secret access key (AWS) or AccessKey secret (Alibaba Cloud).
+      - When not set, V(aws_ssm) tries E(AWS_SECRET_ACCESS_KEY), E(AWS_SECRET_KEY) and E(EC2_SECRET_KEY);
+        V(alibaba_ecs) tries E(ALIBABA_CLOUD_ACCESS_KEY_SECRET), E(ALICLOUD_SECRET_KEY) and E(ALICLOUD_SECRET_ACCESS_KEY).
       - Never shown in results, messages or logs.
     type: str
-    aliases: [aws_secret_access_key, aws_secret_key, ec2_secret_key]
+    aliases: [aws_secret_access_key, aws_secret_key, ec2_secret_key, access_key_secret, alicloud_secret_key]
   session_token:
     description:
-      - AWS session token for temporary credentials.
-      - When not set, E(AWS_SESSION_TOKEN), E(AWS_SECURITY_TOKEN) and E(EC2_SECURITY_TOKEN) are tried in that order.
+      - The token of temporary credentials (AWS session token, Alibaba Cloud STS security token).
+      - When not set, V(aws_ssm) tries E(AWS_SESSION_TOKEN), E(AWS_SECURITY_TOKEN) and E(EC2_SECURITY_TOKEN);
+        V(alibaba_ecs) tries E(ALIBABA_CLOUD_SECURITY_TOKEN) and E(ALICLOUD_SECURITY_TOKEN).
     type: str
-    aliases: [aws_session_token, security_token, aws_security_token]
+    aliases: [aws_session_token, security_token, aws_security_token, alicloud_security_token]
   profile:
     description:
-      - A named profile from the AWS shared config and credentials files.
-      - When not set, E(AWS_PROFILE) and E(AWS_DEFAULT_PROFILE) are tried.
+      - A named profile from the AWS shared config and credentials files, or (V(alibaba_ecs)) an access-key profile from
+        C(~/.aliyun/config.json) or C(~/.alibabacloud/credentials.ini).
+      - When not set, V(aws_ssm) tries E(AWS_PROFILE) and E(AWS_DEFAULT_PROFILE); V(alibaba_ecs) tries E(ALIBABA_CLOUD_PROFILE)
+        and E(ALICLOUD_PROFILE), then the CLI's current profile.
       - Do not combine with O(access_key) and O(secret_key).
     type: str
     aliases: [aws_profile]
   region:
     description:
-      - The region of the commands, for example V(eu-west-1).
-      - When not set, E(AWS_REGION), E(AWS_DEFAULT_REGION) and E(EC2_REGION) are tried, then the profile's region.
+      - The region of the commands, for example V(eu-west-1) or V(cn-hangzhou).
+      - When not set, V(aws_ssm) tries E(AWS_REGION), E(AWS_DEFAULT_REGION) and E(EC2_REGION), then the profile's region;
+        V(alibaba_ecs) tries E(ALIBABA_CLOUD_REGION_ID), E(ALICLOUD_REGION) and E(ALICLOUD_REGION_ID).
     type: str
     aliases: [aws_region, ec2_region]
   endpoint_url:
     description:
       - Send API requests to this URL instead of the provider's public endpoint, for example a VPC endpoint,
         a proxy or the C(fleetsim) simulator used by this collection's tests.
-      - When not set, E(AWS_URL) and E(EC2_URL) are tried.
+      - When not set, V(aws_ssm) tries E(AWS_URL) and E(EC2_URL); V(alibaba_ecs) uses C(https://ecs.<region>.aliyuncs.com)
+        (C(ecs-cn-hangzhou.aliyuncs.com) for V(cn-hangzhou)).
     type: str
     aliases: [aws_endpoint_url, ec2_url]
   ca_bundle:
@@ -73,6 +81,14 @@ options:
       - Extra botocore client configuration, as keyword arguments of C(botocore.config.Config).
       - The retry mode is set to V(standard) with 5 attempts unless this overrides it.
     type: dict
+  signature_version:
+    description:
+      - How V(alibaba_ecs) signs requests. V(acs3) is ACS3-HMAC-SHA256, the current SDKs' default; V(rpc_v1) is the
+        legacy HMAC-SHA1 query signature that some older gateways and proxies still expect.
+      - Ignored by other providers.
+    type: str
+    default: acs3
+    choices: [acs3, rpc_v1]
 notes:
   - Environment variables are read on the host that runs the module, usually the controller.
   - Set credentials once for every module of the collection with C(module_defaults) and the action group
@@ -80,6 +96,7 @@ notes:
 requirements:
   - python >= 3.10
   - boto3 >= 1.28.0 and botocore >= 1.31.0 (for O(provider=aws_ssm))
+  - requests >= 2.28.0 (for O(provider=alibaba_ecs))
 """
 
     # The same options for plugins that run on the controller (the lookup), where Ansible's
@@ -91,34 +108,40 @@ options:
       - The cloud service that ran the commands.
     type: str
     default: aws_ssm
-    choices: [aws_ssm]
+    choices: [aws_ssm, alibaba_ecs]
   access_key:
     description:
       - AWS access key ID.
     type: str
-    aliases: [aws_access_key_id, aws_access_key, ec2_access_key]
+    aliases: [aws_access_key_id, aws_access_key, ec2_access_key, access_key_id, alicloud_access_key]
     env:
       - name: AWS_ACCESS_KEY_ID
       - name: AWS_ACCESS_KEY
       - name: EC2_ACCESS_KEY
+      - name: ALIBABA_CLOUD_ACCESS_KEY_ID
+      - name: ALICLOUD_ACCESS_KEY
   secret_key:
     description:
       - AWS secret access key. Never shown in results, messages or logs.
     type: str
-    aliases: [aws_secret_access_key, aws_secret_key, ec2_secret_key]
+    aliases: [aws_secret_access_key, aws_secret_key, ec2_secret_key, access_key_secret, alicloud_secret_key]
     env:
       - name: AWS_SECRET_ACCESS_KEY
       - name: AWS_SECRET_KEY
       - name: EC2_SECRET_KEY
+      - name: ALIBABA_CLOUD_ACCESS_KEY_SECRET
+      - name: ALICLOUD_SECRET_KEY
   session_token:
     description:
       - AWS session token for temporary credentials.
     type: str
-    aliases: [aws_session_token, security_token, aws_security_token]
+    aliases: [aws_session_token, security_token, aws_security_token, alicloud_security_token]
     env:
       - name: AWS_SESSION_TOKEN
       - name: AWS_SECURITY_TOKEN
       - name: EC2_SECURITY_TOKEN
+      - name: ALIBABA_CLOUD_SECURITY_TOKEN
+      - name: ALICLOUD_SECURITY_TOKEN
   profile:
     description:
       - A named profile from the AWS shared config and credentials files.
@@ -127,6 +150,7 @@ options:
     env:
       - name: AWS_PROFILE
       - name: AWS_DEFAULT_PROFILE
+      - name: ALIBABA_CLOUD_PROFILE
   region:
     description:
       - The region of the commands.
@@ -136,6 +160,8 @@ options:
       - name: AWS_REGION
       - name: AWS_DEFAULT_REGION
       - name: EC2_REGION
+      - name: ALIBABA_CLOUD_REGION_ID
+      - name: ALICLOUD_REGION
   endpoint_url:
     description:
       - Send API requests to this URL instead of the provider's public endpoint.
@@ -160,9 +186,17 @@ options:
     description:
       - Extra botocore client configuration, as keyword arguments of C(botocore.config.Config).
     type: dict
+  signature_version:
+    description:
+      - How V(alibaba_ecs) signs requests (V(acs3) or the legacy V(rpc_v1)).
+    type: str
+    default: acs3
+    choices: [acs3, rpc_v1]
 notes:
-  - Environment variables are read on the controller, where lookups run.
+  - Environment variables are read on the controller, where lookups run. Each provider reads only its own vendor's
+    variables (the AWS ones for V(aws_ssm), the Alibaba Cloud ones for V(alibaba_ecs)), in the order listed.
 requirements:
   - boto3 >= 1.28.0 and botocore >= 1.31.0 (for O(provider=aws_ssm))
+  - requests >= 2.28.0 (for O(provider=alibaba_ecs))
   - jmespath (for O(query))
 """

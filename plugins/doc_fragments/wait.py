@@ -77,6 +77,12 @@ options:
       - With V(false), the task succeeds and returns RV(verdict=failed), so later tasks can branch on it.
     type: bool
     default: true
+  cancel_on_timeout:
+    description:
+      - When the budget runs out, stop what is still running (SSM C(CancelCommand), Cloud Assistant C(StopInvocation)).
+      - Off by default, so waiting stays read-only and a later task can resume the wait.
+    type: bool
+    default: false
   success_when:
     description:
       - A JMESPath condition over each target's record (the fields of RV(invocations)) that decides whether a target

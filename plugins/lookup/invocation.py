@@ -110,6 +110,7 @@ OPTIONS = (
     "ca_bundle",
     "validate_certs",
     "aws_config",
+    "signature_version",
     "command_id",
     "invocation_id",
     "instance_id",
@@ -122,6 +123,9 @@ OPTIONS = (
 )
 
 
+CREDENTIAL_OPTIONS = ("access_key", "secret_key", "session_token", "profile", "region", "endpoint_url", "ca_bundle")
+
+
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         if terms:
@@ -130,8 +134,14 @@ class LookupModule(LookupBase):
                 "for example lookup('multicloud.invocations.invocation', command_id=cid)"
             )
         self.set_options(var_options=variables, direct=kwargs)
-        # Plain copies: tagged values from templating must not reach boto3 or jmespath.
-        options = to_plain({name: self.get_option(name) for name in OPTIONS})
+        options = {}
+        for name in OPTIONS:
+            value, origin = self.get_option_and_origin(name)
+            # Environment variables are left to the provider, which reads only its own vendor's:
+            # an AWS key in the environment must not be sent to Alibaba Cloud.
+            options[name] = None if name in CREDENTIAL_OPTIONS and str(origin).startswith("env") else value
+        # Plain copies: tagged values from templating must not reach the SDKs or jmespath.
+        options = to_plain(options)
         unknown = sorted(set(options["statuses"] or ()) - set(FILTERABLE_STATUSES))
         if unknown:
             raise AnsibleLookupError(f"statuses has unknown values {unknown}: choose from {', '.join(FILTERABLE_STATUSES)}")

@@ -23,15 +23,28 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._registry i
 def provider_argument_spec() -> dict[str, t.Any]:
     return {
         "provider": {"type": "str", "default": "aws_ssm", "choices": list(PROVIDER_NAMES)},
-        "access_key": {"type": "str", "aliases": ["aws_access_key_id", "aws_access_key", "ec2_access_key"], "no_log": False},
-        "secret_key": {"type": "str", "aliases": ["aws_secret_access_key", "aws_secret_key", "ec2_secret_key"], "no_log": True},
-        "session_token": {"type": "str", "aliases": ["aws_session_token", "security_token", "aws_security_token"], "no_log": True},
+        "access_key": {
+            "type": "str",
+            "aliases": ["aws_access_key_id", "aws_access_key", "ec2_access_key", "access_key_id", "alicloud_access_key"],
+            "no_log": False,
+        },
+        "secret_key": {
+            "type": "str",
+            "aliases": ["aws_secret_access_key", "aws_secret_key", "ec2_secret_key", "access_key_secret", "alicloud_secret_key"],
+            "no_log": True,
+        },
+        "session_token": {
+            "type": "str",
+            "aliases": ["aws_session_token", "security_token", "aws_security_token", "alicloud_security_token"],
+            "no_log": True,
+        },
         "profile": {"type": "str", "aliases": ["aws_profile"]},
         "region": {"type": "str", "aliases": ["aws_region", "ec2_region"]},
         "endpoint_url": {"type": "str", "aliases": ["aws_endpoint_url", "ec2_url"]},
         "ca_bundle": {"type": "path", "aliases": ["aws_ca_bundle"]},
         "validate_certs": {"type": "bool", "default": True},
         "aws_config": {"type": "dict"},
+        "signature_version": {"type": "str", "choices": ["acs3", "rpc_v1"], "default": "acs3"},
     }
 
 
@@ -48,6 +61,7 @@ def wait_argument_spec() -> dict[str, t.Any]:
         "undeliverable": {"type": "str", "default": UNDELIVERABLE_COUNTS_AS_FAILURE, "choices": [UNDELIVERABLE_COUNTS_AS_FAILURE, UNDELIVERABLE_IGNORED]},
         "fail_on_timeout": {"type": "bool", "default": True},
         "fail_on_failure": {"type": "bool", "default": True},
+        "cancel_on_timeout": {"type": "bool", "default": False},
         "success_when": {"type": "str"},
         "failure_when": {"type": "str"},
         # Set by the collection's action plugins to show progress on the controller.

@@ -14,10 +14,12 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs import AlibabaEcsProvider
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
 
 PROVIDERS: dict[str, t.Any] = {
     AwsSsmProvider.name: AwsSsmProvider,
+    AlibabaEcsProvider.name: AlibabaEcsProvider,
 }
 PROVIDER_NAMES = tuple(PROVIDERS)
 

@@ -151,6 +151,11 @@ def wait_and_judge(
         checkpoint["progress"] = progress_line(summary, elapsed, budget)
         return {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}, None, None
     verdict = judge(snapshot.records, policy, snapshot.expected)
+    cancelled = False
+    if outcome.timed_out and params.get("cancel_on_timeout"):
+        # Only on request: stopping commands is not read-only, and a later task may resume the wait.
+        provider.cancel(commands)
+        cancelled = True
     result = {
         "invocations": snapshot.records,
         "summary": summary,
@@ -162,6 +167,7 @@ def wait_and_judge(
         "timeout": budget,
         "timed_out": outcome.timed_out,
         "ended_because": outcome.ended_because,
+        "cancelled": cancelled,
     }
     result.update(counters)
     if outcome.ended_because == ENDED_ERROR:

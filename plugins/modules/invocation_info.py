@@ -50,6 +50,12 @@ options:
       - Include stdout and stderr in the records.
     type: bool
     default: true
+  include_history:
+    description:
+      - For V(alibaba_ecs), with O(invocation_id) of a periodic task (C(Period), C(EveryReboot)), every past run
+        (C(DescribeInvocationResults) with C(IncludeHistory)), not only the latest.
+    type: bool
+    default: false
   max_results:
     description:
       - How many invocations to return at most when querying by O(instance_id) alone.
@@ -83,6 +89,12 @@ EXAMPLES = r"""
     statuses: [failed, timed_out, undeliverable]
     include_output: false
     region: eu-west-1
+
+- name: Read a Cloud Assistant run, every instance with its decoded output
+  multicloud.invocations.invocation_info:
+    provider: alibaba_ecs
+    invocation_id: "{{ run.invocation_id }}"
+    region: cn-hangzhou
 
 - name: The last ten invocations on one instance
   multicloud.invocations.invocation_info:
@@ -233,6 +245,7 @@ def main() -> None:
             "plugin_name": {"type": "str"},
             "statuses": {"type": "list", "elements": "str", "choices": list(FILTERABLE_STATUSES)},
             "include_output": {"type": "bool", "default": True},
+            "include_history": {"type": "bool", "default": False},
             "max_results": {"type": "int", "default": 50},
         },
         required_one_of=[("command_id", "invocation_id", "instance_id")],

@@ -20,9 +20,27 @@ author:
 options:
   document_name:
     description:
-      - The SSM document to run.
+      - The SSM document to run (V(aws_ssm) only).
     type: str
     default: AWS-RunShellScript
+  command_type:
+    description:
+      - For V(alibaba_ecs), the script type.
+    type: str
+    choices: [RunShellScript, RunPowerShellScript, RunBatScript]
+  saved_command_id:
+    description:
+      - For V(alibaba_ecs), run this saved command (C(InvokeCommand)) instead of new O(commands) (C(RunCommand)).
+    type: str
+  username:
+    description:
+      - For V(alibaba_ecs), the user the command runs as on the instance.
+    type: str
+  client_token:
+    description:
+      - For V(alibaba_ecs), an idempotency token (at most 64 ASCII characters) - a retried task with the same token
+        starts nothing new.
+    type: str
   commands:
     description:
       - Shell lines to run, for V(AWS-RunShellScript) and V(AWS-RunPowerShellScript) (their C(commands) parameter).
@@ -129,6 +147,19 @@ EXAMPLES = r"""
     region: eu-west-1
   register: deploy
 
+- name: Run a script through Alibaba Cloud Assistant on tagged instances and wait
+  multicloud.invocations.invocation_run:
+    provider: alibaba_ecs
+    commands:
+      - systemctl is-active nginx
+    targets:
+      - key: tag:role
+        values: [web]
+    execution_timeout: 60
+    wait: true
+    region: cn-hangzhou
+  register: cloud_assistant
+
 - name: Run a health check on two instances and wait for the verdict
   multicloud.invocations.invocation_run:
     commands:
@@ -208,6 +239,10 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task 
 def main() -> None:
     argument_spec = {
         "document_name": {"type": "str", "default": "AWS-RunShellScript"},
+        "command_type": {"type": "str", "choices": ["RunShellScript", "RunPowerShellScript", "RunBatScript"]},
+        "saved_command_id": {"type": "str"},
+        "username": {"type": "str"},
+        "client_token": {"type": "str", "no_log": False},
         "commands": {"type": "list", "elements": "str"},
         "parameters": {"type": "dict"},
         "execution_timeout": {"type": "int"},

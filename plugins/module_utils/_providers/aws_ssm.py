@@ -421,6 +421,11 @@ class AwsSsmProvider:
     def start(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
         return self.send_command(request)
 
+    def cancel(self, commands: list[dict[str, t.Any]]) -> None:
+        for command in commands:
+            if not is_terminal(lookup(AWS_SSM_COMMAND, command.get("StatusDetails"), command.get("Status"))):
+                self.cancel_command(command["CommandId"])
+
     @staticmethod
     def started(command: dict[str, t.Any]) -> dict[str, t.Any]:
         """What invocation_run returns for a command just sent, before any wait."""

@@ -11,6 +11,7 @@ import yaml
 from ansible_collections.multicloud.invocations.plugins.doc_fragments import common, wait
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import merged, provider_argument_spec, wait_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs import AlibabaEcsProvider
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import PROVIDER_NAMES, PROVIDERS, build_provider
 
@@ -72,7 +73,7 @@ def test_merged_later_specs_win():
 
 def test_provider_choices_follow_the_registry():
     assert provider_argument_spec()["provider"]["choices"] == list(PROVIDER_NAMES)
-    assert PROVIDERS == {"aws_ssm": AwsSsmProvider}
+    assert PROVIDERS == {"aws_ssm": AwsSsmProvider, "alibaba_ecs": AlibabaEcsProvider}
 
 
 def test_build_provider():
@@ -82,5 +83,5 @@ def test_build_provider():
 
 
 def test_build_unknown_provider():
-    with pytest.raises(InvalidInput, match="unknown provider 'gcp': choose one of aws_ssm"):
+    with pytest.raises(InvalidInput, match="unknown provider 'gcp': choose one of aws_ssm, alibaba_ecs"):
         build_provider("gcp", {})

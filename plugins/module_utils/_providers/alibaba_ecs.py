@@ -1,0 +1,410 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""Alibaba Cloud ECS Cloud Assistant over HTTPS with requests, signed by our own code.
+
+The RPC API takes every parameter in the query string of a ``POST /``. Requests are signed with
+ACS3-HMAC-SHA256 (the current SDK's default) or, with ``signature_version: rpc_v1``, the legacy
+HMAC-SHA1 query signature that older gateways expect. Facts are from vendor-apis.md section 5.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import time
+import traceback
+import typing as t
+import urllib.parse
+import uuid
+
+try:
+    import requests
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR: str | None = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
+    AccessDenied,
+    InvalidInput,
+    InvocationError,
+    MissingDependency,
+    NotFound,
+    ProviderError,
+    Throttled,
+)
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_credentials import resolve
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import (
+    PROVIDER,
+    instance_records,
+    invocation_budget,
+    invocation_summary,
+    is_periodic,
+    next_timeout_in,
+    pending_records,
+    result_record,
+)
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_requests import (
+    build_invoke_command,
+    build_run_command,
+    validate_command_id,
+    validate_instance_id,
+    validate_invoke_id,
+    validate_region,
+)
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601
+from ansible_collections.multicloud.invocations.plugins.module_utils._signing_acs3 import acs3_headers, acs_timestamp, canonical_query, rpc_signed_params
+from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import ALIBABA_ECS_INVOCATION, is_terminal, lookup
+from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
+
+API_VERSION = "2014-05-26"
+PAGE_SIZE = 50
+# Regions whose ECS endpoint is not ecs.<region>.aliyuncs.com (vendor-apis.md 5.1).
+ENDPOINT_EXCEPTIONS = {"cn-hangzhou": "ecs-cn-hangzhou.aliyuncs.com"}
+SHARED_ENDPOINT_REGIONS = frozenset(("cn-hangzhou-finance", "cn-shanghai-finance-1", "cn-shenzhen-finance-1", "cn-north-2-gov-1"))
+REQUEST_TIMEOUT = 30
+# API-level retries (throttling, 5xx): a few, with jittered backoff; the waiter retries beyond them.
+MAX_ATTEMPTS = 4
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+
+ACCESS_CODE_PREFIXES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "Forbidden", "InvalidSecurityToken", "NoPermission")
+NOT_FOUND_CODE_PREFIXES = ("InvalidInvokeId.NotFound", "InvalidCommandId.NotFound", "InvalidInstance.NotFound", "InvalidInstanceId.NotFound")
+TRANSIENT_CODES = frozenset(("ServiceUnavailable", "InternalError", "UnknownError"))
+
+
+def endpoint_for(region: str) -> str:
+    if region in ENDPOINT_EXCEPTIONS:
+        return ENDPOINT_EXCEPTIONS[region]
+    if region in SHARED_ENDPOINT_REGIONS:
+        return "ecs.aliyuncs.com"
+    return f"ecs.{region}.aliyuncs.com"
+
+
+def classify_error(http_status: int, body: dict[str, t.Any], action: str) -> InvocationError:
+    """An Alibaba error envelope as one of our typed errors, Code and RequestId kept."""
+    code = str(body.get("Code") or f"HTTP{http_status}")
+    message = body.get("Message") or "no message"
+    facts = {"provider": PROVIDER, "code": code, "request_id": body.get("RequestId"), "http_status": http_status}
+    text = f"Cloud Assistant {action} failed: {message}"
+    if code.startswith("Throttling") or code == "Rejected.Throttling" or http_status == 429:
+        return Throttled(text, **facts)
+    if code.startswith(ACCESS_CODE_PREFIXES):
+        return AccessDenied(f"{text}. Check the access key (access_key, secret_key, session_token) and its RAM permissions", **facts)
+    if code.startswith(NOT_FOUND_CODE_PREFIXES) or code.endswith(".NotFound"):
+        return NotFound(text, **facts)
+    if code.startswith(("InvalidParameter", "MissingParameter", "InvalidRegionId", "Invalid")):
+        return InvalidInput(text, **facts)
+    return ProviderError(text, retryable=code in TRANSIENT_CODES or http_status >= 500, **facts)
+
+
+class AlibabaClient:
+    """Signs and sends one RPC call, retrying throttling and server errors a few times."""
+
+    def __init__(self, options: dict[str, t.Any], sleep: t.Callable[[float], None] = time.sleep) -> None:
+        if not HAS_REQUESTS:
+            raise MissingDependency("requests", REQUESTS_IMPORT_ERROR)
+        self.credentials = resolve(options)
+        self.region = validate_region(options.get("region") or self.credentials.region)
+        endpoint = options.get("endpoint_url") or f"https://{endpoint_for(self.region)}"
+        parsed = urllib.parse.urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        self.base_url = f"{parsed.scheme}://{parsed.netloc}"
+        self.host = parsed.netloc
+        self.path = parsed.path or "/"
+        self.signature_version = options.get("signature_version") or "acs3"
+        self.verify: t.Any = options.get("ca_bundle") or options.get("validate_certs", True)
+        self.session = requests.Session()
+        self._sleep = sleep
+        self.api_calls = 0
+
+    def _signed(self, action: str, params: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        """(query, headers) for one attempt: a fresh date and nonce each time."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        nonce = uuid.uuid4().hex
+        creds = self.credentials
+        if self.signature_version == "rpc_v1":
+            query = rpc_signed_params(
+                "POST", params, creds.access_key_id, creds.access_key_secret, action, API_VERSION, acs_timestamp(now), nonce, creds.security_token
+            )
+            return query, {"accept": "application/json"}
+        headers = acs3_headers(
+            "POST", self.host, self.path, params, {"accept": "application/json"}, b"",
+            creds.access_key_id, creds.access_key_secret, action, API_VERSION, acs_timestamp(now), nonce, creds.security_token,
+        )
+        return params, headers
+
+    def call(self, action: str, params: dict[str, str]) -> dict[str, t.Any]:
+        params = dict(params, RegionId=self.region)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            query, headers = self._signed(action, params)
+            self.api_calls += 1
+            try:
+                # The query string is sent exactly as it was signed (RFC 3986 encoding, sorted).
+                url = f"{self.base_url}{self.path}?{canonical_query(query)}"
+                response = self.session.post(url, headers=headers, timeout=REQUEST_TIMEOUT, verify=self.verify)
+            except requests.exceptions.SSLError as error:
+                raise ProviderError(
+                    f"TLS verification of the Cloud Assistant endpoint failed: {error}. Give the CA bundle with ca_bundle, "
+                    "or set validate_certs: false for a test endpoint you trust",
+                    provider=PROVIDER,
+                ) from error
+            except requests.exceptions.RequestException as error:
+                failure: InvocationError = ProviderError(
+                    f"cannot reach the Cloud Assistant endpoint {self.base_url}: {error}", provider=PROVIDER, retryable=True
+                )
+                retry_after = None
+            else:
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = {"Code": f"HTTP{response.status_code}", "Message": f"the endpoint answered with a body that is not JSON: {response.text[:200]!r}"}
+                if response.status_code < 400 and "Code" not in body:
+                    return body
+                failure = classify_error(response.status_code, body, action)
+                retry_after = response.headers.get("x-acs-retry-after")
+            if not failure.retryable or attempt == MAX_ATTEMPTS:
+                raise failure
+            self._sleep(self._pause(attempt, retry_after))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _pause(attempt: int, retry_after: str | None) -> float:
+        """Full jitter, capped; a retry-after header wins (milliseconds when large, else seconds)."""
+        if retry_after:
+            try:
+                value = float(retry_after)
+            except ValueError:
+                value = 0.0
+            if value > 0:
+                return min(value / 1000.0 if value > 100 else value, BACKOFF_CAP)
+        return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt))
+
+    def pages(
+        self, action: str, params: dict[str, str], unwrap: t.Callable[[dict[str, t.Any]], tuple[list[t.Any], str | None]], limit: int | None = None
+    ) -> list[t.Any]:
+        """Every page by NextToken (MaxResults 50), or the first ``limit`` items."""
+        params = dict(params, MaxResults=str(PAGE_SIZE))
+        items: list[t.Any] = []
+        while True:
+            page, token = unwrap(self.call(action, params))
+            items.extend(page)
+            if not token or (limit and len(items) >= limit):
+                return items[:limit] if limit else items
+            params["NextToken"] = token
+
+
+def _invocations(body: dict[str, t.Any]) -> tuple[list[dict[str, t.Any]], str | None]:
+    holder = body.get("Invocations") or {}
+    items = holder.get("Invocation") if isinstance(holder, dict) else holder
+    return list(items or []), body.get("NextToken") or None
+
+
+def _results(body: dict[str, t.Any]) -> tuple[list[dict[str, t.Any]], str | None]:
+    holder = body.get("Invocation") or {}
+    results = holder.get("InvocationResults") or {}
+    items = results.get("InvocationResult") if isinstance(results, dict) else results
+    return list(items or []), holder.get("NextToken") or None
+
+
+class InvocationWatch:
+    """A wait over several invoke ids: per-instance results, 50 a page, settled ones not asked again."""
+
+    def __init__(self, provider: "AlibabaEcsProvider", invocations: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> None:
+        self._provider = provider
+        self._invocations = {item["InvokeId"]: item for item in invocations}
+        self._instance_ids = list(instance_ids)
+        self._include_output = include_output
+        self._settled: dict[str, list[dict[str, t.Any]]] = {}
+
+    def poll(self) -> Snapshot:
+        snapshot = Snapshot()
+        now = datetime.datetime.now(datetime.timezone.utc)
+        for invoke_id, invocation in self._invocations.items():
+            records, expected, missing = self._poll_one(invoke_id)
+            snapshot.records.extend(records)
+            snapshot.expected += expected
+            snapshot.missing.extend(missing)
+            snapshot.vendor_aggregate[invoke_id] = invocation_summary(self._invocations[invoke_id])
+            if invoke_id not in self._settled:
+                wake_in = next_timeout_in(invocation, records, now)
+                if wake_in is not None and (snapshot.wake_in is None or wake_in < snapshot.wake_in):
+                    snapshot.wake_in = wake_in
+        snapshot.complete = len(self._settled) == len(self._invocations)
+        return snapshot
+
+    def _poll_one(self, invoke_id: str) -> tuple[list[dict[str, t.Any]], int, list[str]]:
+        if invoke_id in self._settled:
+            records = self._settled[invoke_id]
+            return records, len(records), []
+        if not _instances_of(self._invocations[invoke_id]):
+            # Started by tag: the instance list is known only once the service has resolved it.
+            self._invocations[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
+        results = self._provider.results(invoke_id)
+        records = [result_record(result, self._include_output, "PlainText") for result in results]
+        known = self._instance_ids or [item.get("InstanceId") for item in _instances_of(self._invocations[invoke_id])]
+        if self._instance_ids:
+            records = [record for record in records if record["instance_id"] in self._instance_ids]
+        seen = {record["instance_id"] for record in records}
+        # Alibaba writes no record for an instance whose agent or network is broken: the
+        # instances the invocation names but the results lack are missing, within the grace.
+        missing = [f"instance {instance_id} in invocation {invoke_id}" for instance_id in known if instance_id not in seen]
+        if not known and not records:
+            missing = [f"the results of invocation {invoke_id}"]
+        expected = max(len(known), len(seen))
+        if not missing and records and all(record["terminal"] for record in records):
+            # One last read so the vendor's own aggregate beside ours is current.
+            self._invocations[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
+            self._settled[invoke_id] = records
+        return records, expected, missing
+
+
+def _instances_of(invocation: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    holder = invocation.get("InvokeInstances") or []
+    if isinstance(holder, dict):
+        holder = holder.get("InvokeInstance") or []
+    return list(holder)
+
+
+class AlibabaEcsProvider:
+    """Cloud Assistant: reads, waits and starts (the provider protocol in docs/design.md)."""
+
+    name = PROVIDER
+
+    def __init__(self, options: dict[str, t.Any], client: AlibabaClient | None = None) -> None:
+        self._options = options
+        self._client = client
+
+    @property
+    def api_calls(self) -> int:
+        return self._client.api_calls if self._client is not None else 0
+
+    def client(self) -> AlibabaClient:
+        if self._client is None:
+            self._client = AlibabaClient(self._options)
+        return self._client
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def describe(self, invoke_id: str, may_appear: bool = False) -> dict[str, t.Any]:
+        """One invocation with its instance list (DescribeInvocations)."""
+        items, _token = _invocations(self.client().call("DescribeInvocations", {"InvokeId": invoke_id, "ContentEncoding": "PlainText"}))
+        if not items:
+            raise NotFound(f"invocation {invoke_id} does not exist in this account and region", provider=PROVIDER, retryable=may_appear)
+        return items[0]
+
+    def results(self, invoke_id: str, include_history: bool = False) -> list[dict[str, t.Any]]:
+        params = {"InvokeId": invoke_id, "ContentEncoding": "PlainText"}
+        if include_history:
+            params["IncludeHistory"] = "true"
+        return self.client().pages("DescribeInvocationResults", params, _results)
+
+    def _selectors(self, params: dict[str, t.Any]) -> dict[str, str]:
+        if params.get("plugin_name"):
+            raise InvalidInput("plugin_name is an SSM notion; Cloud Assistant invocations have no steps", provider=PROVIDER)
+        selectors: dict[str, str] = {}
+        if params.get("invocation_id"):
+            selectors["InvokeId"] = validate_invoke_id(params["invocation_id"])
+        if params.get("command_id"):
+            selectors["CommandId"] = validate_command_id(params["command_id"], allow_public=True)
+        if params.get("instance_id"):
+            selectors["InstanceId"] = validate_instance_id(params["instance_id"])
+        if not selectors:
+            raise InvalidInput("give invocation_id, command_id or instance_id to say which invocations to read", provider=PROVIDER)
+        if (params.get("max_results") or 50) < 1:
+            raise InvalidInput(f"max_results must be 1 or more, got {params.get('max_results')}", provider=PROVIDER)
+        return selectors
+
+    def read(self, params: dict[str, t.Any]) -> tuple[list[dict[str, t.Any]], int, dict[str, t.Any]]:
+        selectors = self._selectors(params)
+        include_output = params.get("include_output", True)
+        if params.get("include_history"):
+            if "InvokeId" not in selectors:
+                raise InvalidInput("include_history needs invocation_id (the invoke id of a periodic task)", provider=PROVIDER)
+            results = self.results(selectors["InvokeId"], include_history=True)
+            records = [result_record(result, include_output, "PlainText") for result in results]
+            return records, len(records), {}
+        query = dict(selectors, ContentEncoding="PlainText")
+        if include_output and ("InvokeId" in selectors or "InstanceId" in selectors):
+            query["IncludeOutput"] = "true"
+        limit = None if "InvokeId" in selectors else params.get("max_results") or 50
+        invocations = self.client().pages("DescribeInvocations", query, _invocations, limit)
+        records = []
+        for invocation in invocations:
+            for record in instance_records(invocation, None, include_output, "PlainText"):
+                if "InstanceId" not in selectors or record["instance_id"] == selectors["InstanceId"]:
+                    records.append(record)
+        return records, len(records), {item.get("InvokeId"): invocation_summary(item) for item in invocations}
+
+    def read_raw(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
+        query = dict(self._selectors(params), ContentEncoding="PlainText", IncludeOutput="true")
+        limit = None if "InvokeId" in query else params.get("max_results") or 50
+        return {"Invocations": {"Invocation": self.client().pages("DescribeInvocations", query, _invocations, limit)}}
+
+    # -- waits --------------------------------------------------------------------------------
+
+    def wait_targets(self, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+        if params.get("command_ids"):
+            raise InvalidInput(
+                "alibaba_ecs waits on runs by their invoke id: use invocation_ids ('t-...'), as returned by invocation_run",
+                provider=PROVIDER,
+            )
+        invoke_ids = list(dict.fromkeys(params.get("invocation_ids") or []))
+        if not invoke_ids:
+            raise InvalidInput("invocation_ids is empty: give at least one invoke id to wait on", provider=PROVIDER)
+        for invoke_id in invoke_ids:
+            validate_invoke_id(invoke_id)
+        for instance_id in params.get("instance_ids") or []:
+            validate_instance_id(instance_id)
+        invocations = [self.describe(invoke_id) for invoke_id in invoke_ids]
+        periodic = [item["InvokeId"] for item in invocations if is_periodic(item)]
+        if periodic:
+            raise InvalidInput(
+                f"{', '.join(periodic)} repeat ({'/'.join(sorted({str(item.get('RepeatMode')) for item in invocations if is_periodic(item)}))}) "
+                "and never complete, so they cannot be waited on; read them with invocation_info (include_history: true)",
+                provider=PROVIDER,
+            )
+        return invocations
+
+    def watch(self, invocations: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> InvocationWatch:
+        return InvocationWatch(self, invocations, instance_ids, include_output)
+
+    @staticmethod
+    def default_timeout(invocations: list[dict[str, t.Any]]) -> float:
+        return max(invocation_budget(item) for item in invocations)
+
+    # -- starts -------------------------------------------------------------------------------
+
+    def start_request(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
+        if params.get("saved_command_id"):
+            return {"Action": "InvokeCommand", "Parameters": build_invoke_command(dict(params, command_id=params["saved_command_id"]))}
+        return {"Action": "RunCommand", "Parameters": build_run_command(params)}
+
+    def start(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
+        response = self.client().call(request["Action"], request["Parameters"])
+        instance_ids = [value for key, value in sorted(request["Parameters"].items(), key=lambda kv: kv[0]) if key.startswith("InstanceId.")]
+        return {
+            "InvokeId": response.get("InvokeId"),
+            "CommandId": response.get("CommandId") or request["Parameters"].get("CommandId"),
+            "RequestId": response.get("RequestId"),
+            "InstanceIds": instance_ids,
+            "Timeout": request["Parameters"].get("Timeout"),
+            "RepeatMode": "Once",
+            "CreationTime": iso8601(datetime.datetime.now(datetime.timezone.utc)),
+            "InvocationStatus": "Pending",
+            "InvokeInstances": {"InvokeInstance": [{"InstanceId": instance_id} for instance_id in instance_ids]},
+        }
+
+    @staticmethod
+    def started(handle: dict[str, t.Any]) -> dict[str, t.Any]:
+        records = pending_records(handle["InvokeId"], handle.get("CommandId"), handle["InstanceIds"], handle.get("CreationTime"))
+        return {"invocation_id": handle["InvokeId"], "command_id": handle.get("CommandId"), "command": handle, "invocations": records, "expected": len(records)}
+
+    def cancel(self, invocations: list[dict[str, t.Any]]) -> None:
+        for invocation in invocations:
+            if not is_terminal(lookup(ALIBABA_ECS_INVOCATION, invocation.get("InvocationStatus"))):
+                self.client().call("StopInvocation", {"InvokeId": invocation["InvokeId"]})
