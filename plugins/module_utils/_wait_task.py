@@ -148,6 +148,9 @@ def wait_and_judge(
     summary = snapshot.summary()
     if outcome.ended_because == ENDED_CHECKPOINT:
         checkpoint = dict(counters, timeout=budget, elapsed=round(elapsed, 3), interval=outcome.interval)
+        # The runs travel with the checkpoint, so a resumed slice need not read them again (a run
+        # just started may not be readable yet, and it saves a call per run and slice).
+        checkpoint["handles"] = commands
         checkpoint["progress"] = progress_line(summary, elapsed, budget)
         return {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}, None, None
     verdict = judge(snapshot.records, policy, snapshot.expected)

@@ -185,7 +185,8 @@ def main() -> None:
     result = {"invocations": []}
     try:
         validate_wait_options(params)
-        targets = module.provider.wait_targets(params)
+        resumed = (params.get("resume") or {}).get("handles")
+        targets = resumed or module.provider.wait_targets(params)
         result, error, failure = wait_and_judge(module.provider, targets, params)
     except InvocationError as error:
         module.fail(error, **result)
