@@ -188,8 +188,10 @@ class _Handler(BaseHTTPRequestHandler):
             response.request_id = str(uuid.uuid4())
         if vendor != "alibaba_ecs":
             response.headers.setdefault("x-amzn-RequestId", response.request_id)
-        self._send(response)
+        # Log before answering: once a client has its answer, the line is in the log (a
+        # shutdown right after cannot lose it).
         sim.log.write(vendor, response.operation, response.status, response.request_id)
+        self._send(response)
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)
