@@ -117,7 +117,8 @@ class AlibabaClient:
         self.host = parsed.netloc
         self.path = parsed.path or "/"
         self.signature_version = options.get("signature_version") or "acs3"
-        self.verify: t.Any = options.get("ca_bundle") or options.get("validate_certs", True)
+        # validate_certs: false wins over a CA bundle, as for aws_ssm.
+        self.verify: t.Any = False if options.get("validate_certs") is False else (options.get("ca_bundle") or True)
         self.session = requests.Session()
         self._sleep = sleep
         self.api_calls = 0
@@ -163,6 +164,8 @@ class AlibabaClient:
                     body = response.json()
                 except ValueError:
                     body = {"Code": f"HTTP{response.status_code}", "Message": f"the endpoint answered with a body that is not JSON: {response.text[:200]!r}"}
+                if not isinstance(body, dict):
+                    body = {"Code": f"HTTP{response.status_code}", "Message": f"the endpoint answered with JSON that is not an object: {body!r:.200}"}
                 if response.status_code < 400 and "Code" not in body:
                     return body
                 failure = classify_error(response.status_code, body, action)
@@ -315,7 +318,7 @@ class AlibabaEcsProvider:
             selectors["InstanceId"] = validate_instance_id(params["instance_id"])
         if not selectors:
             raise InvalidInput("give invocation_id, command_id or instance_id to say which invocations to read", provider=PROVIDER)
-        if (params.get("max_results") or 50) < 1:
+        if params.get("max_results") is not None and params["max_results"] < 1:
             raise InvalidInput(f"max_results must be 1 or more, got {params.get('max_results')}", provider=PROVIDER)
         return selectors
 
@@ -327,6 +330,8 @@ class AlibabaEcsProvider:
                 raise InvalidInput("include_history needs invocation_id (the invoke id of a periodic task)", provider=PROVIDER)
             results = self.results(selectors["InvokeId"], include_history=True)
             records = [result_record(result, include_output, "PlainText") for result in results]
+            if "InstanceId" in selectors:
+                records = [record for record in records if record["instance_id"] == selectors["InstanceId"]]
             return records, len(records), {}
         query = dict(selectors, ContentEncoding="PlainText")
         if include_output and ("InvokeId" in selectors or "InstanceId" in selectors):
@@ -341,7 +346,10 @@ class AlibabaEcsProvider:
         return records, len(records), {item.get("InvokeId"): invocation_summary(item) for item in invocations}
 
     def read_raw(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
-        query = dict(self._selectors(params), ContentEncoding="PlainText", IncludeOutput="true")
+        query = dict(self._selectors(params), ContentEncoding="PlainText")
+        if "InvokeId" in query or "InstanceId" in query:
+            # DescribeInvocations takes IncludeOutput only with one of these (vendor-apis.md 5.4).
+            query["IncludeOutput"] = "true"
         limit = None if "InvokeId" in query else params.get("max_results") or 50
         return {"Invocations": {"Invocation": self.client().pages("DescribeInvocations", query, _invocations, limit)}}
 
@@ -386,7 +394,8 @@ class AlibabaEcsProvider:
 
     def start(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
         response = self.client().call(request["Action"], request["Parameters"])
-        instance_ids = [value for key, value in sorted(request["Parameters"].items(), key=lambda kv: kv[0]) if key.startswith("InstanceId.")]
+        # The flattened parameters keep InstanceId.1, .2, ... in the order they were given.
+        instance_ids = [value for key, value in request["Parameters"].items() if key.startswith("InstanceId.")]
         return {
             "InvokeId": response.get("InvokeId"),
             "CommandId": response.get("CommandId") or request["Parameters"].get("CommandId"),

@@ -136,7 +136,8 @@ def test_cli_default_profile_without_current(home):
 
 def test_cli_profile_named_by_option_wins_over_current_and_variables(monkeypatch, home):
     monkeypatch.setenv("ALIBABA_CLOUD_PROFILE", "fromenv")
-    write_cli(home, {"current": "work", "profiles": [cli_profile("work", key="LTAIwork"), cli_profile("fromenv", key="LTAIenv"), cli_profile("opt", key="LTAIopt")]})
+    profiles = [cli_profile("work", key="LTAIwork"), cli_profile("fromenv", key="LTAIenv"), cli_profile("opt", key="LTAIopt")]
+    write_cli(home, {"current": "work", "profiles": profiles})
     assert resolve({"profile": "opt"}).access_key_id == "LTAIopt"
 
 
