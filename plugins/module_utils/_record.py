@@ -105,6 +105,23 @@ def iso8601(value: t.Any) -> str | None:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def parse_time(value: t.Any) -> datetime.datetime | None:
+    """A vendor time (datetime or ISO 8601 string) as an aware UTC datetime; None if unreadable.
+
+    Naive values are taken as UTC, as in :func:`iso8601`.
+    """
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, str) and value:
+        try:
+            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
 def aggregate_status(statuses: t.Iterable[str]) -> str | None:
     """The vendor-neutral aggregate of per-target statuses (vendor-apis.md section 7.1).
 

@@ -27,7 +27,7 @@ import binascii
 import datetime
 import typing as t
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record, parse_time
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import (
     ALIBABA_ECS_FAILED_ERROR_CODES,
     ALIBABA_ECS_INSTANCE,
@@ -270,19 +270,6 @@ def is_periodic(invocation: dict[str, t.Any]) -> bool:
     return vendor_key(invocation.get("RepeatMode")) in PERIODIC_REPEAT_MODES
 
 
-def _parse_time(value: t.Any) -> datetime.datetime | None:
-    if isinstance(value, datetime.datetime):
-        moment = value
-    elif isinstance(value, str) and value:
-        try:
-            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    else:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
-
-
 def _timeout(invocation: dict[str, t.Any]) -> int:
     try:
         timeout = int(invocation.get("Timeout"))
@@ -297,7 +284,7 @@ def invocation_budget(invocation: dict[str, t.Any], now: datetime.datetime | Non
     The budget counts from CreationTime so that a wait resumed later does not start afresh.
     """
     total = float(DELIVERY_WINDOW + _timeout(invocation) + WAIT_MARGIN)
-    created = _parse_time(invocation.get("CreationTime"))
+    created = parse_time(invocation.get("CreationTime"))
     if created is not None:
         now = now or datetime.datetime.now(datetime.timezone.utc)
         total -= max((now - created).total_seconds(), 0.0)
@@ -316,11 +303,11 @@ def next_timeout_in(invocation: dict[str, t.Any], records: list[dict[str, t.Any]
         if record["terminal"]:
             continue
         if record["status"] == RUNNING:
-            started = _parse_time(record["started_at"])
+            started = parse_time(record["started_at"])
             due = started + datetime.timedelta(seconds=timeout) if started else None
         elif record["status"] == PENDING and vendor_key(record["vendor_status"]) != "scheduled":
             # A Scheduled instance waits for its time or a reboot: no delivery window runs.
-            requested = _parse_time(record["requested_at"] or invocation.get("CreationTime"))
+            requested = parse_time(record["requested_at"] or invocation.get("CreationTime"))
             due = requested + datetime.timedelta(seconds=DELIVERY_WINDOW) if requested else None
         else:
             due = None

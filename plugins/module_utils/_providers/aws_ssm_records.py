@@ -15,7 +15,7 @@ import datetime
 import re
 import typing as t
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record, parse_time
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import (
     AWS_SSM_COMMAND,
     AWS_SSM_INVOCATION,
@@ -170,24 +170,11 @@ def command_budget(command: dict[str, t.Any], now: datetime.datetime | None = No
     execution = _execution_timeout(command)
     delivery = command.get("TimeoutSeconds") or DEFAULT_DELIVERY_TIMEOUT
     total = float(delivery + execution + WAIT_MARGIN)
-    requested = _parse_time(command.get("RequestedDateTime"))
+    requested = parse_time(command.get("RequestedDateTime"))
     if requested is not None:
         now = now or datetime.datetime.now(datetime.timezone.utc)
         total -= max((now - requested).total_seconds(), 0.0)
     return max(total, float(WAIT_MARGIN))
-
-
-def _parse_time(value: t.Any) -> datetime.datetime | None:
-    if isinstance(value, datetime.datetime):
-        moment = value
-    elif isinstance(value, str) and value:
-        try:
-            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    else:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def _execution_timeout(command: dict[str, t.Any]) -> int:
@@ -216,10 +203,10 @@ def next_timeout_in(command: dict[str, t.Any], records: list[dict[str, t.Any]], 
         if record["terminal"]:
             continue
         if record["status"] == "running":
-            started = _parse_time(record["started_at"])
+            started = parse_time(record["started_at"])
             due = started + datetime.timedelta(seconds=execution) if started else None
         else:
-            requested = _parse_time(record["requested_at"] or command.get("RequestedDateTime"))
+            requested = parse_time(record["requested_at"] or command.get("RequestedDateTime"))
             due = requested + datetime.timedelta(seconds=delivery) if requested else None
         if due is None:
             continue
