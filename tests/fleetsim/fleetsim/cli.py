@@ -9,7 +9,7 @@ import tempfile
 from typing import Any
 
 from fleetsim import __version__
-from fleetsim.app import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, App
+from fleetsim.app import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, DEFAULT_ZENLAYER_TOKEN, App
 from fleetsim.fleet import FleetError, build_fleet
 
 
@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--url-file", metavar="PATH", help="write the base URL here once listening")
     serve_parser.add_argument("--access-key", default=os.environ.get("FLEETSIM_ACCESS_KEY", DEFAULT_ACCESS_KEY))
     serve_parser.add_argument("--secret-key", default=os.environ.get("FLEETSIM_SECRET_KEY", DEFAULT_SECRET_KEY))
+    serve_parser.add_argument("--zenlayer-token", default=os.environ.get("FLEETSIM_ZENLAYER_TOKEN", DEFAULT_ZENLAYER_TOKEN),
+                              help="token accepted as `Authorization: Bearer <token>` by the Zenlayer front-end")
     serve_parser.add_argument("--log-file", metavar="PATH", help="request log (default: stderr)")
     return parser
 
@@ -54,6 +56,8 @@ def _stop(_signum: int, _frame: Any) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    if not args.zenlayer_token:
+        return _fail("--zenlayer-token must not be empty")
     if args.visibility_delay < 0 or args.rate_limit < 0 or args.alibaba_delivery_window < 0:
         return _fail("--visibility-delay, --rate-limit and --alibaba-delivery-window must not be negative")
     try:
@@ -67,7 +71,7 @@ def serve(args: argparse.Namespace) -> int:
         app = App(instances, mode=args.mode, workdir=args.workdir, host=args.host, port=args.port,
                   visibility_delay=args.visibility_delay, rate_limit=args.rate_limit, seed=args.seed,
                   alibaba_delivery_window=args.alibaba_delivery_window,
-                  access_key=args.access_key, secret_key=args.secret_key, log=log)
+                  access_key=args.access_key, secret_key=args.secret_key, zenlayer_token=args.zenlayer_token, log=log)
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port} ({exc.strerror})")
     signal.signal(signal.SIGTERM, _stop)

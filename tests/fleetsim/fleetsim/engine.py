@@ -57,14 +57,18 @@ class Instance:
     index: int = 0
     workdir: str = ""
     alibaba_id: str = ""    # the id Alibaba-style front-ends use; derived from `id` unless given
+    zenlayer_id: str = ""   # the id the Zenlayer ZOS front-end uses; derived from `id` unless given
 
     def __post_init__(self) -> None:
         if not self.alibaba_id:
             self.alibaba_id = alibaba_instance_id(self.id)
+        if not self.zenlayer_id:
+            self.zenlayer_id = zenlayer_instance_id(self.id)
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "platform": self.platform, "online": self.online,
-                "state": self.state, "tags": dict(self.tags), "alibaba_id": self.alibaba_id}
+                "state": self.state, "tags": dict(self.tags), "alibaba_id": self.alibaba_id,
+                "zenlayer_id": self.zenlayer_id}
 
 
 ALNUM36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -78,6 +82,12 @@ def alibaba_instance_id(instance_id: str) -> str:
         number, digit = divmod(number, 36)
         chars.append(ALNUM36[digit])
     return "i-" + "".join(chars)
+
+
+def zenlayer_instance_id(instance_id: str) -> str:
+    """19 decimal digits (no leading zero) derived from sha256("fleetsim-zenlayer:<id>")."""
+    number = int.from_bytes(hashlib.sha256(f"fleetsim-zenlayer:{instance_id}".encode()).digest(), "big")
+    return str(10 ** 18 + number % (9 * 10 ** 18))
 
 
 @dataclass

@@ -12,9 +12,10 @@ from fleetsim.engine import Instance
 INSTANCE_ID_RE = re.compile(r"^(i-(\w{8}|\w{17})|mi-\w{17})$")
 PLATFORMS = ("Linux", "Windows")
 ALIBABA_ID_RE = re.compile(r"^i-[a-z0-9]{8,30}$")
+ZENLAYER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 STATES = ("running", "stopped", "terminated")
-INSTANCE_KEYS = {"id", "alibaba_id", "name", "platform", "online", "state", "tags", "files", "virtual", "undeliverable_after"}
-GROUP_KEYS = (INSTANCE_KEYS - {"id", "alibaba_id", "name"}) | {"count", "name_prefix"}
+INSTANCE_KEYS = {"id", "alibaba_id", "zenlayer_id", "name", "platform", "online", "state", "tags", "files", "virtual", "undeliverable_after"}
+GROUP_KEYS = (INSTANCE_KEYS - {"id", "alibaba_id", "zenlayer_id", "name"}) | {"count", "name_prefix"}
 VIRTUAL_KEYS = {"duration", "exit_code", "stdout", "stderr", "failure_rate"}
 
 
@@ -36,6 +37,7 @@ class FleetBuilder:
         self.instances: list[Instance] = []
         self._ids: set[str] = set()
         self._alibaba_ids: set[str] = set()
+        self._zenlayer_ids: set[str] = set()
 
     def _next_index(self) -> int:
         return len(self.instances)
@@ -45,8 +47,11 @@ class FleetBuilder:
             raise FleetError(f"duplicate instance id {inst.id}")
         if inst.alibaba_id in self._alibaba_ids:
             raise FleetError(f"duplicate alibaba_id {inst.alibaba_id}")
+        if inst.zenlayer_id in self._zenlayer_ids:
+            raise FleetError(f"duplicate zenlayer_id {inst.zenlayer_id}")
         self._ids.add(inst.id)
         self._alibaba_ids.add(inst.alibaba_id)
+        self._zenlayer_ids.add(inst.zenlayer_id)
         self.instances.append(inst)
 
     def add_generic(self, count: int) -> None:
@@ -96,6 +101,11 @@ class FleetBuilder:
             if not isinstance(alibaba_id, str) or not ALIBABA_ID_RE.match(alibaba_id):
                 raise FleetError(f"{where}: invalid alibaba_id {alibaba_id!r} (expected i- and 8 to 30 lowercase letters or digits)")
             inst.alibaba_id = alibaba_id
+        if "zenlayer_id" in entry:
+            zenlayer_id = entry["zenlayer_id"]
+            if not isinstance(zenlayer_id, str) or not ZENLAYER_ID_RE.match(zenlayer_id):
+                raise FleetError(f"{where}: invalid zenlayer_id {zenlayer_id!r} (expected 1 to 64 letters, digits, '-' or '_')")
+            inst.zenlayer_id = zenlayer_id
         self.add(inst)
 
 

@@ -16,6 +16,7 @@ from fleetsim.aws_ssm import SsmFrontEnd
 from fleetsim.engine import Engine
 from fleetsim.ratelimit import TokenBucket
 from fleetsim.wire import Request, Response, json_response
+from fleetsim.zenlayer_zos import DEFAULT_TOKEN, ZosFrontEnd
 
 CONTROL_PREFIX = "/_fleetsim/"
 MAX_BODY = 16 * 1024 * 1024
@@ -29,6 +30,7 @@ class Settings:
     rate_limit: float = 0.0
     mode: str = "real"
     alibaba_delivery_window: float = 60.0   # offline Alibaba instances turn Aborted after this
+    zenlayer_token: str = DEFAULT_TOKEN     # accepted as `Authorization: Bearer <token>`; never shown in /config
 
 
 class Stats:
@@ -83,7 +85,8 @@ class FleetSim:
         self.limiter = TokenBucket(settings.rate_limit)
         self.log = RequestLog(log)
         # New vendors plug in here: each front-end claims requests through `matches`.
-        self.front_ends = [SsmFrontEnd(engine, settings, secrets), EcsFrontEnd(engine, settings, secrets)]
+        self.front_ends = [SsmFrontEnd(engine, settings, secrets), EcsFrontEnd(engine, settings, secrets),
+                           ZosFrontEnd(engine, settings, secrets)]
 
     def dispatch(self, request: Request) -> tuple[str, Response]:
         if request.path.split("?", 1)[0].startswith(CONTROL_PREFIX):
@@ -186,7 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
         vendor, response = sim.dispatch(request)
         if response.request_id == "-":
             response.request_id = str(uuid.uuid4())
-        if vendor != "alibaba_ecs":
+        if vendor not in ("alibaba_ecs", "zenlayer_zos"):
             response.headers.setdefault("x-amzn-RequestId", response.request_id)
         # Log before answering: once a client has its answer, the line is in the log (a
         # shutdown right after cannot lose it).
