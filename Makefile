@@ -26,7 +26,7 @@ help:
 
 $(VENV)/.installed: $(DEV_INPUTS)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$(CORE_SPEC)" -r tests/requirements-dev.txt -e tests/fleetsim
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$(CORE_SPEC)" -r tests/requirements-dev.txt -e "tests/fleetsim[peer]"
 	touch $@
 
 $(OLDEST_VENV)/.installed: $(DEV_INPUTS)
