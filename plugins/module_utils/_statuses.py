@@ -162,3 +162,39 @@ ALIBABA_ECS_TIMED_OUT_ERROR_CODES = frozenset(("ExecutionTimeout",))
 # ErrorCode says the command never reached it is undeliverable (or timed_out for
 # ExecutionTimeout). Aborted is undeliverable already; every other value keeps its table entry.
 ALIBABA_ECS_REFINED_BY_ERROR_CODE = frozenset(("error", "failed"))
+
+# Zenlayer ZOS (vendor-apis.md 6.3), per instance: taskStatus of a DescribeCommandInvocations
+# invocationInstances item. ZOS has no cancel, so nothing maps to cancelling or cancelled.
+ZENLAYER_ZOS_INSTANCE = {
+    "pending": PENDING,
+    "running": RUNNING,
+    # Finished with exit code 0.
+    "success": SUCCESS,
+    # Finished with a non-zero exit code.
+    "failed": FAILED,
+    "timeout": TIMED_OUT,
+    # The task could not run (system error, or the instance is missing or not running); its
+    # errorCode decides whether that is undeliverable (see below) or stays failed.
+    "error": FAILED,
+}
+
+# Zenlayer ZOS, invocation level: invocationStatus of a DescribeCommandInvocations item. Mixed
+# non-terminal situations are not documented, so the instances decide the aggregate.
+ZENLAYER_ZOS_INVOCATION = {
+    "pending": PENDING,
+    "running": RUNNING,
+    "success": SUCCESS,
+    "failed": FAILED,
+    "partialfailed": PARTIAL_FAILED,
+}
+
+# Per-instance errorCode values (vendor-apis.md 6.3) that mean the command never started on the
+# instance: the instance does not exist, is not running ("InstanceInstanceState", spelled so by
+# the vendor), or the command's type does not fit its platform.
+ZENLAYER_ZOS_UNDELIVERABLE_ERROR_CODES = frozenset(("InstanceNotExists", "InstanceInstanceState", "CommandPlatformInvalid"))
+# The other documented errorCode values ("ExecutionExitNoneZero" is spelled so by the vendor).
+# With taskStatus Error they stay failed, ExecutionTimeout included, as the reference maps them;
+# a Timeout taskStatus is what says timed_out. Unknown codes are failed too.
+ZENLAYER_ZOS_FAILED_ERROR_CODES = frozenset(("SystemError", "ExecutionTimeout", "ExecutionExitNoneZero"))
+# taskStatus values whose outcome an errorCode may refine: only Error.
+ZENLAYER_ZOS_REFINED_BY_ERROR_CODE = frozenset(("error",))
