@@ -14,25 +14,34 @@ options:
       - The cloud service that runs the commands.
       - V(aws_ssm) is AWS Systems Manager Run Command.
       - V(alibaba_ecs) is Alibaba Cloud ECS Cloud Assistant.
+      - V(zenlayer_zos) is Zenlayer ZOS.
     type: str
     default: aws_ssm
-    choices: [aws_ssm, alibaba_ecs]
+    choices: [aws_ssm, alibaba_ecs, zenlayer_zos]
   access_key:
     description:
       - The access key ID (AWS) or AccessKey ID (Alibaba Cloud).
       - When not set, V(aws_ssm) tries E(AWS_ACCESS_KEY_ID), E(AWS_ACCESS_KEY) and E(EC2_ACCESS_KEY), then botocore's own chain
         (shared files, instance role); V(alibaba_ecs) tries E(ALIBABA_CLOUD_ACCESS_KEY_ID), E(ALICLOUD_ACCESS_KEY) and
-        E(ALICLOUD_ACCESS_KEY_ID), then an access-key profile (see O(profile)).
+        E(ALICLOUD_ACCESS_KEY_ID), then an access-key profile (see O(profile)); V(zenlayer_zos) tries
+        E(ZENLAYERCLOUD_ACCESS_KEY_ID) and E(ZENLAYER_ACCESS_KEY_ID).
     type: str
     aliases: [aws_access_key_id, aws_access_key, ec2_access_key, access_key_id, alicloud_access_key]
   secret_key:
     description:
       - The secret access key (AWS) or AccessKey secret (Alibaba Cloud).
       - When not set, V(aws_ssm) tries E(AWS_SECRET_ACCESS_KEY), E(AWS_SECRET_KEY) and E(EC2_SECRET_KEY);
-        V(alibaba_ecs) tries E(ALIBABA_CLOUD_ACCESS_KEY_SECRET), E(ALICLOUD_SECRET_KEY) and E(ALICLOUD_SECRET_ACCESS_KEY).
+        V(alibaba_ecs) tries E(ALIBABA_CLOUD_ACCESS_KEY_SECRET), E(ALICLOUD_SECRET_KEY) and E(ALICLOUD_SECRET_ACCESS_KEY);
+        V(zenlayer_zos) (its access key password) tries E(ZENLAYERCLOUD_ACCESS_KEY_PASSWORD) and E(ZENLAYER_ACCESS_KEY_SECRET).
       - Never shown in results, messages or logs.
     type: str
-    aliases: [aws_secret_access_key, aws_secret_key, ec2_secret_key, access_key_secret, alicloud_secret_key]
+    aliases: [aws_secret_access_key, aws_secret_key, ec2_secret_key, access_key_secret, alicloud_secret_key, access_key_password]
+  token:
+    description:
+      - For V(zenlayer_zos), a personal access token sent in the C(Authorization) header with the C(Bearer) scheme, instead of signing with
+        O(access_key) and O(secret_key). When not set, E(ZENLAYER_TOKEN) is tried.
+      - Never shown in results, messages or logs.
+    type: str
   session_token:
     description:
       - The token of temporary credentials (AWS session token, Alibaba Cloud STS security token).
@@ -108,7 +117,7 @@ options:
       - The cloud service that ran the commands.
     type: str
     default: aws_ssm
-    choices: [aws_ssm, alibaba_ecs]
+    choices: [aws_ssm, alibaba_ecs, zenlayer_zos]
   access_key:
     description:
       - AWS access key ID.
@@ -120,17 +129,25 @@ options:
       - name: EC2_ACCESS_KEY
       - name: ALIBABA_CLOUD_ACCESS_KEY_ID
       - name: ALICLOUD_ACCESS_KEY
+      - name: ZENLAYERCLOUD_ACCESS_KEY_ID
   secret_key:
     description:
       - AWS secret access key. Never shown in results, messages or logs.
     type: str
-    aliases: [aws_secret_access_key, aws_secret_key, ec2_secret_key, access_key_secret, alicloud_secret_key]
+    aliases: [aws_secret_access_key, aws_secret_key, ec2_secret_key, access_key_secret, alicloud_secret_key, access_key_password]
     env:
       - name: AWS_SECRET_ACCESS_KEY
       - name: AWS_SECRET_KEY
       - name: EC2_SECRET_KEY
       - name: ALIBABA_CLOUD_ACCESS_KEY_SECRET
       - name: ALICLOUD_SECRET_KEY
+      - name: ZENLAYERCLOUD_ACCESS_KEY_PASSWORD
+  token:
+    description:
+      - For V(zenlayer_zos), a personal access token sent in the C(Authorization) header with the C(Bearer) scheme.
+    type: str
+    env:
+      - name: ZENLAYER_TOKEN
   session_token:
     description:
       - AWS session token for temporary credentials.

@@ -111,6 +111,7 @@ OPTIONS = (
     "validate_certs",
     "aws_config",
     "signature_version",
+    "token",
     "command_id",
     "invocation_id",
     "instance_id",
@@ -123,7 +124,17 @@ OPTIONS = (
 )
 
 
-CREDENTIAL_OPTIONS = ("access_key", "secret_key", "session_token", "profile", "region", "endpoint_url", "ca_bundle")
+# Aliases of the credential options (doc fragment common.plugins), to tell a keyword from the environment.
+ALIASES = {
+    "access_key": ("aws_access_key_id", "aws_access_key", "ec2_access_key", "access_key_id", "alicloud_access_key"),
+    "secret_key": ("aws_secret_access_key", "aws_secret_key", "ec2_secret_key", "access_key_secret", "alicloud_secret_key", "access_key_password"),
+    "session_token": ("aws_session_token", "security_token", "aws_security_token", "alicloud_security_token"),
+    "profile": ("aws_profile",),
+    "region": ("aws_region", "ec2_region"),
+    "endpoint_url": ("aws_endpoint_url", "ec2_url"),
+    "ca_bundle": ("aws_ca_bundle",),
+}
+CREDENTIAL_OPTIONS = ("access_key", "secret_key", "session_token", "token", "profile", "region", "endpoint_url", "ca_bundle")
 
 
 class LookupModule(LookupBase):
@@ -136,10 +147,14 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         options = {}
         for name in OPTIONS:
-            value, origin = self.get_option_and_origin(name)
-            # Environment variables are left to the provider, which reads only its own vendor's:
-            # an AWS key in the environment must not be sent to Alibaba Cloud.
-            options[name] = None if name in CREDENTIAL_OPTIONS and str(origin).startswith("env") else value
+            value = self.get_option(name)
+            if name in CREDENTIAL_OPTIONS and value is not None and not self._given(name, kwargs):
+                # Environment variables are left to the provider, which reads only its own vendor's:
+                # an AWS key in the environment must not be sent to Alibaba Cloud.
+                origin = self.get_option_and_origin(name)[1]
+                if str(origin).startswith("env"):
+                    value = None
+            options[name] = value
         # Plain copies: tagged values from templating must not reach the SDKs or jmespath.
         options = to_plain(options)
         unknown = sorted(set(options["statuses"] or ()) - set(FILTERABLE_STATUSES))
@@ -158,3 +173,8 @@ class LookupModule(LookupBase):
         except InvocationError as error:
             raise AnsibleLookupError(f"invocation lookup: {error.describe()}") from error
         return [result]
+
+    @staticmethod
+    def _given(name: str, kwargs: dict) -> bool:
+        """Whether the caller passed the option (or one of its aliases) as a keyword."""
+        return name in kwargs or any(alias in kwargs for alias in ALIASES.get(name, ()))

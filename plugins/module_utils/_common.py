@@ -30,7 +30,7 @@ def provider_argument_spec() -> dict[str, t.Any]:
         },
         "secret_key": {
             "type": "str",
-            "aliases": ["aws_secret_access_key", "aws_secret_key", "ec2_secret_key", "access_key_secret", "alicloud_secret_key"],
+            "aliases": ["aws_secret_access_key", "aws_secret_key", "ec2_secret_key", "access_key_secret", "alicloud_secret_key", "access_key_password"],
             "no_log": True,
         },
         "session_token": {
@@ -38,6 +38,7 @@ def provider_argument_spec() -> dict[str, t.Any]:
             "aliases": ["aws_session_token", "security_token", "aws_security_token", "alicloud_security_token"],
             "no_log": True,
         },
+        "token": {"type": "str", "no_log": True},
         "profile": {"type": "str", "aliases": ["aws_profile"]},
         "region": {"type": "str", "aliases": ["aws_region", "ec2_region"]},
         "endpoint_url": {"type": "str", "aliases": ["aws_endpoint_url", "ec2_url"]},

@@ -16,10 +16,12 @@ import typing as t
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs import AlibabaEcsProvider
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos import ZenlayerZosProvider
 
 PROVIDERS: dict[str, t.Any] = {
     AwsSsmProvider.name: AwsSsmProvider,
     AlibabaEcsProvider.name: AlibabaEcsProvider,
+    ZenlayerZosProvider.name: ZenlayerZosProvider,
 }
 PROVIDER_NAMES = tuple(PROVIDERS)
 

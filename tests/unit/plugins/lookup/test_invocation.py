@@ -133,3 +133,12 @@ def test_unknown_status_is_refused(lookup, providers):
     with pytest.raises(AnsibleLookupError) as caught:
         lookup.run([], variables={}, command_id=CID, statuses=["done"])
     assert "statuses has unknown values ['done']" in str(caught.value)
+
+
+def test_environment_credentials_are_left_to_the_provider(lookup, providers, monkeypatch):
+    # An AWS key in the environment must not reach another vendor: the provider reads its own variables.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFROMENVIRONMENT0")
+    lookup.run([], variables={}, command_id=CID)
+    assert providers[0].options["access_key"] is None
+    lookup.run([], variables={}, command_id=CID, access_key_id="AKIAGIVENASKEYWORD00")
+    assert providers[1].options["access_key"] == "AKIAGIVENASKEYWORD00"

@@ -73,7 +73,8 @@ def test_merged_later_specs_win():
 
 def test_provider_choices_follow_the_registry():
     assert provider_argument_spec()["provider"]["choices"] == list(PROVIDER_NAMES)
-    assert PROVIDERS == {"aws_ssm": AwsSsmProvider, "alibaba_ecs": AlibabaEcsProvider}
+    assert list(PROVIDERS) == ["aws_ssm", "alibaba_ecs", "zenlayer_zos"]
+    assert PROVIDERS["aws_ssm"] is AwsSsmProvider and PROVIDERS["alibaba_ecs"] is AlibabaEcsProvider
 
 
 def test_build_provider():
@@ -83,5 +84,5 @@ def test_build_provider():
 
 
 def test_build_unknown_provider():
-    with pytest.raises(InvalidInput, match="unknown provider 'gcp': choose one of aws_ssm, alibaba_ecs"):
+    with pytest.raises(InvalidInput, match="unknown provider 'gcp': choose one of aws_ssm, alibaba_ecs, zenlayer_zos"):
         build_provider("gcp", {})

@@ -1,0 +1,334 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""Zenlayer ZOS over HTTPS with requests, signed by our own ZC2 code (or a Bearer token).
+
+ZOS has no one-shot run and no cancel: a run is CreateCommand then InvokeCommand, and its
+execution timeout is 1-60 seconds. Facts are from vendor-apis.md section 6.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import random
+import time
+import traceback
+import typing as t
+import urllib.parse
+
+try:
+    import requests
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR: str | None = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
+    AccessDenied,
+    InvalidInput,
+    InvocationError,
+    MissingDependency,
+    NotFound,
+    ProviderError,
+    Throttled,
+)
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_records import (
+    PROVIDER,
+    invocation_budget,
+    invocation_records,
+    invocation_summary,
+    next_timeout_in,
+    pending_records,
+)
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_requests import (
+    build_describe_invocations,
+    build_invoke_command,
+    build_run_requests,
+    is_last_page,
+    json_body,
+    validate_command_id,
+    validate_instance_id,
+    validate_invocation_id,
+)
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601
+from ansible_collections.multicloud.invocations.plugins.module_utils._signing_zc2 import bearer_headers, zc2_headers
+from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
+
+API_VERSION = "2025-10-10"
+DEFAULT_ENDPOINT = "https://console.zenlayer.com/api/v2/zos"
+API_PATH = "/api/v2/zos"
+PAGE_SIZE = 100
+REQUEST_TIMEOUT = 30
+MAX_ATTEMPTS = 4
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+
+ENVIRONMENT = {
+    "access_key": ("ZENLAYERCLOUD_ACCESS_KEY_ID", "ZENLAYER_ACCESS_KEY_ID"),
+    "secret_key": ("ZENLAYERCLOUD_ACCESS_KEY_PASSWORD", "ZENLAYER_ACCESS_KEY_SECRET"),
+    "token": ("ZENLAYER_TOKEN",),
+}
+COMMAND_TYPES = {"RunShellScript": "SHELL", "RunPowerShellScript": "POWERSHELL", "RunBatScript": "BAT"}
+RETRYABLE_CODES = frozenset(("REQUEST_LIMIT_EXCEEDED", "SERVICE_TEMPORARY_UNAVAILABLE", "INTERNAL_SERVER_ERROR", "REQUEST_TIMED_OUT", "NETWORK_ERROR"))
+ACCESS_CODES = frozenset(("INVALID_AUTHORIZATION", "INVALID_ACCESS_KEY_ID", "SIGNATURE_EXPIRED", "SIGNATURE_FAILURE", "INVALID_TOKEN", "UNAUTHORIZED"))
+
+
+def classify_error(http_status: int, body: dict[str, t.Any], headers: t.Mapping[str, str], action: str) -> InvocationError:
+    """A ZOS error envelope as one of our typed errors, code and requestId kept."""
+    code = str(body.get("code") or f"HTTP{http_status}")
+    facts = {"provider": PROVIDER, "code": code, "request_id": body.get("requestId"), "http_status": http_status}
+    text = f"ZOS {action} failed: {body.get('message') or 'no message'}"
+    if http_status == 403 and str(headers.get("cf-mitigated", "")).lower() == "challenge":
+        return AccessDenied(
+            f"ZOS {action} was stopped by a security challenge in front of the API (HTTP 403, cf-mitigated: challenge): "
+            "the request came from an address or client the edge does not trust; retrying will not help",
+            provider=PROVIDER, code="SECURITY_CHALLENGE", http_status=403,
+        )
+    if code == "REQUEST_LIMIT_EXCEEDED" or http_status == 429:
+        return Throttled(text, **facts)
+    if code in ACCESS_CODES or http_status in (401, 403):
+        return AccessDenied(f"{text}. Check access_key / secret_key (access_key_password) or token", **facts)
+    if "NOT_FOUND" in code or http_status == 404:
+        return NotFound(text, **facts)
+    if code.startswith(("INVALID_", "MISSING_")) or http_status == 400:
+        return InvalidInput(text, **facts)
+    return ProviderError(text, retryable=code in RETRYABLE_CODES or http_status >= 500, **facts)
+
+
+def _setting(options: dict[str, t.Any], name: str) -> t.Any:
+    value = options.get(name)
+    if value not in (None, ""):
+        return value
+    for variable in ENVIRONMENT.get(name, ()):
+        if os.environ.get(variable):
+            return os.environ[variable]
+    return None
+
+
+class ZenlayerClient:
+    """Signs and sends one ZOS action, retrying throttling and server errors a few times."""
+
+    def __init__(self, options: dict[str, t.Any], sleep: t.Callable[[float], None] = time.sleep) -> None:
+        if not HAS_REQUESTS:
+            raise MissingDependency("requests", REQUESTS_IMPORT_ERROR)
+        self.access_key = _setting(options, "access_key")
+        self.password = _setting(options, "secret_key")
+        self.token = _setting(options, "token")
+        if not self.token and not (self.access_key and self.password):
+            raise AccessDenied(
+                "no Zenlayer credentials: set access_key and secret_key (alias access_key_password), or token, or the "
+                "ZENLAYERCLOUD_ACCESS_KEY_ID / ZENLAYERCLOUD_ACCESS_KEY_PASSWORD or ZENLAYER_TOKEN environment variables",
+                provider=PROVIDER,
+            )
+        parsed = urllib.parse.urlsplit(options.get("endpoint_url") or DEFAULT_ENDPOINT)
+        self.host = parsed.netloc
+        self.url = f"{parsed.scheme}://{parsed.netloc}{parsed.path if parsed.path not in ('', '/') else API_PATH}"
+        self.verify: t.Any = False if options.get("validate_certs") is False else (options.get("ca_bundle") or True)
+        self.session = requests.Session()
+        self._sleep = sleep
+        self.api_calls = 0
+
+    def _headers(self, action: str, body: bytes) -> dict[str, str]:
+        if self.token:
+            return bearer_headers(self.token, action, API_VERSION, host=self.host)
+        return zc2_headers(action, API_VERSION, int(time.time()), body, self.host, self.access_key, self.password)
+
+    def call(self, action: str, params: dict[str, t.Any]) -> dict[str, t.Any]:
+        body = json_body(params)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            self.api_calls += 1
+            try:
+                response = self.session.post(self.url, data=body, headers=self._headers(action, body), timeout=REQUEST_TIMEOUT, verify=self.verify)
+            except requests.exceptions.SSLError as error:
+                raise ProviderError(
+                    f"TLS verification of the ZOS endpoint failed: {error}. Give the CA bundle with ca_bundle, "
+                    "or set validate_certs: false for a test endpoint you trust",
+                    provider=PROVIDER,
+                ) from error
+            except requests.exceptions.RequestException as error:
+                failure: InvocationError = ProviderError(f"cannot reach the ZOS endpoint {self.url}: {error}", provider=PROVIDER, retryable=True)
+            else:
+                try:
+                    payload = response.json()
+                except ValueError:
+                    payload = {"code": f"HTTP{response.status_code}", "message": f"the endpoint answered with a body that is not JSON: {response.text[:200]!r}"}
+                if not isinstance(payload, dict):
+                    payload = {"code": f"HTTP{response.status_code}", "message": "the endpoint answered with JSON that is not an object"}
+                if response.status_code < 400 and "code" not in payload:
+                    return payload.get("response") or {}
+                failure = classify_error(response.status_code, payload, response.headers, action)
+            if not failure.retryable or attempt == MAX_ATTEMPTS:
+                raise failure
+            self._sleep(random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def invocations(self, invocation_ids: list[str] | None = None, command_ids: list[str] | None = None, instance_ids: list[str] | None = None,
+                    limit: int | None = None) -> list[dict[str, t.Any]]:
+        """Every page of DescribeCommandInvocations: stops on totalCount or a short page."""
+        items: list[dict[str, t.Any]] = []
+        page = 1
+        while True:
+            response = self.call("DescribeCommandInvocations", build_describe_invocations(invocation_ids, command_ids, instance_ids, page, PAGE_SIZE))
+            data = response.get("dataSet") or []
+            items.extend(data)
+            if is_last_page(data, PAGE_SIZE, len(items), response.get("totalCount")) or (limit and len(items) >= limit):
+                return items[:limit] if limit else items
+            page += 1
+
+
+class InvocationWatch:
+    """A wait over several invocation ids: all open ones in one paged call per round."""
+
+    def __init__(self, provider: "ZenlayerZosProvider", invocations: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> None:
+        self._provider = provider
+        self._invocations = {item["invocationId"]: item for item in invocations}
+        self._instance_ids = list(instance_ids)
+        self._include_output = include_output
+        self._settled: dict[str, list[dict[str, t.Any]]] = {}
+
+    def poll(self) -> Snapshot:
+        snapshot = Snapshot()
+        now = datetime.datetime.now(datetime.timezone.utc)
+        open_ids = [invocation_id for invocation_id in self._invocations if invocation_id not in self._settled]
+        fresh = {item.get("invocationId"): item for item in self._provider.client().invocations(invocation_ids=open_ids)} if open_ids else {}
+        for invocation_id in self._invocations:
+            if invocation_id in self._settled:
+                records = self._settled[invocation_id]
+            else:
+                item = fresh.get(invocation_id)
+                if item is None:
+                    snapshot.missing.append(f"invocation {invocation_id}")
+                    continue
+                self._invocations[invocation_id] = item
+                records = invocation_records(item, self._include_output)
+                if self._instance_ids:
+                    records = [record for record in records if record["instance_id"] in self._instance_ids]
+                    seen = {record["instance_id"] for record in records}
+                    snapshot.missing.extend(f"instance {i} in invocation {invocation_id}" for i in self._instance_ids if i not in seen)
+                if records and all(record["terminal"] for record in records):
+                    self._settled[invocation_id] = records
+                else:
+                    wake_in = next_timeout_in(item, records, now)
+                    if wake_in is not None and (snapshot.wake_in is None or wake_in < snapshot.wake_in):
+                        snapshot.wake_in = wake_in
+            snapshot.records.extend(records)
+            snapshot.expected += len(records)
+            snapshot.vendor_aggregate[invocation_id] = invocation_summary(self._invocations[invocation_id])
+        snapshot.complete = len(self._settled) == len(self._invocations)
+        return snapshot
+
+
+class ZenlayerZosProvider:
+    """ZOS: reads, waits and starts (the provider protocol in docs/design.md)."""
+
+    name = PROVIDER
+
+    def __init__(self, options: dict[str, t.Any], client: ZenlayerClient | None = None) -> None:
+        self._options = options
+        self._client = client
+
+    @property
+    def api_calls(self) -> int:
+        return self._client.api_calls if self._client is not None else 0
+
+    def client(self) -> ZenlayerClient:
+        if self._client is None:
+            self._client = ZenlayerClient(self._options)
+        return self._client
+
+    def _selectors(self, params: dict[str, t.Any]) -> dict[str, list[str]]:
+        if params.get("plugin_name") or params.get("include_history"):
+            raise InvalidInput("plugin_name and include_history do not apply to ZOS invocations", provider=PROVIDER)
+        if params.get("max_results") is not None and params["max_results"] < 1:
+            raise InvalidInput(f"max_results must be 1 or more, got {params['max_results']}", provider=PROVIDER)
+        selectors = {}
+        if params.get("invocation_id"):
+            selectors["invocation_ids"] = [validate_invocation_id(params["invocation_id"])]
+        if params.get("command_id"):
+            selectors["command_ids"] = [validate_command_id(params["command_id"])]
+        if params.get("instance_id"):
+            selectors["instance_ids"] = [validate_instance_id(params["instance_id"])]
+        if not selectors:
+            raise InvalidInput("give invocation_id, command_id or instance_id to say which invocations to read", provider=PROVIDER)
+        return selectors
+
+    def read(self, params: dict[str, t.Any]) -> tuple[list[dict[str, t.Any]], int, dict[str, t.Any]]:
+        selectors = self._selectors(params)
+        limit = None if "invocation_ids" in selectors else params.get("max_results") or 50
+        invocations = self.client().invocations(limit=limit, **selectors)
+        records = []
+        for item in invocations:
+            for record in invocation_records(item, params.get("include_output", True)):
+                if "instance_ids" not in selectors or record["instance_id"] in selectors["instance_ids"]:
+                    records.append(record)
+        return records, len(records), {item.get("invocationId"): invocation_summary(item) for item in invocations}
+
+    def read_raw(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
+        selectors = self._selectors(params)
+        limit = None if "invocation_ids" in selectors else params.get("max_results") or 50
+        return {"dataSet": self.client().invocations(limit=limit, **selectors)}
+
+    def wait_targets(self, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+        if params.get("command_ids"):
+            raise InvalidInput("zenlayer_zos waits on runs by their invocation id: use invocation_ids, as returned by invocation_run", provider=PROVIDER)
+        invocation_ids = list(dict.fromkeys(params.get("invocation_ids") or []))
+        if not invocation_ids:
+            raise InvalidInput("invocation_ids is empty: give at least one invocation id to wait on", provider=PROVIDER)
+        for invocation_id in invocation_ids:
+            validate_invocation_id(invocation_id)
+        for instance_id in params.get("instance_ids") or []:
+            validate_instance_id(instance_id)
+        if params.get("cancel_on_timeout"):
+            raise InvalidInput("ZOS has no call to stop an invocation, so cancel_on_timeout cannot be honoured; leave it unset", provider=PROVIDER)
+        found = {item.get("invocationId"): item for item in self.client().invocations(invocation_ids=invocation_ids)}
+        unknown = [invocation_id for invocation_id in invocation_ids if invocation_id not in found]
+        if unknown:
+            raise NotFound(f"invocation {', '.join(unknown)} does not exist for these credentials", provider=PROVIDER)
+        return [found[invocation_id] for invocation_id in invocation_ids]
+
+    def watch(self, invocations: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> InvocationWatch:
+        return InvocationWatch(self, invocations, instance_ids, include_output)
+
+    @staticmethod
+    def default_timeout(invocations: list[dict[str, t.Any]]) -> float:
+        return max(invocation_budget(item) for item in invocations)
+
+    def start_request(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
+        if params.get("cancel_on_timeout"):
+            raise InvalidInput("ZOS has no call to stop an invocation, so cancel_on_timeout cannot be honoured; leave it unset", provider=PROVIDER)
+        # The module's command_type values are Cloud Assistant's; ZOS names the same types SHELL, POWERSHELL, BAT.
+        params = dict(params, command_type=COMMAND_TYPES.get(params.get("command_type"), params.get("command_type")))
+        if params.get("saved_command_id"):
+            return {"CreateCommand": None, "InvokeCommand": build_invoke_command(params)}
+        create, invoke = build_run_requests(params)
+        return {"CreateCommand": create, "InvokeCommand": invoke}
+
+    def start(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
+        invoke = dict(request["InvokeCommand"])
+        if request.get("CreateCommand"):
+            invoke["commandId"] = self.client().call("CreateCommand", request["CreateCommand"]).get("commandId")
+        response = self.client().call("InvokeCommand", invoke)
+        return {
+            "invocationId": response.get("invocationId"),
+            "commandId": invoke["commandId"],
+            "timeout": invoke.get("timeout"),
+            "createTime": iso8601(datetime.datetime.now(datetime.timezone.utc)),
+            "invocationStatus": "Pending",
+            "instanceIds": list(invoke.get("instanceIds") or []),
+            "invocationInstances": [],
+        }
+
+    @staticmethod
+    def started(handle: dict[str, t.Any]) -> dict[str, t.Any]:
+        records = pending_records(handle["invocationId"], handle.get("commandId"), handle["instanceIds"], handle.get("createTime"))
+        return {
+            "invocation_id": handle["invocationId"], "command_id": handle.get("commandId"), "command": handle, "invocations": records, "expected": len(records)
+        }
+
+    def cancel(self, invocations: list[dict[str, t.Any]]) -> None:
+        raise InvalidInput("ZOS has no call to stop an invocation", provider=PROVIDER)
