@@ -125,7 +125,8 @@ class ZenlayerClient:
                 "ZENLAYERCLOUD_ACCESS_KEY_ID / ZENLAYERCLOUD_ACCESS_KEY_PASSWORD or ZENLAYER_TOKEN environment variables",
                 provider=PROVIDER,
             )
-        parsed = urllib.parse.urlsplit(options.get("endpoint_url") or DEFAULT_ENDPOINT)
+        endpoint = options.get("endpoint_url") or DEFAULT_ENDPOINT
+        parsed = urllib.parse.urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
         self.host = parsed.netloc
         self.url = f"{parsed.scheme}://{parsed.netloc}{parsed.path if parsed.path not in ('', '/') else API_PATH}"
         self.verify: t.Any = False if options.get("validate_certs") is False else (options.get("ca_bundle") or True)
@@ -206,11 +207,14 @@ class InvocationWatch:
                     continue
                 self._invocations[invocation_id] = item
                 records = invocation_records(item, self._include_output)
+                missing_here: list[str] = []
                 if self._instance_ids:
                     records = [record for record in records if record["instance_id"] in self._instance_ids]
                     seen = {record["instance_id"] for record in records}
-                    snapshot.missing.extend(f"instance {i} in invocation {invocation_id}" for i in self._instance_ids if i not in seen)
-                if records and all(record["terminal"] for record in records):
+                    missing_here = [f"instance {i} in invocation {invocation_id}" for i in self._instance_ids if i not in seen]
+                    snapshot.missing.extend(missing_here)
+                # An instance asked for but not listed keeps the invocation open (the grace decides).
+                if not missing_here and records and all(record["terminal"] for record in records):
                     self._settled[invocation_id] = records
                 else:
                     wake_in = next_timeout_in(item, records, now)
