@@ -38,6 +38,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     ProviderError,
     Throttled,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import post_json, with_retries
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_credentials import resolve
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import (
     PROVIDER,
@@ -141,39 +142,22 @@ class AlibabaClient:
 
     def call(self, action: str, params: dict[str, str]) -> dict[str, t.Any]:
         params = dict(params, RegionId=self.region)
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+
+        def attempt_once() -> dict[str, t.Any]:
+            # A fresh date and nonce each attempt; the query string is sent exactly as it was signed.
             query, headers = self._signed(action, params)
             self.api_calls += 1
-            try:
-                # The query string is sent exactly as it was signed (RFC 3986 encoding, sorted).
-                url = f"{self.base_url}{self.path}?{canonical_query(query)}"
-                response = self.session.post(url, headers=headers, timeout=REQUEST_TIMEOUT, verify=self.verify)
-            except requests.exceptions.SSLError as error:
-                raise ProviderError(
-                    f"TLS verification of the Cloud Assistant endpoint failed: {error}. Give the CA bundle with ca_bundle, "
-                    "or set validate_certs: false for a test endpoint you trust",
-                    provider=PROVIDER,
-                ) from error
-            except requests.exceptions.RequestException as error:
-                failure: InvocationError = ProviderError(
-                    f"cannot reach the Cloud Assistant endpoint {self.base_url}: {error}", provider=PROVIDER, retryable=True
-                )
-                retry_after = None
-            else:
-                try:
-                    body = response.json()
-                except ValueError:
-                    body = {"Code": f"HTTP{response.status_code}", "Message": f"the endpoint answered with a body that is not JSON: {response.text[:200]!r}"}
-                if not isinstance(body, dict):
-                    body = {"Code": f"HTTP{response.status_code}", "Message": f"the endpoint answered with JSON that is not an object: {body!r:.200}"}
-                if response.status_code < 400 and "Code" not in body:
-                    return body
-                failure = classify_error(response.status_code, body, action)
-                retry_after = response.headers.get("x-acs-retry-after")
-            if not failure.retryable or attempt == MAX_ATTEMPTS:
-                raise failure
-            self._sleep(self._pause(attempt, retry_after))
-        raise AssertionError("unreachable")  # pragma: no cover
+            status, response_headers, body = post_json(
+                self.session, f"{self.base_url}{self.path}?{canonical_query(query)}", service="Cloud Assistant", provider=PROVIDER,
+                error_keys=("Code", "Message"), headers=headers, timeout=REQUEST_TIMEOUT, verify=self.verify, endpoint=self.base_url,
+            )
+            if status < 400 and "Code" not in body:
+                return body
+            failure = classify_error(status, body, action)
+            failure.retry_after = response_headers.get("x-acs-retry-after")
+            raise failure
+
+        return with_retries(attempt_once, attempts=MAX_ATTEMPTS, sleep=self._sleep, pause=self._pause)
 
     @staticmethod
     def _pause(attempt: int, retry_after: str | None) -> float:

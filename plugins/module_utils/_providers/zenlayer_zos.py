@@ -37,6 +37,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     ProviderError,
     Throttled,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import post_json, with_retries
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_records import (
     PROVIDER,
     invocation_budget,
@@ -141,32 +142,24 @@ class ZenlayerClient:
 
     def call(self, action: str, params: dict[str, t.Any]) -> dict[str, t.Any]:
         body = json_body(params)
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+
+        def attempt_once() -> dict[str, t.Any]:
             self.api_calls += 1
-            try:
-                response = self.session.post(self.url, data=body, headers=self._headers(action, body), timeout=REQUEST_TIMEOUT, verify=self.verify)
-            except requests.exceptions.SSLError as error:
-                raise ProviderError(
-                    f"TLS verification of the ZOS endpoint failed: {error}. Give the CA bundle with ca_bundle, "
-                    "or set validate_certs: false for a test endpoint you trust",
-                    provider=PROVIDER,
-                ) from error
-            except requests.exceptions.RequestException as error:
-                failure: InvocationError = ProviderError(f"cannot reach the ZOS endpoint {self.url}: {error}", provider=PROVIDER, retryable=True)
-            else:
-                try:
-                    payload = response.json()
-                except ValueError:
-                    payload = {"code": f"HTTP{response.status_code}", "message": f"the endpoint answered with a body that is not JSON: {response.text[:200]!r}"}
-                if not isinstance(payload, dict):
-                    payload = {"code": f"HTTP{response.status_code}", "message": "the endpoint answered with JSON that is not an object"}
-                if response.status_code < 400 and "code" not in payload:
-                    return payload.get("response") or {}
-                failure = classify_error(response.status_code, payload, response.headers, action)
-            if not failure.retryable or attempt == MAX_ATTEMPTS:
-                raise failure
-            self._sleep(random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)))
-        raise AssertionError("unreachable")  # pragma: no cover
+            status, response_headers, payload = post_json(
+                self.session, self.url, service="ZOS", provider=PROVIDER, error_keys=("code", "message"),
+                headers=self._headers(action, body), data=body, timeout=REQUEST_TIMEOUT, verify=self.verify,
+            )
+            if status < 400 and "code" not in payload:
+                return payload.get("response") or {}
+            raise classify_error(status, payload, response_headers, action)
+
+        return with_retries(attempt_once, attempts=MAX_ATTEMPTS, sleep=self._sleep, pause=self._pause)
+
+    @staticmethod
+    def _pause(attempt: int, retry_after: t.Any = None) -> float:
+        """Full jitter, capped (ZOS sends no retry-after)."""
+        del retry_after
+        return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt))
 
     def invocations(self, invocation_ids: list[str] | None = None, command_ids: list[str] | None = None, instance_ids: list[str] | None = None,
                     limit: int | None = None) -> list[dict[str, t.Any]]:

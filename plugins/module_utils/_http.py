@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""One HTTP POST that answers a JSON object or a typed error, and the API-level retry loop.
+
+Shared by the providers that speak HTTP themselves (Alibaba Cloud Assistant, Zenlayer ZOS);
+each signs its own requests and classifies its own vendor codes. These retries ride out a
+throttled or failing call; the waiter's rounds are a separate, slower loop above them.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, ProviderError
+
+# At most this many characters of a body that is not JSON are quoted in the message.
+QUOTED_BODY = 200
+
+
+def post_json(
+    session: t.Any,
+    url: str,
+    *,
+    service: str,
+    provider: str,
+    error_keys: tuple[str, str],
+    headers: dict[str, str],
+    data: bytes | None = None,
+    timeout: float,
+    verify: t.Any,
+    endpoint: str | None = None,
+) -> tuple[int, t.Mapping[str, str], dict[str, t.Any]]:
+    """(HTTP status, headers, body). A body that is not a JSON object becomes an error envelope in the
+    vendor's own keys (``error_keys`` = code key, message key) so the caller classifies it like any other.
+    ``endpoint`` is how messages name the endpoint (the URL without its signed query string).
+    """
+    import requests  # the caller has checked it is installed
+
+    try:
+        # A body only where the API takes one (Cloud Assistant sends everything in the query string).
+        body = {"data": data} if data is not None else {}
+        response = session.post(url, headers=headers, timeout=timeout, verify=verify, **body)
+    except requests.exceptions.SSLError as error:
+        raise ProviderError(
+            f"TLS verification of the {service} endpoint failed: {error}. Give the CA bundle with ca_bundle, "
+            "or set validate_certs: false for a test endpoint you trust",
+            provider=provider,
+        ) from error
+    except requests.exceptions.RequestException as error:
+        raise ProviderError(f"cannot reach the {service} endpoint {endpoint or url}: {error}", provider=provider, retryable=True) from error
+    code_key, message_key = error_keys
+    try:
+        body = response.json()
+    except ValueError:
+        body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with a body that is not JSON: {response.text[:QUOTED_BODY]!r}"}
+    if not isinstance(body, dict):
+        body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with JSON that is not an object: {body!r:.200}"}
+    return response.status_code, response.headers, body
+
+
+def with_retries(
+    attempt_once: t.Callable[[], dict[str, t.Any]],
+    *,
+    attempts: int,
+    sleep: t.Callable[[float], None],
+    pause: t.Callable[[int, t.Any], float],
+) -> dict[str, t.Any]:
+    """Call ``attempt_once`` until it answers, a non-retryable error comes, or the attempts are used.
+
+    ``pause(attempt, retry_after)`` gives the wait before the next attempt; ``retry_after`` is what
+    the failed attempt set on its error (a vendor's retry-after header), or None.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return attempt_once()
+        except InvocationError as failure:
+            if not failure.retryable or attempt == attempts:
+                raise
+            sleep(pause(attempt, getattr(failure, "retry_after", None)))
+    raise AssertionError("unreachable")  # pragma: no cover
