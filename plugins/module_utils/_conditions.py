@@ -15,7 +15,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._query import compile_expression, matches
-from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import SUCCESS, UNDELIVERABLE
+from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import SKIPPED, SUCCESS, UNDELIVERABLE
 
 BY_STATUS = "status"
 BY_SUCCESS_WHEN = "success_when"
@@ -37,7 +37,7 @@ class Conditions:
     def _decide(self, record: dict[str, t.Any]) -> tuple[bool | None, str | None]:
         if not record["terminal"]:
             return None, None
-        if record["status"] == UNDELIVERABLE:
+        if record["status"] in (UNDELIVERABLE, SKIPPED):
             # It never ran: no condition on its output can make it a success.
             return False, BY_STATUS
         # Conditions see the record without the bulky vendor item unless they ask for raw.

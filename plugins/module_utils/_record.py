@@ -22,6 +22,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     CANCELLED,
     CANCELLING,
     RUNNING,
+    SKIPPED,
     STATUSES,
     SUCCESS,
     TIMED_OUT,
@@ -54,6 +55,9 @@ RECORD_FIELDS = (
     # decided it: its status, or a success_when / failure_when condition.
     "accepted",
     "accepted_by",
+    # Maintenance windows only: the window, execution, task and invocation ids, task type,
+    # parameters, owner information, window target id, and the Run Command records of the task.
+    "window",
     "raw",
 )
 
@@ -140,7 +144,7 @@ def aggregate_status(statuses: t.Iterable[str]) -> str | None:
     if all(status == SUCCESS for status in statuses):
         return SUCCESS
     if SUCCESS not in statuses:
-        for uniform in (CANCELLED, TIMED_OUT, UNDELIVERABLE):
+        for uniform in (CANCELLED, TIMED_OUT, UNDELIVERABLE, SKIPPED):
             if all(status == uniform for status in statuses):
                 return uniform
         return FAILED
@@ -187,4 +191,4 @@ def progress_line(summary: dict[str, t.Any], elapsed: float, budget: float | Non
 
 def failure_statuses() -> tuple[str, ...]:
     """Terminal statuses that are not success, in report order."""
-    return (FAILED, TIMED_OUT, CANCELLED, UNDELIVERABLE)
+    return (FAILED, TIMED_OUT, CANCELLED, UNDELIVERABLE, SKIPPED)

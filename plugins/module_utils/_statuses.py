@@ -23,6 +23,9 @@ FAILED = "failed"
 TIMED_OUT = "timed_out"
 CANCELLED = "cancelled"
 UNDELIVERABLE = "undeliverable"
+# Maintenance windows only (SKIPPED_OVERLAPPING): the run was not started because the previous
+# one was still going. Terminal, and never a success: the work did not run.
+SKIPPED = "skipped"
 # A vendor value this collection does not know yet. It is never terminal, so a wait keeps
 # looking (and reports it) instead of passing or failing on a guess.
 UNKNOWN = "unknown"
@@ -30,9 +33,9 @@ UNKNOWN = "unknown"
 PARTIAL_FAILED = "partial_failed"
 
 # The per-target vocabulary, in the order summaries list it.
-STATUSES = (PENDING, RUNNING, CANCELLING, SUCCESS, FAILED, TIMED_OUT, CANCELLED, UNDELIVERABLE, UNKNOWN)
+STATUSES = (PENDING, RUNNING, CANCELLING, SUCCESS, FAILED, TIMED_OUT, CANCELLED, UNDELIVERABLE, SKIPPED, UNKNOWN)
 # partial_failed only occurs as an aggregate, and is final there too.
-TERMINAL_STATUSES = frozenset((SUCCESS, FAILED, TIMED_OUT, CANCELLED, UNDELIVERABLE, PARTIAL_FAILED))
+TERMINAL_STATUSES = frozenset((SUCCESS, FAILED, TIMED_OUT, CANCELLED, UNDELIVERABLE, SKIPPED, PARTIAL_FAILED))
 # What a user may filter on (``statuses`` option): the per-target vocabulary.
 FILTERABLE_STATUSES = STATUSES
 
@@ -71,6 +74,20 @@ AWS_SSM_COMMAND = dict(
     limitexceeded=FAILED,
     noinstancesintag=UNDELIVERABLE,
 )
+
+
+# AWS SSM Maintenance Windows (vendor-apis.md 3.12): Status of a window execution, of a task
+# execution and of a task invocation (one enum, MaintenanceWindowExecutionStatus).
+AWS_SSM_WINDOW = {
+    "pending": PENDING,
+    "inprogress": RUNNING,
+    "cancelling": CANCELLING,
+    "success": SUCCESS,
+    "failed": FAILED,
+    "timedout": TIMED_OUT,
+    "cancelled": CANCELLED,
+    "skippedoverlapping": SKIPPED,
+}
 
 
 def lookup(table: dict[str, str], *values: str | None) -> str:

@@ -13,6 +13,9 @@ description:
   - Reads the invocations of a command (every instance, every page), of one instance in one command,
     or the recent invocations of an instance, and returns one record per instance and step with a
     normalised O(statuses) value beside the vendor's own values.
+  - Reads the task invocations of an SSM Maintenance Window execution (O(window_id) or
+    O(window_execution_id)), one record per task invocation, with the Run Command records of each
+    C(RUN_COMMAND) invocation attached (see O(include_command_details)).
   - Never changes anything.
 author:
   - Multicloud Invocations maintainers (@multicloud-invocations)
@@ -44,10 +47,48 @@ options:
       - Return only invocations whose normalised status is one of these.
     type: list
     elements: str
-    choices: [pending, running, cancelling, success, failed, timed_out, cancelled, undeliverable, unknown]
+    choices: [pending, running, cancelling, success, failed, timed_out, cancelled, undeliverable, skipped, unknown]
   include_output:
     description:
       - Include stdout and stderr in the records.
+    type: bool
+    default: true
+  window_id:
+    description:
+      - V(aws_ssm) only. A maintenance window (C(mw-) and 17 hexadecimal characters) whose latest execution to read,
+        or the latest one chosen by O(executed_after) / O(executed_before).
+      - Resolves the execution and its tasks, then lists every task invocation, so the three
+        C(DescribeMaintenanceWindow*) calls need not be chained by hand.
+      - With O(statuses), the service filters the task invocations by C(STATUS).
+    type: str
+  window_execution_id:
+    description:
+      - V(aws_ssm) only. One maintenance window execution (C(WindowExecutionId)) whose task invocations to read.
+      - An id that does not exist fails with the service's C(DoesNotExistException) code and request id.
+    type: str
+  window_task_id:
+    description:
+      - V(aws_ssm) only. With O(window_execution_id), only this task of the execution. It is the task execution id
+        (C(TaskExecutionId)), not the id the task was registered with.
+    type: str
+  executed_after:
+    description:
+      - With O(window_id), choose the latest execution that started at or after this time (ISO 8601, for example V(2026-11-22T02:00:00Z)).
+    type: str
+  executed_before:
+    description:
+      - With O(window_id), choose the latest execution that started at or before this time (ISO 8601).
+    type: str
+  include_command_details:
+    description:
+      - For C(RUN_COMMAND) task invocations, whose C(ExecutionId) is a Run Command command id, attach the
+        per-instance Run Command records (status details, exit code, stdout, stderr) as
+        RV(invocations[].window.command_invocations), and copy the exit code and output of a one-instance
+        invocation into its record.
+      - They are read with C(ListCommandInvocations) over the execution's time range, 50 a page for every
+        command at once, not one call per instance.
+      - C(LAMBDA), C(AUTOMATION) and C(STEP_FUNCTIONS) task invocations are reported with their status only;
+        what ran inside them (the Lambda function's log, the automation's steps) is out of scope.
     type: bool
     default: true
   include_history:
@@ -100,6 +141,19 @@ EXAMPLES = r"""
   multicloud.invocations.invocation_info:
     instance_id: i-0123456789abcdef0
     max_results: 10
+    region: eu-west-1
+
+- name: How did the last run of a maintenance window go, per target?
+  multicloud.invocations.invocation_info:
+    window_id: mw-0c50858d01EXAMPLE
+    region: eu-west-1
+  register: patching
+
+- name: The failed or skipped task invocations of one window execution, without command details
+  multicloud.invocations.invocation_info:
+    window_execution_id: 14bea65d-5ccc-462d-a2f3-e99c8EXAMPLE
+    statuses: [failed, timed_out, skipped]
+    include_command_details: false
     region: eu-west-1
 """
 
@@ -190,6 +244,48 @@ invocations:
       description: What decided RV(invocations[].accepted) - V(status), V(success_when) or V(failure_when).
       type: str
       sample: status
+    window:
+      description:
+        - Maintenance window task invocations only (null otherwise). A record stands for one task invocation;
+          its RV(invocations[].command_id) is the task's Run Command command (C(ExecutionId)) for C(RUN_COMMAND) tasks.
+        - A window execution skipped because the previous one still ran (C(SKIPPED_OVERLAPPING)), or a task that
+          ended without any invocation, is one record with no instance, so it is not mistaken for "nothing to see".
+      type: dict
+      contains:
+        window_id:
+          description: The maintenance window.
+          type: str
+        window_execution_id:
+          description: The window execution.
+          type: str
+        task_execution_id:
+          description: The task execution (what O(window_task_id) takes).
+          type: str
+        invocation_id:
+          description: The task invocation.
+          type: str
+        execution_id:
+          description: What the task started (a Run Command command id, an automation execution id, ...).
+          type: str
+        task_type:
+          description: V(RUN_COMMAND), V(AUTOMATION), V(STEP_FUNCTIONS) or V(LAMBDA).
+          type: str
+        task_arn:
+          description: The document, automation, state machine or function the task runs.
+          type: str
+        parameters:
+          description: The invocation's C(Parameters), parsed from the JSON string the service returns.
+          type: raw
+        owner_information:
+          description: The owner information of the window target.
+          type: str
+        window_target_id:
+          description: The registered window target this invocation came from.
+          type: str
+        command_invocations:
+          description: The Run Command records of the task's command (with O(include_command_details)).
+          type: list
+          elements: dict
     raw:
       description: The vendor's item this record was made from.
       type: dict
@@ -247,8 +343,14 @@ def main() -> None:
             "include_output": {"type": "bool", "default": True},
             "include_history": {"type": "bool", "default": False},
             "max_results": {"type": "int", "default": 50},
+            "window_id": {"type": "str"},
+            "window_execution_id": {"type": "str"},
+            "window_task_id": {"type": "str"},
+            "executed_after": {"type": "str"},
+            "executed_before": {"type": "str"},
+            "include_command_details": {"type": "bool", "default": True},
         },
-        required_one_of=[("command_id", "invocation_id", "instance_id")],
+        required_one_of=[("command_id", "invocation_id", "instance_id", "window_id", "window_execution_id")],
     )
     try:
         result = read_invocations(module.provider, module.params)

@@ -19,6 +19,11 @@ description:
   - The verdict is taken from the instances, never from the vendor's aggregate, which can read
     C(Success) while some instances never ran.
   - While it waits, the controller shows one progress line when the counts change or every 30 seconds.
+  - With O(window_id) or O(window_execution_id), waits on a maintenance window execution instead, until the
+    execution, its tasks, their task invocations and (for C(RUN_COMMAND) tasks) their commands are final,
+    and judges the task invocations with the same policy. A task invocation that did not succeed counts as a
+    failure; a C(SKIPPED_OVERLAPPING) execution is one V(skipped) record and counts as a failure too, because
+    the work did not run (allow it with O(max_failures) or O(fail_on_failure=false)).
 author:
   - Multicloud Invocations maintainers (@multicloud-invocations)
 options:
@@ -45,6 +50,36 @@ options:
   include_output:
     description:
       - Include stdout and stderr in the records.
+    type: bool
+    default: true
+  window_id:
+    description:
+      - V(aws_ssm) only. Wait on the latest execution of this maintenance window (or the one chosen by
+        O(executed_after) / O(executed_before)), as read by M(multicloud.invocations.invocation_info).
+      - Without O(timeout), the budget is two hours from the execution's start.
+      - O(cancel_on_timeout) and O(instance_ids) do not apply to window runs.
+    type: str
+  window_execution_id:
+    description:
+      - V(aws_ssm) only. Wait on this maintenance window execution.
+    type: str
+  window_task_id:
+    description:
+      - V(aws_ssm) only. With O(window_execution_id), wait on this task (its C(TaskExecutionId)) only.
+    type: str
+  executed_after:
+    description:
+      - With O(window_id), choose the latest execution that started at or after this time (ISO 8601).
+    type: str
+  executed_before:
+    description:
+      - With O(window_id), choose the latest execution that started at or before this time (ISO 8601).
+    type: str
+  include_command_details:
+    description:
+      - Wait for, and attach, the Run Command records of C(RUN_COMMAND) task invocations
+        (see M(multicloud.invocations.invocation_info)).
+      - C(LAMBDA), C(AUTOMATION) and C(STEP_FUNCTIONS) task invocations are judged by their status only.
     type: bool
     default: true
 extends_documentation_fragment:
@@ -89,6 +124,13 @@ EXAMPLES = r"""
     success_when: "exit_code == `0` || exit_code == `3`"
     failure_when: "contains(stdout, 'WARNING')"
     region: eu-west-1
+
+- name: Wait for the latest run of a maintenance window; every target must succeed
+  multicloud.invocations.invocation_wait:
+    window_id: mw-0c50858d01EXAMPLE
+    timeout: 1800
+    region: eu-west-1
+  register: patching
 
 - name: Stop the rollout when the canary failed
   ansible.builtin.fail:
@@ -178,9 +220,15 @@ def main() -> None:
         "invocation_ids": {"type": "list", "elements": "str", "aliases": ["invocation_id"]},
         "instance_ids": {"type": "list", "elements": "str"},
         "include_output": {"type": "bool", "default": True},
+        "window_id": {"type": "str"},
+        "window_execution_id": {"type": "str"},
+        "window_task_id": {"type": "str"},
+        "executed_after": {"type": "str"},
+        "executed_before": {"type": "str"},
+        "include_command_details": {"type": "bool", "default": True},
     }
     argument_spec.update(wait_argument_spec())
-    module = MultiCloudModule(argument_spec=argument_spec, required_one_of=[("command_ids", "invocation_ids")])
+    module = MultiCloudModule(argument_spec=argument_spec, required_one_of=[("command_ids", "invocation_ids", "window_id", "window_execution_id")])
     params = module.params
     result = {"invocations": []}
     try:

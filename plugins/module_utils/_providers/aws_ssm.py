@@ -48,6 +48,8 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     pending_records,
     plain,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers import aws_ssm_windows
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_window_records import selects_window
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_requests import (
     build_send_request,
     validate_command_id,
@@ -87,7 +89,7 @@ ACCESS_CODES = frozenset(
 )
 # Retried like HTTP 5xx (vendor-apis.md 3.11).
 TRANSIENT_CODES = frozenset(("RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "InternalServerError", "ServiceUnavailable"))
-NOT_FOUND_CODES = frozenset(("InvalidCommandId", "InvocationDoesNotExist", "InvalidInstanceId", "InvalidPluginName"))
+NOT_FOUND_CODES = frozenset(("InvalidCommandId", "InvocationDoesNotExist", "InvalidInstanceId", "InvalidPluginName", "DoesNotExistException"))
 INVALID_CODES = frozenset(("ValidationException", "InvalidParameters", "InvalidDocument", "InvalidFilterKey", "InvalidNextToken", "InvalidTarget"))
 
 # Connection options this provider reads, with the environment variables tried when the option is
@@ -371,12 +373,16 @@ class AwsSsmProvider:
 
     # -- waits --------------------------------------------------------------------------------
 
-    def watch(self, commands: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> CommandWatch:
+    def watch(self, commands: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> t.Any:
+        if commands and aws_ssm_windows.is_window_handle(commands[0]):
+            return aws_ssm_windows.watch(self, commands, include_output)
         for instance_id in instance_ids:
             validate_instance_id(instance_id)
         return CommandWatch(self, commands, instance_ids, include_output)
 
     def default_timeout(self, commands: list[dict[str, t.Any]]) -> float:
+        if commands and aws_ssm_windows.is_window_handle(commands[0]):
+            return aws_ssm_windows.window_budget(commands[0])
         return max(command_budget(command) for command in commands)
 
     # -- starts -------------------------------------------------------------------------------
@@ -399,17 +405,23 @@ class AwsSsmProvider:
 
     def read(self, params: dict[str, t.Any]) -> tuple[list[dict[str, t.Any]], int, dict[str, t.Any]]:
         self._refuse_invocation_ids(params)
+        if selects_window(params):
+            return aws_ssm_windows.read(self, params)
         return self.query(
             params.get("command_id"), params.get("instance_id"), params.get("plugin_name"), params.get("include_output", True), params.get("max_results", 50)
         )
 
     def read_raw(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
         self._refuse_invocation_ids(params)
+        if selects_window(params):
+            return aws_ssm_windows.read_raw(self, params)
         return self.raw_query(params.get("command_id"), params.get("instance_id"), params.get("plugin_name"), params.get("max_results", 50))
 
     def wait_targets(self, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
         """The commands to wait on, read once so an unknown id fails at once."""
         self._refuse_invocation_ids(params)
+        if selects_window(params):
+            return aws_ssm_windows.wait_targets(self, params)
         command_ids = list(dict.fromkeys(params.get("command_ids") or []))
         if not command_ids:
             raise InvalidInput("command_ids is empty: give at least one command id to wait on", provider=PROVIDER)
@@ -422,6 +434,8 @@ class AwsSsmProvider:
         return self.send_command(request)
 
     def cancel(self, commands: list[dict[str, t.Any]]) -> None:
+        if commands and aws_ssm_windows.is_window_handle(commands[0]):
+            return  # refused before the wait (wait_targets): window runs are not cancelled from here
         for command in commands:
             if not is_terminal(lookup(AWS_SSM_COMMAND, command.get("StatusDetails"), command.get("Status"))):
                 self.cancel_command(command["CommandId"])

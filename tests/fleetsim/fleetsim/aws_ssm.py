@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from fleetsim import engine as e
 from fleetsim import paging, sigv4, ssm_status
+from fleetsim.ssm_windows import MaintenanceWindows, WindowError
 from fleetsim.wire import Request, Response, json_response
 
 TARGET_PREFIX = "AmazonSSM."
@@ -82,6 +83,12 @@ class SsmFrontEnd:
             "ListCommandInvocations": self.list_command_invocations,
             "GetCommandInvocation": self.get_command_invocation,
         }
+        # Maintenance windows live in their own module; their task invocations send commands here.
+        self.windows = MaintenanceWindows(engine, self.send_command)
+        self.operations.update(self.windows.operations())
+
+    def reset(self) -> None:
+        self.windows.reset()
 
     # -- routing ----------------------------------------------------------------------------
 
@@ -115,6 +122,8 @@ class SsmFrontEnd:
                 result = handler(params, identity)
         except SsmError as exc:
             return self._error(exc, op, request_id)
+        except WindowError as exc:
+            return self._error(SsmError(exc.code, exc.message), op, request_id)
         except Exception:  # pylint: disable=broad-except  # the wire must get an AWS-shaped 500
             traceback.print_exc()
             return self._error(SsmError("InternalServerError", "Internal error", 500), op, request_id)

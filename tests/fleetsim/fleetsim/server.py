@@ -15,6 +15,7 @@ from fleetsim.alibaba_ecs import EcsFrontEnd
 from fleetsim.aws_ssm import SsmFrontEnd
 from fleetsim.engine import Engine
 from fleetsim.ratelimit import TokenBucket
+from fleetsim.ssm_windows import WindowError
 from fleetsim.wire import Request, Response, json_response
 from fleetsim.zenlayer_zos import DEFAULT_TOKEN, ZosFrontEnd
 
@@ -108,7 +109,8 @@ class FleetSim:
         name = request.path.split("?", 1)[0][len(CONTROL_PREFIX):].strip("/")
         route = {("GET", "health"): self._health, ("GET", "stats"): self._stats,
                  ("POST", "reset"): self._reset, ("POST", "config"): self._config,
-                 ("GET", "config"): self._get_config, ("GET", "instances"): self._instances}.get((request.method, name))
+                 ("GET", "config"): self._get_config, ("GET", "instances"): self._instances,
+                 ("POST", "window-executions"): self._start_window_execution}.get((request.method, name))
         if route is None:
             return json_response(404, {"message": f"unknown control endpoint {request.method} /_fleetsim/{name}"}, operation=name)
         response = route(request)
@@ -159,6 +161,20 @@ class FleetSim:
         if "alibaba_delivery_window" in values:
             self.settings.alibaba_delivery_window = values["alibaba_delivery_window"]
         return json_response(200, self._current_config())
+
+    def _start_window_execution(self, request: Request) -> Response:
+        """Start a maintenance window execution now (AWS starts them on the window's schedule)."""
+        try:
+            window_id = json.loads(request.body or b"{}").get("window_id")
+        except (ValueError, AttributeError):
+            window_id = None
+        if not isinstance(window_id, str):
+            return json_response(400, {"message": 'expected a JSON object {"window_id": "mw-..."}'})
+        windows = next(front_end.windows for front_end in self.front_ends if hasattr(front_end, "windows"))
+        try:
+            return json_response(200, windows.start_execution(window_id))
+        except WindowError as exc:
+            return json_response(404 if exc.code == "DoesNotExistException" else 400, {"code": exc.code, "message": exc.message})
 
     def _instances(self, _request: Request) -> Response:
         return json_response(200, {"instances": [inst.public() for inst in self.engine.instances]})
