@@ -159,7 +159,7 @@ def test_aggregate_status_of_nothing_is_none():
 
 
 def test_failure_statuses():
-    assert failure_statuses() == ("failed", "timed_out", "cancelled", "undeliverable")
+    assert failure_statuses() == ("failed", "timed_out", "cancelled", "undeliverable", "skipped")
 
 
 # -- summarize and progress_line ----------------------------------------------------------------
@@ -181,9 +181,10 @@ def test_summarize_counts_expected_and_not_visible(recs):
         "timed_out": 0,
         "cancelled": 0,
         "undeliverable": 0,
+        "skipped": 0,
         "unknown": 0,
     }
-    assert list(summary["counts"]) == ["pending", "running", "cancelling", "success", "failed", "timed_out", "cancelled", "undeliverable", "unknown"]
+    assert list(summary["counts"]) == ["pending", "running", "cancelling", "success", "failed", "timed_out", "cancelled", "undeliverable", "skipped", "unknown"]
     assert summary["aggregate"] == "running"
     assert summary["vendor_aggregate"] == {"c": {"status": "InProgress"}}
 

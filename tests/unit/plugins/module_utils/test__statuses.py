@@ -121,7 +121,7 @@ def test_unknown_values_give_unknown_which_is_not_terminal(values):
 
 
 def test_vocabulary():
-    terminal = {s.SUCCESS, s.FAILED, s.TIMED_OUT, s.CANCELLED, s.UNDELIVERABLE}
+    terminal = {s.SUCCESS, s.FAILED, s.TIMED_OUT, s.CANCELLED, s.UNDELIVERABLE, s.SKIPPED}
     for status in s.STATUSES:
         assert s.is_terminal(status) is (status in terminal), status
     assert s.FILTERABLE_STATUSES == s.STATUSES
