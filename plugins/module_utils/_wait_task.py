@@ -94,7 +94,10 @@ def describe_failures(records: t.Sequence[dict[str, t.Any]]) -> str:
     failed = [record for record in records if record["terminal"] and not record.get("accepted")]
     lines = []
     for record in failed[:FAILURES_NAMED]:
-        text = f"{record['instance_id']}: {record['status']}"
+        # A maintenance window run that never reached an instance (skipped) is named by its execution.
+        window = record.get("window") or {}
+        who = record["instance_id"] or (window.get("window_execution_id") and f"window execution {window['window_execution_id']}")
+        text = f"{who or 'a target'}: {record['status']}"
         if record.get("accepted_by") not in (None, "status"):
             text += f" (by {record['accepted_by']})"
         if record["vendor_status_details"]:
