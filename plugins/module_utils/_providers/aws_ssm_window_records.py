@@ -11,6 +11,7 @@ task -> invocation, the status enum and the filters are in vendor-apis.md sectio
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import typing as t
@@ -58,12 +59,17 @@ def validate_window_selectors(params: dict[str, t.Any]) -> None:
             raise InvalidInput(f"{name} {params[name]!r} is not an ISO 8601 date and time such as '2026-11-22T02:00:00Z'")
 
 
+def filter_time(moment: datetime.datetime) -> str:
+    """A time as the SSM filters document it: ISO 8601 UTC to the second, such as 2026-11-22T02:00:00Z."""
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def execution_filters(params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     """DescribeMaintenanceWindowExecutions filters for executed_after / executed_before."""
     filters = []
     for name, key in (("executed_after", "ExecutedAfter"), ("executed_before", "ExecutedBefore")):
         if params.get(name):
-            filters.append({"Key": key, "Values": [iso8601(parse_time(str(params[name])))]})
+            filters.append({"Key": key, "Values": [filter_time(parse_time(str(params[name])))]})
     return filters
 
 

@@ -23,6 +23,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     WINDOW_PAGE_SIZE,
     execution_filters,
     execution_summary,
+    filter_time,
     latest_execution,
     run_level_record,
     status_filter,
@@ -31,7 +32,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     validate_window_selectors,
     window_status,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, parse_time
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import parse_time
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import is_terminal
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
@@ -96,7 +97,7 @@ class WindowReader:
             request: dict[str, t.Any] = {
                 "Details": True,
                 "MaxResults": COMMAND_PAGE_SIZE,
-                "Filters": [{"key": "InvokedAfter", "value": iso8601(since - CLOCK_SLACK)}],
+                "Filters": [{"key": "InvokedAfter", "value": filter_time(since - CLOCK_SLACK)}],
             }
             for item in self._command_pages(request):
                 if item.get("CommandId") in wanted:

@@ -184,7 +184,7 @@ def command_item(command_id, instance_id, code=0):
 
 def test_window_id_resolves_to_the_latest_execution_and_its_tasks(provider, ssm):
     stubber = ssm[1]
-    filters = [{"Key": "ExecutedAfter", "Values": ["2026-11-01T00:00:00.000Z"]}]
+    filters = [{"Key": "ExecutedAfter", "Values": ["2026-11-01T00:00:00Z"]}]
     stubber.add_response(
         "describe_maintenance_window_executions",
         {"WindowExecutions": [{"WindowId": WINDOW, "WindowExecutionId": EXEC_OLD, "Status": "SUCCESS", "StartTime": T0}], "NextToken": "page-2"},
@@ -211,7 +211,7 @@ def test_window_id_resolves_to_the_latest_execution_and_its_tasks(provider, ssm)
     stubber.add_response(
         "list_command_invocations",
         {"CommandInvocations": [command_item(CMD1, I1), command_item(CMD2, I2, code=2), command_item("77777777-7777-4777-8777-777777777777", I1)]},
-        {"Details": True, "MaxResults": 50, "Filters": [{"key": "InvokedAfter", "value": "2026-11-22T01:59:00.000Z"}]},
+        {"Details": True, "MaxResults": 50, "Filters": [{"key": "InvokedAfter", "value": "2026-11-22T01:59:00Z"}]},
     )
     records, expected, aggregate = provider.read({"window_id": WINDOW, "executed_after": "2026-11-01T00:00:00Z"})
     assert [(record["instance_id"], record["status"], record["exit_code"]) for record in records] == [(I1, s.SUCCESS, 0), (I2, s.FAILED, 2)]
@@ -253,3 +253,31 @@ def test_cancel_on_timeout_is_refused_for_windows(provider):
     with pytest.raises(InvalidInput) as excinfo:
         provider.wait_targets({"window_execution_id": EXEC_NEW, "cancel_on_timeout": True})
     assert "cancel_on_timeout" in str(excinfo.value)
+
+
+def test_the_wait_goes_on_until_the_commands_are_final_too(provider, ssm):
+    stubber = ssm[1]
+    execution = {"WindowExecutionId": EXEC_NEW, "Status": "SUCCESS", "StartTime": T0, "EndTime": T0, "TaskIds": [TASK]}
+    task = {"WindowExecutionId": EXEC_NEW, "TaskExecutionId": TASK, "Status": "SUCCESS", "TaskType": "RUN_COMMAND", "TaskArn": "AWS-RunShellScript"}
+    running = command_item(CMD1, I1)
+    running["Status"] = running["StatusDetails"] = running["CommandPlugins"][0]["Status"] = running["CommandPlugins"][0]["StatusDetails"] = "InProgress"
+    stubber.add_response("get_maintenance_window_execution", execution, {"WindowExecutionId": EXEC_NEW})
+    # Round 1: the window already reads SUCCESS, its command is still in progress.
+    stubber.add_response("describe_maintenance_window_execution_tasks", {"WindowExecutionTaskIdentities": [task]}, {"WindowExecutionId": EXEC_NEW, "MaxResults": 100})
+    stubber.add_response("describe_maintenance_window_execution_task_invocations", {"WindowExecutionTaskInvocationIdentities": [invocation_item()]},
+                         {"WindowExecutionId": EXEC_NEW, "TaskId": TASK, "MaxResults": 100})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [running]}, {"Details": True, "MaxResults": 50, "CommandId": CMD1})
+    # Round 2: the command is final; the task is settled and not read again after that.
+    stubber.add_response("describe_maintenance_window_execution_tasks", {"WindowExecutionTaskIdentities": [task]}, {"WindowExecutionId": EXEC_NEW, "MaxResults": 100})
+    stubber.add_response("describe_maintenance_window_execution_task_invocations", {"WindowExecutionTaskInvocationIdentities": [invocation_item()]},
+                         {"WindowExecutionId": EXEC_NEW, "TaskId": TASK, "MaxResults": 100})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [command_item(CMD1, I1)]}, {"Details": True, "MaxResults": 50, "CommandId": CMD1})
+    handles = provider.wait_targets({"window_execution_id": EXEC_NEW})
+    watch = provider.watch(handles, [], True)
+    first = watch.poll()
+    assert not first.complete and first.records[0]["window"]["command_invocations"][0]["status"] == s.RUNNING
+    second = watch.poll()
+    assert second.complete and second.records[0]["exit_code"] == 0
+    third = watch.poll()
+    assert third.complete and third.records == second.records
+    assert provider.api_calls == 7
