@@ -44,7 +44,9 @@ def validate_window_selectors(params: dict[str, t.Any]) -> None:
     execution_id = params.get("window_execution_id")
     task_id = params.get("window_task_id")
     if window_id and not WINDOW_ID_PATTERN.match(str(window_id)):
-        raise InvalidInput(f"window_id {window_id!r} is not a maintenance window id: expected 'mw-' and 17 hexadecimal characters, such as 'mw-0c50858d01EXAMPLE'")
+        raise InvalidInput(
+            f"window_id {window_id!r} is not a maintenance window id: expected 'mw-' and 17 hexadecimal characters, such as 'mw-0c50858d01EXAMPLE'"
+        )
     for name, value in (("window_execution_id", execution_id), ("window_task_id", task_id)):
         if value and not UUID_PATTERN.match(str(value)):
             raise InvalidInput(f"{name} {value!r} is not a maintenance window id of 36 characters such as '14bea65d-5ccc-462d-a2f3-e99c8EXAMPLE'")

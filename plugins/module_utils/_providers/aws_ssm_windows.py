@@ -52,11 +52,15 @@ class WindowReader:
     def __init__(self, provider: t.Any) -> None:
         self._provider = provider
 
+    def _call(self, operation: str, **request: t.Any) -> dict[str, t.Any]:
+        # The provider's own call: its client, its error classification and its api_calls count.
+        return self._provider._call(operation, **request)  # pylint: disable=protected-access
+
     def _pages(self, operation: str, key: str, **request: t.Any) -> list[dict[str, t.Any]]:
         request["MaxResults"] = WINDOW_PAGE_SIZE
         items: list[dict[str, t.Any]] = []
         while True:
-            response = self._provider._call(operation, **request)  # pylint: disable=protected-access
+            response = self._call(operation, **request)
             items.extend(response.get(key) or [])
             token = response.get("NextToken")
             if not token:
@@ -70,13 +74,13 @@ class WindowReader:
         return self._pages("describe_maintenance_window_executions", "WindowExecutions", **request)
 
     def execution(self, execution_id: str) -> dict[str, t.Any]:
-        return plain(self._provider._call("get_maintenance_window_execution", WindowExecutionId=execution_id))  # pylint: disable=protected-access
+        return plain(self._call("get_maintenance_window_execution", WindowExecutionId=execution_id))
 
     def tasks(self, execution_id: str) -> list[dict[str, t.Any]]:
         return plain(self._pages("describe_maintenance_window_execution_tasks", "WindowExecutionTaskIdentities", WindowExecutionId=execution_id))
 
     def task(self, execution_id: str, task_id: str) -> dict[str, t.Any]:
-        response = self._provider._call("get_maintenance_window_execution_task", WindowExecutionId=execution_id, TaskId=task_id)  # pylint: disable=protected-access
+        response = self._call("get_maintenance_window_execution_task", WindowExecutionId=execution_id, TaskId=task_id)
         return task_identity(response)
 
     def invocations(self, execution_id: str, task_id: str, filters: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
@@ -110,7 +114,7 @@ class WindowReader:
     def _command_pages(self, request: dict[str, t.Any]) -> list[dict[str, t.Any]]:
         items: list[dict[str, t.Any]] = []
         while True:
-            response = self._provider._call("list_command_invocations", **request)  # pylint: disable=protected-access
+            response = self._call("list_command_invocations", **request)
             items.extend(response.get("CommandInvocations") or [])
             token = response.get("NextToken")
             if not token:
@@ -268,7 +272,8 @@ def read(provider: t.Any, params: dict[str, t.Any]) -> tuple[list[dict[str, t.An
 def read_raw(provider: t.Any, params: dict[str, t.Any]) -> dict[str, t.Any]:
     reader = WindowReader(provider)
     handle = resolve(reader, params)
-    tasks = [reader.task(handle["WindowExecutionId"], task_id) for task_id in handle["TaskIds"]] if handle["TaskIds"] else reader.tasks(handle["WindowExecutionId"])
+    execution_id = handle["WindowExecutionId"]
+    tasks = [reader.task(execution_id, task_id) for task_id in handle["TaskIds"]] if handle["TaskIds"] else reader.tasks(execution_id)
     filters = status_filter(params.get("statuses"))
     return {
         "WindowExecution": handle["Execution"],

@@ -39,6 +39,7 @@ CMD2 = "55555555-5555-4555-8555-555555555552"
 I1 = "i-0123456789abcdef0"
 I2 = "i-0fedcba9876543210"
 T0 = datetime.datetime(2026, 11, 22, 2, 0, 0, tzinfo=UTC)
+TASKS_REQUEST = {"WindowExecutionId": EXEC_NEW, "MaxResults": 100}
 
 # vendor-apis.md 3.12: MaintenanceWindowExecutionStatus -> (normalised, terminal).
 WINDOW_TABLE = [
@@ -242,7 +243,7 @@ def test_a_skipped_execution_is_one_skipped_record_and_the_wait_ends(provider, s
     skipped = {"WindowExecutionId": EXEC_NEW, "Status": "SKIPPED_OVERLAPPING", "StatusDetails": "previous still running", "StartTime": T0, "EndTime": T0,
                "TaskIds": []}
     stubber.add_response("get_maintenance_window_execution", skipped, {"WindowExecutionId": EXEC_NEW})
-    stubber.add_response("describe_maintenance_window_execution_tasks", {"WindowExecutionTaskIdentities": []}, {"WindowExecutionId": EXEC_NEW, "MaxResults": 100})
+    stubber.add_response("describe_maintenance_window_execution_tasks", {"WindowExecutionTaskIdentities": []}, TASKS_REQUEST)
     handles = provider.wait_targets({"window_execution_id": EXEC_NEW})
     snapshot = provider.watch(handles, [], True).poll()
     assert snapshot.complete and [record["status"] for record in snapshot.records] == [s.SKIPPED]
@@ -263,12 +264,12 @@ def test_the_wait_goes_on_until_the_commands_are_final_too(provider, ssm):
     running["Status"] = running["StatusDetails"] = running["CommandPlugins"][0]["Status"] = running["CommandPlugins"][0]["StatusDetails"] = "InProgress"
     stubber.add_response("get_maintenance_window_execution", execution, {"WindowExecutionId": EXEC_NEW})
     # Round 1: the window already reads SUCCESS, its command is still in progress.
-    stubber.add_response("describe_maintenance_window_execution_tasks", {"WindowExecutionTaskIdentities": [task]}, {"WindowExecutionId": EXEC_NEW, "MaxResults": 100})
+    stubber.add_response("describe_maintenance_window_execution_tasks", {"WindowExecutionTaskIdentities": [task]}, TASKS_REQUEST)
     stubber.add_response("describe_maintenance_window_execution_task_invocations", {"WindowExecutionTaskInvocationIdentities": [invocation_item()]},
                          {"WindowExecutionId": EXEC_NEW, "TaskId": TASK, "MaxResults": 100})
     stubber.add_response("list_command_invocations", {"CommandInvocations": [running]}, {"Details": True, "MaxResults": 50, "CommandId": CMD1})
     # Round 2: the command is final; the task is settled and not read again after that.
-    stubber.add_response("describe_maintenance_window_execution_tasks", {"WindowExecutionTaskIdentities": [task]}, {"WindowExecutionId": EXEC_NEW, "MaxResults": 100})
+    stubber.add_response("describe_maintenance_window_execution_tasks", {"WindowExecutionTaskIdentities": [task]}, TASKS_REQUEST)
     stubber.add_response("describe_maintenance_window_execution_task_invocations", {"WindowExecutionTaskInvocationIdentities": [invocation_item()]},
                          {"WindowExecutionId": EXEC_NEW, "TaskId": TASK, "MaxResults": 100})
     stubber.add_response("list_command_invocations", {"CommandInvocations": [command_item(CMD1, I1)]}, {"Details": True, "MaxResults": 50, "CommandId": CMD1})
