@@ -31,6 +31,10 @@ FULL = (
              title="1 command, 1,000 instances behind a 20 requests/s limit (virtual)"),
     Scenario("limited-10000", 10000, rate_limit=20, contenders=("invocation_wait",),
              title="1 command, 10,000 instances behind a 20 requests/s limit (virtual)"),
+    # Pacer tuning: the same 1,000-instance wait with a shorter and a longer base interval than the
+    # default 2 s (one-1000 above is the default's row).
+    Scenario("tuning-1000", 1000, contenders=("invocation_wait@1/15", "invocation_wait@4/15"),
+             title="Pacer tuning: 1,000 instances, base interval 1 s and 4 s (max 15 s)"),
 )
 
 QUICK = (

@@ -71,11 +71,14 @@ def ansible_env(env: dict[str, str], result_path: str) -> dict[str, str]:
 def command_line(name: str, url: str, targets: dict[str, list[str]], scratch: str, tools: dict[str, str]) -> tuple[list[str], dict[str, str], str]:
     """(argv, environment, result file) for one contender."""
     env = base_env(tools)
-    result = os.path.join(scratch, f"{name}.result")
+    result = os.path.join(scratch, f"{name.replace('/', '-')}.result")
     playbook = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
                 "-e", f"ansible_python_interpreter={sys.executable}"]
-    if name == "invocation_wait":
+    if name.startswith("invocation_wait"):
         extra = {"bench_url": url, "bench_command_ids": list(targets)}
+        if "@" in name:
+            # invocation_wait@INTERVAL/MAX_INTERVAL: a pacer-tuning run.
+            extra["bench_interval"], extra["bench_max_interval"] = (float(v) for v in name.split("@", 1)[1].split("/"))
         return playbook + ["-e", json.dumps(extra), os.path.join(HERE, "playbooks", "invocation_wait.yml")], ansible_env(env, result), result
     if name == "until_loop":
         ((command_id, instance_ids),) = targets.items()
@@ -103,7 +106,7 @@ def _lines(path: str) -> list[str]:
 
 def parse(name: str, result_path: str, targets: dict[str, list[str]]) -> Reported:
     reported = Reported()
-    if name == "invocation_wait":
+    if name.startswith("invocation_wait"):
         for line in _lines(result_path):
             record = json.loads(line)
             result = record["result"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import signal
 import statistics
-import subprocess
 import tempfile
 import time
 
@@ -48,22 +48,27 @@ def _percentile(values: list[float], share: float) -> float | None:
 
 
 def _run_process(argv: list[str], env: dict[str, str], log_path: str) -> tuple[int, float, float, float]:
-    """(exit status, CPU seconds of the whole tree, peak RSS in MB, wall seconds)."""
+    """(exit status, CPU seconds of the whole tree, peak RSS in MB, wall seconds).
+
+    posix_spawn, not fork: a forked child starts as a copy of this process, and Linux keeps that
+    copy's size in the child's peak RSS even after exec, which would charge every contender with
+    the harness's own memory.
+    """
     started = time.monotonic()
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # pylint: disable=consider-using-with
-        deadline = started + RUN_LIMIT
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                os.killpg(process.pid, 9)
-            time.sleep(0.05)
+    actions = [(os.POSIX_SPAWN_OPEN, 1, log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), (os.POSIX_SPAWN_DUP2, 1, 2),
+               (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)]
+    pid = os.posix_spawnp(argv[0], argv, env, file_actions=actions, setsid=True)
+    deadline = started + RUN_LIMIT
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.killpg(pid, signal.SIGKILL)
+        time.sleep(0.05)
     wall = time.monotonic() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    # ru_maxrss is in KiB on Linux: the largest single process of the tree, children included once reaped.
-    return process.returncode, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0, wall
+    # ru_maxrss is in KiB on Linux: the largest single process of the tree (children once reaped).
+    return os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0, wall
 
 
 def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict[str, str], keep_logs: str) -> Figures:
@@ -72,7 +77,7 @@ def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict[str, str], 
         fleetsim_run.send_commands(fleet, scenario)
         before = fleet.control("stats")
         argv, env, result_path = contenders.command_line(contender, fleet.url, fleet.command_targets, fleet.scratch, tools)
-        log_path = os.path.join(keep_logs, f"{scenario.name}-{contender}.log")
+        log_path = os.path.join(keep_logs, f"{scenario.name}-{contender.replace('/', '-')}.log")
         code, cpu, peak, wall = _run_process(argv, env, log_path)
         after = fleet.control("stats")
         timeline = fleet.control("timeline")
