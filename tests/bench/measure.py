@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import signal
 import statistics
+import sys
 import tempfile
 import time
 
@@ -48,27 +50,29 @@ def _percentile(values: list[float], share: float) -> float | None:
 
 
 def _run_process(argv: list[str], env: dict[str, str], log_path: str) -> tuple[int, float, float, float]:
-    """(exit status, CPU seconds of the whole tree, peak RSS in MB, wall seconds).
-
-    posix_spawn, not fork: a forked child starts as a copy of this process, and Linux keeps that
-    copy's size in the child's peak RSS even after exec, which would charge every contender with
-    the harness's own memory.
-    """
+    """(exit status, CPU seconds of the whole tree, peak RSS in MB, wall seconds), through launch.py."""
+    usage_path = log_path + ".usage"
+    launcher = [sys.executable, "-S", os.path.join(os.path.dirname(os.path.abspath(__file__)), "launch.py"), usage_path] + argv
     started = time.monotonic()
     actions = [(os.POSIX_SPAWN_OPEN, 1, log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), (os.POSIX_SPAWN_DUP2, 1, 2),
                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)]
-    pid = os.posix_spawnp(argv[0], argv, env, file_actions=actions, setsid=True)
+    pid = os.posix_spawn(launcher[0], launcher, env, file_actions=actions, setsid=True)
     deadline = started + RUN_LIMIT
     while True:
-        done, status, usage = os.wait4(pid, os.WNOHANG)
+        done, status, _usage = os.wait4(pid, os.WNOHANG)
         if done:
             break
         if time.monotonic() > deadline:
             os.killpg(pid, signal.SIGKILL)
         time.sleep(0.05)
     wall = time.monotonic() - started
-    # ru_maxrss is in KiB on Linux: the largest single process of the tree (children once reaped).
-    return os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0, wall
+    try:
+        with open(usage_path, encoding="utf-8") as handle:
+            usage = json.load(handle)
+    except (OSError, ValueError):
+        return os.waitstatus_to_exitcode(status) or -1, 0.0, 0.0, wall
+    # ru_maxrss is in KiB on Linux: the largest single process of the tree.
+    return usage["exit"], usage["cpu"], usage["maxrss_kib"] / 1024.0, wall
 
 
 def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict[str, str], keep_logs: str) -> Figures:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import time
 import traceback
 import typing as t
 
@@ -130,6 +131,8 @@ def classify_client_error(error: t.Any, operation: str) -> InvocationError:
 FAILURE_FILTERS = ("Failed", "TimedOut")
 # ListCommands pages read at most, beyond what our own commands need, when one call covers them all.
 SPARE_COMMAND_PAGES = 2
+# Seconds for which a command just read counts as current (it is not read again in the first round).
+FRESH_SECONDS = 1.0
 
 
 class CommandWatch:
@@ -157,6 +160,7 @@ class CommandWatch:
         self._failures_at: dict[str, int] = {}
         # Set by the caller when the policy stops at the first failure.
         self.follow_failures = True
+        self._rounds = 0
 
     def poll(self) -> Snapshot:
         snapshot = Snapshot()
@@ -184,16 +188,21 @@ class CommandWatch:
     def _refresh_open(self) -> set[str]:
         """Read every open command's counters; the ids read. One call covers up to 50 commands."""
         open_ids = [command_id for command_id in self._commands if command_id not in self._settled]
-        if len(open_ids) == 1:
-            self._refresh(open_ids[0])
+        stale = open_ids
+        if not self._rounds:
+            # A command read a moment ago (the check of the ids right before the first round) is current.
+            stale = [command_id for command_id in open_ids if not self._provider.read_within(command_id, FRESH_SECONDS)]
+        self._rounds += 1
+        if len(stale) == 1:
+            self._refresh(stale[0])
             return set(open_ids)
         found = {}
-        if open_ids:
-            earliest = min((self._commands[command_id].get("RequestedDateTime") or "" for command_id in open_ids), default="")
+        if stale:
+            earliest = min((self._commands[command_id].get("RequestedDateTime") or "" for command_id in stale), default="")
             if earliest:
-                pages = len(open_ids) // PAGE_SIZE + 1 + SPARE_COMMAND_PAGES
-                found = self._provider.commands_requested_since(earliest, set(open_ids), pages)
-        for command_id in open_ids:
+                pages = len(stale) // PAGE_SIZE + 1 + SPARE_COMMAND_PAGES
+                found = self._provider.commands_requested_since(earliest, set(stale), pages)
+        for command_id in stale:
             if command_id in found:
                 self._commands[command_id] = found[command_id]
             else:
@@ -291,6 +300,8 @@ class AwsSsmProvider:
         self._options = options
         self._client = client
         self.api_calls = 0
+        # When each command was last read (monotonic seconds), so a wait does not read it twice at once.
+        self._read_at: dict[str, float] = {}
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -377,7 +388,13 @@ class AwsSsmProvider:
         commands = response.get("Commands") or []
         if not commands:
             raise NotFound(f"command {command_id} does not exist in this account and region", provider=PROVIDER, retryable=may_appear)
+        self._read_at[command_id] = time.monotonic()
         return plain(commands[0])
+
+    def read_within(self, command_id: str, seconds: float) -> bool:
+        """True when this provider read the command less than ``seconds`` ago."""
+        read_at = self._read_at.get(command_id)
+        return read_at is not None and time.monotonic() - read_at < seconds
 
     def commands_requested_since(self, requested_after: str, wanted: set[str], max_pages: int) -> dict[str, dict[str, t.Any]]:
         """The wanted commands found among those requested since a moment (ListCommands, 50 a page).
@@ -392,6 +409,7 @@ class AwsSsmProvider:
             for command in response.get("Commands") or []:
                 if command.get("CommandId") in wanted:
                     found[command["CommandId"]] = plain(command)
+                    self._read_at[command["CommandId"]] = time.monotonic()
             token = response.get("NextToken")
             if not token or len(found) == len(wanted):
                 break

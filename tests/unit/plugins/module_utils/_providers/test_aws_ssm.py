@@ -975,6 +975,20 @@ def test_watch_reads_again_when_the_invocations_lag_behind_the_counters(provider
     assert watch.poll().complete is True
 
 
+def test_watch_first_round_uses_the_commands_just_read(provider, ssm):
+    stubber = ssm[1]
+    stubber.add_response("list_commands", {"Commands": [command(target_count=2)]}, {"CommandId": CID})
+    # The next round reads the counters again.
+    stubber.add_response("list_commands", {"Commands": [command(target_count=2, CompletedCount=1)]}, {"CommandId": CID})
+    (described,) = provider.describe_commands([CID])
+    watch = provider.watch([described], [], True)
+    watch.follow_failures = False
+    assert watch.poll().unread == {"success": 0, "failed": 0, "running": 2}
+    assert provider.api_calls == 1
+    assert watch.poll().unread == {"success": 1, "failed": 0, "running": 1}
+    assert provider.api_calls == 2
+
+
 def test_watch_not_visible_yet_is_retryable_not_found(provider, ssm):
     ssm[1].add_client_error("list_commands", "InvalidCommandId", "", 400, expected_params={"CommandId": CID})
     watch = provider.watch([plain_command(target_count=0)], [], True)
