@@ -18,11 +18,12 @@ in_venv = PATH="$(abspath $(1))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(1))"
 RUN := $(call in_venv,$(VENV))
 RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
 
-.PHONY: help setup demo test fleetsim-test units sanity integration lint test-oldest clean
+.PHONY: help setup demo test fleetsim-test units sanity integration lint test-oldest clean bench bench-quick
 
 help:
 	@echo "make demo   run a command on a simulated fleet, wait, gate, print the verdict"
 	@echo "make test   fleetsim tests, units, sanity, integration, ansible-lint, oldest ansible-core"
+	@echo "make bench  API calls, detection lag and cost of waiting against the peers -> docs/performance.md"
 
 $(VENV)/.installed: $(DEV_INPUTS)
 	$(PYTHON) -m venv $(VENV)
@@ -71,7 +72,27 @@ test-oldest: $(OLDEST_VENV)/.installed
 	$(RUN_OLDEST) tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
 		tests/utils/run-integration.sh --python 3.11 --color no
 
-test: fleetsim-test units sanity integration lint test-oldest
+# The benchmark (tests/bench): the AWS CLI gets its own venv because awscli pins botocore exactly and
+# would move boto3 in .venv; matplotlib (the chart) is installed for `make bench` only.
+BENCH_AWSCLI_VENV := .venvs/bench-awscli
+
+$(BENCH_AWSCLI_VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(BENCH_AWSCLI_VENV)
+	$(BENCH_AWSCLI_VENV)/bin/python -m pip install --quiet --disable-pip-version-check awscli
+	touch $@
+
+$(VENV)/.bench-installed: $(VENV)/.installed tests/bench/requirements.txt
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed $(BENCH_AWSCLI_VENV)/.installed $(DEMO_LINK)
+	$(RUN) python tests/bench/bench.py --out docs --awscli-bin $(abspath $(BENCH_AWSCLI_VENV))/bin
+
+# CI smoke run (part of `make test`): small fleets, only has to complete; writes to build/bench-quick.
+bench-quick: $(VENV)/.installed $(DEMO_LINK)
+	$(RUN) BENCH_QUICK=1 python tests/bench/bench.py --out build/bench-quick
+
+test: fleetsim-test units sanity integration lint test-oldest bench-quick
 
 clean:
 	rm -rf $(VENV) .venvs dist build tests/output

@@ -21,6 +21,7 @@ import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, NotFound, Throttled
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import progress_line, summarize
+from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import is_terminal
 
 ENDED_FINISHED = "finished"
 ENDED_FAIL_FAST = "fail_fast"
@@ -49,9 +50,21 @@ class Snapshot:
     # Seconds until the next moment an open target is known to change by itself (a delivery or
     # execution timeout falls due), so the waiter looks right then instead of after a long backoff.
     wake_in: float | None = None
+    # Targets known only from the vendor's counters so far, per normalised status (their records
+    # are read once their command has ended): they count in the progress, not in the aggregate.
+    unread: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def summary(self) -> dict[str, t.Any]:
-        return summarize(self.records, self.expected, self.vendor_aggregate)
+        summary = summarize(self.records, self.expected, self.vendor_aggregate)
+        if self.unread:
+            counted = sum(self.unread.values())
+            ended = sum(count for status, count in self.unread.items() if is_terminal(status))
+            for status, count in self.unread.items():
+                summary["counts"][status] = summary["counts"].get(status, 0) + count
+            summary["terminal"] += ended
+            summary["open"] += counted - ended
+            summary["not_visible"] = max(summary["not_visible"] - counted, 0)
+        return summary
 
 
 @dataclasses.dataclass(frozen=True)

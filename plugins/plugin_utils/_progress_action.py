@@ -6,7 +6,8 @@
 """Controller side of a wait: run the module in slices and print a calm progress line between them.
 
 A module cannot print while it runs, so the action plugin asks it to hand control back every
-30 seconds, or when the counts change (at most every 5 seconds), with a checkpoint of the wait.
+30 seconds, or when the counts change (not before 30 seconds for the first line, then at most every
+15 seconds: each line costs a module start), with a checkpoint of the wait.
 The plugin prints one line, then calls the module again with that checkpoint; the budget, the
 counters and the backoff carry over. The module still runs where the task runs (delegate_to,
 its Python, its credentials); only the progress line is the controller's.

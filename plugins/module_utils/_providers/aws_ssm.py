@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import time
 import traceback
 import typing as t
 
@@ -55,6 +56,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     validate_command_id,
     validate_instance_id,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import parse_time
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import AWS_SSM_COMMAND, is_terminal, lookup
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
@@ -126,9 +128,26 @@ def classify_client_error(error: t.Any, operation: str) -> InvocationError:
     return ProviderError(text, retryable=code in TRANSIENT_CODES or bool(http_status and http_status >= 500), **facts)
 
 
+# Statuses a ListCommandInvocations filter narrows a read to when only the failures are wanted
+# early: Failed also covers Undeliverable and InvalidPlatform, TimedOut both kinds of timeout.
+FAILURE_FILTERS = ("Failed", "TimedOut")
+# ListCommands pages read at most, beyond what our own commands need, when one call covers them all.
+SPARE_COMMAND_PAGES = 2
+# Seconds for which a command just read counts as current (it is not read again in the first round).
+FRESH_SECONDS = 1.0
+
+
 class CommandWatch:
     """The state of one wait over several commands: what to ask for next, what is settled.
 
+    A poll round costs one ListCommands call per 50 open commands (one call per command when
+    there is only one), not one call per 50 targets: while a command's counters say targets are
+    still running, its counters speak for it, and its invocations (50 a page) are read once, when
+    the counters say every target has ended. Reading every page every round would cost
+    ``targets / 50`` calls a round and show nothing the counters do not. With ``follow_failures``
+    (fail fast), a rise in the failure counters also reads the failed invocations, narrowed by a
+    status filter, so the policy sees them at once. Waits on chosen instances (``instance_ids``),
+    and commands whose target count is not known yet, read their invocations every round as before.
     A command whose targets are all visible and terminal is not asked for again.
     """
 
@@ -138,12 +157,23 @@ class CommandWatch:
         self._instance_ids = list(instance_ids)
         self._include_output = include_output
         self._settled: dict[str, list[dict[str, t.Any]]] = {}
+        # Failed invocations read early (follow_failures), and the failure count they were read at.
+        self._failures: dict[str, list[dict[str, t.Any]]] = {}
+        self._failures_at: dict[str, int] = {}
+        # Set by the caller when the policy stops at the first failure.
+        self.follow_failures = True
+        self._rounds = 0
 
     def poll(self) -> Snapshot:
         snapshot = Snapshot()
         now = datetime.datetime.now(datetime.timezone.utc)
+        fresh = self._refresh_open() if not self._instance_ids else set()
         for command_id in self._commands:
-            records, expected, missing, complete = self._poll_command(command_id)
+            if command_id in fresh and self._counters_suffice(self._commands[command_id]):
+                records, expected, complete = self._poll_counters(command_id, snapshot.unread), self._commands[command_id]["TargetCount"], False
+                missing: list[str] = []
+            else:
+                records, expected, missing, complete = self._poll_command(command_id, refreshed=command_id in fresh)
             snapshot.records.extend(records)
             snapshot.expected += expected
             snapshot.missing.extend(missing)
@@ -155,7 +185,64 @@ class CommandWatch:
         snapshot.complete = len(self._settled) == len(self._commands)
         return snapshot
 
-    def _poll_command(self, command_id: str) -> tuple[list[dict[str, t.Any]], int, list[str], bool]:
+    # -- counters ---------------------------------------------------------------------------
+
+    def _refresh_open(self) -> set[str]:
+        """Read every open command's counters; the ids read. One call covers up to 50 commands."""
+        open_ids = [command_id for command_id in self._commands if command_id not in self._settled]
+        stale = open_ids
+        if not self._rounds:
+            # A command read a moment ago (the check of the ids right before the first round) is current.
+            stale = [command_id for command_id in open_ids if not self._provider.read_within(command_id, FRESH_SECONDS)]
+        self._rounds += 1
+        if len(stale) == 1:
+            self._refresh(stale[0])
+            return set(open_ids)
+        found = {}
+        if stale:
+            earliest = min((self._commands[command_id].get("RequestedDateTime") or "" for command_id in stale), default="")
+            if earliest:
+                pages = len(stale) // PAGE_SIZE + 1 + SPARE_COMMAND_PAGES
+                found = self._provider.commands_requested_since(earliest, set(stale), pages)
+        for command_id in stale:
+            if command_id in found:
+                self._commands[command_id] = found[command_id]
+            else:
+                # Not in the shared listing (a busy account pushed it past the pages read): ask for it alone.
+                self._refresh(command_id)
+        return set(open_ids)
+
+    @staticmethod
+    def _counters_suffice(command: dict[str, t.Any]) -> bool:
+        """True while the command's counters say some known targets have not ended yet."""
+        target_count = command.get("TargetCount") or 0
+        command_done = is_terminal(lookup(AWS_SSM_COMMAND, command.get("StatusDetails"), command.get("Status")))
+        return bool(target_count) and (command.get("CompletedCount") or 0) < target_count and not command_done
+
+    def _poll_counters(self, command_id: str, unread: dict[str, int]) -> list[dict[str, t.Any]]:
+        """The failures read so far, and the rest of the command as counts (added to ``unread``)."""
+        command = self._commands[command_id]
+        errors = (command.get("ErrorCount") or 0) + (command.get("DeliveryTimedOutCount") or 0)
+        if self.follow_failures and errors > self._failures_at.get(command_id, 0):
+            failed = []
+            for status in FAILURE_FILTERS:
+                failed.extend(self._provider.list_command_invocations(command_id, status=status))
+            self._failures[command_id] = [record for item in failed for record in invocation_records(item, self._include_output)]
+            self._failures_at[command_id] = errors
+        records = [record for record in self._failures.get(command_id, []) if record["terminal"]]
+        done = command.get("CompletedCount") or 0
+        counted = {
+            "success": max(done - errors, 0),
+            "failed": max(errors - len(records), 0),
+            "running": max(command["TargetCount"] - done, 0),
+        }
+        for status, count in counted.items():
+            unread[status] = unread.get(status, 0) + count
+        return records
+
+    # -- invocations ------------------------------------------------------------------------
+
+    def _poll_command(self, command_id: str, refreshed: bool = False) -> tuple[list[dict[str, t.Any]], int, list[str], bool]:
         if command_id in self._settled:
             records = self._settled[command_id]
             return records, len({record["instance_id"] for record in records}), [], True
@@ -165,8 +252,7 @@ class CommandWatch:
             invocations = [item for item in invocations if item.get("InstanceId") in self._instance_ids]
         seen = {item.get("InstanceId") for item in invocations}
         target_count = command.get("TargetCount") or 0
-        refreshed = False
-        if not target_count or (not self._instance_ids and len(seen) < target_count):
+        if not refreshed and (not target_count or (not self._instance_ids and len(seen) < target_count)):
             # Tag targets and rate control make the target set known late: refresh the count
             # only while it does not match what is visible.
             command = self._refresh(command_id)
@@ -216,6 +302,8 @@ class AwsSsmProvider:
         self._options = options
         self._client = client
         self.api_calls = 0
+        # When each command was last read (monotonic seconds), so a wait does not read it twice at once.
+        self._read_at: dict[str, float] = {}
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -302,20 +390,50 @@ class AwsSsmProvider:
         commands = response.get("Commands") or []
         if not commands:
             raise NotFound(f"command {command_id} does not exist in this account and region", provider=PROVIDER, retryable=may_appear)
+        self._read_at[command_id] = time.monotonic()
         return plain(commands[0])
+
+    def read_within(self, command_id: str, seconds: float) -> bool:
+        """True when this provider read the command less than ``seconds`` ago."""
+        read_at = self._read_at.get(command_id)
+        return read_at is not None and time.monotonic() - read_at < seconds
+
+    def commands_requested_since(self, requested_after: str, wanted: set[str], max_pages: int) -> dict[str, dict[str, t.Any]]:
+        """The wanted commands found among those requested since a moment (ListCommands, 50 a page).
+
+        One call reads up to 50 commands, so a wait on many commands reads their counters at the
+        cost of one. Stops once every wanted command is found, or after ``max_pages`` pages.
+        """
+        request: dict[str, t.Any] = {"MaxResults": PAGE_SIZE, "Filters": [{"key": "InvokedAfter", "value": _one_second_before(requested_after)}]}
+        found: dict[str, dict[str, t.Any]] = {}
+        for _page in range(max_pages):
+            response = self._call("list_commands", **request)
+            for command in response.get("Commands") or []:
+                if command.get("CommandId") in wanted:
+                    found[command["CommandId"]] = plain(command)
+                    self._read_at[command["CommandId"]] = time.monotonic()
+            token = response.get("NextToken")
+            if not token or len(found) == len(wanted):
+                break
+            request["NextToken"] = token
+        return found
 
     def describe_commands(self, command_ids: list[str]) -> list[dict[str, t.Any]]:
         for command_id in command_ids:
             validate_command_id(command_id)
         return [self.get_command(command_id) for command_id in command_ids]
 
-    def list_command_invocations(self, command_id: str | None = None, instance_id: str | None = None, limit: int | None = None) -> list[dict[str, t.Any]]:
-        """Every page of ListCommandInvocations with Details=true (or the first ``limit`` items)."""
+    def list_command_invocations(
+        self, command_id: str | None = None, instance_id: str | None = None, limit: int | None = None, status: str | None = None
+    ) -> list[dict[str, t.Any]]:
+        """Every page of ListCommandInvocations with Details=true (or the first ``limit`` items), optionally of one status."""
         request: dict[str, t.Any] = {"Details": True, "MaxResults": PAGE_SIZE}
         if command_id:
             request["CommandId"] = command_id
         if instance_id:
             request["InstanceId"] = instance_id
+        if status:
+            request["Filters"] = [{"key": "Status", "value": status}]
         items: list[dict[str, t.Any]] = []
         while True:
             response = self._call("list_command_invocations", **request)
@@ -445,6 +563,14 @@ class AwsSsmProvider:
         """What invocation_run returns for a command just sent, before any wait."""
         records = pending_records(command)
         return {"command_id": command["CommandId"], "command": command, "invocations": records, "expected": command.get("TargetCount") or len(records)}
+
+
+def _one_second_before(moment: str) -> str:
+    """An ISO 8601 time one second earlier, in the form the InvokedAfter filter takes (whole seconds, Z)."""
+    parsed = parse_time(moment)
+    if parsed is None:
+        return moment
+    return (parsed - datetime.timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _pascal(operation: str) -> str:

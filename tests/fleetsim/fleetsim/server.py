@@ -110,7 +110,8 @@ class FleetSim:
         route = {("GET", "health"): self._health, ("GET", "stats"): self._stats,
                  ("POST", "reset"): self._reset, ("POST", "config"): self._config,
                  ("GET", "config"): self._get_config, ("GET", "instances"): self._instances,
-                 ("POST", "window-executions"): self._start_window_execution}.get((request.method, name))
+                 ("POST", "window-executions"): self._start_window_execution,
+                 ("GET", "timeline"): self._timeline}.get((request.method, name))
         if route is None:
             return json_response(404, {"message": f"unknown control endpoint {request.method} /_fleetsim/{name}"}, operation=name)
         response = route(request)
@@ -178,6 +179,24 @@ class FleetSim:
 
     def _instances(self, _request: Request) -> Response:
         return json_response(200, {"instances": [inst.public() for inst in self.engine.instances]})
+
+    def _timeline(self, _request: Request) -> Response:
+        """When each invocation started and reached its final phase (epoch seconds, engine clock).
+
+        For benchmarks and tests that measure how soon a client notices an end: a time in the
+        future (virtual mode plans ahead) has not happened yet and is shown as null."""
+        now = self.engine.now()
+        commands = []
+        for command in self.engine.snapshot_commands():
+            invocations = []
+            for inv in list(command.invocations):
+                ended = inv.ended_at if inv.ended_at is not None and inv.ended_at <= now else None
+                started = inv.started_at if inv.started_at is not None and inv.started_at <= now else None
+                invocations.append({"instance_id": inv.instance.id, "phase": inv.phase_at(now),
+                                    "started_at": started, "ended_at": ended})
+            commands.append({"command_id": command.id, "vendor": command.spec.vendor,
+                             "requested_at": command.requested_at, "invocations": invocations})
+        return json_response(200, {"now": now, "commands": commands})
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -58,3 +58,21 @@ def test_unknown_paths(app):
             urllib.request.urlopen(request, timeout=5)   # pylint: disable=consider-using-with
         assert excinfo.value.code == 404
         assert "message" in json.loads(excinfo.value.read())
+
+
+def test_timeline_shows_when_each_invocation_ended(make_app, tmp_path):
+    instances = fleet_from([{"name": "fast", "virtual": {"duration": 0.3}}, {"name": "slow", "virtual": {"duration": 60}}],
+                           tmp_path=tmp_path)
+    app = make_app(instances, mode="virtual")
+    ssm = ssm_client(app.url)
+    sent = ssm.send_command(DocumentName="AWS-RunShellScript", InstanceIds=[i.id for i in instances],
+                            Parameters={"commands": ["true"]})["Command"]
+    wait_for(lambda: control(app.url, "timeline")["commands"][0]["invocations"][0]["ended_at"])
+    timeline = control(app.url, "timeline")
+    (command,) = timeline["commands"]
+    assert command["command_id"] == sent["CommandId"] and command["vendor"] == "aws_ssm"
+    fast, slow = command["invocations"]
+    assert fast["instance_id"] == instances[0].id and fast["phase"] == "success"
+    assert command["requested_at"] < fast["started_at"] < fast["ended_at"] <= timeline["now"]
+    # The slow one is planned to end in a minute: not yet, so no end time is shown.
+    assert slow["phase"] == "running" and slow["ended_at"] is None

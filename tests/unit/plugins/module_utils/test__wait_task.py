@@ -305,3 +305,26 @@ def test_policy_from_validation(overrides, message):
 @pytest.mark.parametrize("overrides", [{"max_failures": 0}, {"min_success_percent": 0}, {"min_success_percent": 100}])
 def test_policy_from_accepts_the_bounds(overrides):
     policy_from(params(**overrides))
+
+
+@pytest.mark.parametrize("fail_fast", [True, False])
+def test_the_watch_follows_failures_only_when_the_policy_stops_at_one(fake_clock, recs, fail_fast):
+    provider = FakeProvider(snapshot(recs("success", "success")))
+    provider.watcher.follow_failures = True
+    wait_and_judge(provider, [COMMAND], params(fail_fast=fail_fast), **fake_clock.hooks())
+    assert provider.watcher.follow_failures is fail_fast
+
+
+def test_a_watch_without_failure_following_is_left_alone(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("success")))
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(fail_fast=True), **fake_clock.hooks())
+    assert not hasattr(provider.watcher, "follow_failures")
+    assert (result["verdict"], error, failure) == ("success", None, None)
+
+
+def test_progress_lines_are_few_because_each_costs_a_module_start():
+    first = settings_from(params(checkpoint_after=30.0), 1000)
+    resumed = settings_from(params(checkpoint_after=30.0, resume={"elapsed": 31.0, "timeout": 1000}), 1000)
+    # The first slice shows no line before 30 s; later ones at most every 15 s when the counts change.
+    assert (first.checkpoint_after, first.checkpoint_min) == (30.0, 30.0)
+    assert (resumed.checkpoint_min, resumed.already_waited) == (15.0, 31.0)

@@ -304,3 +304,23 @@ def test_no_progress_on_errors(fake_clock):
 
 def test_snapshot_summary():
     assert Snapshot().summary()["total"] == 0
+
+
+def test_snapshot_summary_counts_targets_known_only_from_the_vendor_counters(rec):
+    # One failure read early; the vendor counts 6 more ended and 3 still running that were not read.
+    snapshot = Snapshot(records=[rec("failed", "i-1")], expected=10, unread={"success": 6, "failed": 0, "running": 3})
+    summary = snapshot.summary()
+    assert (summary["total"], summary["expected"], summary["not_visible"]) == (1, 10, 0)
+    assert (summary["terminal"], summary["open"]) == (7, 3)
+    assert (summary["counts"]["success"], summary["counts"]["failed"], summary["counts"]["running"]) == (6, 1, 3)
+    # The aggregate is the records' own: counters never decide a verdict.
+    assert summary["aggregate"] == Snapshot(records=[rec("failed", "i-1")], expected=10).summary()["aggregate"]
+
+
+def test_a_change_in_the_counters_alone_counts_as_a_change(fake_clock, rec):
+    counters = [{"success": done, "running": 10 - done} for done in (0, 0, 4, 4, 9)]
+    steps = [Snapshot(records=[], expected=10, unread=unread) for unread in counters] + [Snapshot(records=[rec("success", "i-1")], expected=1, complete=True)]
+    poll = Script(fake_clock, *steps)
+    wait_for(poll, settings(timeout=1000, jitter=0.0), **fake_clock.hooks())
+    # 2 s at first; unchanged -> x1.5; the counters moved -> back to 2 s.
+    assert fake_clock.sleeps[:5] == pytest.approx([2.0, 3.0, 2.0, 3.0, 2.0])

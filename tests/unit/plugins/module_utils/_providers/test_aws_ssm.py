@@ -694,8 +694,8 @@ def provider(ssm):
     return AwsSsmProvider({"region": "us-east-1"}, client=ssm[0])
 
 
-def list_params(command_id=CID, token=None, instance_id=None):
-    request = {"Details": True, "MaxResults": 50}
+def list_params(command_id=CID, token=None, instance_id=None, **extra):
+    request = {"Details": True, "MaxResults": 50, **extra}
     if command_id:
         request["CommandId"] = command_id
     if instance_id:
@@ -875,22 +875,27 @@ def test_query_validation_before_any_call(provider, args, message):
 
 def test_watch_settles_a_finished_command_and_stops_asking(provider, ssm):
     stubber = ssm[1]
-    stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(I1), running(I2)]}, list_params())
+    # One of two ended: the command's counters speak for it, no invocation is read.
+    stubber.add_response("list_commands", {"Commands": [command(target_count=2, CompletedCount=1)]}, {"CommandId": CID})
+    # Both ended: the invocations are read once, in full.
+    stubber.add_response("list_commands", {"Commands": [command(status="Failed", target_count=2, CompletedCount=2, ErrorCount=1)]}, {"CommandId": CID})
     failed = invocation(I2, "Failed", plugins=[plugin("Failed", code=2)])
     stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(I1), failed]}, list_params())
-    # Settling reads the command once more, so the vendor's aggregate beside ours is current.
-    stubber.add_response("list_commands", {"Commands": [command(status="Failed", target_count=2)]}, {"CommandId": CID})
     watch = provider.watch([plain_command(target_count=2)], [], True)
+    watch.follow_failures = False
 
     first = watch.poll()
     assert first.complete is False
     assert first.expected == 2
     assert first.missing == []
-    assert [record["status"] for record in first.records] == ["success", "running"]
+    assert first.records == []
+    assert first.unread == {"success": 1, "failed": 0, "running": 1}
+    assert provider.api_calls == 1
 
     second = watch.poll()
     assert second.complete is True
     assert [record["status"] for record in second.records] == ["success", "failed"]
+    assert second.unread == {}
     assert second.vendor_aggregate[CID]["status"] == "Failed"
     assert provider.api_calls == 3
 
@@ -901,39 +906,90 @@ def test_watch_settles_a_finished_command_and_stops_asking(provider, ssm):
     assert provider.api_calls == 3  # settled: no API call
 
 
-def test_watch_refreshes_target_count_while_not_everything_is_visible(provider, ssm):
+def test_watch_counters_cost_one_call_a_round_whatever_the_fleet_size(provider, ssm):
     stubber = ssm[1]
-    # Tag targets just sent: no invocation and no target count yet.
+    for done in (0, 400, 9000):
+        stubber.add_response("list_commands", {"Commands": [command(target_count=10000, CompletedCount=done)]}, {"CommandId": CID})
+    watch = provider.watch([plain_command(target_count=10000)], [], False)
+    watch.follow_failures = False
+    seen = [watch.poll() for _round in range(3)]
+    assert provider.api_calls == 3
+    assert [snapshot.summary()["terminal"] for snapshot in seen] == [0, 400, 9000]
+    assert seen[-1].summary()["expected"] == 10000 and seen[-1].summary()["not_visible"] == 0
+
+
+def test_watch_follows_failures_narrowed_by_status_when_asked(provider, ssm):
+    stubber = ssm[1]
+    failed = invocation(I2, "Failed", plugins=[plugin("Failed", code=2)])
+    stubber.add_response("list_commands", {"Commands": [command(target_count=3, CompletedCount=2, ErrorCount=1)]}, {"CommandId": CID})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [failed]}, list_params(Filters=[{"key": "Status", "value": "Failed"}]))
+    stubber.add_response("list_command_invocations", {"CommandInvocations": []}, list_params(Filters=[{"key": "Status", "value": "TimedOut"}]))
+    # The failure count did not move: the failures are not read again.
+    stubber.add_response("list_commands", {"Commands": [command(target_count=3, CompletedCount=2, ErrorCount=1)]}, {"CommandId": CID})
+    watch = provider.watch([plain_command(target_count=3)], [], True)
+    assert watch.follow_failures is True
+
+    first = watch.poll()
+    assert [(record["instance_id"], record["status"], record["exit_code"]) for record in first.records] == [(I2, "failed", 2)]
+    assert first.unread == {"success": 1, "failed": 0, "running": 1}
+    summary = first.summary()
+    assert (summary["terminal"], summary["open"], summary["counts"]["failed"], summary["counts"]["success"]) == (2, 1, 1, 1)
+    second = watch.poll()
+    assert [record["instance_id"] for record in second.records] == [I2]
+    assert provider.api_calls == 4
+
+
+def test_watch_reads_invocations_while_the_target_count_is_unknown(provider, ssm):
+    stubber = ssm[1]
+    # Tag targets just sent: no target count yet, so the invocations are read (none visible yet).
+    stubber.add_response("list_commands", {"Commands": [command(target_count=0)]}, {"CommandId": CID})
     stubber.add_response("list_command_invocations", {"CommandInvocations": []}, list_params())
-    stubber.add_response("list_commands", {"Commands": [command(target_count=3)]}, {"CommandId": CID})
-    # Two of three visible: the count is read again.
-    stubber.add_response("list_command_invocations", {"CommandInvocations": [running(I1), running(I2)]}, list_params())
-    stubber.add_response("list_commands", {"Commands": [command(target_count=3)]}, {"CommandId": CID})
-    # All visible: no ListCommands call any more.
-    stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(I1), invocation(I2), running(I3)]}, list_params())
+    # The count is known: the counters speak.
+    stubber.add_response("list_commands", {"Commands": [command(target_count=3, CompletedCount=1)]}, {"CommandId": CID})
+    # Every target counted as ended: read them all.
+    stubber.add_response("list_commands", {"Commands": [command(status="Success", target_count=3, CompletedCount=3)]}, {"CommandId": CID})
     stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(I1), invocation(I2), invocation(I3)]}, list_params())
-    stubber.add_response("list_commands", {"Commands": [command(status="Success", target_count=3)]}, {"CommandId": CID})
     watch = provider.watch([plain_command(target_count=0)], [], True)
 
     first = watch.poll()
     assert first.records == []
-    assert first.expected == 3
     assert first.missing == [f"the invocations of command {CID}"]
     assert first.complete is False
-    assert first.vendor_aggregate[CID]["target_count"] == 3
-
     second = watch.poll()
-    assert (len(second.records), second.expected, second.complete, second.missing) == (2, 3, False, [])
+    assert (second.records, second.expected, second.missing, second.complete) == ([], 3, [], False)
     third = watch.poll()
-    assert (len(third.records), third.expected, third.complete) == (3, 3, False)
-    fourth = watch.poll()
-    assert fourth.complete is True
-    assert fourth.vendor_aggregate[CID]["status"] == "Success"
-    assert provider.api_calls == 7
+    assert (len(third.records), third.expected, third.complete) == (3, 3, True)
+    assert third.vendor_aggregate[CID]["status"] == "Success"
+    assert provider.api_calls == 5
+
+
+def test_watch_reads_again_when_the_invocations_lag_behind_the_counters(provider, ssm):
+    stubber = ssm[1]
+    done = command(status="Success", target_count=2, CompletedCount=2)
+    stubber.add_response("list_commands", {"Commands": [done]}, {"CommandId": CID})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(I1), running(I2)]}, list_params())
+    stubber.add_response("list_commands", {"Commands": [done]}, {"CommandId": CID})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(I1), invocation(I2)]}, list_params())
+    watch = provider.watch([plain_command(target_count=2)], [], True)
+    assert watch.poll().complete is False
+    assert watch.poll().complete is True
+
+
+def test_watch_first_round_uses_the_commands_just_read(provider, ssm):
+    stubber = ssm[1]
+    stubber.add_response("list_commands", {"Commands": [command(target_count=2)]}, {"CommandId": CID})
+    # The next round reads the counters again.
+    stubber.add_response("list_commands", {"Commands": [command(target_count=2, CompletedCount=1)]}, {"CommandId": CID})
+    (described,) = provider.describe_commands([CID])
+    watch = provider.watch([described], [], True)
+    watch.follow_failures = False
+    assert watch.poll().unread == {"success": 0, "failed": 0, "running": 2}
+    assert provider.api_calls == 1
+    assert watch.poll().unread == {"success": 1, "failed": 0, "running": 1}
+    assert provider.api_calls == 2
 
 
 def test_watch_not_visible_yet_is_retryable_not_found(provider, ssm):
-    ssm[1].add_response("list_command_invocations", {"CommandInvocations": []}, list_params())
     ssm[1].add_client_error("list_commands", "InvalidCommandId", "", 400, expected_params={"CommandId": CID})
     watch = provider.watch([plain_command(target_count=0)], [], True)
     with pytest.raises(NotFound) as caught:
@@ -966,13 +1022,18 @@ def test_watch_validates_instance_ids(provider):
         provider.watch([plain_command()], ["web-1"], True)
 
 
-def test_watch_several_commands_complete_together(provider, ssm):
+SINCE = [{"key": "InvokedAfter", "value": "2026-11-22T13:07:08Z"}]
+
+
+def test_watch_several_commands_share_one_list_commands_call(provider, ssm):
     stubber = ssm[1]
+    # Both commands' counters in one call (commands requested since the earliest, 50 a page).
+    both = [command(status="Success", target_count=1, CompletedCount=1), command(command_id=CID2, target_count=1)]
+    stubber.add_response("list_commands", {"Commands": both}, {"MaxResults": 50, "Filters": SINCE})
     stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(I1)]}, list_params())
-    stubber.add_response("list_commands", {"Commands": [command(status="Success", target_count=1)]}, {"CommandId": CID})
-    stubber.add_response("list_command_invocations", {"CommandInvocations": [running(I2, command_id=CID2)]}, list_params(command_id=CID2))
+    # One command left: its own ListCommands call.
+    stubber.add_response("list_commands", {"Commands": [command(command_id=CID2, status="Success", target_count=1, CompletedCount=1)]}, {"CommandId": CID2})
     stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(I2, command_id=CID2)]}, list_params(command_id=CID2))
-    stubber.add_response("list_commands", {"Commands": [command(command_id=CID2, status="Success", target_count=1)]}, {"CommandId": CID2})
     watch = provider.watch([plain_command(target_count=1), plain_command(command_id=CID2, target_count=1)], [], True)
     first = watch.poll()
     assert first.complete is False
@@ -981,7 +1042,23 @@ def test_watch_several_commands_complete_together(provider, ssm):
     second = watch.poll()
     assert second.complete is True
     assert [(record["command_id"], record["status"]) for record in second.records] == [(CID, "success"), (CID2, "success")]
-    assert provider.api_calls == 5
+    assert provider.api_calls == 4
+
+
+def test_watch_asks_for_a_command_alone_when_the_shared_listing_misses_it(provider, ssm):
+    stubber = ssm[1]
+    # A busy account: the pages read hold other commands only.
+    other = "11111111-2222-4333-8444-555555555555"
+    stubber.add_response("list_commands", {"Commands": [command(command_id=CID2, target_count=1), command(command_id=other)], "NextToken": "t1"},
+                         {"MaxResults": 50, "Filters": SINCE})
+    stubber.add_response("list_commands", {"Commands": [command(command_id=other)], "NextToken": "t2"}, {"MaxResults": 50, "Filters": SINCE, "NextToken": "t1"})
+    stubber.add_response("list_commands", {"Commands": [command(command_id=other)], "NextToken": "t3"}, {"MaxResults": 50, "Filters": SINCE, "NextToken": "t2"})
+    stubber.add_response("list_commands", {"Commands": [command(target_count=1)]}, {"CommandId": CID})
+    watch = provider.watch([plain_command(target_count=1), plain_command(command_id=CID2, target_count=1)], [], True)
+    snapshot = watch.poll()
+    assert snapshot.complete is False and snapshot.expected == 2
+    assert provider.api_calls == 4
+    stubber.assert_no_pending_responses()
 
 
 @pytest.mark.parametrize("status, details", [("Failed", "Failed"), ("Cancelled", "Cancelled"), ("Failed", "Incomplete")])
@@ -990,8 +1067,8 @@ def test_watch_finished_command_with_fewer_targets_visible_reports_the_rest_miss
     # consistency): that target is missing, subject to the not-found grace, never silently dropped.
     stubber = ssm[1]
     failed = invocation(I2, "Failed", plugins=[plugin("Failed", code=1)])
-    stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(I1), failed]}, list_params())
     stubber.add_response("list_commands", {"Commands": [command(status=status, details=details, target_count=3)]}, {"CommandId": CID})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(I1), failed]}, list_params())
     watch = provider.watch([plain_command(target_count=3)], [], True)
     snapshot = watch.poll()
     assert snapshot.complete is False
@@ -1000,8 +1077,8 @@ def test_watch_finished_command_with_fewer_targets_visible_reports_the_rest_miss
 
 
 def test_watch_finished_command_without_invocations_completes(provider, ssm):
-    ssm[1].add_response("list_command_invocations", {"CommandInvocations": []}, list_params())
     ssm[1].add_response("list_commands", {"Commands": [command(status="Failed", details="NoInstancesInTag", target_count=0)]}, {"CommandId": CID})
+    ssm[1].add_response("list_command_invocations", {"CommandInvocations": []}, list_params())
     watch = provider.watch([plain_command(target_count=0)], [], True)
     snapshot = watch.poll()
     assert snapshot.complete is True

@@ -1,0 +1,89 @@
+"""`make bench`: every scenario once per contender against fleetsim, then the table, CSV and chart.
+
+Usage: python tests/bench/bench.py --out DIR [--quick] [--only SCENARIO ...]
+BENCH_QUICK=1 (or --quick) runs the small CI smoke set; its outputs go where --out says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import os
+import shutil
+import sys
+import time
+
+import measure
+import report
+from fleet import Scenario
+
+ALL_PEERS = ("invocation_wait", "boto3_waiter", "aws_cli_wait", "until_loop")
+
+FULL = (
+    Scenario("one-10", 10, contenders=ALL_PEERS, title="1 command, 10 instances (real processes)"),
+    Scenario("one-100", 100, contenders=("invocation_wait", "boto3_waiter", "aws_cli_wait"), title="1 command, 100 instances (real processes)"),
+    Scenario("one-1000", 1000, contenders=("invocation_wait", "boto3_waiter"), title="1 command, 1,000 instances (virtual)"),
+    Scenario("one-10000", 10000, contenders=("invocation_wait", "boto3_waiter"), title="1 command, 10,000 instances (virtual)"),
+    Scenario("twenty-x-50", 1000, commands=20, per_command=50, contenders=("invocation_wait", "boto3_waiter"),
+             title="20 commands of 50 instances waited on together (virtual)"),
+    Scenario("limited-1000", 1000, rate_limit=20, contenders=("invocation_wait", "boto3_waiter"),
+             title="1 command, 1,000 instances behind a 20 requests/s limit (virtual)"),
+    Scenario("limited-10000", 10000, rate_limit=20, contenders=("invocation_wait",),
+             title="1 command, 10,000 instances behind a 20 requests/s limit (virtual)"),
+    # Pacer tuning: the same 1,000-instance wait with a shorter and a longer base interval than the
+    # default 2 s (one-1000 above is the default's row).
+    Scenario("tuning-1000", 1000, contenders=("invocation_wait@1/15", "invocation_wait@4/15"),
+             title="Pacer tuning: 1,000 instances, base interval 1 s and 4 s (max 15 s)"),
+)
+
+QUICK = (
+    Scenario("quick-10", 10, durations=(1.0, 5.0), contenders=("invocation_wait", "boto3_waiter"), title="quick: 1 command, 10 instances"),
+    Scenario("quick-5-x-40", 200, commands=5, per_command=40, durations=(1.0, 5.0), contenders=("invocation_wait", "boto3_waiter"),
+             title="quick: 5 commands of 40 instances"),
+    Scenario("quick-limited-500", 500, rate_limit=20, durations=(1.0, 5.0), contenders=("invocation_wait",),
+             title="quick: 500 instances behind 20 requests/s"),
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", required=True, help="folder for performance.md, performance.csv, performance.png")
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
+    parser.add_argument("--only", nargs="*", help="run only these scenarios")
+    parser.add_argument("--awscli-bin", default="", help="folder holding the `aws` command (needed by aws_cli_wait and until_loop)")
+    args = parser.parse_args()
+    scenarios = QUICK if args.quick else FULL
+    if args.only:
+        scenarios = tuple(s for s in scenarios if s.name in args.only)
+    tools = {"fleetsim": shutil.which("fleetsim") or os.path.join(os.path.dirname(sys.executable), "fleetsim"), "awscli_bin": args.awscli_bin}
+    needs_cli = any(c in ("aws_cli_wait", "until_loop") for s in scenarios for c in s.contenders)
+    if needs_cli and not os.path.exists(os.path.join(args.awscli_bin, "aws")):
+        parser.error("aws_cli_wait and until_loop need the AWS CLI: give its folder with --awscli-bin (make bench builds .venvs/bench-awscli)")
+    os.makedirs(args.out, exist_ok=True)
+    logs = os.path.join(args.out, "bench-logs") if args.quick else measure.scratch_dir()
+    os.makedirs(logs, exist_ok=True)
+    started = time.monotonic()
+    rows = []
+    for scenario in scenarios:
+        for contender in scenario.contenders:
+            figures = measure.run(scenario, contender, tools, logs)
+            rows.append(figures)
+            print(f"{scenario.name:>16} {contender:>16}: {figures.api_calls:>6} calls, lag {figures.lag_fleet} s "
+                  f"(p95 {figures.lag_p95}), cpu {figures.cpu_seconds} s, {figures.peak_mb} MB, wall {figures.wall_seconds} s, "
+                  f"right={figures.verdict_right} {figures.notes}", flush=True)
+    total = time.monotonic() - started
+    csv_path = os.path.join(args.out, "performance.csv")
+    with open(csv_path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=[f.name for f in dataclasses.fields(measure.Figures)])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(dataclasses.asdict(row))
+    report.write(args.out, scenarios, rows, total, quick=args.quick)
+    print(f"bench: {len(rows)} runs in {total:.0f} s; wrote {args.out}/performance.md, performance.csv"
+          + ("" if not report.HAS_MATPLOTLIB else ", performance.png"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""The contenders: how each one is started, and what it reported per instance.
+
+A contender is one process (with its children); the benchmark measures that whole process tree.
+Each parser returns the moment the contender returned for the fleet, per-instance return moments
+where the contender reports per instance, and the outcome it saw per (command, instance).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+
+from fleet import ACCESS_KEY, REGION, SECRET_KEY
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+COLLECTIONS = os.path.join(ROOT, "build", "collections")
+
+# Human names and the settings each one runs with (the doc repeats them).
+DESCRIPTIONS = {
+    "invocation_wait": "multicloud.invocations.invocation_wait, one task over every command, default settings",
+    "boto3_waiter": "boto3 `command_executed` waiter per instance, 10 threads, documented defaults (5 s delay, 20 attempts)",
+    "aws_cli_wait": "`aws ssm wait command-executed` per instance, 10 at a time (xargs -P 10), CLI defaults (5 s, 20 attempts)",
+    "until_loop": "Ansible `until:` loop over `aws ssm get-command-invocation` per instance (delay 5, retries 60)",
+}
+
+
+@dataclass
+class Reported:
+    returned_at: float | None = None
+    # (command id, instance id) -> moment that instance's result was known, where reported per instance.
+    per_instance_at: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (command id, instance id) -> "success" | "failed" | "error"
+    outcomes: dict[tuple[str, str], str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    # Poll rounds, for contenders that say (invocation_wait).
+    polls: int | None = None
+
+
+def base_env(tools: dict[str, str]) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "ANSIBLE_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID=ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+        PATH=os.pathsep.join(p for p in (tools.get("awscli_bin"), os.path.dirname(sys.executable), env.get("PATH", "")) if p),
+    )
+    return env
+
+
+def ansible_env(env: dict[str, str], result_path: str) -> dict[str, str]:
+    env = dict(env)
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+        ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, "callback_plugins"),
+        ANSIBLE_CALLBACKS_ENABLED="bench_timing",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="false",
+        BENCH_RESULT=result_path,
+    )
+    return env
+
+
+def command_line(name: str, url: str, targets: dict[str, list[str]], scratch: str, tools: dict[str, str]) -> tuple[list[str], dict[str, str], str]:
+    """(argv, environment, result file) for one contender."""
+    env = base_env(tools)
+    result = os.path.join(scratch, f"{name.replace('/', '-')}.result")
+    playbook = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                "-e", f"ansible_python_interpreter={sys.executable}"]
+    if name.startswith("invocation_wait"):
+        extra = {"bench_url": url, "bench_command_ids": list(targets)}
+        if "@" in name:
+            # invocation_wait@INTERVAL/MAX_INTERVAL: a pacer-tuning run.
+            extra["bench_interval"], extra["bench_max_interval"] = (float(v) for v in name.split("@", 1)[1].split("/"))
+        return playbook + ["-e", json.dumps(extra), os.path.join(HERE, "playbooks", "invocation_wait.yml")], ansible_env(env, result), result
+    if name == "until_loop":
+        ((command_id, instance_ids),) = targets.items()
+        extra = {"bench_url": url, "bench_command_id": command_id, "bench_instance_ids": instance_ids}
+        return playbook + ["-e", json.dumps(extra), os.path.join(HERE, "playbooks", "until_loop.yml")], ansible_env(env, result), result
+    if name == "boto3_waiter":
+        targets_path = os.path.join(scratch, "targets.json")
+        with open(targets_path, "w", encoding="utf-8") as handle:
+            json.dump(targets, handle)
+        return [sys.executable, os.path.join(HERE, "peers", "boto3_waiter.py"), url, targets_path, result], env, result
+    if name == "aws_cli_wait":
+        pairs = os.path.join(scratch, "pairs.txt")
+        with open(pairs, "w", encoding="utf-8") as handle:
+            handle.writelines(f"{command_id} {instance_id}\n" for command_id, ids in targets.items() for instance_id in ids)
+        return ["bash", os.path.join(HERE, "peers", "cli_wait.sh"), url, pairs, result], env, result
+    raise ValueError(f"unknown contender {name}")
+
+
+def _lines(path: str) -> list[str]:
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return [line for line in handle if line.strip()]
+
+
+def parse(name: str, result_path: str, targets: dict[str, list[str]]) -> Reported:
+    reported = Reported()
+    if name.startswith("invocation_wait"):
+        for line in _lines(result_path):
+            record = json.loads(line)
+            result = record["result"]
+            reported.returned_at = record["returned_at"]
+            reported.polls = result.get("polls")
+            for item in result.get("invocations") or []:
+                outcome = "success" if item.get("status") == "success" else "failed"
+                reported.outcomes[(item["command_id"], item["instance_id"])] = outcome
+            if result.get("failed"):
+                reported.notes.append(f"task failed: {str(result.get('msg'))[:200]}")
+            reported.notes.append(f"verdict {result.get('verdict')}, ended {result.get('ended_because')}, "
+                                  f"{result.get('polls')} polls, {result.get('throttled_polls')} throttled")
+    elif name == "until_loop":
+        ((command_id, _ids),) = targets.items()
+        for line in _lines(result_path):
+            record = json.loads(line)
+            result = record["result"]
+            if record["kind"] == "item":
+                key = (command_id, result["item"])
+                reported.per_instance_at[key] = record["returned_at"]
+                status = (result.get("stdout") or "").strip()
+                reported.outcomes[key] = "success" if status == "Success" else ("failed" if status in ("Failed", "Cancelled", "TimedOut") else "error")
+            else:
+                reported.returned_at = record["returned_at"]
+    elif name == "boto3_waiter":
+        for line in _lines(result_path):
+            record = json.loads(line)
+            key = (record["command_id"], record["instance_id"])
+            reported.per_instance_at[key] = record["returned_at"]
+            reported.outcomes[key] = record["outcome"]
+            if record["outcome"] == "error" and len(reported.notes) < 3:
+                reported.notes.append(f"{record['instance_id']}: {record['detail'][:160]}")
+    elif name == "aws_cli_wait":
+        for line in _lines(result_path):
+            command_id, instance_id, code, at = line.split()
+            key = (command_id, instance_id)
+            reported.per_instance_at[key] = float(at)
+            # 255 is both "failure state" and "gave up": the CLI cannot tell them apart.
+            reported.outcomes[key] = {"0": "success", "255": "failed"}.get(code, "error")
+    if reported.per_instance_at and reported.returned_at is None:
+        reported.returned_at = max(reported.per_instance_at.values())
+    return reported

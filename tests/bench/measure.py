@@ -1,0 +1,145 @@
+"""One measured run: start fleetsim, send, run a contender as a process tree, collect the figures."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+
+import contenders
+import fleet as fleetsim_run
+
+# A contender still running after this long is stopped and its run marked wrong.
+RUN_LIMIT = 420
+
+
+@dataclasses.dataclass
+class Figures:
+    scenario: str
+    instances: int
+    commands: int
+    rate_limit: float
+    contender: str
+    api_calls: int
+    throttled: int
+    calls_by_operation: str
+    polls: int | None  # poll rounds, where the contender says
+    lag_fleet: float | None  # the contender's return minus the last instance's end
+    lag_p50: float | None  # per instance, where the contender reports per instance
+    lag_p95: float | None
+    cpu_seconds: float
+    peak_mb: float
+    wall_seconds: float
+    verdict_right: bool
+    errors: int
+    notes: str
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1]
+
+
+def _run_process(argv: list[str], env: dict[str, str], log_path: str) -> tuple[int, float, float, float]:
+    """(exit status, CPU seconds of the whole tree, peak RSS in MB, wall seconds), through launch.py."""
+    usage_path = log_path + ".usage"
+    launcher = [sys.executable, "-S", os.path.join(os.path.dirname(os.path.abspath(__file__)), "launch.py"), usage_path] + argv
+    started = time.monotonic()
+    actions = [(os.POSIX_SPAWN_OPEN, 1, log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), (os.POSIX_SPAWN_DUP2, 1, 2),
+               (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)]
+    pid = os.posix_spawn(launcher[0], launcher, env, file_actions=actions, setsid=True)
+    deadline = started + RUN_LIMIT
+    while True:
+        done, status, _usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.killpg(pid, signal.SIGKILL)
+        time.sleep(0.05)
+    wall = time.monotonic() - started
+    try:
+        with open(usage_path, encoding="utf-8") as handle:
+            usage = json.load(handle)
+    except (OSError, ValueError):
+        return os.waitstatus_to_exitcode(status) or -1, 0.0, 0.0, wall
+    # ru_maxrss is in KiB on Linux: the largest single process of the tree.
+    return usage["exit"], usage["cpu"], usage["maxrss_kib"] / 1024.0, wall
+
+
+def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict[str, str], keep_logs: str) -> Figures:
+    fleet = fleetsim_run.start(scenario, tools["fleetsim"])
+    try:
+        fleetsim_run.send_commands(fleet, scenario)
+        before = fleet.control("stats")
+        argv, env, result_path = contenders.command_line(contender, fleet.url, fleet.command_targets, fleet.scratch, tools)
+        log_path = os.path.join(keep_logs, f"{scenario.name}-{contender.replace('/', '-')}.log")
+        code, cpu, peak, wall = _run_process(argv, env, log_path)
+        after = fleet.control("stats")
+        timeline = fleet.control("timeline")
+        reported = contenders.parse(contender, result_path, fleet.command_targets)
+    finally:
+        fleet.stop()
+        shutil.rmtree(fleet.scratch, ignore_errors=True)
+    return _figures(scenario, contender, before, after, timeline, reported, code, cpu, peak, wall)
+
+
+def _figures(scenario, contender, before, after, timeline, reported, code, cpu, peak, wall) -> Figures:
+    ops_before = before["requests"].get("aws_ssm", {})
+    ops_after = after["requests"].get("aws_ssm", {})
+    by_operation = {op: count - ops_before.get(op, 0) for op, count in ops_after.items() if count - ops_before.get(op, 0)}
+    ended = {}
+    truth = {}
+    for command in timeline["commands"]:
+        for item in command["invocations"]:
+            key = (command["command_id"], item["instance_id"])
+            ended[key] = item["ended_at"]
+            truth[key] = "success" if item["phase"] == "success" else ("open" if item["ended_at"] is None else "failed")
+    notes = list(reported.notes)
+    all_ended = all(value is not None for value in ended.values())
+    if not all_ended:
+        notes.append(f"{sum(1 for v in ended.values() if v is None)} invocations had not ended when the contender returned")
+    last_end = max((value for value in ended.values() if value is not None), default=None)
+    lag_fleet = None
+    if reported.returned_at is not None and last_end is not None and all_ended:
+        lag_fleet = reported.returned_at - last_end
+    per_instance = [at - ended[key] for key, at in reported.per_instance_at.items() if ended.get(key) is not None]
+    errors = sum(1 for outcome in reported.outcomes.values() if outcome == "error")
+    verdict_right = code == 0 and all_ended and reported.outcomes == truth
+    if code != 0:
+        notes.append(f"exit status {code}")
+    if reported.outcomes != truth and all_ended:
+        wrong = [key[1] for key in truth if reported.outcomes.get(key) != truth[key]]
+        notes.append(f"{len(wrong)} instances judged wrong or missing (e.g. {', '.join(wrong[:3])})")
+    return Figures(
+        scenario=scenario.name,
+        instances=scenario.waited,
+        commands=scenario.commands,
+        rate_limit=scenario.rate_limit,
+        contender=contender,
+        api_calls=after["total"] - before["total"],
+        throttled=after["throttled"] - before["throttled"],
+        polls=reported.polls,
+        calls_by_operation=" ".join(f"{op}={count}" for op, count in sorted(by_operation.items())),
+        lag_fleet=None if lag_fleet is None else round(lag_fleet, 2),
+        lag_p50=None if not per_instance else round(_percentile(per_instance, 0.50), 2),
+        lag_p95=None if not per_instance else round(_percentile(per_instance, 0.95), 2),
+        cpu_seconds=round(cpu, 2),
+        peak_mb=round(peak, 1),
+        wall_seconds=round(wall, 1),
+        verdict_right=verdict_right,
+        errors=errors,
+        notes="; ".join(notes),
+    )
+
+
+def scratch_dir() -> str:
+    return tempfile.mkdtemp(prefix="bench-")
