@@ -114,6 +114,9 @@ class FaultInjector:
 
     def __init__(self, plan: FaultPlan) -> None:
         self.plan = plan
+        # Per-request faults can be paused (POST /_fleetsim/config {"faults_active": false}), e.g.
+        # while a test sets up; late commands and clock skew stay in force.
+        self.active = True
         self._lock = threading.Lock()
         self._bucket = TokenBucket(plan.rate, burst=plan.burst or None) if plan.rate else None
         self.reset()
@@ -155,6 +158,8 @@ class FaultInjector:
         """The fault drawn for this request: an answer given instead of handling it, or `truncate`
         (handle it, then cut the answer), or none."""
         vendor = front_end.vendor
+        if not self.active:
+            return Fault("")
         if self._bucket is not None and not self._bucket.allow():
             self._count(vendor, "burst")
             return Fault("burst", front_end.throttled(request))

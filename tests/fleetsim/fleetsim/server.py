@@ -163,7 +163,7 @@ class FleetSim:
         config = {"visibility_delay": self.settings.visibility_delay, "rate_limit": self.settings.rate_limit,
                   "mode": self.settings.mode, "alibaba_delivery_window": self.settings.alibaba_delivery_window}
         if self.settings.faults is not None:
-            config["faults"] = self.settings.faults.plan.describe()
+            config["faults"] = dict(self.settings.faults.plan.describe(), active=self.settings.faults.active)
         return config
 
     def _get_config(self, _request: Request) -> Response:
@@ -174,6 +174,12 @@ class FleetSim:
             changes = json.loads(request.body or b"{}")
             if not isinstance(changes, dict):
                 raise ValueError("expected a JSON object")
+            active = changes.pop("faults_active", None)
+            if active is not None and (not isinstance(active, bool) or self.settings.faults is None):
+                raise ValueError("faults_active must be true or false, and needs a server started with --faults")
+            skew = changes.pop("clock_skew", None)
+            if skew is not None and (isinstance(skew, bool) or not isinstance(skew, (int, float)) or self.settings.faults is None):
+                raise ValueError("clock_skew must be a number of seconds, and needs a server started with --faults")
             unknown = set(changes) - {"visibility_delay", "rate_limit", "alibaba_delivery_window"}
             if unknown:
                 raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
@@ -189,6 +195,10 @@ class FleetSim:
             self.limiter.set_rate(values["rate_limit"])
         if "alibaba_delivery_window" in values:
             self.settings.alibaba_delivery_window = values["alibaba_delivery_window"]
+        if active is not None and self.settings.faults is not None:
+            self.settings.faults.active = active
+        if skew is not None and self.settings.faults is not None:
+            self.settings.faults.plan.skew = float(skew)
         return json_response(200, self._current_config())
 
     def _instances(self, _request: Request) -> Response:

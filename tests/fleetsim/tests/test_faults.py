@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import urllib.error
 import urllib.parse
 
 import acs_client
@@ -208,3 +209,27 @@ def test_clock_skew_inside_and_beyond_the_tolerance(make_app):
 def test_no_faults_means_no_fault_keys(app):
     assert "faulted" not in control(app.url, "stats")
     assert "faults" not in control(app.url, "config")
+
+
+def test_per_request_faults_can_be_paused(make_app, app):
+    faulty = make_app(faults=FaultPlan.parse("throttle=1"))
+    assert control(faulty.url, "config", {"faults_active": False})["faults"]["active"] is False
+    assert json.loads(_ssm_list(faulty.url)[1])["__type"] == "MissingAuthenticationTokenException"
+    control(faulty.url, "config", {"faults_active": True})
+    assert json.loads(_ssm_list(faulty.url)[1])["__type"] == "ThrottlingException"
+    for server, value in ((faulty, "yes"), (app, False)):
+        with pytest.raises(urllib.error.HTTPError) as excinfo:
+            control(server.url, "config", {"faults_active": value})
+        assert excinfo.value.code == 400
+
+
+def test_clock_skew_can_change_at_run_time(make_app):
+    app = make_app(faults=FaultPlan.parse("throttle=0"))
+    ssm = ssm_client(app.url)
+    assert ssm.list_commands()["Commands"] == []
+    assert control(app.url, "config", {"clock_skew": 3600})["faults"]["skew"] == 3600.0
+    with pytest.raises(ClientError) as excinfo:
+        ssm.list_commands()
+    assert excinfo.value.response["Error"]["Code"] == "InvalidSignatureException"
+    with pytest.raises(urllib.error.HTTPError):
+        control(app.url, "config", {"clock_skew": "soon"})
