@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Chaos runs: the wait scenarios of every provider under each fault fleetsim can inject.
 
 For each case and seed: start fleetsim with ``--faults``, run tests/chaos/wait.yml with

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Load run: 20 ansible-playbook processes waiting at once on one fleetsim, on overlapping commands.
 
 One fleetsim; tests/chaos/load_start.yml starts a long bulk command (60 instances) and a health

@@ -82,7 +82,7 @@ def test_throttling_in_each_vendors_words(make_app):
 def test_server_errors_in_each_vendors_words(make_app):
     app = make_app(faults=FaultPlan.parse("5xx=1,seed=1"))
     seen = set()
-    for _ in range(12):
+    for _attempt in range(12):
         status, body, headers = _ssm_list(app.url)
         payload = json.loads(body)
         assert headers["X-Amzn-ErrorType"] == payload["__type"] and headers["x-amzn-RequestId"]
@@ -139,7 +139,7 @@ def test_truncated_body_is_cut_after_the_work_is_done(make_app):
 def test_seeded_draws_repeat(make_app):
     def statuses(seed: int) -> list[int]:
         app = make_app(faults=FaultPlan.parse(f"throttle=0.3,5xx=0.3,seed={seed}"))
-        return [_ssm_list(app.url)[0] for _ in range(30)]
+        return [_ssm_list(app.url)[0] for _attempt in range(30)]
 
     first, again, other = statuses(5), statuses(5), statuses(6)
     assert first == again
@@ -149,14 +149,14 @@ def test_seeded_draws_repeat(make_app):
 
 def test_reset_restarts_the_draws(make_app):
     app = make_app(faults=FaultPlan.parse("throttle=0.5,seed=2"))
-    first = [_ssm_list(app.url)[0] for _ in range(20)]
+    first = [_ssm_list(app.url)[0] for _attempt in range(20)]
     control(app.url, "reset", {})
-    assert [_ssm_list(app.url)[0] for _ in range(20)] == first
+    assert [_ssm_list(app.url)[0] for _attempt in range(20)] == first
 
 
 def test_burst_limit(make_app):
     app = make_app(faults=FaultPlan.parse("rate=0.01,burst=3"))
-    codes = [json.loads(_ssm_list(app.url)[1]).get("__type") for _ in range(5)]
+    codes = [json.loads(_ssm_list(app.url)[1]).get("__type") for _attempt in range(5)]
     # Three get through to the front-end (which then refuses the unsigned request), two are throttled.
     assert codes == ["MissingAuthenticationTokenException"] * 3 + ["ThrottlingException"] * 2
     assert control(app.url, "stats")["faults_injected"] == {"aws_ssm": {"burst": 2}}
@@ -165,7 +165,7 @@ def test_burst_limit(make_app):
 def test_expired_page_tokens(make_app):
     app = make_app(faults=FaultPlan.parse("expire=1"))
     ssm = ssm_client(app.url)
-    for _ in range(3):
+    for _attempt in range(3):
         ssm.send_command(DocumentName="AWS-RunShellScript", InstanceIds=[app.engine.instances[0].id], Parameters={"commands": ["true"]})
     page = ssm.list_commands(MaxResults=1)           # no token: served
     with pytest.raises(ClientError) as excinfo:
