@@ -18,12 +18,14 @@ in_venv = PATH="$(abspath $(1))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(1))"
 RUN := $(call in_venv,$(VENV))
 RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
 
-.PHONY: help setup demo test fleetsim-test units sanity integration lint test-oldest clean bench bench-quick
+.PHONY: help setup demo test fleetsim-test units sanity integration lint test-oldest clean bench bench-quick chaos chaos-quick load
 
 help:
 	@echo "make demo   run a command on a simulated fleet, wait, gate, print the verdict"
 	@echo "make test   fleetsim tests, units, sanity, integration, ansible-lint, oldest ansible-core"
 	@echo "make bench  API calls, detection lag and cost of waiting against the peers -> docs/performance.md"
+	@echo "make chaos  every provider's waits under every fleetsim fault, 3 seeds (CHAOS_QUICK=1: the CI subset)"
+	@echo "make load   20 ansible-playbook processes waiting at once on one fleetsim"
 
 $(VENV)/.installed: $(DEV_INPUTS)
 	$(PYTHON) -m venv $(VENV)
@@ -92,7 +94,21 @@ bench: $(VENV)/.bench-installed $(BENCH_AWSCLI_VENV)/.installed $(DEMO_LINK)
 bench-quick: $(VENV)/.installed $(DEMO_LINK)
 	$(RUN) BENCH_QUICK=1 python tests/bench/bench.py --out build/bench-quick
 
-test: fleetsim-test units sanity integration lint test-oldest bench-quick
+
+# Faults and load (docs/reliability.md). The playbooks use the working tree through the demo's link.
+CHAOS_SEEDS ?= 3
+chaos: $(VENV)/.installed $(DEMO_LINK)
+	$(RUN) ANSIBLE_COLLECTIONS_PATH=$(abspath $(DEMO_COLLECTIONS)) python tests/chaos/chaos.py --seeds $(CHAOS_SEEDS) \
+		$(if $(filter 1,$(CHAOS_QUICK)),--quick) --table build/chaos-table.md
+
+chaos-quick:
+	$(MAKE) chaos CHAOS_QUICK=1
+
+load: $(VENV)/.installed $(DEMO_LINK)
+	$(RUN) ANSIBLE_COLLECTIONS_PATH=$(abspath $(DEMO_COLLECTIONS)) python tests/chaos/load.py
+
+
+test: fleetsim-test units sanity integration lint test-oldest bench-quick chaos-quick load
 
 clean:
 	rm -rf $(VENV) .venvs dist build tests/output

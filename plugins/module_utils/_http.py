@@ -18,6 +18,9 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 
 # At most this many characters of a body that is not JSON are quoted in the message.
 QUOTED_BODY = 200
+# A page token that expires in the middle of a walk over pages starts the walk again from the
+# first page, this many times at most; then the round fails as a transient error (the waiter retries).
+PAGE_RESTARTS = 2
 
 
 def post_json(
@@ -55,10 +58,23 @@ def post_json(
     try:
         body = response.json()
     except ValueError:
+        if 200 <= response.status_code < 300:
+            raise IncompleteAnswer(service, provider, response.status_code, response.text[:QUOTED_BODY]) from None
         body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with a body that is not JSON: {response.text[:QUOTED_BODY]!r}"}
     if not isinstance(body, dict):
         body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with JSON that is not an object: {body!r:.200}"}
     return response.status_code, response.headers, body
+
+
+class IncompleteAnswer(ProviderError):
+    """A success status with a body that is not JSON: the answer was cut short on its way (a proxy,
+    a dropped connection). Worth asking again for a read; the request itself did reach the service."""
+
+    def __init__(self, service: str, provider: str, status: int, quoted: str) -> None:
+        super().__init__(
+            f"the {service} endpoint answered HTTP {status} with a body that is not JSON (cut short on its way?): {quoted!r}",
+            provider=provider, http_status=status, retryable=True,
+        )
 
 
 def with_retries(
@@ -67,17 +83,32 @@ def with_retries(
     attempts: int,
     sleep: t.Callable[[float], None],
     pause: t.Callable[[int, t.Any], float],
+    idempotent: bool = True,
 ) -> dict[str, t.Any]:
     """Call ``attempt_once`` until it answers, a non-retryable error comes, or the attempts are used.
 
     ``pause(attempt, retry_after)`` gives the wait before the next attempt; ``retry_after`` is what
-    the failed attempt set on its error (a vendor's retry-after header), or None.
+    the failed attempt set on its error (a vendor's retry-after header), or None. A call that is
+    not ``idempotent`` (it starts something) is not sent again once the service has answered it.
     """
     for attempt in range(1, attempts + 1):
         try:
             return attempt_once()
         except InvocationError as failure:
-            if not failure.retryable or attempt == attempts:
+            if not failure.retryable or attempt == attempts or (not idempotent and isinstance(failure, IncompleteAnswer)):
                 raise
             sleep(pause(attempt, getattr(failure, "retry_after", None)))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def expired_page_token(failure: InvocationError, codes: frozenset[str], restarts: int) -> bool:
+    """Whether ``failure`` is an expired page token the walk may restart after; raises a transient
+    error instead once the restarts are used up."""
+    if failure.code not in codes:
+        return False
+    if restarts >= PAGE_RESTARTS:
+        raise ProviderError(
+            f"{failure.message}: the page token kept expiring while the pages were read", provider=failure.provider,
+            code=failure.code, request_id=failure.request_id, http_status=failure.http_status, retryable=True,
+        ) from failure
+    return True

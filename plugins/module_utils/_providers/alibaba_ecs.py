@@ -38,7 +38,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     ProviderError,
     Throttled,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._http import post_json, with_retries
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, post_json, with_retries
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_credentials import resolve
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import (
     PROVIDER,
@@ -77,6 +77,7 @@ BACKOFF_CAP = 8.0
 ACCESS_CODE_PREFIXES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "Forbidden", "InvalidSecurityToken", "NoPermission")
 NOT_FOUND_CODE_PREFIXES = ("InvalidInvokeId.NotFound", "InvalidCommandId.NotFound", "InvalidInstance.NotFound", "InvalidInstanceId.NotFound")
 TRANSIENT_CODES = frozenset(("ServiceUnavailable", "InternalError", "UnknownError"))
+EXPIRED_TOKEN_CODES = frozenset(("InvalidParam.NextToken", "InvalidNextToken"))
 
 
 def endpoint_for(region: str) -> str:
@@ -177,8 +178,18 @@ class AlibabaClient:
         """Every page by NextToken (MaxResults 50), or the first ``limit`` items."""
         params = dict(params, MaxResults=str(PAGE_SIZE))
         items: list[t.Any] = []
+        restarts = 0
         while True:
-            page, token = unwrap(self.call(action, params))
+            try:
+                page, token = unwrap(self.call(action, params))
+            except InvalidInput as failure:
+                # A NextToken can expire between two pages: read the pages again from the first.
+                if "NextToken" not in params or not expired_page_token(failure, EXPIRED_TOKEN_CODES, restarts):
+                    raise
+                restarts += 1
+                items = []
+                del params["NextToken"]
+                continue
             items.extend(page)
             if not token or (limit and len(items) >= limit):
                 return items[:limit] if limit else items

@@ -39,6 +39,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     ProviderError,
     Throttled,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import (
     PROVIDER,
     command_budget,
@@ -91,6 +92,7 @@ ACCESS_CODES = frozenset(
 )
 # Retried like HTTP 5xx (vendor-apis.md 3.11).
 TRANSIENT_CODES = frozenset(("RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "InternalServerError", "ServiceUnavailable"))
+EXPIRED_TOKEN_CODES = frozenset(("InvalidNextToken",))
 NOT_FOUND_CODES = frozenset(("InvalidCommandId", "InvocationDoesNotExist", "InvalidInstanceId", "InvalidPluginName", "DoesNotExistException"))
 INVALID_CODES = frozenset(("ValidationException", "InvalidParameters", "InvalidDocument", "InvalidFilterKey", "InvalidNextToken", "InvalidTarget"))
 
@@ -435,8 +437,18 @@ class AwsSsmProvider:
         if status:
             request["Filters"] = [{"key": "Status", "value": status}]
         items: list[dict[str, t.Any]] = []
+        restarts = 0
         while True:
-            response = self._call("list_command_invocations", **request)
+            try:
+                response = self._call("list_command_invocations", **request)
+            except InvalidInput as failure:
+                # A NextToken can expire between two pages: read the pages again from the first.
+                if "NextToken" not in request or not expired_page_token(failure, EXPIRED_TOKEN_CODES, restarts):
+                    raise
+                restarts += 1
+                items = []
+                del request["NextToken"]
+                continue
             items.extend(response.get("CommandInvocations") or [])
             token = response.get("NextToken")
             if not token or (limit and len(items) >= limit):

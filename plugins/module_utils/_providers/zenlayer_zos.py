@@ -75,6 +75,7 @@ ENVIRONMENT = {
     "token": ("ZENLAYER_TOKEN",),
 }
 COMMAND_TYPES = {"RunShellScript": "SHELL", "RunPowerShellScript": "POWERSHELL", "RunBatScript": "BAT"}
+NOT_IDEMPOTENT = frozenset(("CreateCommand", "InvokeCommand"))
 RETRYABLE_CODES = frozenset(("REQUEST_LIMIT_EXCEEDED", "SERVICE_TEMPORARY_UNAVAILABLE", "INTERNAL_SERVER_ERROR", "REQUEST_TIMED_OUT", "NETWORK_ERROR"))
 ACCESS_CODES = frozenset(("INVALID_AUTHORIZATION", "INVALID_ACCESS_KEY_ID", "SIGNATURE_EXPIRED", "SIGNATURE_FAILURE", "INVALID_TOKEN", "UNAUTHORIZED"))
 
@@ -153,7 +154,10 @@ class ZenlayerClient:
                 return payload.get("response") or {}
             raise classify_error(status, payload, response_headers, action)
 
-        return with_retries(attempt_once, attempts=MAX_ATTEMPTS, sleep=self._sleep, pause=self._pause)
+        # CreateCommand and InvokeCommand carry no client token: an answer cut short is not asked
+        # again, or the command could run twice.
+        return with_retries(attempt_once, attempts=MAX_ATTEMPTS, sleep=self._sleep, pause=self._pause,
+                            idempotent=action not in NOT_IDEMPOTENT)
 
     @staticmethod
     def _pause(attempt: int, retry_after: t.Any = None) -> float:

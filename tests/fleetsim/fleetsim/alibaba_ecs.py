@@ -202,6 +202,15 @@ class EcsFrontEnd:
         return self._error(EcsError("Throttling.User", "Request was denied due to user flow control."),
                            self.operation(request), _request_id(), request)
 
+    def error_response(self, request: Request, code: str, message: str, status: int) -> Response:
+        """An Alibaba-shaped error for `request` (used by the fault injector)."""
+        return self._error(EcsError(code, message, status), self.operation(request), _request_id(), request)
+
+    @staticmethod
+    def page_token(request: Request) -> str:
+        pairs = acs_sign.parse_query(_split(request)[1]) + _form_pairs(request)
+        return next((value for key, value in pairs if key == "NextToken" and value), "")
+
     def handle(self, request: Request) -> Response:
         op = self.operation(request)
         request_id = _request_id()
@@ -219,7 +228,7 @@ class EcsFrontEnd:
         except EcsError as exc:
             return self._error(exc, op, request_id, request)
         try:
-            now = datetime.datetime.now(datetime.timezone.utc)
+            now = self.settings.signing_now()
             auth = request.header("Authorization")
             if auth.startswith("ACS3-"):
                 acs_sign.verify_acs3(request.method, path, query_pairs, request.headers, request.body, self.secrets, self.nonces, now)
@@ -255,7 +264,7 @@ class EcsFrontEnd:
     # -- shared -----------------------------------------------------------------------------
 
     def _visible(self, command: e.Command, now: float) -> bool:
-        return now >= command.requested_at + float(self.settings.visibility_delay)
+        return now >= command.requested_at + self.settings.visibility_for(command.id)
 
     def _invocations(self, region: str) -> list[e.Command]:
         """This vendor's invocations in the region, newest first."""

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from fleetsim import engine as e
 from fleetsim import paging, sigv4, ssm_status
 from fleetsim.ssm_windows import MaintenanceWindows, WindowError
+from fleetsim.faults import json_body_token
 from fleetsim.wire import Request, Response, json_response
 
 TARGET_PREFIX = "AmazonSSM."
@@ -103,12 +104,20 @@ class SsmFrontEnd:
     def throttled(self, request: Request) -> Response:
         return self._error(SsmError("ThrottlingException", "Rate exceeded"), self.operation(request), str(uuid.uuid4()))
 
+    def error_response(self, request: Request, code: str, message: str, status: int) -> Response:
+        """An SSM-shaped error for `request` (used by the fault injector)."""
+        return self._error(SsmError(code, message, status), self.operation(request), str(uuid.uuid4()))
+
+    @staticmethod
+    def page_token(request: Request) -> str:
+        return json_body_token(request)
+
     def handle(self, request: Request) -> Response:
         op = self.operation(request)
         request_id = str(uuid.uuid4())
         try:
             identity = sigv4.verify(request.method, request.path, request.headers, request.body, self.secrets,
-                                    datetime.datetime.now(datetime.timezone.utc), self.service)
+                                    self.settings.signing_now(), self.service)
         except sigv4.SignatureError as exc:
             response = self._error(SsmError(exc.code, exc.message), op, request_id)
             response.signature_failed = True
@@ -209,7 +218,7 @@ class SsmFrontEnd:
 
     def _visible(self, command: e.Command, now: float) -> bool:
         """Invocations appear only after the configured visibility delay (eventual consistency)."""
-        return now >= command.requested_at + float(self.settings.visibility_delay)
+        return now >= command.requested_at + self.settings.visibility_for(command.id)
 
     @staticmethod
     def _command_passes(command: e.Command, filters: list[tuple[str, str]]) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 from fleetsim import __version__
 from fleetsim.app import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, DEFAULT_ZENLAYER_TOKEN, App
+from fleetsim.faults import FaultPlan, FaultSpecError
 from fleetsim.fleet import FleetError, build_fleet
 
 
@@ -34,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--secret-key", default=os.environ.get("FLEETSIM_SECRET_KEY", DEFAULT_SECRET_KEY))
     serve_parser.add_argument("--zenlayer-token", default=os.environ.get("FLEETSIM_ZENLAYER_TOKEN", DEFAULT_ZENLAYER_TOKEN),
                               help="token accepted as `Authorization: Bearer <token>` by the Zenlayer front-end")
+    serve_parser.add_argument("--faults", metavar="SPEC",
+                              help="inject faults, e.g. 'throttle=0.1,5xx=0.05,reset=0.02,late=2,skew=240,seed=3' or 'mixed' "
+                                   "(see README: Faults)")
     serve_parser.add_argument("--log-file", metavar="PATH", help="request log (default: stderr)")
     return parser
 
@@ -61,6 +65,10 @@ def serve(args: argparse.Namespace) -> int:
     if args.visibility_delay < 0 or args.rate_limit < 0 or args.alibaba_delivery_window < 0:
         return _fail("--visibility-delay, --rate-limit and --alibaba-delivery-window must not be negative")
     try:
+        faults = FaultPlan.parse(args.faults) if args.faults is not None else None
+    except FaultSpecError as exc:
+        return _fail(str(exc))
+    try:
         instances = build_fleet(args.instances, args.fleet, args.seed)
     except FleetError as exc:
         return _fail(str(exc))
@@ -71,7 +79,8 @@ def serve(args: argparse.Namespace) -> int:
         app = App(instances, mode=args.mode, workdir=args.workdir, host=args.host, port=args.port,
                   visibility_delay=args.visibility_delay, rate_limit=args.rate_limit, seed=args.seed,
                   alibaba_delivery_window=args.alibaba_delivery_window,
-                  access_key=args.access_key, secret_key=args.secret_key, zenlayer_token=args.zenlayer_token, log=log)
+                  access_key=args.access_key, secret_key=args.secret_key, zenlayer_token=args.zenlayer_token, log=log,
+                  faults=faults)
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port} ({exc.strerror})")
     signal.signal(signal.SIGTERM, _stop)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import socket
+import struct
 import sys
 import threading
 import uuid
@@ -14,6 +16,7 @@ from typing import Any, TextIO
 from fleetsim.alibaba_ecs import EcsFrontEnd
 from fleetsim.aws_ssm import SsmFrontEnd
 from fleetsim.engine import Engine
+from fleetsim.faults import FaultInjector
 from fleetsim.ratelimit import TokenBucket
 from fleetsim.ssm_windows import WindowError
 from fleetsim.wire import Request, Response, json_response
@@ -32,6 +35,17 @@ class Settings:
     mode: str = "real"
     alibaba_delivery_window: float = 60.0   # offline Alibaba instances turn Aborted after this
     zenlayer_token: str = DEFAULT_TOKEN     # accepted as `Authorization: Bearer <token>`; never shown in /config
+    faults: FaultInjector | None = None     # --faults: per-request faults, late commands, clock skew
+
+    def visibility_for(self, command_id: str) -> float:
+        """Seconds after SendCommand before a command's invocations can be seen."""
+        extra = self.faults.late_delay(command_id) if self.faults is not None else 0.0
+        return float(self.visibility_delay) + extra
+
+    def signing_now(self) -> datetime.datetime:
+        """The server's clock as the signature checks see it (skewed by --faults skew=S)."""
+        skew = self.faults.plan.skew if self.faults is not None else 0.0
+        return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=skew)
 
 
 class Stats:
@@ -45,14 +59,16 @@ class Stats:
             self.total = 0
             self.throttled = 0
             self.signature_failures = 0
+            self.faults = 0
 
-    def record(self, vendor: str, operation: str, throttled: bool, signature_failed: bool) -> None:
+    def record(self, vendor: str, operation: str, throttled: bool, signature_failed: bool, faulted: bool = False) -> None:
         with self._lock:
             per_vendor = self.requests.setdefault(vendor, {})
             per_vendor[operation] = per_vendor.get(operation, 0) + 1
             self.total += 1
             self.throttled += int(throttled)
             self.signature_failures += int(signature_failed)
+            self.faults += int(faulted)
 
     def as_dict(self) -> dict[str, Any]:
         with self._lock:
@@ -94,12 +110,18 @@ class FleetSim:
             return "control", self.control(request)
         for front_end in self.front_ends:
             if front_end.matches(request):
+                fault = self.settings.faults.before(front_end, request) if self.settings.faults is not None else None
+                if fault is not None and fault.response is not None:
+                    self.stats.record(front_end.vendor, fault.response.operation or front_end.operation(request), fault.throttles, False, True)
+                    return front_end.vendor, fault.response
                 if not self.limiter.allow():
                     response = front_end.throttled(request)
                     self.stats.record(front_end.vendor, response.operation, True, False)
                     return front_end.vendor, response
                 response = front_end.handle(request)
-                self.stats.record(front_end.vendor, response.operation, False, response.signature_failed)
+                if fault is not None and fault.kind:
+                    response = FaultInjector.spoil(fault, response)
+                self.stats.record(front_end.vendor, response.operation, False, response.signature_failed, bool(fault and fault.kind))
                 return front_end.vendor, response
         return "-", json_response(404, {"message": "no fleetsim front-end handles this request"})
 
@@ -123,7 +145,11 @@ class FleetSim:
         return json_response(200, {"status": "ok"})
 
     def _stats(self, _request: Request) -> Response:
-        return json_response(200, self.stats.as_dict())
+        stats = self.stats.as_dict()
+        if self.settings.faults is not None:
+            stats["faulted"] = self.stats.faults
+            stats["faults_injected"] = self.settings.faults.counts()
+        return json_response(200, stats)
 
     def _reset(self, _request: Request) -> Response:
         self.engine.reset()
@@ -132,11 +158,16 @@ class FleetSim:
             if reset is not None:
                 reset()
         self.stats.reset()
+        if self.settings.faults is not None:
+            self.settings.faults.reset()
         return json_response(200, {"status": "reset"})
 
     def _current_config(self) -> dict[str, Any]:
-        return {"visibility_delay": self.settings.visibility_delay, "rate_limit": self.settings.rate_limit,
-                "mode": self.settings.mode, "alibaba_delivery_window": self.settings.alibaba_delivery_window}
+        config = {"visibility_delay": self.settings.visibility_delay, "rate_limit": self.settings.rate_limit,
+                  "mode": self.settings.mode, "alibaba_delivery_window": self.settings.alibaba_delivery_window}
+        if self.settings.faults is not None:
+            config["faults"] = dict(self.settings.faults.plan.describe(), active=self.settings.faults.active)
+        return config
 
     def _get_config(self, _request: Request) -> Response:
         return json_response(200, self._current_config())
@@ -146,6 +177,12 @@ class FleetSim:
             changes = json.loads(request.body or b"{}")
             if not isinstance(changes, dict):
                 raise ValueError("expected a JSON object")
+            active = changes.pop("faults_active", None)
+            if active is not None and (not isinstance(active, bool) or self.settings.faults is None):
+                raise ValueError("faults_active must be true or false, and needs a server started with --faults")
+            skew = changes.pop("clock_skew", None)
+            if skew is not None and (isinstance(skew, bool) or not isinstance(skew, (int, float)) or self.settings.faults is None):
+                raise ValueError("clock_skew must be a number of seconds, and needs a server started with --faults")
             unknown = set(changes) - {"visibility_delay", "rate_limit", "alibaba_delivery_window"}
             if unknown:
                 raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
@@ -161,6 +198,10 @@ class FleetSim:
             self.limiter.set_rate(values["rate_limit"])
         if "alibaba_delivery_window" in values:
             self.settings.alibaba_delivery_window = values["alibaba_delivery_window"]
+        if active is not None and self.settings.faults is not None:
+            self.settings.faults.active = active
+        if skew is not None and self.settings.faults is not None:
+            self.settings.faults.plan.skew = float(skew)
         return json_response(200, self._current_config())
 
     def _start_window_execution(self, request: Request) -> Response:
@@ -229,7 +270,22 @@ class _Handler(BaseHTTPRequestHandler):
         # Log before answering: once a client has its answer, the line is in the log (a
         # shutdown right after cannot lose it).
         sim.log.write(vendor, response.operation, response.status, response.request_id)
-        self._send(response)
+        if response.drop_connection:
+            self._reset_connection()
+            return
+        try:
+            self._send(response)
+        except OSError:
+            # The client gave up (its timeout passed while a fault held the answer): nothing to tell it.
+            self.close_connection = True
+
+    def _reset_connection(self) -> None:
+        """Close with a TCP RST (SO_LINGER 0), as a crashed proxy or a dropped NAT entry does."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)

@@ -32,6 +32,8 @@ class Response:
     operation: str = "-"
     request_id: str = "-"
     signature_failed: bool = False
+    # Close the connection without answering (an injected connection reset, see faults.py).
+    drop_connection: bool = False
 
 
 def json_response(status: int, payload: Any, content_type: str = "application/json", **extra: Any) -> Response:

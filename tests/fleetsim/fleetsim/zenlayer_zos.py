@@ -194,6 +194,15 @@ class ZosFrontEnd:
     def operation(request: Request) -> str:
         return request.header("X-ZC-Action") or "-"
 
+    def error_response(self, request: Request, code: str, message: str, status: int) -> Response:
+        """A Zenlayer-shaped error for `request` (used by the fault injector)."""
+        return self._error(ZosError(code, message, status), self.operation(request), str(uuid.uuid4()))
+
+    @staticmethod
+    def page_token(_request: Request) -> str:
+        """ZOS pages by number (pageNum): there is no token to expire."""
+        return ""
+
     def throttled(self, request: Request) -> Response:
         return self._error(ZosError("REQUEST_LIMIT_EXCEEDED", "Request limit exceeded, please try again later.", 429),
                            self.operation(request), str(uuid.uuid4()))
@@ -241,7 +250,7 @@ class ZosFrontEnd:
             if not token or not hmac.compare_digest(token.encode(), expected.encode()):
                 raise zc2_sign.SignatureError("INVALID_TOKEN", "The access token is invalid.")
             return
-        zc2_sign.verify(request.method, request.headers, request.body, self.secrets)
+        zc2_sign.verify(request.method, request.headers, request.body, self.secrets, self.settings.signing_now().timestamp())
 
     @staticmethod
     def _error(exc: ZosError, op: str, request_id: str) -> Response:
@@ -361,11 +370,10 @@ class ZosFrontEnd:
         size = body.integer("pageSize", DEFAULT_PAGE_SIZE, 1, MAX_INVOCATION_PAGE)
         number = body.integer("pageNum", 1, 1, 10 ** 9)
         now = self.engine.now()
-        delay = float(self.settings.visibility_delay)
         selected = []
         for command in reversed(self.engine.snapshot_commands(self.vendor)):     # newest first
             meta = command.meta
-            if now < command.requested_at + delay:
+            if now < command.requested_at + self.settings.visibility_for(command.id):
                 continue
             if invocation_ids and command.id not in invocation_ids:
                 continue

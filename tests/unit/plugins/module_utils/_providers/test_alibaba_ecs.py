@@ -633,7 +633,24 @@ def test_non_json_server_error_is_retried_and_quoted(monkeypatch):
     assert len(client.session.sent) == 4
 
 
-@pytest.mark.parametrize("status", [200, 404])
+def test_success_with_a_cut_short_body_is_asked_again(monkeypatch):
+    # chaos (fleetsim --faults truncate) found a wait ending on one answer cut short on its way.
+    monkeypatch.setattr(alibaba_ecs.random, "uniform", lambda low, high: 0.0)
+    client = make_client(FakeResponse(200, text='{"TotalCount":1,"Invocations":{"Invoc'), ok({"RequestId": "r2", "Invocations": {}}))
+    assert client.call("DescribeInvocations", {})["RequestId"] == "r2"
+    assert len(client.session.sent) == 2
+
+
+def test_success_with_a_cut_short_body_every_time_is_a_transient_error(monkeypatch):
+    monkeypatch.setattr(alibaba_ecs.random, "uniform", lambda low, high: 0.0)
+    client = make_client(*[FakeResponse(200, text="<html>captive portal</html>") for index in range(4)])
+    with pytest.raises(ProviderError, match="answered HTTP 200 with a body that is not JSON") as caught:
+        client.call("DescribeInvocations", {})
+    assert caught.value.retryable and "captive portal" in caught.value.message
+    assert len(client.session.sent) == 4
+
+
+@pytest.mark.parametrize("status", [404])
 def test_non_json_answer_below_500_is_not_retried(status):
     sleeps = []
     client = make_client(FakeResponse(status, text="plain text, not json"), sleeps=sleeps)
@@ -658,6 +675,34 @@ def test_pages_follow_next_token_to_the_end():
     queries = [sent.query for sent in client.session.sent]
     assert [query.get("NextToken") for query in queries] == [None, "tok-1", "tok-2"]
     assert all(query["MaxResults"] == "50" and query["CommandId"] == C1 for query in queries)
+
+
+def test_pages_start_again_when_a_token_expires():
+    # chaos (fleetsim --faults expire) found a wait ending on a NextToken that expired mid-walk.
+    client = make_client(
+        invocations_page(invocation(T1), token="tok-1"),
+        fail(400, "InvalidParam.NextToken", 'The specified parameter "NextToken" is not valid.'),
+        invocations_page(invocation(T1), token="tok-1b"),
+        invocations_page(invocation(T2)),
+    )
+    items = client.pages("DescribeInvocations", {"CommandId": C1}, alibaba_ecs._invocations)
+    assert [item["InvokeId"] for item in items] == [T1, T2]
+    assert [sent.query.get("NextToken") for sent in client.session.sent] == [None, "tok-1", None, "tok-1b"]
+
+
+def test_pages_whose_token_keeps_expiring_fail_as_a_transient_error():
+    expired = fail(400, "InvalidParam.NextToken", "expired")
+    client = make_client(*[reply for index in range(3) for reply in (invocations_page(invocation(T1), token="tok"), expired)])
+    with pytest.raises(ProviderError, match="kept expiring") as caught:
+        client.pages("DescribeInvocations", {}, alibaba_ecs._invocations)
+    assert caught.value.retryable and caught.value.code == "InvalidParam.NextToken" and caught.value.request_id == "req-InvalidParam.NextToken"
+    assert len(client.session.sent) == 6
+
+
+def test_an_invalid_token_on_the_first_page_is_not_an_expiry():
+    client = make_client(fail(400, "InvalidParam.NextToken", "bad"))
+    with pytest.raises(InvalidInput):
+        client.pages("DescribeInvocations", {}, alibaba_ecs._invocations)
 
 
 def test_pages_stop_at_the_limit():

@@ -720,6 +720,30 @@ def test_list_command_invocations_follows_every_page(provider, ssm):
     assert provider.api_calls == 3
 
 
+def test_list_command_invocations_starts_again_when_a_token_expires(provider, ssm):
+    # chaos (fleetsim --faults expire) found a wait ending on a NextToken that expired mid-walk.
+    stubber = ssm[1]
+    first = [f"i-{index:017x}" for index in range(50)]
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(i) for i in first], "NextToken": "t1"}, list_params())
+    stubber.add_client_error("list_command_invocations", "InvalidNextToken", "The specified token is not valid.", 400,
+                             expected_params=list_params(token="t1"))
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(i) for i in first], "NextToken": "t2"}, list_params())
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(I2)]}, list_params(token="t2"))
+    items = provider.list_command_invocations(command_id=CID)
+    assert [item["InstanceId"] for item in items] == first + [I2]
+    assert provider.api_calls == 4
+
+
+def test_list_command_invocations_whose_token_keeps_expiring_is_a_transient_error(provider, ssm):
+    for _round in range(3):
+        ssm[1].add_response("list_command_invocations", {"CommandInvocations": [invocation(I1)], "NextToken": "t"}, list_params())
+        ssm[1].add_client_error("list_command_invocations", "InvalidNextToken", "expired", 400, expected_params=list_params(token="t"))
+    with pytest.raises(ProviderError, match="kept expiring") as caught:
+        provider.list_command_invocations(command_id=CID)
+    assert caught.value.retryable and caught.value.code == "InvalidNextToken"
+    assert provider.api_calls == 6
+
+
 def test_list_command_invocations_stops_at_the_limit(provider, ssm):
     ssm[1].add_response(
         "list_command_invocations",

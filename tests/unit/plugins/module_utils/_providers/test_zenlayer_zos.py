@@ -572,7 +572,23 @@ def test_non_json_server_error_is_retried_and_quoted(top_jitter):
     assert len(sleeps) == 3
 
 
-@pytest.mark.parametrize("status", [200, 404])
+def test_success_with_a_cut_short_body_is_asked_again(top_jitter):
+    # chaos (fleetsim --faults truncate) found a wait ending on one answer cut short on its way.
+    sleeps = []
+    client = make_client(FakeResponse(200, text='{"requestId":"r","response":{"totalCount":1,"dataSet":[{"invoc'), ok({"dataSet": []}), sleeps=sleeps)
+    assert client.call("DescribeCommandInvocations", {}) == {"dataSet": []}
+    assert client.api_calls == 2 and len(sleeps) == 1
+
+
+@pytest.mark.parametrize("action", ["CreateCommand", "InvokeCommand"])
+def test_a_cut_short_answer_to_a_command_start_is_not_sent_again(action):
+    client = make_client(FakeResponse(200, text='{"requestId":"r","respo'))
+    with pytest.raises(ProviderError, match="answered HTTP 200 with a body that is not JSON") as caught:
+        client.call(action, {})
+    assert caught.value.http_status == 200 and client.api_calls == 1
+
+
+@pytest.mark.parametrize("status", [404])
 def test_non_json_answer_below_500_is_not_retried(status):
     client = make_client(FakeResponse(status, text="not json"))
     with pytest.raises((ProviderError, NotFound)) as caught:
