@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--zenlayer-token", default=os.environ.get("FLEETSIM_ZENLAYER_TOKEN", DEFAULT_ZENLAYER_TOKEN),
                               help="token accepted as `Authorization: Bearer <token>` by the Zenlayer front-end")
     serve_parser.add_argument("--log-file", metavar="PATH", help="request log (default: stderr)")
+    serve_parser.add_argument("--tls-dir", metavar="DIR",
+                              help="serve HTTPS with a throwaway certificate; its CA is written to DIR/ca.pem")
     return parser
 
 
@@ -71,7 +73,8 @@ def serve(args: argparse.Namespace) -> int:
         app = App(instances, mode=args.mode, workdir=args.workdir, host=args.host, port=args.port,
                   visibility_delay=args.visibility_delay, rate_limit=args.rate_limit, seed=args.seed,
                   alibaba_delivery_window=args.alibaba_delivery_window,
-                  access_key=args.access_key, secret_key=args.secret_key, zenlayer_token=args.zenlayer_token, log=log)
+                  access_key=args.access_key, secret_key=args.secret_key, zenlayer_token=args.zenlayer_token, log=log,
+                  tls_dir=args.tls_dir)
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port} ({exc.strerror})")
     signal.signal(signal.SIGTERM, _stop)
