@@ -75,16 +75,27 @@ options:
     aliases: [aws_endpoint_url, ec2_url]
   ca_bundle:
     description:
-      - A CA bundle (PEM file) to verify the endpoint's TLS certificate with.
-      - When not set, E(AWS_CA_BUNDLE) is tried, then the system's trust store.
+      - A CA bundle (PEM file) to verify the endpoint's TLS certificate with, for example a private CA in front of
+        a proxy or a test endpoint.
+      - When not set, V(aws_ssm) tries E(AWS_CA_BUNDLE), then every provider uses the system's trust store.
+      - A certificate that does not verify fails with a message naming this option and O(validate_certs).
     type: path
     aliases: [aws_ca_bundle]
   validate_certs:
     description:
-      - Verify the endpoint's TLS certificate.
-      - Set to V(false) only for a test endpoint you trust.
+      - Verify the endpoint's TLS certificate. On by default for every provider.
+      - Set to V(false) only for a test endpoint you trust; it wins over O(ca_bundle).
     type: bool
     default: true
+  allow_plain_http:
+    description:
+      - Allow an O(endpoint_url) that starts with C(http://) and names a host that is not a loopback address.
+      - Plain HTTP sends the signed requests, and with O(token) the token itself, unencrypted. Without this option
+        such an endpoint fails before any API call; with it the task runs and warns.
+      - Loopback endpoints (C(localhost), C(127.0.0.0/8), C(::1)), such as a local simulator, are always allowed over
+        plain HTTP.
+    type: bool
+    default: false
   aws_config:
     description:
       - Extra botocore client configuration, as keyword arguments of C(botocore.config.Config).
@@ -196,9 +207,15 @@ options:
       - name: AWS_CA_BUNDLE
   validate_certs:
     description:
-      - Verify the endpoint's TLS certificate.
+      - Verify the endpoint's TLS certificate. Set to V(false) only for a test endpoint you trust.
     type: bool
     default: true
+  allow_plain_http:
+    description:
+      - Allow an O(endpoint_url) that starts with C(http://) and names a host that is not a loopback address
+        (with a warning). Loopback endpoints are always allowed.
+    type: bool
+    default: false
   aws_config:
     description:
       - Extra botocore client configuration, as keyword arguments of C(botocore.config.Config).

@@ -92,6 +92,7 @@ _raw:
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, MissingDependency
 from ansible_collections.multicloud.invocations.plugins.module_utils._info_task import read_invocations, read_raw
@@ -109,6 +110,7 @@ OPTIONS = (
     "endpoint_url",
     "ca_bundle",
     "validate_certs",
+    "allow_plain_http",
     "aws_config",
     "signature_version",
     "token",
@@ -168,6 +170,8 @@ class LookupModule(LookupBase):
             provider = build_provider(options["provider"], options)
             data = read_raw(provider, options) if options["raw"] else read_invocations(provider, options)
             result = evaluate(compiled, data, "query") if compiled is not None else data
+            for warning in getattr(provider, "warnings", None) or ():
+                Display().warning(f"invocation lookup: {warning}")
         except MissingDependency as error:
             raise AnsibleLookupError(f"the invocation lookup needs the Python library {error.library} on the controller") from error
         except InvocationError as error:

@@ -44,6 +44,7 @@ def provider_argument_spec() -> dict[str, t.Any]:
         "endpoint_url": {"type": "str", "aliases": ["aws_endpoint_url", "ec2_url"]},
         "ca_bundle": {"type": "path", "aliases": ["aws_ca_bundle"]},
         "validate_certs": {"type": "bool", "default": True},
+        "allow_plain_http": {"type": "bool", "default": False},
         "aws_config": {"type": "dict"},
         "signature_version": {"type": "str", "choices": ["acs3", "rpc_v1"], "default": "acs3"},
     }

@@ -29,6 +29,7 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
     AccessDenied,
     InvalidInput,
@@ -115,6 +116,9 @@ class AlibabaClient:
         self.region = validate_region(options.get("region") or self.credentials.region)
         endpoint = options.get("endpoint_url") or f"https://{endpoint_for(self.region)}"
         parsed = urllib.parse.urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        # Shown by the module or lookup once the task ends (the plain-HTTP opt-in).
+        warning = check_plain_http(endpoint, bool(options.get("allow_plain_http")), PROVIDER)
+        self.warnings = [warning] if warning else []
         self.base_url = f"{parsed.scheme}://{parsed.netloc}"
         self.host = parsed.netloc
         self.path = parsed.path or "/"
@@ -280,6 +284,11 @@ class AlibabaEcsProvider:
     @property
     def api_calls(self) -> int:
         return self._client.api_calls if self._client is not None else 0
+
+    @property
+    def warnings(self) -> list[str]:
+        warnings = getattr(self._client, "warnings", None)
+        return list(warnings) if isinstance(warnings, list) else []
 
     def client(self) -> AlibabaClient:
         if self._client is None:

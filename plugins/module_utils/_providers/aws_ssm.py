@@ -30,6 +30,7 @@ else:
     HAS_BOTO3 = True
     BOTO3_IMPORT_ERROR = None
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
     AccessDenied,
     InvalidInput,
@@ -306,6 +307,8 @@ class AwsSsmProvider:
         self.api_calls = 0
         # When each command was last read (monotonic seconds), so a wait does not read it twice at once.
         self._read_at: dict[str, float] = {}
+        # Shown by the module or lookup once the task ends (the plain-HTTP opt-in).
+        self.warnings: list[str] = []
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -323,6 +326,10 @@ class AwsSsmProvider:
             return self._client
         if not HAS_BOTO3:
             raise MissingDependency("boto3", BOTO3_IMPORT_ERROR)
+        endpoint_url = self._option("endpoint_url")
+        warning = check_plain_http(endpoint_url, bool(self._options.get("allow_plain_http")), PROVIDER)
+        if warning:
+            self.warnings.append(warning)
         region = self._option("region")
         profile = self._option("profile")
         if self._options.get("profile") and self._options.get("access_key"):
@@ -353,7 +360,7 @@ class AwsSsmProvider:
         verify: t.Any = self._option("ca_bundle") or True
         if self._options.get("validate_certs") is False:
             verify = False
-        self._client = session.client("ssm", endpoint_url=self._option("endpoint_url"), config=config, verify=verify)
+        self._client = session.client("ssm", endpoint_url=endpoint_url, config=config, verify=verify)
         return self._client
 
     def _call(self, operation: str, **kwargs: t.Any) -> dict[str, t.Any]:

@@ -28,6 +28,7 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
     AccessDenied,
     InvalidInput,
@@ -129,6 +130,9 @@ class ZenlayerClient:
             )
         endpoint = options.get("endpoint_url") or DEFAULT_ENDPOINT
         parsed = urllib.parse.urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        # Shown by the module or lookup once the task ends (the plain-HTTP opt-in).
+        warning = check_plain_http(endpoint, bool(options.get("allow_plain_http")), PROVIDER)
+        self.warnings = [warning] if warning else []
         self.host = parsed.netloc
         self.url = f"{parsed.scheme}://{parsed.netloc}{parsed.path if parsed.path not in ('', '/') else API_PATH}"
         self.verify: t.Any = False if options.get("validate_certs") is False else (options.get("ca_bundle") or True)
@@ -236,6 +240,11 @@ class ZenlayerZosProvider:
     @property
     def api_calls(self) -> int:
         return self._client.api_calls if self._client is not None else 0
+
+    @property
+    def warnings(self) -> list[str]:
+        warnings = getattr(self._client, "warnings", None)
+        return list(warnings) if isinstance(warnings, list) else []
 
     def client(self) -> ZenlayerClient:
         if self._client is None:

@@ -11,6 +11,7 @@ from fleetsim.engine import Engine, Instance
 from fleetsim.executor import RealExecutor, VirtualExecutor
 from fleetsim.faults import FaultInjector, FaultPlan
 from fleetsim.server import FleetSim, Server, Settings
+from fleetsim.tls import server_context
 from fleetsim.zenlayer_zos import DEFAULT_TOKEN as DEFAULT_ZENLAYER_TOKEN
 
 DEFAULT_ACCESS_KEY = "AKIAFLEETSIM00000001"
@@ -23,7 +24,7 @@ class App:
     def __init__(self, instances: list[Instance], *, mode: str = "real", workdir: str | None = None,
                  host: str = "127.0.0.1", port: int = 0, visibility_delay: float = 0.0, rate_limit: float = 0.0,
                  seed: int = 0, alibaba_delivery_window: float = 60.0, access_key: str = DEFAULT_ACCESS_KEY, secret_key: str = DEFAULT_SECRET_KEY,
-                 zenlayer_token: str = DEFAULT_ZENLAYER_TOKEN, log: TextIO | None = sys.stderr, clock: Any = None,
+                 zenlayer_token: str = DEFAULT_ZENLAYER_TOKEN, log: TextIO | None = sys.stderr, clock: Any = None, tls_dir: str | None = None,
                  faults: FaultPlan | None = None, **engine_options: Any) -> None:
         self._own_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="fleetsim-")
@@ -35,7 +36,9 @@ class App:
         self.sim = FleetSim(self.engine, self.settings, {access_key: secret_key}, log)
         self.engine.start()
         try:
-            self.server = Server((host, port), self.sim)
+            # HTTPS when tls_dir is given: a throwaway CA (tls_dir/ca.pem) signs the server's certificate.
+            tls = server_context(tls_dir, host) if tls_dir else None
+            self.server = Server((host, port), self.sim, tls)
         except OSError:
             self._cleanup()
             raise

@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                               help="inject faults, e.g. 'throttle=0.1,5xx=0.05,reset=0.02,late=2,skew=240,seed=3' or 'mixed' "
                                    "(see README: Faults)")
     serve_parser.add_argument("--log-file", metavar="PATH", help="request log (default: stderr)")
+    serve_parser.add_argument("--tls-dir", metavar="DIR",
+                              help="serve HTTPS with a throwaway certificate; its CA is written to DIR/ca.pem")
     return parser
 
 
@@ -80,7 +82,7 @@ def serve(args: argparse.Namespace) -> int:
                   visibility_delay=args.visibility_delay, rate_limit=args.rate_limit, seed=args.seed,
                   alibaba_delivery_window=args.alibaba_delivery_window,
                   access_key=args.access_key, secret_key=args.secret_key, zenlayer_token=args.zenlayer_token, log=log,
-                  faults=faults)
+                  faults=faults, tls_dir=args.tls_dir)
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port} ({exc.strerror})")
     signal.signal(signal.SIGTERM, _stop)

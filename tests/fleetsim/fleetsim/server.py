@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -306,11 +307,23 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], sim: FleetSim) -> None:
+    def __init__(self, address: tuple[str, int], sim: FleetSim, tls: ssl.SSLContext | None = None) -> None:
         super().__init__(address, _Handler)
         self.fleetsim = sim
+        self.tls = tls
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls is not None:
+            # The handshake runs in the request's own thread, so a client that refuses the
+            # certificate (the TLS tests) cannot hold up the accept loop.
+            try:
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError):
+                self.fleetsim.log.write("-", "TLSHandshakeFailed", 0, "-")
+                return
+        super().finish_request(request, client_address)
 
     @property
     def url(self) -> str:
         host, port = self.server_address[0], self.server_address[1]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls is not None else 'http'}://{host}:{port}"
