@@ -18,11 +18,15 @@ in_venv = PATH="$(abspath $(1))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(1))"
 RUN := $(call in_venv,$(VENV))
 RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
 
-.PHONY: help setup demo test fleetsim-test units sanity integration lint test-oldest clean
+.PHONY: help setup demo test fleetsim-test units sanity integration lint test-oldest clean \
+	dist docs changelog changelog-lint release-test
 
 help:
 	@echo "make demo   run a command on a simulated fleet, wait, gate, print the verdict"
 	@echo "make test   fleetsim tests, units, sanity, integration, ansible-lint, oldest ansible-core"
+	@echo "make dist   build the collection tarball into dist/ (ansible-galaxy collection build)"
+	@echo "make docs   build the docs site into build/docsite/build/html (antsibull-docs, Sphinx, -W)"
+	@echo "make changelog  release $(VERSION) in CHANGELOG.rst from changelogs/fragments (run after merging)"
 
 $(VENV)/.installed: $(DEV_INPUTS)
 	$(PYTHON) -m venv $(VENV)
@@ -71,7 +75,39 @@ test-oldest: $(OLDEST_VENV)/.installed
 	$(RUN_OLDEST) tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
 		tests/utils/run-integration.sh --python 3.11 --color no
 
-test: fleetsim-test units sanity integration lint test-oldest
+# --- Release: tarball, docs site, changelog, execution environment (docs/docsite/rst/release.rst) ---
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+
+# The tarball users install; build_ignore in galaxy.yml keeps local and generated files out.
+dist: $(VENV)/.installed
+	$(RUN) tests/release/build-dist.sh
+
+# The site: every plugin's and the role's own documentation plus docs/docsite/rst, built from the
+# installed tarball; Sphinx runs with -W, so any warning fails.
+docs: $(VENV)/.installed
+	$(RUN) tests/release/build-docs.sh
+
+# Moves every fragment in changelogs/fragments into the $(VERSION) release of changelogs/changelog.yaml
+# and regenerates CHANGELOG.rst. Re-run after merging branches that add fragments: fragments for a
+# release that already exists are added to it.
+changelog: $(VENV)/.installed
+	$(RUN) antsibull-changelog release --version $(VERSION)
+	$(RUN) antsibull-changelog lint
+
+changelog-lint: $(VENV)/.installed
+	$(RUN) antsibull-changelog lint
+
+# What CI checks of the release: fragments lint, the status-model page is current, the tarball
+# holds only tracked files and installs into an empty path where every plugin and the role run
+# against fleetsim, ansible-builder takes our EE files, and the docs site builds without warnings.
+release-test: changelog-lint $(VENV)/.installed
+	$(RUN) python tests/release/status_model.py --check
+	$(RUN) tests/release/build-dist.sh --check-ignores
+	$(RUN) tests/release/test-installed.sh
+	$(RUN) tests/release/test-ee.sh
+	$(RUN) tests/release/build-docs.sh
+
+test: fleetsim-test units sanity integration lint test-oldest release-test
 
 clean:
 	rm -rf $(VENV) .venvs dist build tests/output
