@@ -40,7 +40,7 @@ cat >>"$site/sphinx/conf.py" <<'PY'
 
 # Added by tests/release/build-docs.sh: no network, so intersphinx reads a local inventory only.
 intersphinx_mapping = {
-    'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/', 'ansible_devel.inv'),
+    'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/', '../ansible_devel.inv'),
 }
 PY
 (cd "$site/sphinx" && ./build.sh >"$site/build.log" 2>&1) || {
