@@ -101,6 +101,7 @@ changelog-lint: $(VENV)/.installed
 # holds only tracked files and installs into an empty path where every plugin and the role run
 # against fleetsim, ansible-builder takes our EE files, and the docs site builds without warnings.
 release-test: changelog-lint $(VENV)/.installed
+	$(RUN) python -m pytest -q tests/release
 	$(RUN) python tests/release/status_model.py --check
 	$(RUN) tests/release/build-dist.sh --check-ignores
 	$(RUN) tests/release/test-installed.sh

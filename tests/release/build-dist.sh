@@ -37,8 +37,8 @@ check_tarball() {
   local extra
   extra=$(comm -23 "$members" <(printf '%s\n' MANIFEST.json FILES.json | cat - "$allowed" | sort -u))
   if [ -n "$extra" ]; then
-    echo "FAIL: $tarball holds files that are not tracked by git (add them to build_ignore in galaxy.yml):" >&2
-    printf '  %s\n' $extra >&2
+    echo "FAIL: $tarball holds files that git does not track (git add them, or add them to build_ignore in galaxy.yml):" >&2
+    while IFS= read -r path; do echo "  $path"; done <<<"$extra" >&2
     status=1
   fi
   for path in "${required[@]}"; do

@@ -24,7 +24,10 @@ cp tests/release/ee/execution-environment.yml tests/release/ee/requirements.yml 
 
 (cd "$scratch" && ansible-builder create --file execution-environment.yml --context context >/dev/null)
 context=$scratch/context
-containerfile=$(ls "$context"/Containerfile "$context"/Dockerfile 2>/dev/null | head -n1 || true)
+containerfile=
+for candidate in "$context/Containerfile" "$context/Dockerfile"; do
+  [ -f "$candidate" ] && containerfile=$candidate && break
+done
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
@@ -44,7 +47,7 @@ for pair in "requirements.txt:pip.txt" "bindep.txt:bindep.txt"; do
   ours=${pair%%:*} theirs=$scratch/${pair##*:}
   while IFS= read -r line; do
     line=${line%%#*}
-    line=$(echo "$line" | sed 's/[[:space:]]*$//')
+    line=${line%"${line##*[![:space:]]}"}
     [ -n "$line" ] || continue
     grep -qxF "$line  # from collection multicloud.invocations" "$theirs" ||
       fail "the image build would not install '$line' from our $ours (it would install: $(tr '\n' ';' <"$theirs"))"
