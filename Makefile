@@ -100,11 +100,13 @@ changelog-lint: $(VENV)/.installed
 # What CI checks of the release: fragments lint, the status-model page is current, the tarball
 # holds only tracked files and installs into an empty path where every plugin and the role run
 # against fleetsim, ansible-builder takes our EE files, and the docs site builds without warnings.
-release-test: changelog-lint $(VENV)/.installed
+# The installed copy runs on the oldest ansible-core that meta/runtime.yml claims too.
+release-test: changelog-lint $(VENV)/.installed $(OLDEST_VENV)/.installed
 	$(RUN) python -m pytest -q tests/release
 	$(RUN) python tests/release/status_model.py --check
 	$(RUN) tests/release/build-dist.sh --check-ignores
 	$(RUN) tests/release/test-installed.sh
+	$(RUN_OLDEST) tests/release/test-installed.sh
 	$(RUN) tests/release/test-ee.sh
 	$(RUN) tests/release/build-docs.sh
 
