@@ -25,7 +25,7 @@ help:
 	@echo "make demo   run a command on a simulated fleet, wait, gate, print the verdict"
 	@echo "make test   fleetsim tests, units, sanity, integration, ansible-lint, oldest ansible-core"
 	@echo "make dist   build the collection tarball into dist/ (ansible-galaxy collection build)"
-	@echo "make docs   build the docs site into build/docsite/build/html (antsibull-docs, Sphinx, -W)"
+	@echo "make docs   build the docs site into build/docsite/sphinx/build/html (antsibull-docs, Sphinx, -W)"
 	@echo "make changelog  release $(VERSION) in CHANGELOG.rst from changelogs/fragments (run after merging)"
 
 $(VENV)/.installed: $(DEV_INPUTS)
@@ -75,7 +75,7 @@ test-oldest: $(OLDEST_VENV)/.installed
 	$(RUN_OLDEST) tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
 		tests/utils/run-integration.sh --python 3.11 --color no
 
-# --- Release: tarball, docs site, changelog, execution environment (docs/docsite/rst/release.rst) ---
+# --- Release: tarball, docs site, changelog, execution environment (README "Releasing") ---
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 
 # The tarball users install; build_ignore in galaxy.yml keeps local and generated files out.
