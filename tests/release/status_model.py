@@ -114,8 +114,10 @@ def render(statuses, source: str) -> str:
         value = getattr(statuses, name, None)
         if name in VOCABULARY_NAMES or name.startswith("_"):
             continue
-        if isinstance(value, dict) and value and all(isinstance(v, str) for v in value.values()) and set(value.values()) <= status_values:
+        if isinstance(value, dict) and value and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
             status_tables.append(name)
+            # A status only a table uses (not yet in STATUSES) is still listed as a status.
+            status_values |= set(value.values())
         elif isinstance(value, (frozenset, set, tuple)) and value and all(isinstance(v, str) for v in value):
             if set(value) <= status_values:
                 continue  # a set of our own statuses, not vendor values
@@ -150,10 +152,10 @@ def render(statuses, source: str) -> str:
     by_value = {value: name for name, value in constants.items() if value in status_values}
     for value in ordered:
         terminal = "yes" if statuses.is_terminal(value) else "no"
-        scope = "per target" if value in vocabulary else "aggregate only"
+        scope = "yes" if value in vocabulary else "no"
         note = comments_above(source_lines, lines_of[by_value[value]]) if value in by_value else ""
         rows.append((literal(value), terminal, scope, rst_escape(note)))
-    out += table(("status", "terminal", "where", "note from the code"), rows)
+    out += table(("status", "terminal", "per-target status", "note from the code"), rows)
 
     for provider in providers + ["other"]:
         tables = [name for name in status_tables if provider_of(name, providers) == provider]

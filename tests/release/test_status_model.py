@@ -63,12 +63,26 @@ def test_every_table_of_the_real_module_is_on_the_page():
 def test_a_new_status_and_a_new_table_appear_without_changing_the_generator():
     source = SOURCE + EXTENSION
     page = status_model.render(module_from(source), source)
-    assert "   * - ``skipped``\n     - yes\n     - per target\n     - Skipped by the vendor" in page
+    assert "   * - ``skipped``\n     - yes\n     - yes\n     - Skipped by the vendor" in page
     assert "``AWS_SSM_MAINTENANCE_WINDOW_TASK``" in page
     assert "   * - ``skippedoverlapping``\n     - ``skipped``" in page
     assert "AWS Systems Manager maintenance window task invocations." in page
     aws_section = page.split("Provider aws_ssm")[1].split("Provider zenlayer_zos")[0]
     assert "These error codes mean ``undeliverable``:\n\n- ``WindowDisabled``" in aws_section
+
+
+def test_a_status_only_a_new_table_uses_is_still_listed():
+    # The new status is defined and mapped, but not added to STATUSES or TERMINAL_STATUSES.
+    source = SOURCE + '''
+DEFERRED = "deferred"
+
+# A vendor with a status of its own.
+OTHER_VENDOR_INVOCATION = {"waiting": PENDING, "deferred": DEFERRED}
+'''
+    page = status_model.render(module_from(source), source)
+    assert "   * - ``deferred``\n     - no\n     - no" in page
+    assert "   * - ``waiting``\n     - ``pending``" in page
+    assert "Other tables" in page
 
 
 def test_check_mode_fails_on_a_stale_page(tmp_path, monkeypatch, capsys):
