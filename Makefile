@@ -18,7 +18,8 @@ in_venv = PATH="$(abspath $(1))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(1))"
 RUN := $(call in_venv,$(VENV))
 RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
 
-.PHONY: help setup demo test fleetsim-test units sanity integration lint test-oldest clean bench bench-quick chaos chaos-quick load
+.PHONY: help setup demo test fleetsim-test units sanity integration lint test-oldest clean \
+	bench bench-quick chaos chaos-quick load dist docs changelog changelog-lint release-test
 
 help:
 	@echo "make demo   run a command on a simulated fleet, wait, gate, print the verdict"
@@ -26,6 +27,9 @@ help:
 	@echo "make bench  API calls, detection lag and cost of waiting against the peers -> docs/performance.md"
 	@echo "make chaos  every provider's waits under every fleetsim fault, 3 seeds (CHAOS_QUICK=1: the CI subset)"
 	@echo "make load   20 ansible-playbook processes waiting at once on one fleetsim"
+	@echo "make dist   build the collection tarball into dist/ (ansible-galaxy collection build)"
+	@echo "make docs   build the docs site into build/docsite/sphinx/build/html (antsibull-docs, Sphinx, -W)"
+	@echo "make changelog  release $(VERSION) in CHANGELOG.rst from changelogs/fragments (run after merging)"
 
 $(VENV)/.installed: $(DEV_INPUTS)
 	$(PYTHON) -m venv $(VENV)
@@ -94,7 +98,6 @@ bench: $(VENV)/.bench-installed $(BENCH_AWSCLI_VENV)/.installed $(DEMO_LINK)
 bench-quick: $(VENV)/.installed $(DEMO_LINK)
 	$(RUN) BENCH_QUICK=1 python tests/bench/bench.py --out build/bench-quick
 
-
 # Faults and load (docs/reliability.md). The playbooks use the working tree through the demo's link.
 CHAOS_SEEDS ?= 3
 chaos: $(VENV)/.installed $(DEMO_LINK)
@@ -107,8 +110,42 @@ chaos-quick:
 load: $(VENV)/.installed $(DEMO_LINK)
 	$(RUN) ANSIBLE_COLLECTIONS_PATH=$(abspath $(DEMO_COLLECTIONS)) python tests/chaos/load.py
 
+# --- Release: tarball, docs site, changelog, execution environment (README "Releasing") ---
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 
-test: fleetsim-test units sanity integration lint test-oldest bench-quick chaos-quick load
+# The tarball users install; build_ignore in galaxy.yml keeps local and generated files out.
+dist: $(VENV)/.installed
+	$(RUN) tests/release/build-dist.sh
+
+# The site: every plugin's and the role's own documentation plus docs/docsite/rst, built from the
+# installed tarball; Sphinx runs with -W, so any warning fails.
+docs: $(VENV)/.installed
+	$(RUN) tests/release/build-docs.sh
+
+# Moves every fragment in changelogs/fragments into the $(VERSION) release of changelogs/changelog.yaml
+# and regenerates CHANGELOG.rst. Re-run after merging branches that add fragments: fragments for a
+# release that already exists are added to it.
+changelog: $(VENV)/.installed
+	$(RUN) antsibull-changelog release --version $(VERSION)
+	$(RUN) antsibull-changelog lint
+
+changelog-lint: $(VENV)/.installed
+	$(RUN) antsibull-changelog lint
+
+# What CI checks of the release: fragments lint, the status-model page is current, the tarball
+# holds only tracked files and installs into an empty path where every plugin and the role run
+# against fleetsim, ansible-builder takes our EE files, and the docs site builds without warnings.
+# The installed copy runs on the oldest ansible-core that meta/runtime.yml claims too.
+release-test: changelog-lint $(VENV)/.installed $(OLDEST_VENV)/.installed
+	$(RUN) python -m pytest -q tests/release
+	$(RUN) python tests/release/status_model.py --check
+	$(RUN) tests/release/build-dist.sh --check-ignores
+	$(RUN) tests/release/test-installed.sh
+	$(RUN_OLDEST) tests/release/test-installed.sh
+	$(RUN) tests/release/test-ee.sh
+	$(RUN) tests/release/build-docs.sh
+
+test: fleetsim-test units sanity integration lint test-oldest release-test bench-quick chaos-quick load
 
 clean:
 	rm -rf $(VENV) .venvs dist build tests/output

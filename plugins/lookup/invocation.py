@@ -68,9 +68,10 @@ seealso:
 
 EXAMPLES = r"""
 - name: The instances where the command failed
+  vars:
+    failed_query: "invocations[?status=='failed'].instance_id"
   ansible.builtin.debug:
-    msg: "{{ lookup('multicloud.invocations.invocation', command_id=cid, region='eu-west-1',
-                    query=\"invocations[?status=='failed'].instance_id\") }}"
+    msg: "{{ lookup('multicloud.invocations.invocation', command_id=cid, region='eu-west-1', query=failed_query) }}"
 
 - name: Exit codes by instance, from the vendor's own response
   ansible.builtin.debug:
