@@ -1,7 +1,6 @@
 # Virtual mode and the injectable clock: long timeouts and big fleets without waiting.
 from __future__ import annotations
 
-import time
 
 from conftest import control, fleet_from, ssm_client
 
@@ -104,17 +103,17 @@ def test_cancel_virtual(make_app):
     assert command_of(ssm, sent["CommandId"])["Status"] == "Cancelled"
 
 
-def test_ten_thousand_instances_page_fast(make_app):
+def test_ten_thousand_instances_page_through(make_app):
+    # How fast a page is served is measured by `make bench`, not asserted here: timed assertions
+    # fail on a loaded machine and prove nothing on an idle one.
     clock = ManualClock()
     app = make_app(build_fleet(10_000), mode="virtual", clock=clock)
     ssm = ssm_client(app.url)
-    started = time.perf_counter()
     sent = ssm.send_command(DocumentName="AWS-RunShellScript", Targets=[{"Key": "tag-key", "Values": ["Name"]}],
                             MaxConcurrency="10%", Parameters={"commands": ["x"]})["Command"]
-    assert sent["TargetCount"] == 10_000 and time.perf_counter() - started < 2
+    assert sent["TargetCount"] == 10_000
     clock.advance(5)
     pages, token, seen = 0, None, 0
-    started = time.perf_counter()
     while True:
         page = ssm.list_command_invocations(CommandId=sent["CommandId"], MaxResults=50, **({"NextToken": token} if token else {}))
         pages += 1
@@ -122,9 +121,7 @@ def test_ten_thousand_instances_page_fast(make_app):
         token = page.get("NextToken")
         if not token:
             break
-    elapsed = time.perf_counter() - started
     assert (pages, seen) == (200, 10_000)
-    assert elapsed / pages < 0.05, f"{elapsed / pages * 1000:.1f} ms per page"
     command = command_of(ssm, sent["CommandId"])
     assert command["CompletedCount"] == 4000 and command["Status"] == "InProgress"
     clock.advance(100)
