@@ -282,3 +282,23 @@ def test_the_wait_goes_on_until_the_commands_are_final_too(provider, ssm):
     third = watch.poll()
     assert third.complete and third.records == second.records
     assert provider.api_calls == 7
+
+
+def test_raw_read_of_one_task_with_the_status_filter(provider, ssm):
+    stubber = ssm[1]
+    stubber.add_response("get_maintenance_window_execution", {"WindowExecutionId": EXEC_NEW, "Status": "FAILED", "StartTime": T0, "TaskIds": [TASK]},
+                         {"WindowExecutionId": EXEC_NEW})
+    stubber.add_response("get_maintenance_window_execution_task",
+                         {"WindowExecutionId": EXEC_NEW, "TaskExecutionId": TASK, "Status": "FAILED", "Type": "RUN_COMMAND", "TaskArn": "AWS-RunShellScript"},
+                         {"WindowExecutionId": EXEC_NEW, "TaskId": TASK})
+    stubber.add_response("describe_maintenance_window_execution_task_invocations",
+                         {"WindowExecutionTaskInvocationIdentities": [invocation_item(INV2, CMD2, I2, "FAILED")]},
+                         {"WindowExecutionId": EXEC_NEW, "TaskId": TASK, "MaxResults": 100, "Filters": [{"Key": "STATUS", "Values": ["FAILED"]}]})
+    raw = provider.read_raw({"window_execution_id": EXEC_NEW, "window_task_id": TASK, "statuses": ["failed"]})
+    assert raw["WindowExecution"]["Status"] == "FAILED"
+    assert raw["WindowExecutionTaskIdentities"] == [
+        {"WindowExecutionId": EXEC_NEW, "TaskExecutionId": TASK, "Status": "FAILED", "TaskArn": "AWS-RunShellScript", "TaskType": "RUN_COMMAND"}
+    ]
+    assert [item["InvocationId"] for item in raw["WindowExecutionTaskInvocationIdentities"]] == [INV2]
+    # The vendor's Parameters stay the JSON string it sent.
+    assert isinstance(raw["WindowExecutionTaskInvocationIdentities"][0]["Parameters"], str)
