@@ -34,7 +34,7 @@ $(VENV)/.installed: $(DEV_INPUTS)
 	touch $@
 
 # The oldest ansible-core also gets the oldest libraries requirements.txt allows (its lower bounds,
-# pinned), so test-oldest and the installed-copy test prove those bounds.
+# pinned), so the integration targets and the installed-copy test on 2.17 prove those bounds.
 $(OLDEST_VENV)/.installed: $(DEV_INPUTS)
 	$(PYTHON) -m venv $(OLDEST_VENV)
 	$(OLDEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$(OLDEST_CORE_SPEC)" -r requirements.txt \
