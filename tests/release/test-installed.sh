@@ -45,4 +45,4 @@ done
 }
 grep -q "INSTALLED COPY OK" "$scratch/playbook.log"
 grep -E '^localhost' "$scratch/playbook.log"
-echo "installed $(basename "$tarball") into an empty collections path: 3 modules, the lookup and the role ran against fleetsim ($(ansible --version | head -n1))"
+echo "installed $(basename "$tarball") into an empty collections path: 3 modules, the lookup and the role ran against fleetsim ($(ansible --version | sed -n 1p))"
