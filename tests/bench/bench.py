@@ -64,6 +64,7 @@ def main() -> int:
     logs = os.path.join(args.out, "bench-logs") if args.quick else measure.scratch_dir()
     os.makedirs(logs, exist_ok=True)
     started = time.monotonic()
+    report.LOAD_AT_START = os.getloadavg()[0]
     rows = []
     for scenario in scenarios:
         for contender in scenario.contenders:
