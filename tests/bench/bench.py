@@ -51,11 +51,14 @@ def main() -> int:
     parser.add_argument("--out", required=True, help="folder for performance.md, performance.csv, performance.png")
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
     parser.add_argument("--only", nargs="*", help="run only these scenarios")
+    parser.add_argument("--report-only", metavar="CSV", help="rewrite performance.md and the chart from an earlier run's CSV")
     parser.add_argument("--awscli-bin", default="", help="folder holding the `aws` command (needed by aws_cli_wait and until_loop)")
     args = parser.parse_args()
     scenarios = QUICK if args.quick else FULL
     if args.only:
         scenarios = tuple(s for s in scenarios if s.name in args.only)
+    if args.report_only:
+        return _report_only(args.report_only, args.out, scenarios, args.quick)
     tools = {"fleetsim": shutil.which("fleetsim") or os.path.join(os.path.dirname(sys.executable), "fleetsim"), "awscli_bin": args.awscli_bin}
     needs_cli = any(c in ("aws_cli_wait", "until_loop") for s in scenarios for c in s.contenders)
     if needs_cli and not os.path.exists(os.path.join(args.awscli_bin, "aws")):
@@ -83,6 +86,30 @@ def main() -> int:
     report.write(args.out, scenarios, rows, total, quick=args.quick)
     print(f"bench: {len(rows)} runs in {total:.0f} s; wrote {args.out}/performance.md, performance.csv"
           + ("" if not report.HAS_MATPLOTLIB else ", performance.png"))
+    return 0
+
+
+def _report_only(csv_path: str, out: str, scenarios, quick: bool) -> int:
+    types = {f.name: f.type for f in dataclasses.fields(measure.Figures)}
+    rows = []
+    with open(csv_path, encoding="utf-8", newline="") as handle:
+        for raw in csv.DictReader(handle):
+            values = {}
+            for name, text in raw.items():
+                kind = str(types[name])
+                if text == "" and "None" in kind:
+                    values[name] = None
+                elif kind.startswith("bool"):
+                    values[name] = text == "True"
+                elif kind.startswith("int"):
+                    values[name] = int(float(text))
+                elif kind.startswith("float"):
+                    values[name] = float(text)
+                else:
+                    values[name] = text
+            rows.append(measure.Figures(**values))
+    os.makedirs(out, exist_ok=True)
+    report.write(out, scenarios, rows, 0.0, quick=quick)
     return 0
 
 
