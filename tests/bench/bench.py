@@ -52,13 +52,16 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
     parser.add_argument("--only", nargs="*", help="run only these scenarios")
     parser.add_argument("--report-only", metavar="CSV", help="rewrite performance.md and the chart from an earlier run's CSV")
+    parser.add_argument("--run-seconds", type=float, default=0.0, help="with --report-only: how long that run took")
+    parser.add_argument("--load-start", type=float, default=0.0, help="with --report-only: the load average when that run began")
     parser.add_argument("--awscli-bin", default="", help="folder holding the `aws` command (needed by aws_cli_wait and until_loop)")
     args = parser.parse_args()
     scenarios = QUICK if args.quick else FULL
     if args.only:
         scenarios = tuple(s for s in scenarios if s.name in args.only)
     if args.report_only:
-        return _report_only(args.report_only, args.out, scenarios, args.quick)
+        report.LOAD_AT_START = args.load_start
+        return _report_only(args.report_only, args.out, scenarios, args.quick, args.run_seconds)
     tools = {"fleetsim": shutil.which("fleetsim") or os.path.join(os.path.dirname(sys.executable), "fleetsim"), "awscli_bin": args.awscli_bin}
     needs_cli = any(c in ("aws_cli_wait", "until_loop") for s in scenarios for c in s.contenders)
     if needs_cli and not os.path.exists(os.path.join(args.awscli_bin, "aws")):
@@ -89,7 +92,7 @@ def main() -> int:
     return 0
 
 
-def _report_only(csv_path: str, out: str, scenarios, quick: bool) -> int:
+def _report_only(csv_path: str, out: str, scenarios, quick: bool, run_seconds: float) -> int:
     types = {f.name: f.type for f in dataclasses.fields(measure.Figures)}
     rows = []
     with open(csv_path, encoding="utf-8", newline="") as handle:
@@ -109,7 +112,7 @@ def _report_only(csv_path: str, out: str, scenarios, quick: bool) -> int:
                     values[name] = text
             rows.append(measure.Figures(**values))
     os.makedirs(out, exist_ok=True)
-    report.write(out, scenarios, rows, 0.0, quick=quick)
+    report.write(out, scenarios, rows, run_seconds, quick=quick)
     return 0
 
 

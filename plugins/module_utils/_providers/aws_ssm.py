@@ -241,6 +241,8 @@ class CommandWatch:
             self._failures_at[command_id] = errors
         records = [record for record in self._failures.get(command_id, []) if record["terminal"]]
         done = command.get("CompletedCount") or 0
+        # Progress only, never a verdict: the counters do not tell cancelled or undeliverable targets
+        # from successes, so they count with the successes until the records are read.
         counted = {
             "success": max(done - errors, 0),
             "failed": max(errors - len(records), 0),
