@@ -198,9 +198,12 @@ def _tuning(rows) -> list[str]:
 
 PACER = [
     "- **`interval` 2 s (kept).** A poll round of an SSM wait now costs one `ListCommands` call per 50 open commands, whatever the "
-    "fleet size, so the base interval sets both the request rate and the detection lag. 1 s buys little lag (the lag is mostly the "
-    "final read and Ansible returning the result, not the pause) for twice the rounds; 4 s adds up to 2 s of lag for the same "
-    "final read. 2 s keeps a 20 s wait on any fleet size to about a dozen rounds: well under one request per second.",
+    "fleet size, so the base interval sets the request rate: in the table, halving it to 1 s about triples the rounds, while 4 s "
+    "saves only a round or two over 2 s, because the final read (`N / 50` pages) is the same for all three. The lag figures of "
+    "one run on a shared machine are noisy (a longer pause cannot by itself be faster, yet it can be in the table); what a "
+    "pause adds is at most the pause itself, on average half of it. 2 s keeps a 20 s wait on any fleet to about a dozen "
+    "rounds, under one request a second, with at most about 2.4 s added to the lag; set `interval: 1` where a second "
+    "matters more than the calls.",
     "- **Backoff 1.5x, reset when the counts change (kept).** The counters change whenever any target ends, so while a fleet is "
     "finishing the pause stays at the base interval, and it only grows through quiet stretches (a long-running command). That is "
     "the adaptive part: the pause is short when ends are arriving, which is when the last one is near.",
