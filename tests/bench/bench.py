@@ -89,6 +89,11 @@ def main() -> int:
     report.write(args.out, scenarios, rows, total, quick=args.quick)
     print(f"bench: {len(rows)} runs in {total:.0f} s; wrote {args.out}/performance.md, performance.csv"
           + ("" if not report.HAS_MATPLOTLIB else ", performance.png"))
+    # The peers may get it wrong (that is a finding); our own waiter may not.
+    wrong = [f"{row.scenario} ({row.contender}): {row.notes}" for row in rows if row.contender.startswith("invocation_wait") and not row.verdict_right]
+    if wrong:
+        print("bench: invocation_wait judged wrong or failed in: " + "; ".join(wrong), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -144,7 +144,8 @@ def chart(path: str, rows) -> bool:
         axis.set_ylabel(unit)
         axis.set_title(title)
         axis.grid(True, which="both", alpha=0.3)
-        axis.legend(fontsize=8)
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
@@ -242,7 +243,7 @@ CONTENDER_LINES = [f"- `{name}`: {text}." for name, text in contenders.DESCRIPTI
 METHOD = [
     "## How it is measured",
     "",
-    "Harness: `tests/bench/` (run by `make bench`; `BENCH_QUICK=1 make bench-quick` is the CI smoke run, which only has to complete).",
+    "Harness: `tests/bench/` (run by `make bench`; `make bench-quick`, the same as `make bench BENCH_QUICK=1`, is the CI smoke run in `make test`: small fleets, and it only fails when `invocation_wait` itself judges wrong).",
     "",
     "- Each (scenario, contender) pair gets a fresh fleetsim with the same seed, so every contender waits on the same instance ids "
     "with the same durations (2 to 20 s, uniform) and the same failures (about 3%: every 17th instance in real mode, a 3% draw in "
