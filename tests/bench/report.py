@@ -243,7 +243,8 @@ CONTENDER_LINES = [f"- `{name}`: {text}." for name, text in contenders.DESCRIPTI
 METHOD = [
     "## How it is measured",
     "",
-    "Harness: `tests/bench/` (run by `make bench`; `make bench-quick`, the same as `make bench BENCH_QUICK=1`, is the CI smoke run in `make test`: small fleets, and it only fails when `invocation_wait` itself judges wrong).",
+    "Harness: `tests/bench/` (run by `make bench`; `make bench-quick`, the same as `make bench BENCH_QUICK=1`, is the CI smoke "
+    "run in `make test`: small fleets, and it only fails when `invocation_wait` itself judges wrong).",
     "",
     "- Each (scenario, contender) pair gets a fresh fleetsim with the same seed, so every contender waits on the same instance ids "
     "with the same durations (2 to 20 s, uniform) and the same failures (about 3%: every 17th instance in real mode, a 3% draw in "
