@@ -54,13 +54,14 @@ def main() -> int:
     parser.add_argument("--report-only", metavar="CSV", help="rewrite performance.md and the chart from an earlier run's CSV")
     parser.add_argument("--run-seconds", type=float, default=0.0, help="with --report-only: how long that run took")
     parser.add_argument("--load-start", type=float, default=0.0, help="with --report-only: the load average when that run began")
+    parser.add_argument("--load-end", type=float, default=None, help="with --report-only: the load average when that run ended")
     parser.add_argument("--awscli-bin", default="", help="folder holding the `aws` command (needed by aws_cli_wait and until_loop)")
     args = parser.parse_args()
     scenarios = QUICK if args.quick else FULL
     if args.only:
         scenarios = tuple(s for s in scenarios if s.name in args.only)
     if args.report_only:
-        report.LOAD_AT_START = args.load_start
+        report.LOAD_AT_START, report.LOAD_AT_END = args.load_start, args.load_end
         return _report_only(args.report_only, args.out, scenarios, args.quick, args.run_seconds)
     tools = {"fleetsim": shutil.which("fleetsim") or os.path.join(os.path.dirname(sys.executable), "fleetsim"), "awscli_bin": args.awscli_bin}
     needs_cli = any(c in ("aws_cli_wait", "until_loop") for s in scenarios for c in s.contenders)
