@@ -94,8 +94,11 @@ $(VENV)/.bench-installed: $(VENV)/.installed tests/bench/requirements.txt
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/bench/requirements.txt
 	touch $@
 
+# `make bench BENCH_QUICK=1` is the quick run; it writes to build/bench-quick, never over docs/.
+BENCH_OUT = $(if $(filter 1,$(BENCH_QUICK)),build/bench-quick,docs)
+
 bench: $(VENV)/.bench-installed $(BENCH_AWSCLI_VENV)/.installed $(DEMO_LINK)
-	$(RUN) python tests/bench/bench.py --out docs --awscli-bin $(abspath $(BENCH_AWSCLI_VENV))/bin
+	$(RUN) python tests/bench/bench.py --out $(BENCH_OUT) --awscli-bin $(abspath $(BENCH_AWSCLI_VENV))/bin
 
 # CI smoke run (part of `make test`): small fleets, only has to complete; writes to build/bench-quick.
 bench-quick: $(VENV)/.installed $(DEMO_LINK)

@@ -148,6 +148,8 @@ def wait_and_judge(
         return lost(snapshot.records, policy, snapshot.expected)
 
     waiter_hooks.setdefault("resume_interval", resume.get("interval"))
+    if hasattr(watch, "read_all"):
+        waiter_hooks.setdefault("read_all", watch.read_all)
     outcome = wait_for(watch.poll, settings, stop_early=stop_early if policy.fail_fast else None, on_progress=on_progress, **waiter_hooks)
     snapshot = outcome.snapshot
     conditions.apply(snapshot.records)

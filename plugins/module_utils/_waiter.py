@@ -134,10 +134,14 @@ def wait_for(
     sleep: t.Callable[[float], None] = time.sleep,
     rand: t.Callable[[], float] = random.random,
     resume_interval: float | None = None,
+    read_all: t.Callable[[], Snapshot] | None = None,
 ) -> WaitOutcome:
     """Poll until done, stopped early, out of budget, or stopped by an error; never raises them.
 
     ``resume_interval`` continues the backoff of a wait that handed control back at a checkpoint.
+    ``read_all`` reads every target in full: a wait that ends early (timeout, fail fast) while
+    some targets are known only from the vendor's counters calls it once, so the result still
+    holds a record for every target it saw.
     """
     start = clock()
     deadline = start + settings.timeout - settings.already_waited
@@ -149,6 +153,12 @@ def wait_for(
     last_progress_at = start
 
     def outcome(ended_because: str, error: InvocationError | None = None) -> WaitOutcome:
+        nonlocal snapshot
+        if read_all and snapshot.unread and ended_because in (ENDED_TIMEOUT, ENDED_FAIL_FAST):
+            try:
+                snapshot = read_all()
+            except InvocationError:
+                pass  # keep what the counters said; the verdict still comes from the records seen
         return WaitOutcome(snapshot, clock() - start, ended_because, polls, throttled, error, pacer.interval)
 
     if settings.delay > 0:

@@ -166,11 +166,12 @@ class CommandWatch:
         # Set by the caller when the policy stops at the first failure.
         self.follow_failures = True
         self._rounds = 0
+        self._read_everything = False
 
     def poll(self) -> Snapshot:
         snapshot = Snapshot()
         now = datetime.datetime.now(datetime.timezone.utc)
-        fresh = self._refresh_open() if not self._instance_ids else set()
+        fresh = self._refresh_open() if not (self._instance_ids or self._read_everything) else set()
         for command_id in self._commands:
             if command_id in fresh and self._counters_suffice(self._commands[command_id]):
                 records, expected, complete = self._poll_counters(command_id, snapshot.unread), self._commands[command_id]["TargetCount"], False
@@ -187,6 +188,17 @@ class CommandWatch:
                     snapshot.wake_in = wake_in
         snapshot.complete = len(self._settled) == len(self._commands)
         return snapshot
+
+    def read_all(self) -> Snapshot:
+        """A round that reads every open command's invocations in full, whatever the counters say.
+
+        What a wait that ends early (timeout, fail fast) returns, so it holds every target's record.
+        """
+        self._read_everything = True
+        try:
+            return self.poll()
+        finally:
+            self._read_everything = False
 
     # -- counters ---------------------------------------------------------------------------
 
@@ -234,6 +246,8 @@ class CommandWatch:
             self._failures_at[command_id] = errors
         records = [record for record in self._failures.get(command_id, []) if record["terminal"]]
         done = command.get("CompletedCount") or 0
+        # Progress only, never a verdict: the counters do not tell cancelled or undeliverable targets
+        # from successes, so they count with the successes until the records are read.
         counted = {
             "success": max(done - errors, 0),
             "failed": max(errors - len(records), 0),

@@ -7,10 +7,4 @@
 set -euo pipefail
 endpoint=$1 pairs=$2 out=$3
 : >"$out"
-export BENCH_ENDPOINT=$endpoint BENCH_OUT=$out
-xargs -P 10 -L 1 bash -c '
-  code=0
-  aws ssm wait command-executed --endpoint-url "$BENCH_ENDPOINT" --region us-east-1 \
-    --command-id "$0" --instance-id "$1" >/dev/null 2>&1 || code=$?
-  echo "$0 $1 $code $(date +%s.%N)" >>"$BENCH_OUT"
-' <"$pairs"
+xargs -P 10 -L 1 "$(dirname "$0")/cli_wait_one.sh" "$endpoint" "$out" <"$pairs"

@@ -324,3 +324,45 @@ def test_a_change_in_the_counters_alone_counts_as_a_change(fake_clock, rec):
     wait_for(poll, settings(timeout=1000, jitter=0.0), **fake_clock.hooks())
     # 2 s at first; unchanged -> x1.5; the counters moved -> back to 2 s.
     assert fake_clock.sleeps[:5] == pytest.approx([2.0, 3.0, 2.0, 3.0, 2.0])
+
+
+def counted(expected=3, **unread):
+    return Snapshot(records=[], expected=expected, unread=unread or {"success": 1, "running": 2})
+
+
+def test_a_wait_that_times_out_on_counters_reads_every_target_once(fake_clock, rec):
+    full = snap(rec, "success", "running", "running", expected=3)
+    reads = []
+    poll = Script(fake_clock, counted())
+    outcome = wait_for(poll, settings(timeout=10), read_all=lambda: reads.append(1) or full, **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_TIMEOUT
+    assert reads == [1]
+    assert outcome.snapshot is full
+
+
+def test_a_fail_fast_stop_on_counters_reads_every_target_once(fake_clock, rec):
+    full = snap(rec, "failed", "running", "running")
+    poll = Script(fake_clock, Snapshot(records=[rec("failed", "i-1")], expected=3, unread={"running": 2}))
+    outcome = wait_for(poll, settings(), stop_early=lambda snapshot: True, read_all=lambda: full, **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_FAIL_FAST
+    assert outcome.snapshot is full
+
+
+def test_no_full_read_when_the_wait_finished_or_nothing_was_only_counted(fake_clock, rec):
+    def never():
+        raise AssertionError("read_all must not be called")
+
+    done = snap(rec, "success")
+    assert wait_for(Script(fake_clock, done), settings(), read_all=never, **fake_clock.hooks()).snapshot is done
+    records_only = snap(rec, "running")
+    outcome = wait_for(Script(fake_clock, records_only), settings(timeout=5), read_all=never, **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_TIMEOUT and outcome.snapshot is records_only
+
+
+def test_a_failing_full_read_keeps_what_the_counters_said(fake_clock):
+    def broken():
+        raise Throttled("slow down")
+
+    last = counted()
+    outcome = wait_for(Script(fake_clock, last), settings(timeout=5), read_all=broken, **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_TIMEOUT and outcome.snapshot is last

@@ -1013,6 +1013,22 @@ def test_watch_first_round_uses_the_commands_just_read(provider, ssm):
     assert provider.api_calls == 2
 
 
+def test_watch_read_all_reads_the_invocations_whatever_the_counters_say(provider, ssm):
+    stubber = ssm[1]
+    stubber.add_response("list_commands", {"Commands": [command(target_count=2, CompletedCount=1)]}, {"CommandId": CID})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [invocation(I1), running(I2)]}, list_params())
+    stubber.add_response("list_commands", {"Commands": [command(target_count=2, CompletedCount=1)]}, {"CommandId": CID})
+    watch = provider.watch([plain_command(target_count=2)], [], True)
+    watch.follow_failures = False
+    assert watch.poll().records == []
+    full = watch.read_all()
+    assert [(record["instance_id"], record["status"]) for record in full.records] == [(I1, "success"), (I2, "running")]
+    assert (full.unread, full.complete, full.expected) == ({}, False, 2)
+    # Back to counters afterwards.
+    assert watch.poll().records == []
+    stubber.assert_no_pending_responses()
+
+
 def test_watch_not_visible_yet_is_retryable_not_found(provider, ssm):
     ssm[1].add_client_error("list_commands", "InvalidCommandId", "", 400, expected_params={"CommandId": CID})
     watch = provider.watch([plain_command(target_count=0)], [], True)
