@@ -109,13 +109,15 @@ def run_case(case: str, seed: int) -> Run:
         try:
             _control(url, "config", {"faults_active": False})
             fleet = _control(url, "instances")
+            os.mkfifo(os.path.join(scratch, "fifo"))
             env = dict(os.environ, FLEETSIM_URL=url, ANSIBLE_NOCOLOR="1")
             playbooks = {}
             started = time.monotonic()
             for provider in PROVIDERS:
                 out = os.path.join(scratch, f"{provider}.json")
                 command = ["ansible-playbook", "-i", os.path.join(HERE, "inventory.ini"), os.path.join(HERE, "wait.yml"),
-                           "-e", json.dumps({"chaos_out": out, "chaos_provider": provider, "chaos_wait_timeout": WAIT_TIMEOUT, "chaos_fleet": fleet})]
+                           "-e", json.dumps({"chaos_out": out, "chaos_provider": provider, "chaos_wait_timeout": WAIT_TIMEOUT, "chaos_fleet": fleet,
+                                             "chaos_gate": scratch})]
                 log = open(os.path.join(scratch, f"{provider}.log"), "w+", encoding="utf-8")  # pylint: disable=consider-using-with
                 playbooks[provider] = (subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT), log, out)
             # Every provider sends two commands; then the faults (and a far clock skew) begin.
@@ -124,6 +126,8 @@ def run_case(case: str, seed: int) -> Run:
                     break
                 time.sleep(0.2)
             _control(url, "config", {"faults_active": True, **({"clock_skew": extra["clock_skew"]} if "clock_skew" in extra else {})})
+            with open(os.path.join(scratch, "go"), "w", encoding="utf-8"):
+                pass   # the held commands go on now (see chaos_hold in wait.yml)
             for provider, (process, log, out) in playbooks.items():
                 try:
                     process.wait(timeout=900)
