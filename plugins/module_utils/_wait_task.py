@@ -12,10 +12,12 @@ whether to fail, from ``failure`` in what :func:`wait_and_judge` returns.
 
 from __future__ import annotations
 
+import random
+import time
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._conditions import Conditions
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError, NotFound
 from ansible_collections.multicloud.invocations.plugins.module_utils._policy import (
     VERDICT_FAILED,
     VERDICT_TIMED_OUT,
@@ -33,6 +35,12 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._waiter imp
 # module starts, more CPU than the `until:` loop it replaces costs per instance.
 FIRST_LINE_AFTER = 30.0
 LATER_LINES_MIN = 15.0
+
+# The lookup of what to wait on, before the first poll, rides out this many transient errors in a
+# row (throttling, 5xx, resets) with jittered, capped backoff, as the poll rounds do; it never
+# sleeps past the wait's timeout.
+LOOKUP_ATTEMPTS = 5
+LOOKUP_PAUSE_CAP = 8.0
 
 # How many failed targets a failure message names; the rest are in the result.
 FAILURES_NAMED = 5
@@ -117,6 +125,31 @@ def describe_failures(records: t.Sequence[dict[str, t.Any]]) -> str:
     if len(failed) > FAILURES_NAMED:
         lines.append(f"and {len(failed) - FAILURES_NAMED} more (see invocations)")
     return "; ".join(lines)
+
+
+def lookup_targets(
+    provider: t.Any,
+    params: dict[str, t.Any],
+    sleep: t.Callable[[float], None] = time.sleep,
+    clock: t.Callable[[], float] = time.monotonic,
+    rand: t.Callable[[], float] = random.random,
+) -> list[dict[str, t.Any]]:
+    """``provider.wait_targets(params)``, asked again after a transient error.
+
+    An id that does not exist, bad options or refused credentials fail at once.
+    """
+    start = clock()
+    budget = params.get("timeout")
+    for attempt in range(1, LOOKUP_ATTEMPTS + 1):
+        try:
+            return provider.wait_targets(params)
+        except InvocationError as error:
+            pause = min(LOOKUP_PAUSE_CAP, 2.0 ** (attempt - 1)) * (0.5 + rand() / 2)
+            out_of_time = budget is not None and clock() - start + pause > float(budget)
+            if not error.retryable or isinstance(error, NotFound) or attempt == LOOKUP_ATTEMPTS or out_of_time:
+                raise
+            sleep(pause)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def wait_and_judge(

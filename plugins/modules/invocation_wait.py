@@ -211,7 +211,7 @@ request_id:
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import wait_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
-from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import validate_wait_options, wait_and_judge
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import lookup_targets, validate_wait_options, wait_and_judge
 
 
 def main() -> None:
@@ -234,7 +234,7 @@ def main() -> None:
     try:
         validate_wait_options(params)
         resumed = (params.get("resume") or {}).get("handles")
-        targets = resumed or module.provider.wait_targets(params)
+        targets = resumed or lookup_targets(module.provider, params)
         result, error, failure = wait_and_judge(module.provider, targets, params)
     except InvocationError as error:
         module.fail(error, **result)

@@ -12,6 +12,7 @@ never one per target. Vendor facts this relies on are in vendor-apis.md section 
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 import time
@@ -138,6 +139,27 @@ FAILURE_FILTERS = ("Failed", "TimedOut")
 SPARE_COMMAND_PAGES = 2
 # Seconds for which a command just read counts as current (it is not read again in the first round).
 FRESH_SECONDS = 1.0
+
+
+class CutShortAnswer(Exception):
+    """A success status whose body is not JSON (see refuse_cut_short_answers)."""
+
+
+def refuse_cut_short_answers(http_response: t.Any = None, model: t.Any = None, **_kwargs: t.Any) -> None:
+    """botocore reads a 200 whose JSON body was cut short on its way as an empty answer, so a cut
+    ListCommands would say the command does not exist and a cut page would drop invocations.
+    Raised here (an ``after-call`` hook), it becomes a transient error in ``_call``."""
+    status = getattr(http_response, "status_code", None)
+    if status is None or not 200 <= status < 300:
+        return
+    content = (getattr(http_response, "content", b"") or b"").strip()
+    if not content:
+        return
+    try:
+        json.loads(content)
+    except ValueError:
+        raise CutShortAnswer(f"{getattr(model, 'name', 'the call')} answered HTTP {status} with a body that is not JSON "
+                             f"(cut short on its way?): {content[:200]!r}") from None
 
 
 class CommandWatch:
@@ -375,6 +397,7 @@ class AwsSsmProvider:
         if self._options.get("validate_certs") is False:
             verify = False
         self._client = session.client("ssm", endpoint_url=endpoint_url, config=config, verify=verify)
+        self._client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
         return self._client
 
     def _call(self, operation: str, **kwargs: t.Any) -> dict[str, t.Any]:
@@ -384,6 +407,9 @@ class AwsSsmProvider:
             return getattr(client, operation)(**kwargs)
         except ClientError as error:
             raise classify_client_error(error, _pascal(operation)) from error
+        except CutShortAnswer as error:
+            # Transient for the waiter (the next round asks again); a SendCommand is not sent twice.
+            raise ProviderError(f"SSM {error}", provider=PROVIDER, http_status=200, retryable=True) from error
         except (NoCredentialsError, PartialCredentialsError) as error:
             raise AccessDenied(
                 f"no usable AWS credentials: {error}. Set access_key and secret_key, a profile, or the AWS_* environment variables",

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import AccessDenied, InvalidInput
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import AccessDenied, InvalidInput, NotFound, ProviderError, Throttled
 from ansible_collections.multicloud.invocations.plugins.module_utils._policy import UNDELIVERABLE_IGNORED
 from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import (
     FAILURES_NAMED,
     STDERR_TAIL,
+    LOOKUP_ATTEMPTS,
     describe_failures,
+    lookup_targets,
     policy_from,
     settings_from,
     wait_and_judge,
@@ -328,3 +330,65 @@ def test_progress_lines_are_few_because_each_costs_a_module_start():
     # The first slice shows no line before 30 s; later ones at most every 15 s when the counts change.
     assert (first.checkpoint_after, first.checkpoint_min) == (30.0, 30.0)
     assert (resumed.checkpoint_min, resumed.already_waited) == (15.0, 31.0)
+
+
+# -- the lookup before the first poll ------------------------------------------------------------
+
+
+class LookupProvider:
+    """wait_targets answers the scripted errors first, then the targets."""
+
+    def __init__(self, *errors):
+        self.errors = list(errors)
+        self.calls = 0
+
+    def wait_targets(self, _params):
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return [COMMAND]
+
+
+def lookup(provider, timeout=None):
+    sleeps = []
+    now = [0.0]
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    targets = lookup_targets(provider, {"timeout": timeout}, sleep=sleep, clock=lambda: now[0], rand=lambda: 1.0)
+    return targets, sleeps
+
+
+def test_lookup_rides_out_throttling_and_server_errors():
+    # chaos (fleetsim --faults throttle) found a wait ending on a lookup throttled 4 times in a row.
+    provider = LookupProvider(Throttled("slow down", code="REQUEST_LIMIT_EXCEEDED"), ProviderError("503", retryable=True),
+                              Throttled("slow down"), Throttled("slow down"))
+    targets, sleeps = lookup(provider)
+    assert targets == [COMMAND] and provider.calls == 5
+    assert sleeps == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_lookup_gives_up_after_its_attempts():
+    provider = LookupProvider(*[Throttled("slow down") for index in range(LOOKUP_ATTEMPTS)])
+    with pytest.raises(Throttled):
+        lookup(provider)
+    assert provider.calls == LOOKUP_ATTEMPTS
+
+
+def test_lookup_never_sleeps_past_the_timeout():
+    provider = LookupProvider(Throttled("slow down"), Throttled("slow down"), Throttled("slow down"))
+    with pytest.raises(Throttled):
+        lookup(provider, timeout=2.5)
+    assert provider.calls == 2
+
+
+@pytest.mark.parametrize("error", [
+    NotFound("no such command", retryable=True), AccessDenied("bad key"), InvalidInput("bad id"), ProviderError("boom"),
+])
+def test_lookup_fails_at_once_on_what_waiting_cannot_cure(error):
+    provider = LookupProvider(error)
+    with pytest.raises(error.__class__):
+        lookup(provider)
+    assert provider.calls == 1

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import datetime
+import http.server
+import threading
 from unittest import mock
 
 import boto3
@@ -1227,3 +1229,49 @@ def test_client_without_boto3(monkeypatch):
         AwsSsmProvider({"region": "us-east-1"}).client()
     assert caught.value.library == "boto3"
     assert caught.value.import_traceback == "Traceback: no module named boto3"
+
+
+# -- an answer cut short on its way ---------------------------------------------------------------
+
+
+class _CutShortHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every call with HTTP 200 and the first half of a JSON body."""
+
+    body = b'{"Commands":[{"CommandId":"0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10","Status":"Succ'
+
+    def do_POST(self):  # pylint: disable=invalid-name  # http.server naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):  # pylint: disable=arguments-differ
+        """Quiet."""
+
+
+@pytest.fixture
+def cut_short_endpoint():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutShortHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_cut_short_answer_is_a_transient_error_not_an_empty_one(cut_short_endpoint):
+    # chaos (fleetsim --faults truncate) found botocore reading a cut ListCommands as "no commands":
+    # the wait ended with "command ... does not exist".
+    provider = AwsSsmProvider({"region": "us-east-1", "endpoint_url": cut_short_endpoint, "access_key": "AKIAFAKEFAKEFAKEFAKE",
+                               "secret_key": "fake/secret/key", "aws_config": {"retries": {"total_max_attempts": 1}}})
+    with pytest.raises(ProviderError, match="ListCommands answered HTTP 200 with a body that is not JSON") as caught:
+        provider.get_command(CID)
+    assert caught.value.retryable and not isinstance(caught.value, NotFound)
+    assert '{"Commands":[{"CommandId"' in caught.value.message
+
+
+@pytest.mark.parametrize("status, content", [(200, b'{"Commands": []}'), (200, b""), (200, b"  "), (400, b"<html>"), (None, b"x")])
+def test_answers_that_are_not_cut_short_pass(status, content):
+    aws_ssm.refuse_cut_short_answers(http_response=mock.Mock(status_code=status, content=content), model=mock.Mock())
