@@ -10,15 +10,18 @@ from ansible_collections.multicloud.invocations.plugins.modules import invocatio
 
 
 def test_success(run_module, stubber, ssm, fake_waits):
+    # The id check reads the command; the first round trusts that read (its counters say both
+    # targets still run), the second reads the counters again and, as they say every target has
+    # ended, the invocations once.
     stubber.add_response("list_commands", {"Commands": [ssm.command()]}, {"CommandId": ssm.cid})
+    stubber.add_response("list_commands", {"Commands": [dict(ssm.command(status="Success"), CompletedCount=2)]}, {"CommandId": ssm.cid})
     stubber.add_response("list_command_invocations", {"CommandInvocations": [ssm.invocation(ssm.i1), ssm.invocation(ssm.i2)]}, ssm.list_params())
-    stubber.add_response("list_commands", {"Commands": [ssm.command(status="Success")]}, {"CommandId": ssm.cid})
     result = run_module(invocation_wait, {"command_ids": [ssm.cid, ssm.cid], "region": "us-east-1"})
     assert "failed" not in result
     assert result["changed"] is False
     assert result["verdict"] == "success"
     assert result["summary"]["counts"]["success"] == 2
-    assert result["polls"] == 1
+    assert result["polls"] == 2
     assert result["api_calls"] == 3
     assert result["summary"]["vendor_aggregate"][ssm.cid]["status"] == "Success"
     # Budget derived from the command: 600 delivery + 900 execution + 60, counted from 2026-11-22.
@@ -51,7 +54,9 @@ def test_timeout_fails_but_returns_the_invocations(run_module, monkeypatch, ssm,
     assert [(record["instance_id"], record["status"]) for record in result["invocations"]] == [(ssm.i1, "success"), (ssm.i2, "running")]
     assert result["elapsed"] == 20.0
     assert fake_waits.elapsed == 20.0
-    assert result["polls"] == calls["list"] > 1
+    # While the counters say a target runs, the invocations are not read; the wait that ends on
+    # its budget reads them once, so the result still holds every target.
+    assert result["polls"] > 1 and calls["list"] == 1
 
 
 def test_timeout_without_failing(run_module, monkeypatch, ssm, fake_waits):
@@ -95,7 +100,8 @@ def test_error_during_the_wait_keeps_what_was_seen(run_module, stubber, ssm, fak
         "list_command_invocations", {"CommandInvocations": [ssm.invocation(ssm.i1), ssm.invocation(ssm.i2, "InProgress")]}, ssm.list_params()
     )
     stubber.add_client_error("list_command_invocations", "AccessDeniedException", "not authorized", 400, response_meta={"RequestId": "req-5"})
-    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1"})
+    # Named instances are read every round (the counters speak for the whole command only).
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "instance_ids": [ssm.i1, ssm.i2], "region": "us-east-1"})
     assert result["failed"] is True
     assert result["error_kind"] == "access_denied"
     assert result["request_id"] == "req-5"
