@@ -132,7 +132,7 @@ def test_the_module_warns_when_allowed(run_module, monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, warning, **kwargs: shown.append(warning))
     result = run_module(
         invocation_info,
-        {"provider": "zenlayer_zos", "invocation_id": "inv-1a2b3c4d", "token": "t", "endpoint_url": "http://203.0.113.9:1", "allow_plain_http": True},
+        {"provider": "zenlayer_zos", "invocation_id": "inv-1a2b3c4d", "token": "zos-unit-test-token", "endpoint_url": "http://203.0.113.9:1", "allow_plain_http": True},
     )
     assert result["failed"] is True and result["error_code"] == "INVALID_PARAMETER"
     assert len(shown) == 1 and "plain HTTP" in shown[0], shown

@@ -859,6 +859,15 @@ def test_read_by_invoke_id_reads_every_page_with_output():
     assert session.sent[1].query["NextToken"] == "tok"
 
 
+@pytest.mark.parametrize("method", ["read", "read_raw"])
+def test_read_of_an_invoke_id_that_does_not_exist_fails(method):
+    # Found by the invocation_bad_input corpus: a mistyped invoke id read as an empty success.
+    provider, session = make_provider(("DescribeInvocations", invocations_page()))
+    with pytest.raises(NotFound, match=f"invocation {T1} does not exist"):
+        getattr(provider, method)({"invocation_id": T1})
+    assert len(session.sent) == 1
+
+
 def test_read_by_command_id_asks_no_output_and_stops_at_max_results():
     provider, session = make_provider(
         invocations_page(invocation(T1, status="Success"), invocation(T2, status="Success"), invocation("t-aaaa1"), token="more"),
