@@ -58,7 +58,7 @@ def post_json(
         response = session.post(url, headers=headers, timeout=timeout, verify=verify, **body)
     except requests.exceptions.SSLError as error:
         raise ProviderError(
-            f"TLS verification of the {service} endpoint {endpoint or _without_query(url)} failed: {redact_urls(str(error))}. "
+            f"TLS verification of the {service} endpoint failed: {redact_urls(str(error))}. "
             "Give the CA bundle with ca_bundle, or set validate_certs: false for a test endpoint you trust",
             provider=provider,
         ) from None  # not chained: the original quotes the signed URL, and Ansible prints cause chains

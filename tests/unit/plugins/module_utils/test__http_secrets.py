@@ -43,7 +43,8 @@ def test_rpc_v1_signed_query_is_not_quoted(error_class, start):
     message = caught.value.describe()
     assert message.startswith(start)
     assert STS_TOKEN not in message and "Signature" not in message and "AKIDEXAMPLE" not in message and SECRET not in message
-    assert "https://ecs.cn-shanghai.aliyuncs.com" in message
+    if start == "cannot reach":
+        assert "https://ecs.cn-shanghai.aliyuncs.com" in message
     # Ansible prints an exception's cause chain (a lookup's error, a module's traceback): none is kept.
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
