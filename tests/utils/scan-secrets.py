@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Fail when a secret of the test run shows up in its output, results, reports or logs.
 
 Usage: scan-secrets.py [--self-test] --secret-env NAME [--secret-env NAME ...] PATH [PATH ...]

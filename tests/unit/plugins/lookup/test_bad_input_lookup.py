@@ -19,7 +19,11 @@ SDKS = [
         alibaba_ecs, "HAS_REQUESTS", "requests",
         {"provider": "alibaba_ecs", "invocation_id": "t-hz0jdfwd9f1a2b3", "region": "cn-hangzhou", "access_key": "AK", "secret_key": "SK"}, id="alibaba_ecs",
     ),
-    pytest.param(zenlayer_zos, "HAS_REQUESTS", "requests", {"provider": "zenlayer_zos", "invocation_id": "inv-1a2b3c4d", "token": "zos-unit-test-token"}, id="zenlayer_zos"),
+    pytest.param(
+        zenlayer_zos, "HAS_REQUESTS", "requests",
+        {"provider": "zenlayer_zos", "invocation_id": "inv-1a2b3c4d", "token": "zos-unit-test-token"},
+        id="zenlayer_zos",
+    ),
 ]
 
 

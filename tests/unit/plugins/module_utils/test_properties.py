@@ -268,7 +268,11 @@ def test_unknown_vendor_status_is_a_visible_unknown(name, value):
 
 
 @PROPERTY
-@given(st.sampled_from(["aws_ssm", "alibaba_ecs", "zenlayer_zos"]), st.lists(st.sampled_from(sorted(STATUSES)), max_size=8), st.integers(min_value=1, max_value=3))
+@given(
+    st.sampled_from(["aws_ssm", "alibaba_ecs", "zenlayer_zos"]),
+    st.lists(st.sampled_from(sorted(STATUSES)), max_size=8),
+    st.integers(min_value=1, max_value=3),
+)
 def test_an_unknown_never_counts_as_success(provider, statuses, unknowns):
     records = [make_record(provider, status, instance_id=f"i-{index}") for index, status in enumerate(statuses)]
     records += [make_record(provider, _statuses.UNKNOWN, instance_id=f"u-{index}") for index in range(unknowns)]
