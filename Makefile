@@ -68,9 +68,11 @@ units: $(VENV)/.installed
 sanity: $(VENV)/.installed
 	$(RUN) tests/run-ansible-test.sh sanity --venv --python 3.11 --color no
 
+# Random secrets, -vvvv, and a scan of everything the run wrote (tests/output/secret-scan) for them.
 integration: $(VENV)/.installed
-	$(RUN) tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
-		tests/utils/run-integration.sh --python 3.11 --color no
+	$(RUN) tests/utils/integration-secrets-scanned.sh tests/output/secret-scan -- \
+		tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
+		tests/utils/run-integration.sh --python 3.11 --color no -vvvv
 
 lint: $(VENV)/.installed
 	$(RUN) ansible-lint

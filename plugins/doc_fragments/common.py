@@ -116,7 +116,7 @@ notes:
 requirements:
   - python >= 3.10
   - boto3 >= 1.28.0 and botocore >= 1.31.0 (for O(provider=aws_ssm))
-  - requests >= 2.28.0 (for O(provider=alibaba_ecs))
+  - requests >= 2.28.0 (for O(provider=alibaba_ecs) and O(provider=zenlayer_zos))
 """
 
     # The same options for plugins that run on the controller (the lookup), where Ansible's
@@ -231,6 +231,6 @@ notes:
     variables (the AWS ones for V(aws_ssm), the Alibaba Cloud ones for V(alibaba_ecs)), in the order listed.
 requirements:
   - boto3 >= 1.28.0 and botocore >= 1.31.0 (for O(provider=aws_ssm))
-  - requests >= 2.28.0 (for O(provider=alibaba_ecs))
+  - requests >= 2.28.0 (for O(provider=alibaba_ecs) and O(provider=zenlayer_zos))
   - jmespath (for O(query))
 """

@@ -98,7 +98,7 @@ from ansible.utils.display import Display
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, MissingDependency
 from ansible_collections.multicloud.invocations.plugins.module_utils._info_task import read_invocations, read_raw
 from ansible_collections.multicloud.invocations.plugins.module_utils._query import compile_expression, evaluate, to_plain
-from ansible_collections.multicloud.invocations.plugins.module_utils._registry import build_provider
+from ansible_collections.multicloud.invocations.plugins.module_utils._registry import PROVIDER_NAMES, build_provider
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import FILTERABLE_STATUSES
 
 OPTIONS = (
@@ -147,6 +147,9 @@ class LookupModule(LookupBase):
                 "the invocation lookup takes no positional terms: give the selectors as keywords, "
                 "for example lookup('multicloud.invocations.invocation', command_id=cid)"
             )
+        if kwargs.get("provider") is not None and kwargs["provider"] not in PROVIDER_NAMES:
+            # Said here, with the choices: Ansible's own message names neither them nor the option's use.
+            raise AnsibleLookupError(f"invocation lookup: unknown provider {kwargs['provider']!r}: choose one of {', '.join(PROVIDER_NAMES)}")
         self.set_options(var_options=variables, direct=kwargs)
         options = {}
         for name in OPTIONS:

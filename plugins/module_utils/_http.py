@@ -12,6 +12,7 @@ throttled or failing call; the waiter's rounds are a separate, slower loop above
 
 from __future__ import annotations
 
+import re
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, ProviderError
@@ -21,6 +22,19 @@ QUOTED_BODY = 200
 # A page token that expires in the middle of a walk over pages starts the walk again from the
 # first page, this many times at most; then the round fails as a transient error (the waiter retries).
 PAGE_RESTARTS = 2
+
+# A query string inside a transport error's text (requests quotes the URL it tried). A signed query
+# holds the signature, the access key id and, with STS credentials, the security token itself.
+QUERY_IN_TEXT = re.compile(r"\?[^\s'\")]*")
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with every URL query string replaced, so no signed parameter reaches a message."""
+    return QUERY_IN_TEXT.sub("?<query redacted>", text)
+
+
+def _without_query(url: str) -> str:
+    return url.split("?", 1)[0]
 
 
 def post_json(
@@ -48,12 +62,14 @@ def post_json(
         response = session.post(url, headers=headers, timeout=timeout, verify=verify, **body)
     except requests.exceptions.SSLError as error:
         raise ProviderError(
-            f"TLS verification of the {service} endpoint failed: {error}. Give the CA bundle with ca_bundle, "
-            "or set validate_certs: false for a test endpoint you trust",
+            f"TLS verification of the {service} endpoint failed: {redact_urls(str(error))}. "
+            "Give the CA bundle with ca_bundle, or set validate_certs: false for a test endpoint you trust",
             provider=provider,
-        ) from error
+        ) from None  # not chained: the original quotes the signed URL, and Ansible prints cause chains
     except requests.exceptions.RequestException as error:
-        raise ProviderError(f"cannot reach the {service} endpoint {endpoint or url}: {error}", provider=provider, retryable=True) from error
+        raise ProviderError(
+            f"cannot reach the {service} endpoint {endpoint or _without_query(url)}: {redact_urls(str(error))}", provider=provider, retryable=True
+        ) from None  # not chained, as above
     code_key, message_key = error_keys
     try:
         body = response.json()

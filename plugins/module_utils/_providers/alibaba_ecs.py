@@ -341,7 +341,7 @@ class AlibabaEcsProvider:
         if include_output and ("InvokeId" in selectors or "InstanceId" in selectors):
             query["IncludeOutput"] = "true"
         limit = None if "InvokeId" in selectors else params.get("max_results") or 50
-        invocations = self.client().pages("DescribeInvocations", query, _invocations, limit)
+        invocations = self._named_exist(selectors, self.client().pages("DescribeInvocations", query, _invocations, limit))
         records = []
         for invocation in invocations:
             for record in instance_records(invocation, None, include_output, "PlainText"):
@@ -355,7 +355,15 @@ class AlibabaEcsProvider:
             # DescribeInvocations takes IncludeOutput only with one of these (vendor-apis.md 5.4).
             query["IncludeOutput"] = "true"
         limit = None if "InvokeId" in query else params.get("max_results") or 50
-        return {"Invocations": {"Invocation": self.client().pages("DescribeInvocations", query, _invocations, limit)}}
+        return {"Invocations": {"Invocation": self._named_exist(query, self.client().pages("DescribeInvocations", query, _invocations, limit))}}
+
+    @staticmethod
+    def _named_exist(selectors: dict[str, str], invocations: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+        """The invocations, or NotFound when an invoke id was named and the vendor has none: a
+        mistyped id must not read as an empty, successful answer (aws_ssm fails the same way)."""
+        if "InvokeId" in selectors and not invocations:
+            raise NotFound(f"invocation {selectors['InvokeId']} does not exist in this account and region", provider=PROVIDER)
+        return invocations
 
     # -- waits --------------------------------------------------------------------------------
 

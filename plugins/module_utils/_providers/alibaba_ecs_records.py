@@ -44,6 +44,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     lookup,
     vendor_key,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import vendor_payload
 
 PROVIDER = "alibaba_ecs"
 # The describe calls answer Base64 unless ContentEncoding=PlainText was asked for.
@@ -196,6 +197,7 @@ def _instances(invocation: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     return list(instances)
 
 
+@vendor_payload(PROVIDER, "DescribeInvocations item")
 def instance_records(
     invocation: dict[str, t.Any],
     instance: dict[str, t.Any] | None = None,
@@ -230,6 +232,7 @@ def instance_records(
     return records
 
 
+@vendor_payload(PROVIDER, "DescribeInvocationResults item")
 def result_record(result: dict[str, t.Any], include_output: bool = True, encoding: str | None = DEFAULT_CONTENT_ENCODING) -> dict[str, t.Any]:
     """The record of one DescribeInvocationResults ``InvocationResult``.
 
@@ -248,6 +251,7 @@ def result_record(result: dict[str, t.Any], include_output: bool = True, encodin
     )
 
 
+@vendor_payload(PROVIDER, "DescribeInvocations item")
 def invocation_summary(invocation: dict[str, t.Any]) -> dict[str, t.Any]:
     """The vendor's own aggregate for one invocation, kept beside ours.
 
@@ -278,6 +282,7 @@ def _timeout(invocation: dict[str, t.Any]) -> int:
     return timeout if timeout > 0 else DEFAULT_TIMEOUT
 
 
+@vendor_payload(PROVIDER, "DescribeInvocations item")
 def invocation_budget(invocation: dict[str, t.Any], now: datetime.datetime | None = None) -> float:
     """Seconds a wait on this invocation may need: delivery window + Timeout + margin, from its creation.
 
@@ -291,6 +296,7 @@ def invocation_budget(invocation: dict[str, t.Any], now: datetime.datetime | Non
     return max(total, float(WAIT_MARGIN))
 
 
+@vendor_payload(PROVIDER, "DescribeInvocations item")
 def next_timeout_in(invocation: dict[str, t.Any], records: list[dict[str, t.Any]], now: datetime.datetime) -> float | None:
     """Seconds until the soonest delivery or execution timeout of an open instance, if any is known.
 

@@ -602,6 +602,11 @@ class AwsSsmProvider:
         command_ids = list(dict.fromkeys(params.get("command_ids") or []))
         if not command_ids:
             raise InvalidInput("command_ids is empty: give at least one command id to wait on", provider=PROVIDER)
+        # Every id is checked before the first call, instance ids too (watch() checks them again).
+        for command_id in command_ids:
+            validate_command_id(command_id)
+        for instance_id in params.get("instance_ids") or []:
+            validate_instance_id(instance_id)
         return self.describe_commands(command_ids)
 
     def start_request(self, params: dict[str, t.Any]) -> dict[str, t.Any]:

@@ -23,6 +23,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     is_terminal,
     lookup,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import vendor_payload
 
 PROVIDER = "aws_ssm"
 # Caps of the output fields (vendor-apis.md 3.9); output this long was cut by the service.
@@ -75,6 +76,7 @@ def split_list_output(output: str | None) -> tuple[str | None, str | None, bool,
     return output, "", truncated, False
 
 
+@vendor_payload(PROVIDER, "ListCommandInvocations item")
 def invocation_records(invocation: dict[str, t.Any], include_output: bool = True) -> list[dict[str, t.Any]]:
     """Records (one per step) from a ListCommandInvocations item fetched with Details=true."""
     invocation = plain(invocation)
@@ -121,6 +123,7 @@ def invocation_records(invocation: dict[str, t.Any], include_output: bool = True
     return records
 
 
+@vendor_payload(PROVIDER, "GetCommandInvocation response")
 def get_invocation_record(response: dict[str, t.Any], include_output: bool = True) -> dict[str, t.Any]:
     """The record of one GetCommandInvocation response (full 24,000 / 8,000 character output)."""
     response = plain(response)
@@ -149,6 +152,7 @@ def get_invocation_record(response: dict[str, t.Any], include_output: bool = Tru
     )
 
 
+@vendor_payload(PROVIDER, "ListCommands command")
 def command_summary(command: dict[str, t.Any]) -> dict[str, t.Any]:
     """The vendor's own aggregate for one command, kept beside ours."""
     return {
@@ -162,6 +166,7 @@ def command_summary(command: dict[str, t.Any]) -> dict[str, t.Any]:
     }
 
 
+@vendor_payload(PROVIDER, "ListCommands command")
 def command_budget(command: dict[str, t.Any], now: datetime.datetime | None = None) -> float:
     """Seconds a wait on this command may need: delivery + execution timeout + margin, from its start.
 
@@ -190,6 +195,7 @@ def _execution_timeout(command: dict[str, t.Any]) -> int:
 TIMEOUT_SETTLE = 1.0
 
 
+@vendor_payload(PROVIDER, "ListCommands command")
 def next_timeout_in(command: dict[str, t.Any], records: list[dict[str, t.Any]], now: datetime.datetime) -> float | None:
     """Seconds until the soonest delivery or execution timeout of an open target, if any is known.
 
@@ -216,6 +222,7 @@ def next_timeout_in(command: dict[str, t.Any], records: list[dict[str, t.Any]], 
     return soonest
 
 
+@vendor_payload(PROVIDER, "SendCommand command")
 def pending_records(command: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     """Records for a command just sent to explicit instances, without another API call."""
     return [

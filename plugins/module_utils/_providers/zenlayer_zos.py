@@ -270,7 +270,7 @@ class ZenlayerZosProvider:
     def read(self, params: dict[str, t.Any]) -> tuple[list[dict[str, t.Any]], int, dict[str, t.Any]]:
         selectors = self._selectors(params)
         limit = None if "invocation_ids" in selectors else params.get("max_results") or 50
-        invocations = self.client().invocations(limit=limit, **selectors)
+        invocations = self._named_exist(selectors, self.client().invocations(limit=limit, **selectors))
         records = []
         for item in invocations:
             for record in invocation_records(item, params.get("include_output", True)):
@@ -281,7 +281,15 @@ class ZenlayerZosProvider:
     def read_raw(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
         selectors = self._selectors(params)
         limit = None if "invocation_ids" in selectors else params.get("max_results") or 50
-        return {"dataSet": self.client().invocations(limit=limit, **selectors)}
+        return {"dataSet": self._named_exist(selectors, self.client().invocations(limit=limit, **selectors))}
+
+    @staticmethod
+    def _named_exist(selectors: dict[str, list[str]], invocations: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+        """The invocations, or NotFound when an invocation id was named and the vendor has none: a
+        mistyped id must not read as an empty, successful answer (aws_ssm fails the same way)."""
+        if "invocation_ids" in selectors and not invocations:
+            raise NotFound(f"invocation {', '.join(selectors['invocation_ids'])} does not exist for these credentials", provider=PROVIDER)
+        return invocations
 
     def wait_targets(self, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
         if params.get("command_ids"):

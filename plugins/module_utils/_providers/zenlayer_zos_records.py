@@ -47,6 +47,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     lookup,
     vendor_key,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import vendor_payload
 
 PROVIDER = "zenlayer_zos"
 
@@ -198,6 +199,7 @@ def _text(value: t.Any) -> str:
     return "" if value is None else str(value)
 
 
+@vendor_payload(PROVIDER, "DescribeCommandInvocations item")
 def invocation_records(invocation: dict[str, t.Any], include_output: bool = True) -> list[dict[str, t.Any]]:
     """Records from one DescribeCommandInvocations ``dataSet`` item, one per ``invocationInstances`` entry.
 
@@ -234,6 +236,7 @@ def invocation_records(invocation: dict[str, t.Any], include_output: bool = True
     return records
 
 
+@vendor_payload(PROVIDER, "DescribeCommandInvocations item")
 def invocation_summary(invocation: dict[str, t.Any]) -> dict[str, t.Any]:
     """The vendor's own aggregate for one invocation, kept beside ours."""
     timeout = invocation.get("timeout")
@@ -259,6 +262,7 @@ def _timeout(invocation: dict[str, t.Any]) -> int:
     return timeout if timeout > 0 else DEFAULT_TIMEOUT
 
 
+@vendor_payload(PROVIDER, "DescribeCommandInvocations item")
 def invocation_budget(invocation: dict[str, t.Any], now: datetime.datetime | None = None) -> float:
     """Seconds a wait on this invocation may need: timeout + delivery margin + margin, from its creation.
 
@@ -273,6 +277,7 @@ def invocation_budget(invocation: dict[str, t.Any], now: datetime.datetime | Non
     return max(total, float(WAIT_MARGIN))
 
 
+@vendor_payload(PROVIDER, "DescribeCommandInvocations item")
 def next_timeout_in(invocation: dict[str, t.Any], records: list[dict[str, t.Any]], now: datetime.datetime) -> float | None:
     """Seconds until the soonest execution timeout of a running instance, if any is known.
 

@@ -61,7 +61,8 @@ def test_key_file_is_private(tls_app):
 
 
 def test_cli_prints_an_https_url(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "fleetsim", "serve", "--port", "0", "--tls-dir", str(tmp_path / "tls")],  # pylint: disable=consider-using-with
+    command = [sys.executable, "-m", "fleetsim", "serve", "--port", "0", "--tls-dir", str(tmp_path / "tls")]
+    proc = subprocess.Popen(command,  # pylint: disable=consider-using-with
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         line = proc.stdout.readline()

@@ -106,7 +106,8 @@ def test_aws_ssm_carries_the_warning():
 
 
 def test_the_module_fails_with_the_message(run_module):
-    result = run_module(invocation_info, {"command_id": "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10", "region": "us-east-1", "endpoint_url": "http://203.0.113.9:8080"})
+    params = {"command_id": "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10", "region": "us-east-1", "endpoint_url": "http://203.0.113.9:8080"}
+    result = run_module(invocation_info, params)
     assert result["failed"] is True
     assert result["error_kind"] == "invalid_input"
     assert "allow_plain_http" in result["msg"]
@@ -132,7 +133,8 @@ def test_the_module_warns_when_allowed(run_module, monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, warning, **kwargs: shown.append(warning))
     result = run_module(
         invocation_info,
-        {"provider": "zenlayer_zos", "invocation_id": "inv-1a2b3c4d", "token": "t", "endpoint_url": "http://203.0.113.9:1", "allow_plain_http": True},
+        {"provider": "zenlayer_zos", "invocation_id": "inv-1a2b3c4d", "token": "zos-unit-test-token",
+         "endpoint_url": "http://203.0.113.9:1", "allow_plain_http": True},
     )
     assert result["failed"] is True and result["error_code"] == "INVALID_PARAMETER"
     assert len(shown) == 1 and "plain HTTP" in shown[0], shown

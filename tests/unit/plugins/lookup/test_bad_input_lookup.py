@@ -1,0 +1,42 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The lookup on a controller without the provider's SDK, or without jmespath: a clear message."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.loader import lookup_loader
+
+from ansible_collections.multicloud.invocations.plugins.module_utils import _query
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs, aws_ssm, zenlayer_zos
+
+CID = "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10"
+SDKS = [
+    pytest.param(aws_ssm, "HAS_BOTO3", "boto3", {"provider": "aws_ssm", "command_id": CID, "region": "us-east-1"}, id="aws_ssm"),
+    pytest.param(
+        alibaba_ecs, "HAS_REQUESTS", "requests",
+        {"provider": "alibaba_ecs", "invocation_id": "t-hz0jdfwd9f1a2b3", "region": "cn-hangzhou", "access_key": "AK", "secret_key": "SK"}, id="alibaba_ecs",
+    ),
+    pytest.param(
+        zenlayer_zos, "HAS_REQUESTS", "requests",
+        {"provider": "zenlayer_zos", "invocation_id": "inv-1a2b3c4d", "token": "zos-unit-test-token"},
+        id="zenlayer_zos",
+    ),
+]
+
+
+@pytest.mark.parametrize("module, flag, library, options", SDKS)
+def test_the_lookup_names_the_missing_library(module, flag, library, options, monkeypatch):
+    monkeypatch.setattr(module, flag, False)
+    lookup = lookup_loader.get("multicloud.invocations.invocation")
+    with pytest.raises(AnsibleLookupError, match=f"the invocation lookup needs the Python library {library} on the controller"):
+        lookup.run([], variables={}, **options)
+
+
+def test_the_lookup_names_a_missing_jmespath(monkeypatch):
+    monkeypatch.setattr(_query, "HAS_JMESPATH", False)
+    lookup = lookup_loader.get("multicloud.invocations.invocation")
+    with pytest.raises(AnsibleLookupError, match="the invocation lookup needs the Python library jmespath on the controller"):
+        lookup.run([], variables={}, command_id=CID, region="us-east-1", query="invocations")
