@@ -32,15 +32,17 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 def to_plain(value: t.Any) -> t.Any:
     """A deep copy made only of dict, list, str, int, float, bool and None (exact types).
 
-    Tagged or lazy containers become dict and list; str subclasses become exact str (encode and
-    decode always yields an exact str, whatever the subclass overrides); numbers likewise.
+    Tagged or lazy containers become dict and list; str subclasses become exact str; numbers likewise.
+    ``str.__str__`` is the one conversion that yields an exact str whatever the subclass overrides:
+    ansible-core 2.17's AnsibleUnsafeText keeps its type through ``str()``, ``encode().decode()``,
+    ``+`` and ``%``, and requests refuses it in a header (the Host header from ``endpoint_url``).
     """
     if value is None or type(value) in (bool, int, float, str):
         return value
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass")
+        return str.__str__(value)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):

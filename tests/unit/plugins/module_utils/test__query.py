@@ -26,6 +26,29 @@ def test_to_plain_gives_exact_builtin_types():
     assert plain["b"][3].__class__ is bool
 
 
+class StickyStr(str):
+    """Like ansible-core 2.17's AnsibleUnsafeText: encode/decode and + keep the subclass."""
+
+    def encode(self, *args, **kwargs):
+        return StickyBytes(str.encode(self, *args, **kwargs))
+
+    def __add__(self, other):
+        return StickyStr(str.__add__(self, other))
+
+
+class StickyBytes(bytes):
+    def decode(self, *args, **kwargs):
+        return StickyStr(bytes.decode(self, *args, **kwargs))
+
+
+def test_to_plain_strips_a_subclass_that_survives_str_and_decode():
+    # Found on 2.17: the lookup's endpoint_url reached requests as AnsibleUnsafeText, which refuses
+    # it in the Host header ("must be of type str or bytes").
+    plain = to_plain({"endpoint_url": StickyStr("https://127.0.0.1:8443")})
+    assert plain == {"endpoint_url": "https://127.0.0.1:8443"}
+    assert plain["endpoint_url"].__class__ is str
+
+
 def test_starts_with_works_on_subclassed_strings_through_search():
     data = {"invocations": [{"instance_id": TaggedStr("i-0abc"), "status": TaggedStr("failed")}, {"instance_id": "i-0def", "status": "success"}]}
     compiled = compile_expression("invocations[?starts_with(instance_id, 'i-0a')].status", "query")
