@@ -5,7 +5,8 @@
 """Create a maintenance window with one target and one RUN_COMMAND task on fleetsim, print the ids.
 
 The collection reads windows but does not create them, so the targets set one up through the SSM
-API with boto3. Credentials come from the environment, never the command line.
+API with boto3. The secret key comes on standard input: never the command line, nor the
+environment (at -vvvv Ansible prints a task's environment in its EXEC line).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def main() -> None:
         endpoint_url=os.environ["FLEETSIM_URL"],
         region_name="us-east-1",
         aws_access_key_id=os.environ["FLEETSIM_ACCESS_KEY"],
-        aws_secret_access_key=os.environ["FLEETSIM_SECRET_KEY"],
+        aws_secret_access_key=sys.stdin.read().strip(),
     )
     window_id = ssm.create_maintenance_window(
         Name=spec["name"], Schedule="cron(0 2 ? * SUN *)", Duration=2, Cutoff=1, AllowUnassociatedTargets=False
