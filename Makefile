@@ -18,12 +18,15 @@ in_venv = PATH="$(abspath $(1))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(1))"
 RUN := $(call in_venv,$(VENV))
 RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
 
-.PHONY: help setup demo test fleetsim-test units sanity integration lint test-oldest clean \
-	bench bench-quick chaos chaos-quick load dist docs changelog changelog-lint release-test
+.PHONY: help setup demo test test-serial fleetsim-test units sanity integration lint test-oldest units-oldest \
+	integration-oldest clean bench bench-quick chaos chaos-quick load dist docs changelog changelog-lint \
+	release-test release-checks release-installed release-installed-oldest release-ee release-docs
 
 help:
 	@echo "make demo   run a command on a simulated fleet, wait, gate, print the verdict"
-	@echo "make test   fleetsim tests, units, sanity, integration, ansible-lint, oldest ansible-core"
+	@echo "make test   fleetsim tests, units, sanity, integration, ansible-lint, oldest ansible-core, release, quick"
+	@echo "            bench/chaos, load: steps side by side, a table of their times at the end (README \"Testing\")"
+	@echo "make STEP   one step of make test alone, e.g. make units; make integration TARGETS=invocation_success"
 	@echo "make bench  API calls, detection lag and cost of waiting against the peers -> docs/performance.md"
 	@echo "make chaos  every provider's waits under every fleetsim fault, 3 seeds (CHAOS_QUICK=1: the CI subset)"
 	@echo "make load   20 ansible-playbook processes waiting at once on one fleetsim"
@@ -59,8 +62,9 @@ demo: $(VENV)/.installed $(DEMO_LINK)
 	@$(RUN) ANSIBLE_COLLECTIONS_PATH=$(abspath $(DEMO_COLLECTIONS)) tests/utils/with-fleetsim.sh --fleet docs/examples/fleet.yml -- \
 		ansible-playbook -i docs/examples/inventory.ini docs/examples/demo.yml
 
+# pytest-xdist spreads the fleetsim tests over the cores (each test starts its own fleetsim).
 fleetsim-test: $(VENV)/.installed
-	$(RUN) python -m pytest -q tests/fleetsim/tests
+	$(RUN) python -m pytest -q -n auto tests/fleetsim/tests
 
 units: $(VENV)/.installed
 	$(RUN) tests/run-ansible-test.sh units --venv --python 3.11 --color no
@@ -68,19 +72,32 @@ units: $(VENV)/.installed
 sanity: $(VENV)/.installed
 	$(RUN) tests/run-ansible-test.sh sanity --venv --python 3.11 --color no
 
-# Random secrets, -vvvv, and a scan of everything the run wrote (tests/output/secret-scan) for them.
+# The integration targets run in INTEGRATION_LANES lanes side by side (tests/utils/lanes.py splits
+# what ansible-test lists by tests/utils/integration-times.txt). Each lane has its own fleetsim,
+# moto_server, ansible-test tree, log (tests/output/lanes/) and random secrets, and a scan of
+# everything it wrote (tests/output/secret-scan/lane-N) for them, at -vvvv.
+# LANE=N runs lane N alone; TARGETS="a b" runs just those targets (in lane-1's folders).
+INTEGRATION_LANES ?= 3
+LANE_ARGS = --lanes $(INTEGRATION_LANES) $(if $(LANE),--lane $(LANE)) $(if $(TARGETS),--targets "$(TARGETS)")
+
 integration: $(VENV)/.installed
-	$(RUN) tests/utils/integration-secrets-scanned.sh tests/output/secret-scan -- \
+	$(RUN) python tests/utils/lanes.py --name integration $(LANE_ARGS) -- \
+		tests/utils/integration-secrets-scanned.sh tests/output/secret-scan/{lane} -- \
 		tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
 		tests/utils/run-integration.sh --python 3.11 --color no -vvvv
 
 lint: $(VENV)/.installed
 	$(RUN) ansible-lint
 
-# The oldest ansible-core that meta/runtime.yml claims: units and integration.
-test-oldest: $(OLDEST_VENV)/.installed
+# The oldest ansible-core that meta/runtime.yml claims: units and integration (in lanes, as above).
+test-oldest: units-oldest integration-oldest
+
+units-oldest: $(OLDEST_VENV)/.installed
 	$(RUN_OLDEST) tests/run-ansible-test.sh units --venv --python 3.11 --color no
-	$(RUN_OLDEST) tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
+
+integration-oldest: $(OLDEST_VENV)/.installed
+	$(RUN_OLDEST) python tests/utils/lanes.py --name integration-oldest $(LANE_ARGS) -- \
+		tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
 		tests/utils/run-integration.sh --python 3.11 --color no
 
 # The benchmark (tests/bench): the AWS CLI gets its own venv because awscli pins botocore exactly and
@@ -144,16 +161,40 @@ changelog-lint: $(VENV)/.installed
 # holds only tracked files and installs into an empty path where every plugin and the role run
 # against fleetsim, ansible-builder takes our EE files, and the docs site builds without warnings.
 # The installed copy runs on the oldest ansible-core that meta/runtime.yml claims too.
-release-test: changelog-lint $(VENV)/.installed $(OLDEST_VENV)/.installed
+# The steps after release-checks use the tarball it built (build-dist.sh --if-stale rebuilds it
+# only when a file changed since), so `make test` builds the tarball and the docs site once.
+release-test: release-checks release-installed release-installed-oldest release-ee release-docs
+
+release-checks: changelog-lint $(VENV)/.installed
 	$(RUN) python -m pytest -q tests/release
 	$(RUN) python tests/release/status_model.py --check
 	$(RUN) tests/release/build-dist.sh --check-ignores
+
+release-installed: $(VENV)/.installed
+	$(RUN) tests/release/build-dist.sh --if-stale
 	$(RUN) tests/release/test-installed.sh
+
+release-installed-oldest: $(VENV)/.installed $(OLDEST_VENV)/.installed
+	$(RUN) tests/release/build-dist.sh --if-stale
 	$(RUN_OLDEST) tests/release/test-installed.sh
+
+release-ee: $(VENV)/.installed
+	$(RUN) tests/release/build-dist.sh --if-stale
 	$(RUN) tests/release/test-ee.sh
+
+release-docs: $(VENV)/.installed
 	$(RUN) tests/release/build-docs.sh
 
-test: fleetsim-test units sanity integration lint test-oldest release-test bench-quick chaos-quick load
+# Every step below, side by side as far as 2 cores allow (tests/utils/run-steps.py: the order, the
+# measured times and which steps wait for which); each step writes build/test-logs/STEP.log, a
+# failed step's log end is printed, and a table of the steps' wall and CPU times ends the run.
+# `make test-serial` runs the same steps one after the other.
+TEST_STEPS_ARGS ?=
+test:
+	$(PYTHON) tests/utils/run-steps.py --lanes $(INTEGRATION_LANES) $(TEST_STEPS_ARGS)
+
+test-serial:
+	$(PYTHON) tests/utils/run-steps.py --lanes $(INTEGRATION_LANES) --jobs 1 $(TEST_STEPS_ARGS)
 
 clean:
 	rm -rf $(VENV) .venvs dist build tests/output

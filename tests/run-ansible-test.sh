@@ -6,8 +6,17 @@
 # bootstraps pip into every venv it creates by downloading get-pip.py from a server that is not
 # reachable here; an ensurepip-based stand-in is written into its cache instead.
 #
+# Each command and ansible-core version gets its own scratch tree (units, sanity, integration on 2.17
+# and 2.19, and every integration lane of `make test` run side by side), so that one run never
+# deletes the tree of another; a lock on the tree makes a second run of the same kind wait instead.
+# The tree's copy of the collection is fresh every run, but the virtual environment that `--venv`
+# makes in it (tests/output/.tmp/delegation) is kept: ansible-test reuses it and only installs
+# what changed, so each tree builds its venv once per clone, not once per run.
+#
 # Usage: tests/run-ansible-test.sh sanity|units|integration [ansible-test options...]
-# Environment: ANSIBLE_TEST_TREE (scratch root), INTEGRATION_CONFIG (file copied to
+# Environment: ANSIBLE_TEST_TREE (scratch root; default: one per checkout, command and
+# ansible-core version under $TMPDIR), ANSIBLE_TEST_TREE_LABEL (replaces the command and version in
+# that default name, e.g. integration-2.19-lane-2), INTEGRATION_CONFIG (file copied to
 # tests/integration/integration_config.yml in the tree), ANSIBLE_TEST_RESULTS (where to copy
 # tests/output afterwards).
 set -euo pipefail
@@ -15,12 +24,33 @@ set -euo pipefail
 ns=${COLLECTION_NAMESPACE:-multicloud}
 name=${COLLECTION_NAME:-invocations}
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
-tree_root=${ANSIBLE_TEST_TREE:-${TMPDIR:-/tmp}/mci-ansible-test-$(printf '%s' "$root" | sha1sum | cut -c1-10)}
+if [ -z "${ANSIBLE_TEST_TREE:-}" ]; then
+  core=$(ansible-test --version | sed -n 's/^ansible-test version \([0-9]*\.[0-9]*\).*/\1/p')
+  label=${ANSIBLE_TEST_TREE_LABEL:-${1:-run}-${core:-core}}
+  ANSIBLE_TEST_TREE=${TMPDIR:-/tmp}/mci-ansible-test-$(printf '%s' "$root" | sha1sum | cut -c1-10)-$label
+fi
+tree_root=$ANSIBLE_TEST_TREE
 dest=$tree_root/ansible_collections/$ns/$name
+delegation=$dest/tests/output/.tmp/delegation
+kept=$tree_root/kept-delegation
 
+mkdir -p "$tree_root"
+exec 9>"$tree_root/.lock"
+if ! flock -n 9; then
+  echo "waiting for another run in $tree_root to end" >&2
+  flock 9
+fi
+rm -rf "$kept"
+if [ -d "$delegation" ]; then
+  mv "$delegation" "$kept"
+fi
 rm -rf "$dest"
 mkdir -p "$dest"
 (cd "$root" && git ls-files -co --exclude-standard -z | tar --null --ignore-failed-read -T - -cf -) | tar -xf - -C "$dest"
+if [ -d "$kept" ]; then
+  mkdir -p "$(dirname "$delegation")"
+  mv "$kept" "$delegation"
+fi
 if [ -n "${INTEGRATION_CONFIG:-}" ]; then
   cp "$INTEGRATION_CONFIG" "$dest/tests/integration/integration_config.yml"
 fi

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Build the collection tarball into dist/ with `ansible-galaxy collection build`, then check it.
 #
-# Usage: tests/release/build-dist.sh [--check-ignores]
+# Usage: tests/release/build-dist.sh [--check-ignores | --if-stale]
 #   --check-ignores  also build from a scratch copy of the tracked files in which the local files a
 #                    developer or CI leaves behind (tests/output, .ansible, caches, the generated
 #                    integration inventory, venvs, build/) were planted, and fail if any of them
 #                    reaches the tarball: this proves galaxy.yml's build_ignore, not just this tree.
+#   --if-stale       keep the tarball in dist/ when it is newer than every file git lists (the
+#                    steps of `make test` that use it then share one build); check it either way.
 #
 # Either way the tarball in dist/ may hold only files git tracks (plus the MANIFEST.json and
 # FILES.json that the build writes), and must hold what users and ansible-builder need.
@@ -13,8 +15,9 @@ set -euo pipefail
 
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 cd "$root"
-check_ignores=false
+check_ignores=false if_stale=false
 [ "${1:-}" = "--check-ignores" ] && check_ignores=true
+[ "${1:-}" = "--if-stale" ] && if_stale=true
 
 version=$(sed -n 's/^version: *//p' galaxy.yml)
 tarball=dist/multicloud-invocations-$version.tar.gz
@@ -52,8 +55,19 @@ check_tarball() {
 
 git ls-files | sort >"$scratch/tracked"
 mkdir -p dist
-rm -f "$tarball"
-ansible-galaxy collection build --force --output-path dist . >/dev/null
+# Steps of `make test` that run side by side build one after the other, never into the same file.
+exec 9>dist/.build-lock
+flock 9
+# Fresh: the tarball exists and no file git lists (tracked or new) has changed since it was built.
+fresh() {
+  [ -s "$tarball" ] && [ -z "$(git ls-files -co --exclude-standard -z | xargs -0 -r find 2>/dev/null -newer "$tarball" -print -quit)" ]
+}
+if $if_stale && fresh; then
+  echo "$tarball is newer than every file git lists: kept"
+else
+  rm -f "$tarball"
+  ansible-galaxy collection build --force --output-path dist . >/dev/null
+fi
 check_tarball "$tarball" "$scratch/tracked"
 echo "built $tarball ($(tar -tzf "$tarball" | grep -vc '/$') files, $(du -k "$tarball" | cut -f1) KiB)"
 

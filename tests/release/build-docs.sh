@@ -2,7 +2,8 @@
 # Build the docs site into build/docsite/build/html, failing on any warning.
 #
 # 1. Regenerate docs/docsite/rst/status_model.rst from the code's status tables.
-# 2. Build the tarball (tests/release/build-dist.sh) and install it into build/docsite/collections,
+# 2. Build the tarball (tests/release/build-dist.sh, unless the one in dist/ is newer than every
+#    file) and install it into build/docsite/collections,
 #    so the site documents exactly what users install: every module, the lookup and the role from
 #    their own DOCUMENTATION / argument_specs, plus the guides in docs/docsite/rst.
 # 3. antsibull-docs lint-collection-docs --plugin-docs: the extra docs and every plugin's markup.
@@ -20,7 +21,7 @@ site=$root/build/docsite
 collections=$site/collections
 
 python tests/release/status_model.py
-tests/release/build-dist.sh >/dev/null
+tests/release/build-dist.sh --if-stale >/dev/null
 rm -rf "$site"
 mkdir -p "$collections" "$site/sphinx"
 chmod 755 "$site/sphinx"
