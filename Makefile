@@ -18,7 +18,7 @@ in_venv = PATH="$(abspath $(1))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(1))"
 RUN := $(call in_venv,$(VENV))
 RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
 
-.PHONY: help setup demo test test-serial fleetsim-test units sanity integration lint test-oldest units-oldest \
+.PHONY: help setup demo test test-serial fleetsim-test units sanity sanity-pylint sanity-other integration lint test-oldest units-oldest \
 	integration-oldest clean bench bench-quick chaos chaos-quick load dist docs changelog changelog-lint \
 	release-test release-checks release-installed release-installed-oldest release-ee release-docs
 
@@ -71,6 +71,14 @@ units: $(VENV)/.installed
 
 sanity: $(VENV)/.installed
 	$(RUN) tests/run-ansible-test.sh sanity --venv --python 3.11 --color no
+
+# The same tests in two halves that `make test` runs side by side, each in its own ansible-test
+# tree: pylint alone takes about as long as every other sanity test together.
+sanity-pylint: $(VENV)/.installed
+	$(RUN) ANSIBLE_TEST_TREE_LABEL=sanity-pylint-2.19 tests/run-ansible-test.sh sanity --venv --python 3.11 --color no --test pylint
+
+sanity-other: $(VENV)/.installed
+	$(RUN) ANSIBLE_TEST_TREE_LABEL=sanity-other-2.19 tests/run-ansible-test.sh sanity --venv --python 3.11 --color no --skip-test pylint
 
 # The integration targets run in INTEGRATION_LANES lanes side by side (tests/utils/lanes.py splits
 # what ansible-test lists by tests/utils/integration-times.txt). Each lane has its own fleetsim,

@@ -71,7 +71,7 @@ def estimate(target: str, times: dict[str, float]) -> float:
 
 def split(targets: list[str], lanes: int, times: dict[str, float]) -> list[list[str]]:
     """Longest target first into the lane that is shortest so far (ties: the lower lane)."""
-    buckets: list[list[str]] = [[] for _ in range(lanes)]
+    buckets: list[list[str]] = [[] for _lane in range(lanes)]
     loads = [0.0] * lanes
     for target in sorted(targets, key=lambda t: (-estimate(t, times), t)):
         lane = min(range(lanes), key=lambda i: (loads[i], i))
@@ -138,7 +138,7 @@ def run_lanes(name: str, plan: dict[int, list[str]], command: list[str]) -> int:
         sys.stderr.write(f"\n===== {name} lane-{lane} failed; the last {len(tail)} lines of {os.path.relpath(log_path, ROOT)}:\n")
         sys.stderr.writelines(tail)
     if failed:
-        sys.stderr.write(f"{name}: lane(s) {', '.join(str(lane) for lane, _ in failed)} failed; logs in {os.path.relpath(logs, ROOT)}\n")
+        sys.stderr.write(f"{name}: lane(s) {', '.join(str(lane) for lane, _log in failed)} failed; logs in {os.path.relpath(logs, ROOT)}\n")
     return 1 if failed else 0
 
 
