@@ -8,7 +8,9 @@ output to build/test-logs/STEP.log. A step starts when the steps it needs have p
 weight fits: the weights of the running steps add up to at most CORES (default: this machine's
 count), where a step that mostly waits on I/O (an integration lane, a pip install) weighs less than
 one core and one that keeps every core busy (pytest -n auto, 20 playbooks at once) weighs CORES.
-Among the steps that could start, the one with the longest measured time goes first. A failed step
+Steps start in the order of their critical path (their measured time plus the longest chain of
+steps waiting for them), and a step that does not fit yet holds back the ones after it, so that a
+heavy step is not starved by a stream of light ones. A failed step
 does not stop the others (its dependants are skipped, not run); its log end is printed at once and
 its name again at the end, and the exit status is 1. Standard library only: it runs before .venv
 exists. Needs: GNU make on PATH. Stdout shows a line per step start and end, then the table.
@@ -52,16 +54,16 @@ def steps(lanes: int, cores: float) -> list[Step]:
     table = [
         Step("setup", ["setup"], weight=1, seconds=75),
         Step("setup-oldest", [".venvs/ansible-core-2.17/.installed"], weight=1, seconds=40),
-        Step("fleetsim-test", ["fleetsim-test"], ("setup",), weight=cores, seconds=40),
-        Step("units", ["units"], ("setup",), weight=2, seconds=200),
-        Step("sanity-pylint", ["sanity-pylint"], ("setup",), weight=1, seconds=250),
-        Step("sanity-other", ["sanity-other"], ("setup",), weight=1, seconds=200),
+        Step("sanity-pylint", ["sanity-pylint"], ("setup",), weight=cores, seconds=250),
+        Step("sanity-other", ["sanity-other"], ("setup",), weight=1, seconds=160),
+        Step("units", ["units"], ("setup",), weight=cores, seconds=200),
+        Step("units-oldest", ["units-oldest"], ("setup-oldest",), weight=cores, seconds=200),
+        Step("fleetsim-test", ["fleetsim-test"], ("setup",), weight=1, seconds=40),
         Step("lint", ["lint"], ("setup",), weight=1, seconds=60),
-        Step("units-oldest", ["units-oldest"], ("setup-oldest",), weight=2, seconds=200),
         Step("release-checks", ["release-checks"], ("setup",), weight=1, seconds=60),
-        Step("release-installed", ["release-installed"], ("release-checks",), weight=1, seconds=40),
-        Step("release-installed-oldest", ["release-installed-oldest"], ("release-checks", "setup-oldest"), weight=1, seconds=40),
-        Step("release-ee", ["release-ee"], ("release-checks",), weight=1, seconds=30),
+        Step("release-installed", ["release-installed"], ("release-checks",), weight=0.5, seconds=40),
+        Step("release-installed-oldest", ["release-installed-oldest"], ("release-checks", "setup-oldest"), weight=0.5, seconds=40),
+        Step("release-ee", ["release-ee"], ("release-checks",), weight=0.5, seconds=15),
         Step("release-docs", ["release-docs"], ("release-checks",), weight=1, seconds=90),
         Step("bench-quick", ["bench-quick"], ("setup",), weight=1, seconds=60),
         Step("chaos-quick", ["chaos-quick"], ("setup",), weight=cores, seconds=45),
@@ -69,9 +71,9 @@ def steps(lanes: int, cores: float) -> list[Step]:
     ]
     for lane in range(1, lanes + 1):
         table.append(Step(f"integration-lane-{lane}", ["integration", f"LANE={lane}", f"INTEGRATION_LANES={lanes}"],
-                          ("setup",), weight=0.7, seconds=400 / lanes))
+                          ("setup",), weight=0.5, seconds=600 / lanes))
         table.append(Step(f"integration-oldest-lane-{lane}", ["integration-oldest", f"LANE={lane}", f"INTEGRATION_LANES={lanes}"],
-                          ("setup-oldest",), weight=0.7, seconds=300 / lanes))
+                          ("setup-oldest",), weight=0.5, seconds=600 / lanes))
     return table
 
 
@@ -90,6 +92,12 @@ class Runner:
         self.cores = cores
         self.jobs = jobs
         self.make = os.environ.get("MAKE", "make")
+        self.path = {name: self.critical_path(name) for name in self.table}
+
+    def critical_path(self, name: str) -> float:
+        """Seconds from this step's start to the end of the longest chain of steps that need it."""
+        after = [self.critical_path(other.name) for other in self.table.values() if name in other.needs]
+        return self.table[name].seconds + max(after, default=0.0)
 
     def running(self) -> list[Step]:
         return [step for step in self.table.values() if step.status == "running"]
@@ -106,7 +114,7 @@ class Runner:
                 continue
             if all(need.status == "ok" for need in needs):
                 ready.append(step)
-        return sorted(ready, key=lambda step: -step.seconds)
+        return sorted(ready, key=lambda step: -self.path[step.name])
 
     def clock(self) -> str:
         return f"{time.monotonic() - self.began:6.0f}s"
@@ -158,8 +166,9 @@ class Runner:
         print(f"make test: {len(self.table)} steps, logs in {os.path.relpath(LOGS, ROOT)}/ (load {self.load_start})", flush=True)
         while True:
             for step in self.ready():
-                if self.fits(step):
-                    self.start(step)
+                if not self.fits(step):
+                    break
+                self.start(step)
             running = self.running()
             if not running:
                 break
