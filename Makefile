@@ -54,9 +54,11 @@ setup: $(VENV)/.installed
 DEMO_COLLECTIONS := build/collections
 DEMO_LINK := $(DEMO_COLLECTIONS)/ansible_collections/multicloud/invocations
 
+# Made under a temporary name and renamed into place: steps of `make test` that run side by side
+# may make it at the same time.
 $(DEMO_LINK):
 	mkdir -p $(dir $@)
-	ln -sfn $(CURDIR) $@
+	ln -sfn $(CURDIR) $@.$$$$ && mv -Tf $@.$$$$ $@
 
 demo: $(VENV)/.installed $(DEMO_LINK)
 	@$(RUN) ANSIBLE_COLLECTIONS_PATH=$(abspath $(DEMO_COLLECTIONS)) tests/utils/with-fleetsim.sh --fleet docs/examples/fleet.yml -- \

@@ -66,7 +66,8 @@ PY
 stand_in=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
 if [ ! -s "$stand_in" ]; then
   mkdir -p "$(dirname "$stand_in")"
-  cat > "$stand_in" <<'PY'
+  # Written under a temporary name and renamed: runs side by side must never read half a file.
+  cat > "$stand_in.$$" <<'PY'
 # Offline stand-in for get-pip.py, written by multicloud.invocations' tests/run-ansible-test.sh.
 # ensurepip runs in a child process so that the pip.conf of this machine stays in effect.
 import subprocess
@@ -76,6 +77,7 @@ rc = subprocess.call([sys.executable, "-m", "ensurepip", "--upgrade"])
 args = [arg for arg in sys.argv[1:] if arg not in ("--no-setuptools", "--no-wheel")]
 sys.exit(rc or subprocess.call([sys.executable, "-m", "pip", "install"] + args))
 PY
+  mv -f "$stand_in.$$" "$stand_in"
 fi
 
 status=0
