@@ -78,9 +78,11 @@ EXAMPLES = r"""
     msg: "{{ lookup('multicloud.invocations.invocation', command_id=cid, raw=true, region='eu-west-1',
                     query='CommandInvocations[].{id: InstanceId, code: CommandPlugins[0].ResponseCode}') }}"
 
-- name: Gate on the counts
+# The aggregate is success only when every target the command announced is visible and succeeded:
+# a failed count of 0 alone would pass while targets are still missing (summary.counts.not_visible).
+- name: Gate on the command
   ansible.builtin.assert:
-    that: lookup('multicloud.invocations.invocation', command_id=cid, region='eu-west-1', query='summary.counts.failed') == 0
+    that: lookup('multicloud.invocations.invocation', command_id=cid, region='eu-west-1', query='summary.aggregate') == 'success'
 """
 
 RETURN = r"""

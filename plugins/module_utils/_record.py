@@ -5,7 +5,7 @@
 # Private to the multicloud.invocations collection: this API may change at any time.
 """The normalised invocation record and the summary of a set of records.
 
-One record stands for one target instance (and one step, where the vendor reports steps). Every
+One record stands for one target instance of one run, its steps nested (``RECORD_SCHEMA``). Every
 provider returns these plain dicts, so the waiter, the policy, the modules, the lookup and the
 role never look at vendor shapes.
 """
@@ -27,47 +27,94 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     SUCCESS,
     TIMED_OUT,
     UNDELIVERABLE,
+    UNKNOWN,
     is_terminal,
 )
 
-RECORD_FIELDS = (
-    "provider",
-    "command_id",
-    "invocation_id",
-    "instance_id",
-    "instance_name",
-    "step",
-    "status",
-    "terminal",
-    "vendor_status",
-    "vendor_status_details",
-    "exit_code",
-    "stdout",
-    "stderr",
-    "stdout_truncated",
-    "stderr_truncated",
-    "stdout_url",
-    "stderr_url",
-    "requested_at",
-    "started_at",
-    "ended_at",
-    # Whether the target counts as a success for the verdict (null while it runs), and what
-    # decided it: its status, or a success_when / failure_when condition.
-    "accepted",
-    "accepted_by",
-    # Maintenance windows only: the window, execution, task and invocation ids, task type,
-    # parameters, owner information, window target id, and the Run Command records of the task.
-    "window",
-    "raw",
+# The record schema, as data: the status-model page (docs/docsite/rst/status_model.rst) is
+# generated from these tables, so the documented shape is the shape the code builds. Each entry is
+# (field, type, meaning). One record is one target instance of one run.
+RECORD_SCHEMA = (
+    ("provider", "str", "The provider that read the record (aws_ssm, alibaba_ecs, zenlayer_zos)."),
+    ("command_id", "str", "The vendor's command id (SSM CommandId, Alibaba CommandId, Zenlayer commandId)."),
+    ("invocation_id", "str", "The vendor's run id where it has one apart from the command (Alibaba InvokeId, Zenlayer invocationId)."),
+    ("instance_id", "str", "The target instance, in the vendor's own id format."),
+    ("instance_name", "str", "The instance's name, where the vendor reports one."),
+    ("status", "str", "The instance's normalised status. With steps: the first status of its counted steps in the order "
+     "failed, timed_out, cancelled, undeliverable, running, pending, success (skipped steps do not count)."),
+    ("terminal", "bool", "Whether status is final."),
+    ("vendor_status", "str", "The vendor's own status of the instance's run, unchanged."),
+    ("vendor_status_details", "str", "The vendor's detail status or error code of the instance's run, unchanged."),
+    ("exit_code", "int", "The exit code of the step that decided status (of the run where the vendor has no steps); "
+     "null while open or when the process never reported one."),
+    ("stdout", "str", "Standard output of the step that decided status (of the run without steps), as far as the vendor keeps it."),
+    ("stderr", "str", "Standard error, like stdout (SSM's list view joins the streams; they are split again)."),
+    ("stdout_truncated", "bool", "The vendor cut stdout (SSM: 2,500 characters in the list view, 24,000 in GetCommandInvocation)."),
+    ("stderr_truncated", "bool", "The vendor cut stderr (SSM GetCommandInvocation: 8,000 characters)."),
+    ("stdout_url", "str", "Where the vendor delivered the complete stdout (SSM OutputS3BucketName), if it did."),
+    ("stderr_url", "str", "Where the vendor delivered the complete stderr, if it did."),
+    ("requested_at", "str", "When the run was requested (ISO 8601 UTC)."),
+    ("started_at", "str", "When the first step (or the run) started."),
+    ("ended_at", "str", "When the last step (or the run) ended; null while open."),
+    ("accepted", "bool", "Whether the instance counts as a success for the verdict; null while open."),
+    ("accepted_by", "str", "What decided accepted: its status, success_when or failure_when."),
+    ("steps", "list", "The vendor's steps on this instance, in document order, each with the step fields below. "
+     "aws_ssm: one per CommandPlugin (a one-step document gives one). alibaba_ecs and zenlayer_zos run one script "
+     "per instance and report no steps: the list is empty and the record's own fields are the run's."),
+    ("window", "dict", "Maintenance windows only: window, execution, task and invocation ids, task type, parameters, owner "
+     "information, window target id, and the Run Command records of the task."),
+    ("raw", "dict", "The vendor's payload for this instance (for aws_ssm the invocation, plugins under CommandPlugins)."),
 )
+
+# The fields of one entry of a record's ``steps``.
+STEP_SCHEMA = (
+    ("name", "str", "The step's name in the document (SSM CommandPlugin Name, such as aws:runShellScript or the step's name)."),
+    ("status", "str", "The step's normalised status (the instance's when the vendor left the step pending on an instance that ended)."),
+    ("vendor_status", "str", "The vendor's status of the step, unchanged."),
+    ("vendor_status_details", "str", "The vendor's detail status of the step, unchanged."),
+    ("exit_code", "int", "The step's exit code; null while open or when the step never ran."),
+    ("stdout", "str", "The step's standard output."),
+    ("stderr", "str", "The step's standard error."),
+    ("stdout_truncated", "bool", "The vendor cut the step's stdout."),
+    ("stderr_truncated", "bool", "The vendor cut the step's stderr."),
+    ("stdout_url", "str", "Where the vendor delivered the step's complete stdout, if it did."),
+    ("stderr_url", "str", "Where the vendor delivered the step's complete stderr, if it did."),
+    ("started_at", "str", "When the step started."),
+    ("ended_at", "str", "When the step ended; null while open."),
+)
+
+# Fields planned by later changes, written down now so that the shape changes once: each is
+# added to records (and to steps, for the output fields) with the option that fills it, and
+# none changes a field above. Adding them does not break a consumer of this shape.
+PLANNED_RECORD_FIELDS = (
+    ("stdout_file, stderr_file", "str", "Complete output: the path, on the controller, of the file holding the complete "
+     "stream of the instance (and of each step), when an output directory is given."),
+    ("stdout_omitted, stderr_omitted", "int", "Complete output: characters left out of stdout / stderr by the per-stream "
+     "limit of the result (head and tail are kept); 0 when nothing was left out."),
+    ("output_warnings", "list", "Complete output: per-record warnings of a fetch of the complete copy (no permission, "
+     "not there yet, delivery failed), each with the vendor's code; the verdict never depends on them."),
+    ("agent", "dict", "Agent pre-flight: the agent's state beside an undeliverable record of an offline target."),
+    ("raw", "dict", "Compact records: the vendor's payload is returned only when asked for, by one option named apart from "
+     "the lookup's raw; conditions may still read the vendor's fields."),
+)
+
+# The count, in a summary's ``counts``, of targets announced or asked for that are not visible.
+NOT_VISIBLE = "not_visible"
+
+RECORD_FIELDS = tuple(name for name, _type, _meaning in RECORD_SCHEMA)
+STEP_FIELDS = tuple(name for name, _type, _meaning in STEP_SCHEMA)
+# Which step statuses decide an instance's status, first match wins. Skipped steps do not count;
+# an unknown or cancelling step keeps the instance open like a running one.
+STEP_PRECEDENCE = (FAILED, TIMED_OUT, CANCELLED, UNDELIVERABLE, RUNNING, CANCELLING, UNKNOWN, PENDING, SUCCESS)
 
 
 def make_record(provider: str, status: str, **fields: t.Any) -> dict[str, t.Any]:
-    """A record with every field present (``None`` where the vendor said nothing)."""
+    """A record with every field present (``None`` where the vendor said nothing, ``[]`` for steps)."""
     unknown = set(fields) - set(RECORD_FIELDS)
     if unknown:
         raise TypeError(f"unknown record fields: {sorted(unknown)}")
-    record = {name: None for name in RECORD_FIELDS}
+    record: dict[str, t.Any] = {name: None for name in RECORD_FIELDS}
+    record["steps"] = []
     record.update(fields)
     record["provider"] = provider
     record["status"] = status
@@ -80,9 +127,51 @@ def make_record(provider: str, status: str, **fields: t.Any) -> dict[str, t.Any]
     return record
 
 
+def make_step(name: str | None, status: str, **fields: t.Any) -> dict[str, t.Any]:
+    """One entry of a record's ``steps`` with every step field present."""
+    unknown = set(fields) - set(STEP_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown step fields: {sorted(unknown)}")
+    step: dict[str, t.Any] = {field: None for field in STEP_FIELDS}
+    step.update(fields)
+    step["name"] = name
+    step["status"] = status
+    for flag in ("stdout_truncated", "stderr_truncated"):
+        step[flag] = bool(step[flag])
+    return step
+
+
+def deciding_step(steps: t.Sequence[dict[str, t.Any]]) -> dict[str, t.Any] | None:
+    """The step whose status is the instance's: the first, in document order, with the first status
+    of ``STEP_PRECEDENCE`` any counted step has. None when no step counts (none, or all skipped)."""
+    counted = [step for step in steps if step["status"] != SKIPPED]
+    for status in STEP_PRECEDENCE:
+        for step in counted:
+            if step["status"] == status:
+                return step
+    return counted[0] if counted else None
+
+
+def instance_fields(steps: t.Sequence[dict[str, t.Any]], fallback_status: str) -> tuple[str, dict[str, t.Any]]:
+    """(status, record fields) of an instance from its steps: the deciding step's status, exit code
+    and output, the first start and the last end. Without a counted step, ``fallback_status`` (the
+    vendor's status of the instance's run) decides and the fields are empty."""
+    step = deciding_step(steps)
+    if step is None:
+        return fallback_status, {"steps": list(steps)}
+    status = step["status"]
+    started = [s["started_at"] for s in steps if s["started_at"]]
+    ended = [s["ended_at"] for s in steps if s["ended_at"]]
+    fields = {name: step[name] for name in ("exit_code", "stdout", "stderr", "stdout_truncated", "stderr_truncated", "stdout_url", "stderr_url")}
+    fields["started_at"] = min(started) if started else None
+    fields["ended_at"] = max(ended) if ended and is_terminal(status) else None
+    fields["steps"] = list(steps)
+    return status, fields
+
+
 def record_key(record: dict[str, t.Any]) -> tuple:
-    """Identity of a record across poll rounds."""
-    return (record["provider"], record["command_id"], record["invocation_id"], record["instance_id"], record["step"])
+    """Identity of a record across poll rounds: one instance of one run."""
+    return (record["provider"], record["command_id"], record["invocation_id"], record["instance_id"])
 
 
 def iso8601(value: t.Any) -> str | None:
@@ -158,8 +247,10 @@ def summarize(
 ) -> dict[str, t.Any]:
     """Counts per status, the aggregate, and the vendor's own aggregate beside it.
 
-    ``expected`` is how many targets the vendor says the commands have; when more are expected
-    than were seen, ``not_visible`` tells how many are missing from the counts.
+    ``expected`` is how many targets the vendor announced (SSM TargetCount) or the task knows were
+    asked for (instance ids given to it, or sent by its own start). Those not visible count as
+    ``counts.not_visible`` (and ``not_visible``, as before), and the aggregate takes them as still
+    pending: with any of them missing it is never ``success``.
     """
     counts = {status: 0 for status in STATUSES}
     for record in records:
@@ -167,14 +258,16 @@ def summarize(
     total = len(records)
     terminal = sum(1 for record in records if record["terminal"])
     expected_total = max(expected or 0, total)
+    not_visible = expected_total - total
+    counts[NOT_VISIBLE] = not_visible
     return {
         "total": total,
         "expected": expected_total,
-        "not_visible": expected_total - total,
+        "not_visible": not_visible,
         "terminal": terminal,
         "open": total - terminal,
         "counts": counts,
-        "aggregate": aggregate_status(record["status"] for record in records),
+        "aggregate": aggregate_status([record["status"] for record in records] + [PENDING] * not_visible),
         "vendor_aggregate": vendor_aggregate or {},
     }
 
@@ -182,7 +275,7 @@ def summarize(
 def progress_line(summary: dict[str, t.Any], elapsed: float, budget: float | None) -> str:
     """One calm line for the operator: done out of expected, non-zero counts, time used."""
     parts = [f"{summary['terminal']}/{summary['expected']} done"]
-    parts.extend(f"{count} {status.replace('_', ' ')}" for status, count in summary["counts"].items() if count)
+    parts.extend(f"{count} {status.replace('_', ' ')}" for status, count in summary["counts"].items() if count and status != NOT_VISIBLE)
     if summary["not_visible"]:
         parts.append(f"{summary['not_visible']} not visible yet")
     used = f"{elapsed:.0f}s" if budget is None else f"{elapsed:.0f}s of {budget:.0f}s"

@@ -64,6 +64,7 @@ class Snapshot:
             summary["terminal"] += ended
             summary["open"] += counted - ended
             summary["not_visible"] = max(summary["not_visible"] - counted, 0)
+            summary["counts"]["not_visible"] = summary["not_visible"]
         return summary
 
 

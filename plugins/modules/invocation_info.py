@@ -11,7 +11,7 @@ short_description: Query run-command invocations, one normalised record per inst
 version_added: 1.0.0
 description:
   - Reads the invocations of a command (every instance, every page), of one instance in one command,
-    or the recent invocations of an instance, and returns one record per instance and step with a
+    or the recent invocations of an instance, and returns one record per instance (its steps nested) with a
     normalised O(statuses) value beside the vendor's own values.
   - Reads the task invocations of an SSM Maintenance Window execution (O(window_id) or
     O(window_execution_id)), one record per task invocation, with the Run Command records of each
@@ -160,7 +160,8 @@ EXAMPLES = r"""
 RETURN = r"""
 invocations:
   description:
-    - One record per instance (and per step where the vendor reports steps).
+    - One record per instance of a run; the vendor's steps on that instance are nested in RV(invocations[].steps).
+    - The full schema, and the fields later options add, is on the status model page of the collection's docs.
   returned: always
   type: list
   elements: dict
@@ -183,12 +184,11 @@ invocations:
     instance_name:
       description: The instance's name, where the vendor reports one.
       type: str
-    step:
-      description: The step (SSM plugin name), where the vendor reports steps.
-      type: str
-      sample: aws:runShellScript
     status:
-      description: The normalised status.
+      description:
+        - The instance's normalised status.
+        - With steps, the first status of its steps in this order - V(failed), V(timed_out), V(cancelled),
+          V(undeliverable), V(running), V(pending), V(success); skipped steps do not count.
       type: str
       sample: success
     terminal:
@@ -203,14 +203,16 @@ invocations:
       type: str
       sample: Success
     exit_code:
-      description: The command's exit code, once it ended; null before and when it never ran.
+      description:
+        - The exit code of the step that decided RV(invocations[].status) (of the run, for vendors without steps),
+          once it ended; null before and when it never ran.
       type: int
       sample: 0
     stdout:
-      description: Standard output, as far as the vendor returns it.
+      description: Standard output of the deciding step (of the run, for vendors without steps), as far as the vendor returns it.
       type: str
     stderr:
-      description: Standard error, as far as the vendor returns it.
+      description: Standard error of the deciding step, as far as the vendor returns it.
       type: str
     stdout_truncated:
       description: Whether the vendor cut standard output (see RV(invocations[].stdout_url) for the full copy).
@@ -229,11 +231,59 @@ invocations:
       type: str
       sample: "2026-11-22T13:07:09.708Z"
     started_at:
-      description: When the command started on the instance, ISO 8601 UTC.
+      description: When the command (its first step) started on the instance, ISO 8601 UTC.
       type: str
     ended_at:
-      description: When the command ended on the instance, ISO 8601 UTC.
+      description: When the command (its last step) ended on the instance, ISO 8601 UTC; null while it is open.
       type: str
+    steps:
+      description:
+        - The vendor's steps on this instance, in document order. V(aws_ssm) gives one per C(CommandPlugin)
+          (one for a one-step document such as C(AWS-RunShellScript)).
+        - V(alibaba_ecs) and V(zenlayer_zos) run one script per instance and report no steps - the list is
+          empty and the record's own fields are the run's.
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: The step's name (SSM plugin name, for example V(aws:runShellScript)).
+          type: str
+        status:
+          description: The step's normalised status.
+          type: str
+        vendor_status:
+          description: The vendor's status of the step.
+          type: str
+        vendor_status_details:
+          description: The vendor's detailed status of the step.
+          type: str
+        exit_code:
+          description: The step's exit code; null while it is open and when it never ran.
+          type: int
+        stdout:
+          description: The step's standard output.
+          type: str
+        stderr:
+          description: The step's standard error.
+          type: str
+        stdout_truncated:
+          description: Whether the vendor cut the step's standard output.
+          type: bool
+        stderr_truncated:
+          description: Whether the vendor cut the step's standard error.
+          type: bool
+        stdout_url:
+          description: Where the step's full standard output is stored, when output storage was configured.
+          type: str
+        stderr_url:
+          description: Where the step's full standard error is stored, when output storage was configured.
+          type: str
+        started_at:
+          description: When the step started, ISO 8601 UTC.
+          type: str
+        ended_at:
+          description: When the step ended, ISO 8601 UTC.
+          type: str
     accepted:
       description:
         - Whether the target counts as a success for a verdict; null while it has not ended.
@@ -287,7 +337,7 @@ invocations:
           type: list
           elements: dict
     raw:
-      description: The vendor's item this record was made from.
+      description: The vendor's item this record was made from (for V(aws_ssm), the invocation with every C(CommandPlugins) entry).
       type: dict
 summary:
   description: Counts per normalised status, the aggregate computed from them, and the vendor's own aggregate.
@@ -295,13 +345,15 @@ summary:
   type: dict
   contains:
     total:
-      description: Records seen.
+      description: Records (instances) seen.
       type: int
     expected:
-      description: Targets the vendor says the command has (at least RV(summary.total)).
+      description:
+        - Targets the vendor announced (SSM C(TargetCount)) or the task knows were asked for (the instance ids
+          given to it), at least RV(summary.total).
       type: int
     not_visible:
-      description: Expected targets with no record yet.
+      description: Expected targets with no record, the same as RV(summary.counts.not_visible).
       type: int
     terminal:
       description: Records with a final status.
@@ -310,11 +362,14 @@ summary:
       description: Records still pending or running.
       type: int
     counts:
-      description: Records per normalised status.
+      description:
+        - Instances per normalised status, and C(not_visible) - targets expected but not visible.
       type: dict
-      sample: {"pending": 0, "running": 1, "success": 8, "failed": 1}
+      sample: {"pending": 0, "running": 1, "success": 8, "failed": 1, "not_visible": 0}
     aggregate:
-      description: The aggregate status computed from the records, never taken from the vendor.
+      description:
+        - The aggregate status computed from the records, never taken from the vendor.
+        - Targets not visible count as still pending, so it is never V(success) while any is missing.
       type: str
       sample: partial_failed
     vendor_aggregate:

@@ -141,7 +141,7 @@ EXAMPLES = r"""
 RETURN = r"""
 invocations:
   description:
-    - Every record seen, one per instance and step, as returned by M(multicloud.invocations.invocation_info).
+    - Every record seen, one per instance with its steps nested, as returned by M(multicloud.invocations.invocation_info).
     - Kept however the wait ended (success, failure, timeout or error).
   returned: always
   type: list

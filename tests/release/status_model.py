@@ -2,6 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write docs/docsite/rst/status_model.rst from the status tables in plugins/module_utils/_statuses.py.
 
+The page ends with the record schema: ``RECORD_SCHEMA``, ``STEP_SCHEMA`` and ``PLANNED_RECORD_FIELDS``
+of plugins/module_utils/_record.py (each a tuple of (field, type, meaning)), so the documented
+shape of a record is the shape the code builds.
+
 Nothing here names a vendor value: the page is what the code holds. Every module-level table of
 ``_statuses.py`` is found by its shape, so a table added there appears on the page without a change
 here:
@@ -33,6 +37,7 @@ SOURCE = ROOT / "plugins" / "module_utils" / "_statuses.py"
 PROVIDERS_DIR = ROOT / "plugins" / "module_utils" / "_providers"
 OUTPUT = ROOT / "docs" / "docsite" / "rst" / "status_model.rst"
 MODULE = "ansible_collections.multicloud.invocations.plugins.module_utils._statuses"
+RECORD_MODULE = "ansible_collections.multicloud.invocations.plugins.module_utils._record"
 # Names that describe our own vocabulary rather than a vendor's values.
 VOCABULARY_NAMES = ("STATUSES", "TERMINAL_STATUSES", "FILTERABLE_STATUSES")
 
@@ -45,6 +50,44 @@ def load_statuses():
     link.symlink_to(ROOT)
     sys.path.insert(0, str(tree))
     return importlib.import_module(MODULE)
+
+
+def load_record():
+    """Import _record.py (after load_statuses put the collection on the path)."""
+    return importlib.import_module(RECORD_MODULE)
+
+
+def record_schema(record) -> list[str]:
+    """The record schema section, from the tables of _record.py."""
+    out = title("Record schema", "-")
+    out += [
+        "Every module, the lookup and the role return the same record: one per target instance of one run,",
+        "with the vendor's steps on that instance nested under ``steps``. Counts, the aggregate, the failure",
+        "policy, the gate's reports and JUnit count instances, never steps. A summary's ``counts`` has one",
+        f"entry per status and {literal(record.NOT_VISIBLE)}: the targets the vendor announced (SSM",
+        "``TargetCount``) or the task knows were asked for (the instance ids given to it, or sent by its own",
+        "start) that are not visible. The aggregate takes those as still pending, so it is never ``success``",
+        "while any is missing.",
+        "",
+    ]
+    out += title("Record fields", "~")
+    out += table(("field", "type", "meaning"), [(literal(name), kind, rst_escape(meaning)) for name, kind, meaning in record.RECORD_SCHEMA])
+    out += title("Step fields", "~")
+    out += [
+        "The deciding step of an instance is the first step, in document order, whose status is the",
+        "instance's status; its exit code and output are the instance's. Order of precedence: "
+        + ", ".join(literal(status) for status in record.STEP_PRECEDENCE) + ".",
+        "",
+    ]
+    out += table(("field", "type", "meaning"), [(literal(name), kind, rst_escape(meaning)) for name, kind, meaning in record.STEP_SCHEMA])
+    out += title("Planned fields", "~")
+    out += [
+        "Written down now so that the shape changes once: these come with the options that fill them, each",
+        "an addition (or, for ``raw``, an option) that leaves the fields above as they are.",
+        "",
+    ]
+    out += table(("field", "type", "meaning"), [(literal(name), kind, rst_escape(meaning)) for name, kind, meaning in record.PLANNED_RECORD_FIELDS])
+    return out
 
 
 def comments_above(source_lines: list[str], lineno: int) -> str:
@@ -102,7 +145,7 @@ def title(text: str, underline: str) -> list[str]:
     return [text, underline * len(text), ""]
 
 
-def render(statuses, source: str) -> str:
+def render(statuses, source: str, record=None) -> str:
     source_lines = source.splitlines()
     lines_of = assignments(source)
     vocabulary = list(statuses.STATUSES)
@@ -184,6 +227,8 @@ def render(statuses, source: str) -> str:
             if note:
                 out += [rst_escape(note), ""]
             out += [f"- {literal(code)}" for code in sorted(getattr(statuses, name))] + [""]
+    if record is not None:
+        out += record_schema(record)
     text = "\n".join(out).rstrip() + "\n"
     return re.sub(r"\n{3,}", "\n\n", text)
 
@@ -193,7 +238,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail when the page on disk is not current")
     parser.add_argument("--output", type=pathlib.Path, default=OUTPUT)
     args = parser.parse_args()
-    page = render(load_statuses(), SOURCE.read_text(encoding="utf-8"))
+    page = render(load_statuses(), SOURCE.read_text(encoding="utf-8"), load_record())
     shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""

@@ -91,3 +91,12 @@ def test_check_mode_fails_on_a_stale_page(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["status_model.py", "--check", "--output", str(stale)])
     assert status_model.main() == 1
     assert "run `make docs`" in capsys.readouterr().err
+
+
+def test_the_record_schema_is_on_the_page():
+    record = status_model.load_record()
+    page = status_model.render(module_from(SOURCE), SOURCE, record)
+    schema = page.split("Record schema")[1]
+    for name, _kind, _meaning in record.RECORD_SCHEMA + record.STEP_SCHEMA + record.PLANNED_RECORD_FIELDS:
+        assert f"``{name}``" in schema, name
+    assert page == status_model.OUTPUT.read_text(encoding="utf-8"), "run `make docs`: the page on disk is stale"

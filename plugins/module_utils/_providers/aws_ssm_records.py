@@ -15,7 +15,7 @@ import datetime
 import re
 import typing as t
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record, parse_time
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import instance_fields, iso8601, make_record, make_step, parse_time
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import (
     AWS_SSM_COMMAND,
     AWS_SSM_INVOCATION,
@@ -78,49 +78,60 @@ def split_list_output(output: str | None) -> tuple[str | None, str | None, bool,
 
 @vendor_payload(PROVIDER, "ListCommandInvocations item")
 def invocation_records(invocation: dict[str, t.Any], include_output: bool = True) -> list[dict[str, t.Any]]:
-    """Records (one per step) from a ListCommandInvocations item fetched with Details=true."""
+    """The record of one instance (a list of one) from a ListCommandInvocations item fetched with
+    Details=true: one step per CommandPlugin, the instance's status decided by its steps."""
     invocation = plain(invocation)
-    plugins = invocation.get("CommandPlugins") or [None]
     invocation_status = lookup(AWS_SSM_INVOCATION, invocation.get("StatusDetails"), invocation.get("Status"))
-    records = []
-    for plugin in plugins:
-        plugin = plugin or {}
-        status = lookup(AWS_SSM_INVOCATION, plugin.get("StatusDetails"), plugin.get("Status"))
-        # A step can sit at Pending while the invocation already ended (Undeliverable,
-        # Delivery Timed Out, Terminated): the invocation then speaks for the step.
-        vendor_level = plugin
-        if not plugin or (not is_terminal(status) and is_terminal(invocation_status)):
-            status = invocation_status
-            vendor_level = invocation
-        stdout, stderr, stdout_cut, stderr_cut = split_list_output(plugin.get("Output")) if include_output else (None, None, False, False)
-        raw_plugin = {key: value for key, value in plugin.items() if include_output or key != "Output"}
-        raw = {key: value for key, value in invocation.items() if key != "CommandPlugins"}
-        if plugin:
-            raw["CommandPlugin"] = raw_plugin
-        records.append(
-            make_record(
-                PROVIDER,
-                status,
-                command_id=invocation.get("CommandId"),
-                instance_id=invocation.get("InstanceId"),
-                instance_name=_blank_to_none(invocation.get("InstanceName")),
-                step=plugin.get("Name"),
-                vendor_status=vendor_level.get("Status"),
-                vendor_status_details=vendor_level.get("StatusDetails"),
-                exit_code=_exit_code(status, plugin.get("ResponseCode")),
-                stdout=stdout,
-                stderr=stderr,
-                stdout_truncated=stdout_cut,
-                stderr_truncated=stderr_cut,
-                stdout_url=_blank_to_none(plugin.get("StandardOutputUrl") or invocation.get("StandardOutputUrl")),
-                stderr_url=_blank_to_none(plugin.get("StandardErrorUrl") or invocation.get("StandardErrorUrl")),
-                requested_at=iso8601(invocation.get("RequestedDateTime")),
-                started_at=iso8601(plugin.get("ResponseStartDateTime")),
-                ended_at=iso8601(plugin.get("ResponseFinishDateTime")) if is_terminal(status) else None,
-                raw=raw,
-            )
+    steps = [_plugin_step(plugin, invocation, invocation_status, include_output) for plugin in invocation.get("CommandPlugins") or []]
+    status, fields = instance_fields(steps, invocation_status)
+    raw = {key: value for key, value in invocation.items() if key != "CommandPlugins"}
+    raw["CommandPlugins"] = [
+        {key: value for key, value in (plugin or {}).items() if include_output or key != "Output"} for plugin in invocation.get("CommandPlugins") or []
+    ]
+    for name, key in (("stdout_url", "StandardOutputUrl"), ("stderr_url", "StandardErrorUrl")):
+        fields[name] = fields.get(name) or _blank_to_none(invocation.get(key))
+    return [
+        make_record(
+            PROVIDER,
+            status,
+            command_id=invocation.get("CommandId"),
+            instance_id=invocation.get("InstanceId"),
+            instance_name=_blank_to_none(invocation.get("InstanceName")),
+            vendor_status=invocation.get("Status"),
+            vendor_status_details=invocation.get("StatusDetails"),
+            requested_at=iso8601(invocation.get("RequestedDateTime")),
+            raw=raw,
+            **fields,
         )
-    return records
+    ]
+
+
+def _plugin_step(plugin: dict[str, t.Any] | None, invocation: dict[str, t.Any], invocation_status: str, include_output: bool) -> dict[str, t.Any]:
+    """One step from a CommandPlugin of a ListCommandInvocations item."""
+    plugin = plugin or {}
+    status = lookup(AWS_SSM_INVOCATION, plugin.get("StatusDetails"), plugin.get("Status"))
+    vendor_level = plugin
+    if not is_terminal(status) and is_terminal(invocation_status):
+        # A step can sit at Pending while the invocation already ended (Undeliverable, Delivery
+        # Timed Out, Terminated): the invocation then speaks for the step.
+        status = invocation_status
+        vendor_level = invocation
+    stdout, stderr, stdout_cut, stderr_cut = split_list_output(plugin.get("Output")) if include_output else (None, None, False, False)
+    return make_step(
+        plugin.get("Name"),
+        status,
+        vendor_status=vendor_level.get("Status"),
+        vendor_status_details=vendor_level.get("StatusDetails"),
+        exit_code=_exit_code(status, plugin.get("ResponseCode")),
+        stdout=stdout,
+        stderr=stderr,
+        stdout_truncated=stdout_cut,
+        stderr_truncated=stderr_cut,
+        stdout_url=_blank_to_none(plugin.get("StandardOutputUrl")),
+        stderr_url=_blank_to_none(plugin.get("StandardErrorUrl")),
+        started_at=iso8601(plugin.get("ResponseStartDateTime")),
+        ended_at=iso8601(plugin.get("ResponseFinishDateTime")) if is_terminal(status) else None,
+    )
 
 
 @vendor_payload(PROVIDER, "GetCommandInvocation response")
@@ -131,12 +142,9 @@ def get_invocation_record(response: dict[str, t.Any], include_output: bool = Tru
     stdout = response.get("StandardOutputContent") if include_output else None
     stderr = response.get("StandardErrorContent") if include_output else None
     raw = {key: value for key, value in response.items() if include_output or key not in ("StandardOutputContent", "StandardErrorContent")}
-    return make_record(
-        PROVIDER,
+    step = make_step(
+        _blank_to_none(response.get("PluginName")),
         status,
-        command_id=response.get("CommandId"),
-        instance_id=response.get("InstanceId"),
-        step=_blank_to_none(response.get("PluginName")),
         vendor_status=response.get("Status"),
         vendor_status_details=response.get("StatusDetails"),
         exit_code=_exit_code(status, response.get("ResponseCode")),
@@ -148,7 +156,18 @@ def get_invocation_record(response: dict[str, t.Any], include_output: bool = Tru
         stderr_url=_blank_to_none(response.get("StandardErrorUrl")),
         started_at=iso8601(response.get("ExecutionStartDateTime")),
         ended_at=iso8601(response.get("ExecutionEndDateTime")) if is_terminal(status) else None,
+    )
+    # The response covers one step (PluginName's, or the document's only one): it is the instance's.
+    status, fields = instance_fields([step], status)
+    return make_record(
+        PROVIDER,
+        status,
+        command_id=response.get("CommandId"),
+        instance_id=response.get("InstanceId"),
+        vendor_status=response.get("Status"),
+        vendor_status_details=response.get("StatusDetails"),
         raw=raw,
+        **fields,
     )
 
 

@@ -134,9 +134,9 @@ def task_invocation_record(
         if len(instance_ids) == 1:
             instance_id = instance_id or next(iter(instance_ids))
         if len(command_records) == 1:
-            # One instance, one step: its exit code and output are the invocation's.
+            # One instance: its steps, exit code and output are the invocation's.
             only = command_records[0]
-            for name in ("instance_name", "step", "exit_code", "stdout", "stderr", "stdout_truncated", "stderr_truncated", "stdout_url", "stderr_url"):
+            for name in ("instance_name", "steps", "exit_code", "stdout", "stderr", "stdout_truncated", "stderr_truncated", "stdout_url", "stderr_url"):
                 fields[name] = only[name]
     window = {
         "window_id": window_id,

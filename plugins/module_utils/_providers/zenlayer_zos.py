@@ -222,7 +222,8 @@ class InvocationWatch:
                     if wake_in is not None and (snapshot.wake_in is None or wake_in < snapshot.wake_in):
                         snapshot.wake_in = wake_in
             snapshot.records.extend(records)
-            snapshot.expected += len(records)
+            # The instances asked for count as targets even while the invocation does not list them.
+            snapshot.expected += max(len(records), len(self._instance_ids))
             snapshot.vendor_aggregate[invocation_id] = invocation_summary(self._invocations[invocation_id])
         snapshot.complete = len(self._settled) == len(self._invocations)
         return snapshot

@@ -626,10 +626,15 @@ class EcsFrontEnd:
         for command in self._matching_invocations(lookup, region, now):
             if not (status_filter or instance_id or command.meta["Scheduled"]):
                 # the common case pages by key alone; only the page's records get rendered
-                rows.extend((command.seq * RESULT_KEY_BASE + inv.index, (inv, command)) for inv in command.invocations)
+                rows.extend((command.seq * RESULT_KEY_BASE + inv.index, (inv, command)) for inv in command.invocations
+                            if not inv.instance.unlisted)
                 continue
+            unlisted = {inv.instance.alibaba_id for inv in command.invocations if inv.instance.unlisted}
             for record in self._records(command, now):
                 if instance_id and record["InstanceId"] != instance_id:
+                    continue
+                if record["InstanceId"] in unlisted:
+                    # The invocation names the instance (InvokeInstances), but no result is ever written for it.
                     continue
                 legacy = ecs_status.legacy_instance_status(record["status"])
                 if status_filter and status_filter not in (record["status"].lower(), legacy.lower()):

@@ -12,7 +12,7 @@ import uuid
 from typing import Any, Callable
 
 from fleetsim import engine as e
-from fleetsim import paging, sigv4, ssm_status
+from fleetsim import paging, sigv4, ssm_status, ssm_steps
 from fleetsim.ssm_windows import MaintenanceWindows, WindowError
 from fleetsim.faults import json_body_token
 from fleetsim.wire import Request, Response, json_response
@@ -237,11 +237,16 @@ class SsmFrontEnd:
         document = params.get("DocumentName")
         if not isinstance(document, str) or not document:
             raise _validation("documentName", "null", "Member must not be null")
-        if document not in DOCUMENTS:
+        if document not in DOCUMENTS and document not in ssm_steps.MULTI_STEP_DOCUMENTS:
             raise SsmError("InvalidDocument", f"Document with name {document} does not exist.")
-        platform = DOCUMENTS[document][0]
         doc_params = params.get("Parameters") or {}
-        script, execution_timeout, working_dir = self._document_parameters(doc_params)
+        if document in ssm_steps.MULTI_STEP_DOCUMENTS:
+            platform = ssm_steps.MULTI_STEP_DOCUMENTS[document][0]
+            _first, execution_timeout, working_dir = self._document_parameters(doc_params, ssm_steps.MULTI_STEP_PARAMETERS)
+            script = ssm_steps.script(document, doc_params)
+        else:
+            platform = DOCUMENTS[document][0]
+            script, execution_timeout, working_dir = self._document_parameters(doc_params)
         targets = self._resolve_targets(params)
         timeout = params.get("TimeoutSeconds", 3600)
         if not isinstance(timeout, int) or isinstance(timeout, bool) or not 30 <= timeout <= 2592000:
@@ -274,6 +279,8 @@ class SsmFrontEnd:
             "MaxErrors": max_errors,
             "TimeoutSeconds": timeout,
             "ServiceRole": params.get("ServiceRoleArn", "") or "",
+            # Not rendered: whether some targets never appear in the list calls (fleet `unlisted`).
+            "_has_unlisted": any(inst.unlisted for inst in targets),
         }
         spec = e.CommandSpec(
             script=script, platform=platform, execution_timeout=execution_timeout, delivery_timeout=float(timeout),
@@ -284,10 +291,10 @@ class SsmFrontEnd:
         return {"Command": self._render_command(command, self.engine.now())}
 
     @staticmethod
-    def _document_parameters(doc_params: Any) -> tuple[list[str], float, str]:
+    def _document_parameters(doc_params: Any, allowed: set[str] = DOCUMENT_PARAMETERS) -> tuple[list[str], float, str]:
         if not isinstance(doc_params, dict):
             raise SsmError("InvalidParameters", "Parameters must be a map of parameter name to list of strings.")
-        unknown = sorted(set(doc_params) - DOCUMENT_PARAMETERS)
+        unknown = sorted(set(doc_params) - allowed)
         if unknown:
             raise SsmError("InvalidParameters", f"Parameter \"{unknown[0]}\" is not defined in the document.")
         for name, values in doc_params.items():
@@ -447,8 +454,8 @@ class SsmFrontEnd:
         segments: list[list[e.Invocation]] = []
         for command in commands:
             if instance_id is None:
-                segments.append(command.invocations)
-            elif instance_id in command.by_instance:
+                segments.append(self._listed(command))
+            elif instance_id in command.by_instance and not command.by_instance[instance_id].instance.unlisted:
                 segments.append([command.by_instance[instance_id]])
         statuses = [v for k, v in filters if k == "Status"]
         if statuses:
@@ -467,6 +474,13 @@ class SsmFrontEnd:
         return result
 
     @staticmethod
+    def _listed(command: e.Command) -> list[e.Invocation]:
+        """The invocations the list call shows: all of them, unless the fleet hides some (unlisted)."""
+        if not command.meta.get("_has_unlisted"):
+            return command.invocations  # the common case costs no copy of a 10,000-item list
+        return [inv for inv in command.invocations if not inv.instance.unlisted]
+
+    @staticmethod
     def _slice(segments: list[list[e.Invocation]], offset: int, limit: int) -> tuple[list[e.Invocation], int]:
         """Items [offset, offset+limit) of the concatenated segments, without concatenating."""
         page: list[e.Invocation] = []
@@ -478,13 +492,20 @@ class SsmFrontEnd:
             total += len(seg)
         return page, total
 
-    def _output_urls(self, inv: e.Invocation) -> tuple[str, str, str]:
+    @staticmethod
+    def _plugin_names(command: e.Command) -> list[str]:
+        document = command.meta["DocumentName"]
+        if document in ssm_steps.MULTI_STEP_DOCUMENTS:
+            return ssm_steps.step_names(document)
+        return [DOCUMENTS[document][1]]
+
+    def _output_urls(self, inv: e.Invocation, plugin_name: str | None = None) -> tuple[str, str, str]:
         """(plugin key prefix, stdout URL, stderr URL); empty without an S3 bucket."""
         meta = inv.command.meta
         bucket = meta["OutputS3BucketName"]
         if not bucket:
             return "", "", ""
-        plugin = DOCUMENTS[meta["DocumentName"]][1].replace(":", "")
+        plugin = (plugin_name or self._plugin_names(inv.command)[0]).replace(":", "")
         parts = [p for p in (meta["OutputS3KeyPrefix"].strip("/"), inv.command.id, inv.instance.id, plugin) if p]
         key_prefix = "/".join(parts)
         base = f"https://s3.{meta['OutputS3Region']}.amazonaws.com/{bucket}/{key_prefix}/0.{plugin}"
@@ -513,7 +534,11 @@ class SsmFrontEnd:
             "NotificationConfig": dict(NO_NOTIFICATION),
             "CloudWatchOutputConfig": dict(NO_CLOUDWATCH),
         }
-        if details:
+        if details and meta["DocumentName"] in ssm_steps.MULTI_STEP_DOCUMENTS:
+            # The invocation-level URLs are set only for a document with exactly one plugin.
+            item["StandardOutputUrl"] = item["StandardErrorUrl"] = ""
+            item["CommandPlugins"] = self._step_plugins(inv, now, phase)
+        elif details:
             terminal = phase not in e.OPEN_PHASES
             plugin_status, plugin_details = ssm_status.plugin_status(phase)
             plugin: dict[str, Any] = {
@@ -535,24 +560,82 @@ class SsmFrontEnd:
             item["CommandPlugins"] = [plugin]
         return item
 
+    def _step_outcomes(self, inv: e.Invocation) -> list[ssm_steps.StepOutcome]:
+        document = inv.command.meta["DocumentName"]
+        if self.engine.executor.lazy:
+            return ssm_steps.virtual_outcomes(document, inv.exit_code, inv.stdout, inv.stderr)
+        return ssm_steps.outcomes(document, inv.stdout, inv.stderr)
+
+    def _step_plugins(self, inv: e.Invocation, now: float, phase: str) -> list[dict[str, Any]]:
+        """One CommandPlugin per step of a multi-step document, each with its own outcome."""
+        meta = inv.command.meta
+        names = self._plugin_names(inv.command)
+        terminal = phase not in e.OPEN_PHASES
+        outcomes = self._step_outcomes(inv) if terminal else []
+        plugins = []
+        previous_end = inv.started_at
+        for position, name in enumerate(names):
+            key_prefix, out_url, err_url = self._output_urls(inv, name)
+            plugin: dict[str, Any] = {
+                "Name": name, "Status": "Pending", "StatusDetails": "Pending", "ResponseCode": -1, "Output": "",
+                "StandardOutputUrl": out_url, "StandardErrorUrl": err_url, "OutputS3Region": meta["OutputS3Region"],
+                "OutputS3BucketName": meta["OutputS3BucketName"], "OutputS3KeyPrefix": key_prefix,
+            }
+            if not terminal:
+                if position == 0 and inv.started_by(now):
+                    # While the process runs its steps are not told apart: the first one is shown running.
+                    plugin["Status"], plugin["StatusDetails"] = ssm_status.plugin_status(e.RUNNING)
+                    plugin["ResponseStartDateTime"] = _epoch(inv.started_at)
+            elif outcomes[position].exit_code is not None:
+                outcome = outcomes[position]
+                step_phase = e.SUCCESS if outcome.exit_code == 0 else e.FAILED
+                plugin["Status"], plugin["StatusDetails"] = ssm_status.plugin_status(step_phase)
+                plugin["ResponseCode"] = outcome.exit_code
+                plugin["Output"] = ssm_status.plugin_output(outcome.stdout, outcome.stderr, OUTPUT_CAP)
+                ended = outcome.ended_at if outcome.ended_at is not None else inv.ended_at
+                plugin["ResponseStartDateTime"] = _epoch(previous_end if previous_end is not None else ended)
+                plugin["ResponseFinishDateTime"] = _epoch(ended)
+                previous_end = ended
+            elif inv.started_at is not None and inv.ended_at is not None and position == len([o for o in outcomes if o.exit_code is not None]):
+                # The step that was running when the invocation ended (timed out, cancelled) ends with it.
+                outcome = outcomes[position]
+                plugin["Status"], plugin["StatusDetails"] = ssm_status.plugin_status(phase)
+                plugin["ResponseCode"] = inv.exit_code if inv.exit_code is not None else -1
+                plugin["Output"] = ssm_status.plugin_output(outcome.stdout, outcome.stderr, OUTPUT_CAP)
+                plugin["ResponseStartDateTime"] = _epoch(previous_end if previous_end is not None else inv.started_at)
+                plugin["ResponseFinishDateTime"] = _epoch(inv.ended_at)
+            plugins.append(plugin)
+        return plugins
+
     # -- GetCommandInvocation ---------------------------------------------------------------
 
     def get_command_invocation(self, params: dict[str, Any], identity: sigv4.SignedIdentity) -> dict[str, Any]:
         del identity
         command = self._command(params, required=True)
         instance_id = self._instance_id(params, required=True)
-        plugin_name = DOCUMENTS[command.meta["DocumentName"]][1]
+        names = self._plugin_names(command)
         wanted = params.get("PluginName")
-        if wanted is not None and wanted != plugin_name:
+        if wanted is not None and wanted not in names:
             raise SsmError("InvalidPluginName", f"Plugin {wanted} is not part of document {command.meta['DocumentName']}.")
+        if wanted is None and len(names) > 1:
+            raise SsmError("InvalidPluginName", f"Document {command.meta['DocumentName']} has several plugins: give PluginName.")
+        plugin_name = wanted or names[0]
         now = self.engine.now()
         inv = command.by_instance.get(instance_id)
-        if inv is None or not self._visible(command, now):
+        if inv is None or inv.instance.unlisted or not self._visible(command, now):
             raise SsmError("InvocationDoesNotExist", "")
         phase = inv.phase_at(now)
         status, status_details = ssm_status.invocation_status(phase)
         terminal = phase not in e.OPEN_PHASES
-        out_url, err_url = self._output_urls(inv)[1:]
+        out_url, err_url = self._output_urls(inv, plugin_name)[1:]
+        response_code = inv.exit_code if terminal and inv.exit_code is not None else -1
+        stdout, stderr = inv.stdout, inv.stderr
+        if len(names) > 1:
+            # One step of a multi-step document: its own status, exit code and output.
+            plugin = self._step_plugins(inv, now, phase)[names.index(plugin_name)]
+            status, status_details, response_code = plugin["Status"], plugin["StatusDetails"], plugin["ResponseCode"]
+            outcome = self._step_outcomes(inv)[names.index(plugin_name)] if terminal else None
+            stdout, stderr = (outcome.stdout, outcome.stderr) if outcome else ("", "")
         started = inv.started_by(now)
         end = inv.ended_at if terminal and started else None
         elapsed = ""
@@ -565,15 +648,15 @@ class SsmFrontEnd:
             "DocumentName": command.meta["DocumentName"],
             "DocumentVersion": "$DEFAULT",
             "PluginName": plugin_name,
-            "ResponseCode": inv.exit_code if terminal and inv.exit_code is not None else -1,
+            "ResponseCode": response_code,
             "ExecutionStartDateTime": _iso(inv.started_at) if started else "",
             "ExecutionElapsedTime": elapsed,
             "ExecutionEndDateTime": _iso(end) if end is not None else "",
             "Status": status,
             "StatusDetails": status_details,
-            "StandardOutputContent": inv.stdout[:STDOUT_CAP] if terminal else "",
+            "StandardOutputContent": stdout[:STDOUT_CAP] if terminal else "",
             "StandardOutputUrl": out_url,
-            "StandardErrorContent": inv.stderr[:STDERR_CAP] if terminal else "",
+            "StandardErrorContent": stderr[:STDERR_CAP] if terminal else "",
             "StandardErrorUrl": err_url,
             "CloudWatchOutputConfig": dict(NO_CLOUDWATCH),
         }

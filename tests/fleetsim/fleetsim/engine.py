@@ -58,6 +58,9 @@ class Instance:
     workdir: str = ""
     alibaba_id: str = ""    # the id Alibaba-style front-ends use; derived from `id` unless given
     zenlayer_id: str = ""   # the id the Zenlayer ZOS front-end uses; derived from `id` unless given
+    # The vendor counts this instance among a run's targets (and runs it), but its per-instance
+    # result never appears in the list and get calls: a target announced and never visible.
+    unlisted: bool = False
 
     def __post_init__(self) -> None:
         if not self.alibaba_id:
@@ -68,7 +71,7 @@ class Instance:
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "platform": self.platform, "online": self.online,
                 "state": self.state, "tags": dict(self.tags), "alibaba_id": self.alibaba_id,
-                "zenlayer_id": self.zenlayer_id}
+                "zenlayer_id": self.zenlayer_id, "unlisted": self.unlisted}
 
 
 ALNUM36 = "0123456789abcdefghijklmnopqrstuvwxyz"

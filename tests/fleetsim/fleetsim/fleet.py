@@ -14,7 +14,8 @@ PLATFORMS = ("Linux", "Windows")
 ALIBABA_ID_RE = re.compile(r"^i-[a-z0-9]{8,30}$")
 ZENLAYER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 STATES = ("running", "stopped", "terminated")
-INSTANCE_KEYS = {"id", "alibaba_id", "zenlayer_id", "name", "platform", "online", "state", "tags", "files", "virtual", "undeliverable_after"}
+INSTANCE_KEYS = {"id", "alibaba_id", "zenlayer_id", "name", "platform", "online", "state", "tags", "files", "virtual", "undeliverable_after",
+                 "unlisted"}
 GROUP_KEYS = (INSTANCE_KEYS - {"id", "alibaba_id", "zenlayer_id", "name"}) | {"count", "name_prefix"}
 VIRTUAL_KEYS = {"duration", "exit_code", "stdout", "stderr", "failure_rate"}
 
@@ -133,8 +134,11 @@ def _build(entry: dict[str, Any], where: str, inst_id: str, name: str, index: in
     after = entry.get("undeliverable_after", 2.0)
     if not isinstance(after, (int, float)) or isinstance(after, bool) or after < 0:
         raise FleetError(f"{where}: undeliverable_after must be a non-negative number")
+    unlisted = entry.get("unlisted", False)
+    if not isinstance(unlisted, bool):
+        raise FleetError(f"{where}: unlisted must be true or false")
     return Instance(id=inst_id, name=name, platform=platform, online=online, state=state, tags=tags,
-                    files=files, virtual=dict(virtual), undeliverable_after=float(after), index=index)
+                    files=files, virtual=dict(virtual), undeliverable_after=float(after), index=index, unlisted=unlisted)
 
 
 def _check_virtual(virtual: dict[str, Any], where: str) -> None:

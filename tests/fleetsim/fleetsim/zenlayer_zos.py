@@ -393,12 +393,14 @@ class ZosFrontEnd:
 
     def _render_invocation(self, command: e.Command, now: float) -> dict[str, Any]:
         meta = command.meta
-        instances = [self._render_instance(inv, now) for inv in command.invocations]
+        # An unlisted instance (fleet file) is one the invocation was sent to but never lists.
+        instances = [self._render_instance(inv, now) for inv in command.invocations if not inv.instance.unlisted]
         return {
             "invocationId": command.id, "commandId": meta["commandId"], "commandName": meta["commandName"],
             "commandType": meta["commandType"], "content": meta["content"], "timeout": meta["timeout"],
             "createTime": zos_time(command.requested_at),
-            "invocationStatus": aggregate([i["taskStatus"] for i in instances]),
+            # The aggregate still covers every instance the invocation was sent to, unlisted ones too.
+            "invocationStatus": self._status(command, now),
             "invocationInstances": instances,
         }
 

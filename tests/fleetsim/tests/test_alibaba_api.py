@@ -267,3 +267,14 @@ def test_powershell_on_linux_is_invalid_and_ssm_unaffected(app):
                                Parameters={"commands": ["true"]})["Command"]
     assert ok(app.url, "DescribeInvocations", {})["TotalCount"] == 1   # and SSM commands never in Alibaba
     assert command["CommandId"] not in str(ok(app.url, "DescribeInvocations", {}))
+
+
+def test_unlisted_instance_is_named_by_the_invocation_but_has_no_result(make_app, tmp_path):
+    instances = fleet_from([{"name": "seen"}, {"name": "never", "online": False, "unlisted": True}], tmp_path=tmp_path)
+    app = make_app(instances)
+    sent = run(app.url, [i.alibaba_id for i in instances], "echo hi")
+    wait_for(lambda: [r["InvocationStatus"] for r in results(app.url, sent["InvokeId"])] == ["Success"], 5, 0.05)
+    named = invocation(app.url, sent["InvokeId"])["InvokeInstances"]["InvokeInstance"]
+    assert sorted(i["InstanceId"] for i in named) == sorted(i.alibaba_id for i in instances)
+    assert [r["InstanceId"] for r in results(app.url, sent["InvokeId"])] == [instances[0].alibaba_id]
+    assert results(app.url, sent["InvokeId"], InstanceId=instances[1].alibaba_id) == []

@@ -165,3 +165,62 @@ def test_no_matching_targets(ssm):
                             Parameters={"commands": ["true"]})["Command"]
     assert (sent["TargetCount"], sent["Status"], sent["StatusDetails"]) == (0, "Success", "NoInstancesInTag")
     assert ssm.list_command_invocations(CommandId=sent["CommandId"])["CommandInvocations"] == []
+
+
+def test_multi_step_document_reports_one_plugin_per_step(app, ssm):
+    # A custom document with two aws:runShellScript steps: the second fails, the first succeeded.
+    iid = app.engine.instances[0].id
+    sent = ssm.send_command(DocumentName="Fleetsim-DeployAndVerify", InstanceIds=[iid],
+                            Parameters={"commands": ["echo deployed"], "verifyCommands": ["echo checking", "echo bad >&2", "exit 3"]})["Command"]
+    command = wait_command(ssm, sent["CommandId"])
+    assert (command["Status"], command["TargetCount"], command["ErrorCount"]) == ("Failed", 1, 1)
+    [inv] = invocations(ssm, sent["CommandId"])
+    assert inv["Status"] == "Failed" and inv["StandardOutputUrl"] == ""
+    deploy, verify = inv["CommandPlugins"]
+    assert (deploy["Name"], deploy["Status"], deploy["ResponseCode"], deploy["Output"]) == ("deploy", "Success", 0, "deployed")
+    assert (verify["Name"], verify["Status"], verify["ResponseCode"]) == ("verify", "Failed", 3)
+    assert verify["Output"] == "checking\n----------ERROR-------\nbad"
+    assert deploy["ResponseStartDateTime"] <= deploy["ResponseFinishDateTime"] <= verify["ResponseFinishDateTime"]
+    got = ssm.get_command_invocation(CommandId=sent["CommandId"], InstanceId=iid, PluginName="deploy")
+    assert (got["Status"], got["ResponseCode"], got["StandardOutputContent"]) == ("Success", 0, "deployed")
+    try:
+        ssm.get_command_invocation(CommandId=sent["CommandId"], InstanceId=iid)
+    except ssm.exceptions.InvalidPluginName:
+        pass
+    else:
+        raise AssertionError("a multi-step document needs PluginName")
+
+
+def test_multi_step_document_is_running_then_each_step_ends(app, ssm):
+    iid = app.engine.instances[0].id
+    sent = ssm.send_command(DocumentName="Fleetsim-DeployAndVerify", InstanceIds=[iid],
+                            Parameters={"commands": ["sleep 1"], "verifyCommands": ["echo fine"]})["Command"]
+    wait_for(lambda: invocations(ssm, sent["CommandId"])[0]["Status"] == "InProgress", 5)
+    running = invocations(ssm, sent["CommandId"])[0]["CommandPlugins"]
+    assert [p["Status"] for p in running] == ["InProgress", "Pending"]
+    wait_command(ssm, sent["CommandId"])
+    done = invocations(ssm, sent["CommandId"])[0]["CommandPlugins"]
+    assert [(p["Status"], p["ResponseCode"]) for p in done] == [("Success", 0), ("Success", 0)]
+
+
+def test_unlisted_target_is_counted_but_never_listed(make_app, tmp_path):
+    # A tag-targeted command announces 3 targets (TargetCount) while only 2 invocations ever appear.
+    instances = fleet_from([{"name": "p-1", "tags": {"role": "partial"}}, {"name": "p-2", "tags": {"role": "partial"}},
+                            {"name": "p-3", "tags": {"role": "partial"}, "online": False, "unlisted": True}], tmp_path=tmp_path)
+    app = make_app(instances)
+    ssm = ssm_client(app.url)
+    sent = ssm.send_command(DocumentName="AWS-RunShellScript", Targets=[{"Key": "tag:role", "Values": ["partial"]}],
+                            Parameters={"commands": ["echo ok"]})["Command"]
+    assert sent["TargetCount"] == 3
+    wait_for(lambda: len([i for i in invocations(ssm, sent["CommandId"]) if i["Status"] == "Success"]) == 2, 10)
+    listed = invocations(ssm, sent["CommandId"])
+    assert sorted(i["InstanceName"] for i in listed) == ["p-1", "p-2"]
+    command = ssm.list_commands(CommandId=sent["CommandId"])["Commands"][0]
+    assert (command["Status"], command["TargetCount"], command["CompletedCount"]) == ("InProgress", 3, 2)
+    assert ssm.list_command_invocations(InstanceId=instances[2].id)["CommandInvocations"] == []
+    try:
+        ssm.get_command_invocation(CommandId=sent["CommandId"], InstanceId=instances[2].id)
+    except ssm.exceptions.InvocationDoesNotExist:
+        pass
+    else:
+        raise AssertionError("an unlisted invocation is not there for GetCommandInvocation either")

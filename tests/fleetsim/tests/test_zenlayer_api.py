@@ -232,3 +232,13 @@ def test_fleet_file_zenlayer_id(tmp_path):
         assert "duplicate zenlayer_id" in str(exc)
     else:
         raise AssertionError("accepted a duplicate")
+
+
+def test_unlisted_instance_is_never_listed_by_its_invocation(make_app, tmp_path):
+    instances = fleet_from([{"name": "seen"}, {"name": "never", "online": False, "unlisted": True}], tmp_path=tmp_path)
+    app = make_app(instances)
+    inv_id = invoke(app.url, create(app.url, "echo hi"), [i.zenlayer_id for i in instances], timeout=30)
+    wait_for(lambda: [r["taskStatus"] for r in invocation(app.url, inv_id)["invocationInstances"]] == ["Success"], 5, 0.05)
+    found = invocation(app.url, inv_id)
+    assert [r["instanceId"] for r in found["invocationInstances"]] == [instances[0].zenlayer_id]
+    assert found["invocationStatus"] == "Running"   # the hidden instance has not ended

@@ -11,7 +11,10 @@ import pytest
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import (
     RECORD_FIELDS,
+    STEP_FIELDS,
     aggregate_status,
+    instance_fields,
+    make_step,
     failure_statuses,
     iso8601,
     make_record,
@@ -33,8 +36,62 @@ def test_make_record_fills_every_field_with_none():
     assert record["status"] == "running"
     assert record["terminal"] is False
     assert record["stdout_truncated"] is False and record["stderr_truncated"] is False
-    others = set(RECORD_FIELDS) - {"provider", "status", "terminal", "stdout_truncated", "stderr_truncated"}
+    assert record["steps"] == []
+    others = set(RECORD_FIELDS) - {"provider", "status", "terminal", "stdout_truncated", "stderr_truncated", "steps"}
     assert all(record[name] is None for name in others)
+
+
+def test_make_step_fills_every_field():
+    step = make_step("verify", "failed", exit_code=3)
+    assert tuple(step) == STEP_FIELDS
+    assert (step["name"], step["status"], step["exit_code"], step["stdout_truncated"]) == ("verify", "failed", 3, False)
+    with pytest.raises(TypeError, match="unknown step fields"):
+        make_step("verify", "failed", colour="red")
+
+
+def _steps(*statuses):
+    return [
+        make_step(f"s{n}", status, exit_code=n, stdout=f"out {n}", started_at=f"2026-01-01T00:00:0{n}.000Z",
+                  ended_at=f"2026-01-01T00:00:0{n + 1}.000Z" if status not in ("running", "pending") else None)
+        for n, status in enumerate(statuses)
+    ]
+
+
+@pytest.mark.parametrize(
+    "statuses, status, deciding",
+    [
+        (("success", "failed"), "failed", 1),
+        (("timed_out", "failed"), "failed", 1),
+        (("cancelled", "timed_out"), "timed_out", 1),
+        (("undeliverable", "cancelled"), "cancelled", 1),
+        (("running", "undeliverable"), "undeliverable", 1),
+        (("pending", "running"), "running", 1),
+        (("success", "pending"), "pending", 1),
+        (("success", "success"), "success", 0),
+        (("skipped", "success"), "success", 1),
+        (("failed", "failed"), "failed", 0),
+    ],
+)
+def test_instance_status_is_the_first_step_status_in_precedence_order(statuses, status, deciding):
+    got, fields = instance_fields(_steps(*statuses), "unknown")
+    assert got == status
+    assert fields["exit_code"] == deciding
+    assert fields["stdout"] == f"out {deciding}"
+    assert fields["started_at"] == "2026-01-01T00:00:00.000Z"
+    assert len(fields["steps"]) == len(statuses)
+
+
+def test_instance_with_only_skipped_steps_takes_the_vendor_status():
+    status, fields = instance_fields(_steps("skipped"), "success")
+    assert status == "success"
+    assert "exit_code" not in fields and len(fields["steps"]) == 1
+
+
+def test_ended_at_is_the_last_step_end_once_the_instance_ended():
+    status, fields = instance_fields(_steps("success", "failed"), "failed")
+    assert (status, fields["ended_at"]) == ("failed", "2026-01-01T00:00:02.000Z")
+    status, fields = instance_fields(_steps("success", "running"), "running")
+    assert (status, fields["ended_at"]) == ("running", None)
 
 
 def test_make_record_keeps_given_fields():
@@ -74,10 +131,10 @@ def test_make_record_terminal_flag(status, terminal):
 
 
 def test_record_key_identifies_a_record_across_rounds():
-    first = make_record("aws_ssm", "running", command_id="c", instance_id="i-1", step="s")
-    later = make_record("aws_ssm", "success", command_id="c", instance_id="i-1", step="s", exit_code=0)
-    other = make_record("aws_ssm", "running", command_id="c", instance_id="i-2", step="s")
-    assert record_key(first) == record_key(later) == ("aws_ssm", "c", None, "i-1", "s")
+    first = make_record("aws_ssm", "running", command_id="c", instance_id="i-1")
+    later = make_record("aws_ssm", "success", command_id="c", instance_id="i-1", exit_code=0, steps=[make_step("s", "success")])
+    other = make_record("aws_ssm", "running", command_id="c", instance_id="i-2")
+    assert record_key(first) == record_key(later) == ("aws_ssm", "c", None, "i-1")
     assert record_key(other) != record_key(first)
 
 
@@ -183,8 +240,11 @@ def test_summarize_counts_expected_and_not_visible(recs):
         "undeliverable": 0,
         "skipped": 0,
         "unknown": 0,
+        "not_visible": 2,
     }
-    assert list(summary["counts"]) == ["pending", "running", "cancelling", "success", "failed", "timed_out", "cancelled", "undeliverable", "skipped", "unknown"]
+    assert list(summary["counts"]) == [
+        "pending", "running", "cancelling", "success", "failed", "timed_out", "cancelled", "undeliverable", "skipped", "unknown", "not_visible",
+    ]
     assert summary["aggregate"] == "running"
     assert summary["vendor_aggregate"] == {"c": {"status": "InProgress"}}
 
@@ -195,6 +255,16 @@ def test_summarize_expected_is_at_least_what_was_seen(recs):
     assert summary["not_visible"] == 0
     assert summary["aggregate"] == "success"
     assert summary["vendor_aggregate"] == {}
+
+
+def test_summarize_targets_not_visible_keep_the_aggregate_from_success(recs):
+    # TargetCount 5, three visible, all Success: two targets are missing, so it is not a success.
+    summary = summarize(recs("success", "success", "success"), expected=5)
+    assert (summary["counts"]["not_visible"], summary["not_visible"], summary["counts"]["success"]) == (2, 2, 3)
+    assert summary["aggregate"] == "running"
+    # Nothing visible at all yet, while targets are announced: pending, not "nothing to say".
+    assert summarize([], expected=2)["aggregate"] == "pending"
+    assert summarize(recs("failed", "failed"), expected=3)["aggregate"] == "running"
 
 
 def test_summarize_nothing():

@@ -216,7 +216,8 @@ def test_invocation_records_success():
     assert record["command_id"] == CID
     assert record["instance_id"] == I1
     assert record["instance_name"] is None
-    assert record["step"] == "aws:runShellScript"
+    assert [step["name"] for step in record["steps"]] == ["aws:runShellScript"]
+    assert record["steps"][0]["stdout"] == "hello\nworld\n" and record["steps"][0]["exit_code"] == 0
     assert record["status"] == "success"
     assert record["terminal"] is True
     assert record["vendor_status"] == "Success"
@@ -229,8 +230,7 @@ def test_invocation_records_success():
     assert record["requested_at"] == "2026-11-22T13:07:09.708Z"
     assert record["started_at"] == "2026-11-22T13:07:10.120Z"
     assert record["ended_at"] == "2026-11-22T13:07:12.005Z"
-    assert "CommandPlugins" not in record["raw"]
-    assert record["raw"]["CommandPlugin"]["Name"] == "aws:runShellScript"
+    assert [item["Name"] for item in record["raw"]["CommandPlugins"]] == ["aws:runShellScript"]
     assert record["raw"]["RequestedDateTime"] == "2026-11-22T13:07:09.708Z"
     assert record["raw"]["InstanceId"] == I1
 
@@ -270,7 +270,7 @@ def test_invocation_speaks_for_a_step_still_pending(status, details, expected):
     assert record["exit_code"] is None
     assert record["started_at"] is None
     assert record["ended_at"] is None
-    assert record["step"] == "aws:runShellScript"
+    assert [(step["name"], step["status"]) for step in record["steps"]] == [("aws:runShellScript", expected)]
 
 
 def test_vendor_values_follow_the_invocation_that_decided_the_status():
@@ -283,8 +283,35 @@ def test_vendor_values_follow_the_invocation_that_decided_the_status():
 
 def test_terminal_step_keeps_its_own_status_when_invocation_is_terminal():
     plugins = [plugin("Success", output="step 1", name="step1"), plugin("Failed", code=3, output="step 2", name="step2")]
+    (record,) = invocation_records(invocation(I1, "Failed", plugins=plugins))
+    assert [(step["name"], step["status"], step["exit_code"]) for step in record["steps"]] == [("step1", "success", 0), ("step2", "failed", 3)]
+
+
+def test_two_steps_on_one_instance_are_one_record_decided_by_the_failed_step():
+    plugins = [plugin("Success", output="deployed", name="deploy"), plugin("Failed", code=3, output="checking\n----------ERROR-------\nbad", name="verify")]
     records = invocation_records(invocation(I1, "Failed", plugins=plugins))
-    assert [(record["step"], record["status"], record["exit_code"]) for record in records] == [("step1", "success", 0), ("step2", "failed", 3)]
+    assert len(records) == 1
+    (record,) = records
+    assert (record["status"], record["exit_code"], record["stdout"], record["stderr"]) == ("failed", 3, "checking", "bad")
+    assert record["steps"][0]["stdout"] == "deployed"
+    assert record["accepted"] is False
+
+
+@pytest.mark.parametrize(
+    "steps, status, exit_code",
+    [
+        ([("Success", 0), ("TimedOut", 124), ("Failed", 2)], "failed", 2),
+        ([("TimedOut", 124), ("Success", 0)], "timed_out", 124),
+        ([("Success", 0), ("Cancelled", -1)], "cancelled", None),
+        ([("Success", 0), ("InProgress", -1), ("Pending", -1)], "running", None),
+        ([("Success", 0), ("Pending", -1)], "pending", None),
+        ([("Success", 0), ("Success", 0)], "success", 0),
+    ],
+)
+def test_instance_status_is_the_first_of_its_steps_statuses_in_precedence_order(steps, status, exit_code):
+    plugins = [plugin(vendor, code=code, name=f"s{n}", finished=vendor not in ("InProgress", "Pending")) for n, (vendor, code) in enumerate(steps)]
+    (record,) = invocation_records(invocation(I1, "InProgress", plugins=plugins))
+    assert (record["status"], record["exit_code"]) == (status, exit_code)
 
 
 def test_running_step_has_no_exit_code_and_no_end():
@@ -303,10 +330,10 @@ def test_running_step_has_no_exit_code_and_no_end():
 def test_empty_command_plugins_give_one_record_from_the_invocation(status, details, expected):
     (record,) = invocation_records(invocation(I1, status, details, plugins=[]))
     assert record["status"] == expected
-    assert record["step"] is None
+    assert record["steps"] == []
     assert record["stdout"] is None and record["stderr"] is None
     assert record["exit_code"] is None
-    assert "CommandPlugin" not in record["raw"]
+    assert record["raw"]["CommandPlugins"] == []
     assert record["vendor_status"] == status
 
 
@@ -328,7 +355,7 @@ def test_output_at_the_cap_without_stderr():
 def test_include_output_false_drops_output_everywhere():
     (record,) = invocation_records(invocation(I1, plugins=[plugin(output="secret output")]), include_output=False)
     assert record["stdout"] is None and record["stderr"] is None
-    assert "Output" not in record["raw"]["CommandPlugin"]
+    assert "Output" not in record["raw"]["CommandPlugins"][0]
     assert "secret output" not in repr(record)
 
 
@@ -373,7 +400,7 @@ def test_get_invocation_record_success():
     assert record["exit_code"] == 0
     assert record["stdout"] == "hello\n"
     assert record["stderr"] == ""
-    assert record["step"] == "aws:runShellScript"
+    assert [(step["name"], step["exit_code"]) for step in record["steps"]] == [("aws:runShellScript", 0)]
     assert record["started_at"] == "2020-02-19T18:18:03.419Z"
     assert record["ended_at"] == "2020-02-19T18:18:03.510Z"
     assert record["stdout_truncated"] is False and record["stderr_truncated"] is False

@@ -133,13 +133,15 @@ def invocation_item(invocation_id=INV1, command_id=CMD1, instance_id=I1, status=
 
 def test_task_invocation_record_keeps_the_window_facts():
     command_record = {
-        "instance_id": I1, "instance_name": "web-1", "step": "aws:runShellScript", "exit_code": 3, "stdout": "out", "stderr": "err",
+        "instance_id": I1, "instance_name": "web-1", "steps": [{"name": "aws:runShellScript", "status": "failed", "exit_code": 3}],
+        "exit_code": 3, "stdout": "out", "stderr": "err",
         "stdout_truncated": False, "stderr_truncated": False, "stdout_url": None, "stderr_url": None, "terminal": True,
     }
     record = task_invocation_record(invocation_item(status="FAILED"), WINDOW, {"TaskArn": "AWS-RunShellScript"}, [command_record])
     assert record["status"] == s.FAILED and record["vendor_status"] == "FAILED" and record["terminal"]
     assert record["command_id"] == CMD1 and record["invocation_id"] == INV1 and record["instance_id"] == I1
     assert (record["exit_code"], record["stdout"], record["stderr"]) == (3, "out", "err")
+    assert record["steps"] == command_record["steps"]
     window = record["window"]
     assert window["parameters"]["parameters"] == {"commands": ["uptime"]}
     assert (window["window_id"], window["window_execution_id"], window["task_execution_id"]) == (WINDOW, EXEC_NEW, TASK)

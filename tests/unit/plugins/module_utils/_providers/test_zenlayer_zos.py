@@ -736,6 +736,15 @@ def test_poll_reports_an_instance_asked_for_that_the_invocation_lacks():
     assert len(session.sent) == 1
 
 
+def test_an_instance_asked_for_that_never_appears_counts_as_not_visible():
+    # Both instances succeeded as far as the list shows, but I2 was asked for and is not there.
+    provider, _session = make_provider(page(invocation(V1, "Success", instances=(I1,))))
+    snapshot = provider.watch([{"invocationId": V1}], [I1, I2], True).poll()
+    summary = snapshot.summary()
+    assert (snapshot.expected, summary["counts"]["not_visible"], summary["counts"]["success"]) == (2, 1, 1)
+    assert summary["aggregate"] != "success"
+
+
 def test_poll_does_not_settle_while_an_instance_asked_for_is_missing():
     provider, session = make_provider(
         page(invocation(V1, "Success", instances=(I1,))),

@@ -278,7 +278,7 @@ def test_record_success():
     assert record["requested_at"] == "2026-01-01T00:00:00.000Z"
     assert record["started_at"] == "2026-01-01T00:00:02.000Z"
     assert record["ended_at"] == "2026-01-01T00:00:05.000Z"
-    assert record["step"] is None
+    assert record["steps"] == []  # Zenlayer runs one script per instance: no steps
     assert record["raw"]["instanceId"] == I1
     assert record["raw"]["output"] == "héllo 中文\n"
     assert record["raw"]["outputError"] == "warning: x\n"
