@@ -16,6 +16,7 @@ import re
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, ProviderError
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import describe_foreign_body, excerpt, type_name
 
 # At most this many characters of a body that is not JSON are quoted in the message.
 QUOTED_BODY = 200
@@ -76,9 +77,11 @@ def post_json(
     except ValueError:
         if 200 <= response.status_code < 300:
             raise IncompleteAnswer(service, provider, response.status_code, response.text[:QUOTED_BODY]) from None
-        body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with a body that is not JSON: {response.text[:QUOTED_BODY]!r}"}
+        body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with {describe_foreign_body(response.text)}"}
     if not isinstance(body, dict):
-        body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with JSON that is not an object: {body!r:.200}"}
+        # Not the documented shape, whatever the status: refused as such, with a redacted excerpt.
+        body = {code_key: "UnexpectedAnswer" if 200 <= response.status_code < 300 else f"HTTP{response.status_code}", message_key: f"the answer does not have the documented shape (it is {type_name(body)}, not an object); "
+                f"it began: {excerpt(body)}. Check that endpoint_url points at the vendor's API and not at a proxy or gateway"}
     return response.status_code, response.headers, body
 
 
