@@ -12,11 +12,16 @@ throttled or failing call; the waiter's rounds are a separate, slower loop above
 
 from __future__ import annotations
 
-import re
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, ProviderError
-from ansible_collections.multicloud.invocations.plugins.module_utils._payload import describe_foreign_body, excerpt, type_name
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import (
+    describe_foreign_body,
+    excerpt,
+    redact_secrets_in_text,
+    redact_userinfo,
+    type_name,
+)
 
 # At most this many characters of a body that is not JSON are quoted in the message.
 QUOTED_BODY = 200
@@ -24,18 +29,19 @@ QUOTED_BODY = 200
 # first page, this many times at most; then the round fails as a transient error (the waiter retries).
 PAGE_RESTARTS = 2
 
-# A query string inside a transport error's text (requests quotes the URL it tried). A signed query
-# holds the signature, the access key id and, with STS credentials, the security token itself.
-QUERY_IN_TEXT = re.compile(r"\?[^\s'\")]*")
+# A query string inside a transport error's text (requests quotes the URL it tried) holds the
+# signature, the access key id and, with STS credentials, the security token itself: redact_urls
+# takes it out, and the user-info of the URL too (_payload.redact_secrets_in_text).
 
 
 def redact_urls(text: str) -> str:
-    """``text`` with every URL query string replaced, so no signed parameter reaches a message."""
-    return QUERY_IN_TEXT.sub("?<query redacted>", text)
+    """``text`` with every URL query string and URL user-info replaced, so no signed parameter and
+    no password in an endpoint_url reaches a message."""
+    return redact_secrets_in_text(text)
 
 
 def _without_query(url: str) -> str:
-    return url.split("?", 1)[0]
+    return redact_userinfo(url.split("?", 1)[0])
 
 
 def post_json(

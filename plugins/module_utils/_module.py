@@ -18,13 +18,25 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import merged, provider_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, MissingDependency
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import option_secrets
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import build_provider
+
+
+class _SecretMaskingModule(AnsibleModule):
+    """AnsibleModule that also masks the secrets inside options that are not no_log as a whole (a
+    password in endpoint_url or in an aws_config proxy URL). They join ``no_log_values`` before
+    AnsibleModule logs the invocation (syslog or journal on the host that runs the module), so they
+    are masked there and in everything returned, ``invocation.module_args`` included."""
+
+    def _log_invocation(self) -> None:
+        self.no_log_values.update(option_secrets(self.params))
+        super()._log_invocation()
 
 
 class MultiCloudModule:
     def __init__(self, argument_spec: dict[str, t.Any], **kwargs: t.Any) -> None:
         kwargs.setdefault("supports_check_mode", True)
-        self.module = AnsibleModule(argument_spec=merged(provider_argument_spec(), argument_spec), **kwargs)
+        self.module = _SecretMaskingModule(argument_spec=merged(provider_argument_spec(), argument_spec), **kwargs)
         self.started = time.monotonic()
         self._provider: t.Any = None
 

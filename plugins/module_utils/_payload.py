@@ -199,6 +199,7 @@ def describe_foreign_body(text: str) -> str:
 # -- secrets inside URLs ------------------------------------------------------------------------------
 
 # user:password@ (or a lone user@) right after a scheme: basic credentials in a URL.
+MIN_LONE_USER = 8
 USERINFO_IN_TEXT = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/\s@'\"]+)@")
 QUERY_IN_TEXT = re.compile(r"\?[^\s'\")]*")
 
@@ -229,4 +230,28 @@ def url_passwords(url: t.Any) -> list[str]:
         secrets.append(urllib.parse.unquote(password))
     elif user:
         secrets.append(urllib.parse.unquote(user))
-    return [secret for secret in dict.fromkeys(secrets) if secret]
+    # A lone user name is masked only when long enough to be a token: masking "admin" would blank
+    # that word everywhere in the output.
+    return [secret for secret in dict.fromkeys(secrets) if secret and (secret != user or len(secret) >= MIN_LONE_USER)]
+
+
+def option_secrets(params: t.Mapping[str, t.Any]) -> list[str]:
+    """Secrets carried inside options that are not credential options: the user-info of
+    ``endpoint_url`` and of every URL in ``aws_config`` (its ``proxies``). Those options are not
+    ``no_log`` as a whole (that would hide a harmless URL, and for a dict would mask every value in
+    it, such as "standard", wherever it appears in the output); only the secrets in them are masked."""
+    found: list[str] = []
+
+    def walk(value: t.Any) -> None:
+        if isinstance(value, str):
+            found.extend(url_passwords(value))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    walk(params.get("endpoint_url"))
+    walk(params.get("aws_config"))
+    return list(dict.fromkeys(found))

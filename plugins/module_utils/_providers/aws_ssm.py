@@ -42,7 +42,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     Throttled,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token
-from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, SHAPE_ERRORS, check_answer, describe_foreign_body, wrong_shape
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, SHAPE_ERRORS, check_answer, redact_secrets_in_text, wrong_shape
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import (
     ANSWERS,
     PROVIDER,
@@ -434,14 +434,15 @@ class AwsSsmProvider:
             ) from error
         except botocore.exceptions.SSLError as error:
             raise ProviderError(
-                f"TLS verification of the SSM endpoint failed: {error}. Give the CA bundle with ca_bundle, "
+                f"TLS verification of the SSM endpoint failed: {redact_secrets_in_text(str(error))}. Give the CA bundle with ca_bundle, "
                 "or set validate_certs: false for a test endpoint you trust",
                 provider=PROVIDER,
-            ) from error
+            ) from None
         except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectionClosedError, botocore.exceptions.ReadTimeoutError) as error:
-            raise ProviderError(f"cannot reach the SSM endpoint: {error}", provider=PROVIDER, retryable=True) from error
+            raise ProviderError(f"cannot reach the SSM endpoint: {redact_secrets_in_text(str(error))}", provider=PROVIDER, retryable=True) from None
         except BotoCoreError as error:
-            raise ProviderError(f"SSM {_pascal(operation)} failed: {error}", provider=PROVIDER) from error
+            # Not chained, and the text redacted: botocore quotes the endpoint or proxy URL with its user-info.
+            raise ProviderError(f"SSM {name} failed: {redact_secrets_in_text(str(error))}", provider=PROVIDER) from None
         return check_answer(response, ANSWERS.get(name, ANY), provider=PROVIDER, service="SSM", operation=name, raw=self._last_body)
 
     # -- reads --------------------------------------------------------------------------------
