@@ -78,6 +78,26 @@ def settings_from(params: dict[str, t.Any], default_timeout: float) -> WaitSetti
     )
 
 
+def delay_warning(delay: t.Any, timeout: t.Any) -> str | None:
+    """What to tell an operator whose delay is at or past the timeout: the waiter sleeps out the
+    whole budget and then reads once, at its deadline, so the wait cannot end early."""
+    try:
+        delay, timeout = float(delay or 0), float(timeout)
+    except (TypeError, ValueError):
+        return None
+    if delay <= 0 or delay < timeout:
+        return None
+    return (f"delay ({delay:g}s) is at or past timeout ({timeout:g}s): the wait reads nothing before its deadline and then reads once; "
+            "set a delay shorter than the timeout, or a longer timeout")
+
+
+def delay_note(delay: t.Any, timeout: t.Any) -> str:
+    """The same, short, for the progress line ('' when the delay is fine)."""
+    if delay_warning(delay, timeout) is None:
+        return ""
+    return f" - delay {float(delay):g}s >= timeout {float(timeout):g}s: one read, at the deadline"
+
+
 def policy_from(params: dict[str, t.Any]) -> FailurePolicy:
     if params.get("max_failures") is not None and params["max_failures"] < 0:
         raise InvalidInput(f"max_failures must be 0 or more, got {params['max_failures']}")
@@ -198,7 +218,7 @@ def wait_and_judge(
         # The runs travel with the checkpoint, so a resumed slice need not read them again (a run
         # just started may not be readable yet, and it saves a call per run and slice).
         checkpoint["handles"] = commands
-        checkpoint["progress"] = progress_line(summary, elapsed, budget)
+        checkpoint["progress"] = progress_line(summary, elapsed, budget) + delay_note(params.get("delay"), budget)
         return {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}, None, None
     verdict = judge(snapshot.records, policy, snapshot.expected)
     cancelled = False
@@ -220,6 +240,9 @@ def wait_and_judge(
         "cancelled": cancelled,
     }
     result.update(counters)
+    warning = delay_warning(params.get("delay"), budget)
+    if warning:
+        result["warnings"] = [warning]
     if outcome.ended_because == ENDED_ERROR:
         return result, outcome.error, None
     failure = None
