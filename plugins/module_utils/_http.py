@@ -29,14 +29,11 @@ QUOTED_BODY = 200
 # first page, this many times at most; then the round fails as a transient error (the waiter retries).
 PAGE_RESTARTS = 2
 
-# A query string inside a transport error's text (requests quotes the URL it tried) holds the
-# signature, the access key id and, with STS credentials, the security token itself: redact_urls
-# takes it out, and the user-info of the URL too (_payload.redact_secrets_in_text).
-
 
 def redact_urls(text: str) -> str:
-    """``text`` with every URL query string and URL user-info replaced, so no signed parameter and
-    no password in an endpoint_url reaches a message."""
+    """``text`` with every URL query string and URL user-info replaced. requests quotes the URL it
+    tried in a transport error: a signed query holds the signature, the access key id and, with STS
+    credentials, the security token itself, and an endpoint_url may carry a password."""
     return redact_secrets_in_text(text)
 
 
@@ -74,8 +71,9 @@ def post_json(
             provider=provider,
         ) from None  # not chained: the original quotes the signed URL, and Ansible prints cause chains
     except requests.exceptions.RequestException as error:
+        named = redact_userinfo(endpoint) if endpoint else _without_query(url)
         raise ProviderError(
-            f"cannot reach the {service} endpoint {endpoint or _without_query(url)}: {redact_urls(str(error))}", provider=provider, retryable=True
+            f"cannot reach the {service} endpoint {named}: {redact_urls(str(error))}", provider=provider, retryable=True
         ) from None  # not chained, as above
     code_key, message_key = error_keys
     try:
@@ -86,8 +84,11 @@ def post_json(
         body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with {describe_foreign_body(response.text)}"}
     if not isinstance(body, dict):
         # Not the documented shape, whatever the status: refused as such, with a redacted excerpt.
-        body = {code_key: "UnexpectedAnswer" if 200 <= response.status_code < 300 else f"HTTP{response.status_code}", message_key: f"the answer does not have the documented shape (it is {type_name(body)}, not an object); "
-                f"it began: {excerpt(body)}. Check that endpoint_url points at the vendor's API and not at a proxy or gateway"}
+        body = {
+            code_key: "UnexpectedAnswer" if 200 <= response.status_code < 300 else f"HTTP{response.status_code}",
+            message_key: f"the answer does not have the documented shape (it is {type_name(body)}, not an object); it began: {excerpt(body)}. "
+            "Check that endpoint_url points at the vendor's API and not at a proxy or gateway",
+        }
     return response.status_code, response.headers, body
 
 

@@ -42,6 +42,9 @@ LATER_LINES_MIN = 15.0
 LOOKUP_ATTEMPTS = 5
 LOOKUP_PAUSE_CAP = 8.0
 
+# The verdict of a wait that ended on an error: not a judgement of the targets.
+VERDICT_ERROR = "error"
+
 # How many failed targets a failure message names; the rest are in the result.
 FAILURES_NAMED = 5
 STDERR_TAIL = 300
@@ -240,10 +243,13 @@ def wait_and_judge(
         "cancelled": cancelled,
     }
     result.update(counters)
-    warning = delay_warning(params.get("delay"), budget)
-    if warning:
-        result["warnings"] = [warning]
+    # Shown as task warnings by the module (_module.py), and kept in the result: ansible-core 2.19
+    # keeps warnings out of a registered result, so a playbook could not see them otherwise.
+    result["wait_warnings"] = [warning for warning in (delay_warning(params.get("delay"), budget),) if warning]
     if outcome.ended_because == ENDED_ERROR:
+        # The reads failed: the records seen are kept, but no verdict is drawn about the targets.
+        message = outcome.error.message if outcome.error is not None else "an error"
+        result.update(verdict=VERDICT_ERROR, passed=False, reason=f"the wait ended on an error before the targets could be judged: {message}")
         return result, outcome.error, None
     failure = None
     if verdict.verdict == VERDICT_FAILED and params["fail_on_failure"]:

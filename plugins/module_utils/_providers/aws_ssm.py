@@ -42,7 +42,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     Throttled,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token
-from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, SHAPE_ERRORS, check_answer, redact_secrets_in_text, wrong_shape
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, SHAPE_ERRORS, check_answer, describe_foreign_body, redact_secrets_in_text, wrong_shape
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import (
     ANSWERS,
     PROVIDER,
@@ -423,7 +423,11 @@ class AwsSsmProvider:
             raise wrong_shape(PROVIDER, "SSM", name, f"botocore could not read it: {error.__class__.__name__}: {error}",
                               self._last_body if self._last_body is not None else "(not kept)") from None
         except ClientError as error:
-            raise classify_client_error(error, _pascal(operation)) from error
+            failure = classify_client_error(error, name)
+            if str(failure.code).isdigit() and isinstance(self._last_body, bytes):
+                # botocore names a body that is not SSM's JSON (a proxy's error page) by its status alone.
+                failure.message = f"SSM {name} failed: the endpoint answered with {describe_foreign_body(self._last_body.decode('utf-8', 'replace'))}"
+            raise failure from error
         except CutShortAnswer as error:
             # Transient for the waiter (the next round asks again); a SendCommand is not sent twice.
             raise ProviderError(f"SSM {error}", provider=PROVIDER, http_status=200, retryable=True) from error

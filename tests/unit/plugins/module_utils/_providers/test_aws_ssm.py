@@ -1339,3 +1339,31 @@ def test_the_excerpt_is_short_and_redacted(answering):
     message = caught.value.message
     assert "hunter2-secret" not in message and "abc123" not in message
     assert "<credentials redacted>@proxy.example" in message and "y" * 200 not in message
+
+
+class _HtmlErrorHandler(_WrongShapeHandler):
+    def do_POST(self):  # pylint: disable=invalid-name  # http.server naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b"<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body><center>nginx</center></body>\r\n</html>\r\n"
+        self.send_response(500)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_proxy_error_page_is_named_by_its_title():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HtmlErrorHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        provider = AwsSsmProvider({"region": "us-east-1", "endpoint_url": f"http://127.0.0.1:{server.server_address[1]}",
+                                   "access_key": "AKIAFAKEFAKEFAKEFAKE", "secret_key": "fake/secret/key",
+                                   "aws_config": {"retries": {"total_max_attempts": 1}}})
+        with pytest.raises(ProviderError) as caught:
+            provider.get_command(CID)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert caught.value.retryable and caught.value.http_status == 500
+    assert caught.value.message.startswith("SSM ListCommands failed: the endpoint answered with an HTML page titled '500 Internal Server Error'")
+    assert "<html>" not in caught.value.message
