@@ -42,7 +42,14 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     Throttled,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token
-from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, SHAPE_ERRORS, check_answer, describe_foreign_body, redact_secrets_in_text, wrong_shape
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import (
+    ANY,
+    SHAPE_ERRORS,
+    check_answer,
+    describe_foreign_body,
+    redact_secrets_in_text,
+    wrong_shape,
+)
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import (
     ANSWERS,
     PROVIDER,

@@ -410,8 +410,10 @@ def test_a_wait_whose_delay_is_past_its_timeout_reads_once_and_warns(fake_clock,
     provider = FakeProvider(snapshot(recs("running", "running")))
     result, error, _failure = wait_and_judge(provider, [COMMAND], params(timeout=60, delay=90), **fake_clock.hooks())
     assert error is None and result["polls"] == 1 and result["ended_because"] == "timeout"
-    assert result["wait_warnings"] == ["delay (90s) is at or past timeout (60s): the wait reads nothing before its deadline and then reads once; "
-                                  "set a delay shorter than the timeout, or a longer timeout"]
+    assert result["wait_warnings"] == [
+        "delay (90s) is at or past timeout (60s): the wait reads nothing before its deadline and then reads once; "
+        "set a delay shorter than the timeout, or a longer timeout"
+    ]
 
 
 def test_no_warning_for_a_delay_inside_the_budget(fake_clock, recs):
