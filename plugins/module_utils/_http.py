@@ -12,10 +12,16 @@ throttled or failing call; the waiter's rounds are a separate, slower loop above
 
 from __future__ import annotations
 
-import re
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, ProviderError
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import (
+    describe_foreign_body,
+    excerpt,
+    redact_secrets_in_text,
+    redact_userinfo,
+    type_name,
+)
 
 # At most this many characters of a body that is not JSON are quoted in the message.
 QUOTED_BODY = 200
@@ -23,18 +29,16 @@ QUOTED_BODY = 200
 # first page, this many times at most; then the round fails as a transient error (the waiter retries).
 PAGE_RESTARTS = 2
 
-# A query string inside a transport error's text (requests quotes the URL it tried). A signed query
-# holds the signature, the access key id and, with STS credentials, the security token itself.
-QUERY_IN_TEXT = re.compile(r"\?[^\s'\")]*")
-
 
 def redact_urls(text: str) -> str:
-    """``text`` with every URL query string replaced, so no signed parameter reaches a message."""
-    return QUERY_IN_TEXT.sub("?<query redacted>", text)
+    """``text`` with every URL query string and URL user-info replaced. requests quotes the URL it
+    tried in a transport error: a signed query holds the signature, the access key id and, with STS
+    credentials, the security token itself, and an endpoint_url may carry a password."""
+    return redact_secrets_in_text(text)
 
 
 def _without_query(url: str) -> str:
-    return url.split("?", 1)[0]
+    return redact_userinfo(url.split("?", 1)[0])
 
 
 def post_json(
@@ -67,8 +71,9 @@ def post_json(
             provider=provider,
         ) from None  # not chained: the original quotes the signed URL, and Ansible prints cause chains
     except requests.exceptions.RequestException as error:
+        named = redact_userinfo(endpoint) if endpoint else _without_query(url)
         raise ProviderError(
-            f"cannot reach the {service} endpoint {endpoint or _without_query(url)}: {redact_urls(str(error))}", provider=provider, retryable=True
+            f"cannot reach the {service} endpoint {named}: {redact_urls(str(error))}", provider=provider, retryable=True
         ) from None  # not chained, as above
     code_key, message_key = error_keys
     try:
@@ -76,9 +81,14 @@ def post_json(
     except ValueError:
         if 200 <= response.status_code < 300:
             raise IncompleteAnswer(service, provider, response.status_code, response.text[:QUOTED_BODY]) from None
-        body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with a body that is not JSON: {response.text[:QUOTED_BODY]!r}"}
+        body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with {describe_foreign_body(response.text)}"}
     if not isinstance(body, dict):
-        body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with JSON that is not an object: {body!r:.200}"}
+        # Not the documented shape, whatever the status: refused as such, with a redacted excerpt.
+        body = {
+            code_key: "UnexpectedAnswer" if 200 <= response.status_code < 300 else f"HTTP{response.status_code}",
+            message_key: f"the answer does not have the documented shape (it is {type_name(body)}, not an object); it began: {excerpt(body)}. "
+            "Check that endpoint_url points at the vendor's API and not at a proxy or gateway",
+        }
     return response.status_code, response.headers, body
 
 

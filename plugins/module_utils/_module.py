@@ -18,13 +18,25 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import merged, provider_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, MissingDependency
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import option_secrets
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import build_provider
+
+
+class _SecretMaskingModule(AnsibleModule):
+    """AnsibleModule that also masks the secrets inside options that are not no_log as a whole (a
+    password in endpoint_url or in an aws_config proxy URL). They join ``no_log_values`` before
+    AnsibleModule logs the invocation (syslog or journal on the host that runs the module), so they
+    are masked there and in everything returned, ``invocation.module_args`` included."""
+
+    def _log_invocation(self) -> None:
+        self.no_log_values.update(option_secrets(self.params))
+        super()._log_invocation()
 
 
 class MultiCloudModule:
     def __init__(self, argument_spec: dict[str, t.Any], **kwargs: t.Any) -> None:
         kwargs.setdefault("supports_check_mode", True)
-        self.module = AnsibleModule(argument_spec=merged(provider_argument_spec(), argument_spec), **kwargs)
+        self.module = _SecretMaskingModule(argument_spec=merged(provider_argument_spec(), argument_spec), **kwargs)
         self.started = time.monotonic()
         self._provider: t.Any = None
 
@@ -41,15 +53,18 @@ class MultiCloudModule:
     def api_calls(self) -> int:
         return self._provider.api_calls if self._provider is not None else 0
 
-    def _warn_from_provider(self) -> None:
-        """The provider's warnings (a plain-HTTP endpoint allowed on purpose) as task warnings."""
+    def _warn_from_provider(self, result: dict[str, t.Any] | None = None) -> None:
+        """The provider's warnings (a plain-HTTP endpoint allowed on purpose) and the wait's (a delay
+        past the timeout, ``wait_warnings`` in the result) as task warnings."""
         warnings = getattr(self._provider, "warnings", None)
         for warning in warnings if isinstance(warnings, list) else ():
+            self.module.warn(warning)
+        for warning in (result or {}).get("wait_warnings") or ():
             self.module.warn(warning)
 
     def fail(self, error: InvocationError, **result: t.Any) -> t.NoReturn:
         """Fail with the error's message and vendor facts, keeping everything seen so far."""
-        self._warn_from_provider()
+        self._warn_from_provider(result)
         result.setdefault("changed", False)
         result.setdefault("api_calls", self.api_calls())
         result.setdefault("elapsed", round(time.monotonic() - self.started, 3))
@@ -60,11 +75,11 @@ class MultiCloudModule:
 
     def fail_json(self, **result: t.Any) -> t.NoReturn:
         """A verdict the module decides itself (not a typed error), with the provider's warnings."""
-        self._warn_from_provider()
+        self._warn_from_provider(result)
         self.module.fail_json(**result)
 
     def exit(self, **result: t.Any) -> t.NoReturn:
-        self._warn_from_provider()
+        self._warn_from_provider(result)
         result.setdefault("changed", False)
         result.setdefault("api_calls", self.api_calls())
         self.module.exit_json(**result)

@@ -42,6 +42,9 @@ LATER_LINES_MIN = 15.0
 LOOKUP_ATTEMPTS = 5
 LOOKUP_PAUSE_CAP = 8.0
 
+# The verdict of a wait that ended on an error: not a judgement of the targets.
+VERDICT_ERROR = "error"
+
 # How many failed targets a failure message names; the rest are in the result.
 FAILURES_NAMED = 5
 STDERR_TAIL = 300
@@ -76,6 +79,26 @@ def settings_from(params: dict[str, t.Any], default_timeout: float) -> WaitSetti
         checkpoint_after=params.get("checkpoint_after"),
         checkpoint_min=LATER_LINES_MIN if resume else FIRST_LINE_AFTER,
     )
+
+
+def delay_warning(delay: t.Any, timeout: t.Any) -> str | None:
+    """What to tell an operator whose delay is at or past the timeout: the waiter sleeps out the
+    whole budget and then reads once, at its deadline, so the wait cannot end early."""
+    try:
+        delay, timeout = float(delay or 0), float(timeout)
+    except (TypeError, ValueError):
+        return None
+    if delay <= 0 or delay < timeout:
+        return None
+    return (f"delay ({delay:g}s) is at or past timeout ({timeout:g}s): the wait reads nothing before its deadline and then reads once; "
+            "set a delay shorter than the timeout, or a longer timeout")
+
+
+def delay_note(delay: t.Any, timeout: t.Any) -> str:
+    """The same, short, for the progress line ('' when the delay is fine)."""
+    if delay_warning(delay, timeout) is None:
+        return ""
+    return f" - delay {float(delay):g}s >= timeout {float(timeout):g}s: one read, at the deadline"
 
 
 def policy_from(params: dict[str, t.Any]) -> FailurePolicy:
@@ -198,7 +221,7 @@ def wait_and_judge(
         # The runs travel with the checkpoint, so a resumed slice need not read them again (a run
         # just started may not be readable yet, and it saves a call per run and slice).
         checkpoint["handles"] = commands
-        checkpoint["progress"] = progress_line(summary, elapsed, budget)
+        checkpoint["progress"] = progress_line(summary, elapsed, budget) + delay_note(params.get("delay"), budget)
         return {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}, None, None
     verdict = judge(snapshot.records, policy, snapshot.expected)
     cancelled = False
@@ -220,7 +243,13 @@ def wait_and_judge(
         "cancelled": cancelled,
     }
     result.update(counters)
+    # Shown as task warnings by the module (_module.py), and kept in the result: ansible-core 2.19
+    # keeps warnings out of a registered result, so a playbook could not see them otherwise.
+    result["wait_warnings"] = [warning for warning in (delay_warning(params.get("delay"), budget),) if warning]
     if outcome.ended_because == ENDED_ERROR:
+        # The reads failed: the records seen are kept, but no verdict is drawn about the targets.
+        message = outcome.error.message if outcome.error is not None else "an error"
+        result.update(verdict=VERDICT_ERROR, passed=False, reason=f"the wait ended on an error before the targets could be judged: {message}")
         return result, outcome.error, None
     failure = None
     if verdict.verdict == VERDICT_FAILED and params["fail_on_failure"]:

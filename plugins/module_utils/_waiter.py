@@ -150,6 +150,7 @@ def wait_for(
     pacer = _Pacer(settings, rand, resume_interval)
     snapshot = Snapshot()
     polls = throttled = transient_in_row = 0
+    last_transient: InvocationError | None = None
     last_counts: tuple | None = None
     last_progress_at = start
 
@@ -172,6 +173,7 @@ def wait_for(
             polls += 1
             snapshot = poll()
             transient_in_row = 0
+            last_transient = None
         except InvocationError as error:
             if isinstance(error, NotFound):
                 # Not visible yet (just sent) is retried inside the grace; an id that cannot exist is not.
@@ -183,9 +185,10 @@ def wait_for(
                 slow_down = True
             elif error.retryable:
                 transient_in_row += 1
+                last_transient = error
                 slow_down = True
                 if transient_in_row >= MAX_CONSECUTIVE_TRANSIENT_ERRORS:
-                    return outcome(ENDED_ERROR, error)
+                    return outcome(ENDED_ERROR, _persistent(error, transient_in_row, "in a row"))
             else:
                 return outcome(ENDED_ERROR, error)
         else:
@@ -215,8 +218,19 @@ def wait_for(
 
         remaining = deadline - clock()
         if remaining <= 0:
+            if last_transient is not None:
+                # The budget ran out while every read failed: nothing current is known about the
+                # targets, so this is the error, not a verdict on them (it keeps every record seen).
+                return outcome(ENDED_ERROR, _persistent(last_transient, transient_in_row, "when the budget ran out"))
             return outcome(ENDED_TIMEOUT)
         pause = min(pacer.next_pause(changed, slow_down), remaining)
         if snapshot.wake_in is not None and not slow_down:
             pause = min(pause, max(snapshot.wake_in, settings.interval / 2))
         sleep(pause)
+
+
+def _persistent(error: InvocationError, rounds: int, when: str) -> InvocationError:
+    """``error`` with the rounds that failed named, so the message says the wait gave up on reading."""
+    error.message = f"{error.message} (the wait stopped: {rounds} poll round{'s' if rounds != 1 else ''} failed {when})"
+    error.args = (error.message,)
+    return error

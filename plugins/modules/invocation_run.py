@@ -219,6 +219,11 @@ elapsed:
   description: Seconds the wait took.
   returned: when O(wait=true)
   type: float
+wait_warnings:
+  description: With O(wait=true), what the operator should know about how the wait ran, as in M(multicloud.invocations.invocation_wait).
+  returned: when O(wait=true)
+  type: list
+  elements: str
 timed_out:
   description: With O(wait=true), whether the budget ran out first.
   returned: when O(wait=true)
@@ -281,8 +286,13 @@ def main() -> None:
         if params["wait"]:
             # The waiter treats a run it cannot read yet as not visible yet, within the grace.
             waited, error, failure = wait_and_judge(module.provider, [handle], params)
+            if error and not waited.get("invocations"):
+                # Nothing could be read back: keep the records the start returned, so the run can be found.
+                waited.update(invocations=result["invocations"], summary=result["summary"])
             result.update(waited)
             if error:
+                run_id = started.get("command_id") or started.get("invocation_id")
+                error.message = f"command {run_id} was sent; {error.message}"
                 module.fail(error, **result)
             if failure:
                 run_id = started.get("command_id") or started.get("invocation_id")

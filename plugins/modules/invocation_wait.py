@@ -153,7 +153,8 @@ summary:
 verdict:
   description:
     - V(success) when the failure policy passed, V(failed) when it cannot pass any more,
-      V(timed_out) when the budget ran out first and the policy could still have passed.
+      V(timed_out) when the budget ran out first and the policy could still have passed,
+      V(error) when the wait ended on an error (see RV(ended_because)) before the targets could be judged.
   returned: when the wait ran
   type: str
   sample: success
@@ -194,6 +195,13 @@ throttled_polls:
   description: Poll rounds the vendor throttled (retried with backoff).
   returned: when the wait ran
   type: int
+wait_warnings:
+  description:
+    - What the operator should know about how the wait ran, also shown as task warnings (ansible-core 2.19 keeps
+      warnings out of a registered result). Today only a O(delay) at or past the O(timeout), which leaves one read, at the deadline.
+  returned: when the wait ran
+  type: list
+  elements: str
 api_calls:
   description: API requests the task made.
   returned: always

@@ -20,6 +20,8 @@ import typing as t
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import delay_note
+
 display = Display()
 
 CHECKPOINT_SECONDS = 30.0
@@ -54,6 +56,10 @@ class ProgressWaitAction(ActionBase):
             result.update(self._execute_module(module_name=module, module_args=args, task_vars=task_vars))
             return result
 
+        late_start = delay_note(args.get("delay"), args.get("timeout"))
+        if late_start:
+            # Said before the first slice: with such a delay nothing is read, and nothing shown, until the deadline.
+            display.display(f"{self._task.get_name()}: 0s of {float(args['timeout']):.0f}s{late_start}")
         first = self._execute_module(module_name=module, module_args=dict(args, checkpoint_after=CHECKPOINT_SECONDS), task_vars=task_vars)
         current = first
         follow_up: dict[str, t.Any] | None = None

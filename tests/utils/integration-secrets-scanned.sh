@@ -6,8 +6,9 @@
 # OUTDIR (emptied first) gets integration.log (the whole -vvvv output), fleetsim.log and
 # fleetsim-tls.log (the simulators' request logs), ansible-test/ (tests/output of the run: results,
 # junit) and reports/ (role reports written by invocation_bad_input). The secrets are the fleetsim
-# secret key (every provider signs with it) and the Zenlayer bearer token; fleetsim, the integration
-# config and the targets all take them from the FLEETSIM_* variables set here.
+# secret key (every provider signs with it), the Zenlayer bearer token and a password put in URLs
+# (endpoint_url, aws_config proxies); fleetsim, the integration config and the targets all take them
+# from the FLEETSIM_* variables set here.
 set -euo pipefail
 
 if [ $# -lt 3 ] || [ "$2" != "--" ]; then
@@ -24,7 +25,9 @@ random() { python -c 'import secrets; print(secrets.token_hex(12))'; }
 # '/' and '+' as in real AWS secret keys: their URL-quoted forms differ, so the scan checks both.
 FLEETSIM_SECRET_KEY="mciSecret/$(random)+Key"
 FLEETSIM_ZENLAYER_TOKEN="mciZosToken-$(random)"
-export FLEETSIM_SECRET_KEY FLEETSIM_ZENLAYER_TOKEN
+# A password the bad-input target puts in the user-info of endpoint_url and of an aws_config proxy URL.
+FLEETSIM_URL_PASSWORD="mciUrlPass-$(random)"
+export FLEETSIM_SECRET_KEY FLEETSIM_ZENLAYER_TOKEN FLEETSIM_URL_PASSWORD
 export FLEETSIM_LOG=$out/fleetsim.log FLEETSIM_TLS_LOG=$out/fleetsim-tls.log
 export ANSIBLE_TEST_RESULTS=$out/ansible-test INTEGRATION_REPORT_DIR=$out/reports
 
@@ -38,7 +41,7 @@ if [ "$status" -ne 0 ]; then
 fi
 
 scan=0
-python "$(dirname "$0")/scan-secrets.py" --self-test --secret-env FLEETSIM_SECRET_KEY --secret-env FLEETSIM_ZENLAYER_TOKEN "$out" || scan=$?
+python "$(dirname "$0")/scan-secrets.py" --self-test --secret-env FLEETSIM_SECRET_KEY --secret-env FLEETSIM_ZENLAYER_TOKEN --secret-env FLEETSIM_URL_PASSWORD "$out" || scan=$?
 if [ "$status" -eq 0 ] && [ "$scan" -ne 0 ]; then
   status=$scan
 fi

@@ -36,6 +36,7 @@ fleetsim_url: ${FLEETSIM_URL}
 fleetsim_access_key: '${FLEETSIM_ACCESS_KEY:-AKIAFLEETSIM00000001}'
 fleetsim_secret_key: '${FLEETSIM_SECRET_KEY:-fleetsim-secret-key-0000000000000000000000}'
 fleetsim_zenlayer_token: '${FLEETSIM_ZENLAYER_TOKEN:-fleetsim-zenlayer-token-000000000000}'
+fleetsim_url_password: '${FLEETSIM_URL_PASSWORD:-fleetsim-url-password-00000000000000}'
 fleetsim_tls_url: $(cat "$scratch/tls_url")
 fleetsim_tls_ca: $scratch/tls/ca.pem
 moto_url: http://127.0.0.1:${moto_port}

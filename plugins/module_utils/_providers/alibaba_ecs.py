@@ -40,8 +40,10 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     Throttled,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, post_json, with_retries
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_credentials import resolve
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import (
+    ANSWERS,
     PROVIDER,
     instance_records,
     invocation_budget,
@@ -157,7 +159,7 @@ class AlibabaClient:
                 error_keys=("Code", "Message"), headers=headers, timeout=REQUEST_TIMEOUT, verify=self.verify, endpoint=self.base_url,
             )
             if status < 400 and "Code" not in body:
-                return body
+                return check_answer(body, ANSWERS.get(action, ANY), provider=PROVIDER, service="Cloud Assistant", operation=action, http_status=status)
             failure = classify_error(status, body, action)
             failure.retry_after = response_headers.get("x-acs-retry-after")
             raise failure

@@ -44,7 +44,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     lookup,
     vendor_key,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._payload import vendor_payload
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import NUMBER, OneOf, vendor_payload
 
 PROVIDER = "alibaba_ecs"
 # The describe calls answer Base64 unless ContentEncoding=PlainText was asked for.
@@ -149,6 +149,30 @@ def _dropped(item: dict[str, t.Any]) -> int:
         return int(item.get("Dropped") or 0)
     except (TypeError, ValueError):
         return 0
+
+
+# The documented shape of every answer this provider reads (vendor-apis.md 5.2 to 5.6; Alibaba Cloud
+# ECS API reference), refused by _payload.check_answer before any parser reads it. Cloud Assistant
+# nests lists XML style ({"Invocation": [...]}); the flat form is read as well.
+_INSTANCE = {
+    "InstanceId": str, "InvocationStatus?": str, "ExitCode?": NUMBER, "ErrorCode?": str, "ErrorInfo?": str, "Output?": str,
+    "Dropped?": NUMBER, "Repeats?": NUMBER, "CreationTime?": str, "StartTime?": str, "FinishTime?": str, "FinishedTime?": str,
+    "StopTime?": str, "OssOutputUri?": str,
+}
+_INVOCATION = {
+    "InvokeId": str, "CommandId?": str, "InvocationStatus?": str, "InvokeStatus?": str, "RepeatMode?": str, "Timeout?": NUMBER,
+    "CreationTime?": str, "InvokeInstances?": OneOf({"InvokeInstance": [_INSTANCE]}, [_INSTANCE]),
+}
+_RESULT = dict(_INSTANCE, **{"InvokeId?": str, "CommandId?": str})
+ANSWERS: dict[str, t.Any] = {
+    "RunCommand": {"InvokeId": str, "CommandId?": str},
+    "InvokeCommand": {"InvokeId": str},
+    "DescribeInvocations": {"Invocations": OneOf({"Invocation": [_INVOCATION]}, [_INVOCATION]), "NextToken?": str},
+    "DescribeInvocationResults": {
+        "Invocation": {"InvocationResults": OneOf({"InvocationResult": [_RESULT]}, [_RESULT]), "NextToken?": str},
+    },
+    "StopInvocation": dict,
+}
 
 
 def _record(

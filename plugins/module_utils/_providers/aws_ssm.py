@@ -42,7 +42,16 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     Throttled,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import (
+    ANY,
+    SHAPE_ERRORS,
+    check_answer,
+    describe_foreign_body,
+    redact_secrets_in_text,
+    wrong_shape,
+)
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import (
+    ANSWERS,
     PROVIDER,
     command_budget,
     command_summary,
@@ -341,6 +350,8 @@ class AwsSsmProvider:
         self._options = options
         self._client = client
         self.api_calls = 0
+        # The raw body of the last answer, when botocore reports it (for messages about its shape).
+        self._last_body: t.Any = None
         # When each command was last read (monotonic seconds), so a wait does not read it twice at once.
         self._read_at: dict[str, float] = {}
         # Shown by the module or lookup once the task ends (the plain-HTTP opt-in).
@@ -398,15 +409,32 @@ class AwsSsmProvider:
             verify = False
         self._client = session.client("ssm", endpoint_url=endpoint_url, config=config, verify=verify)
         self._client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
+        self._client.meta.events.register("before-parse.ssm", self._keep_body)
         return self._client
+
+    def _keep_body(self, response_dict: t.Any = None, **_kwargs: t.Any) -> None:
+        """Keep the raw body of the last answer (botocore's ``before-parse`` event), so a message about
+        an answer of the wrong shape can quote what was really sent."""
+        self._last_body = (response_dict or {}).get("body")
 
     def _call(self, operation: str, **kwargs: t.Any) -> dict[str, t.Any]:
         client = self.client()
         self.api_calls += 1
+        self._last_body = None
+        name = _pascal(operation)
         try:
-            return getattr(client, operation)(**kwargs)
+            response = getattr(client, operation)(**kwargs)
+        except SHAPE_ERRORS as error:
+            # botocore itself could not read the answer: a list where its model has an object, a
+            # number where it has a list. Not retried: what answered will answer the same again.
+            raise wrong_shape(PROVIDER, "SSM", name, f"botocore could not read it: {error.__class__.__name__}: {error}",
+                              self._last_body if self._last_body is not None else "(not kept)") from None
         except ClientError as error:
-            raise classify_client_error(error, _pascal(operation)) from error
+            failure = classify_client_error(error, name)
+            if str(failure.code).isdigit() and isinstance(self._last_body, bytes):
+                # botocore names a body that is not SSM's JSON (a proxy's error page) by its status alone.
+                failure.message = f"SSM {name} failed: the endpoint answered with {describe_foreign_body(self._last_body.decode('utf-8', 'replace'))}"
+            raise failure from error
         except CutShortAnswer as error:
             # Transient for the waiter (the next round asks again); a SendCommand is not sent twice.
             raise ProviderError(f"SSM {error}", provider=PROVIDER, http_status=200, retryable=True) from error
@@ -417,14 +445,16 @@ class AwsSsmProvider:
             ) from error
         except botocore.exceptions.SSLError as error:
             raise ProviderError(
-                f"TLS verification of the SSM endpoint failed: {error}. Give the CA bundle with ca_bundle, "
+                f"TLS verification of the SSM endpoint failed: {redact_secrets_in_text(str(error))}. Give the CA bundle with ca_bundle, "
                 "or set validate_certs: false for a test endpoint you trust",
                 provider=PROVIDER,
-            ) from error
+            ) from None
         except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectionClosedError, botocore.exceptions.ReadTimeoutError) as error:
-            raise ProviderError(f"cannot reach the SSM endpoint: {error}", provider=PROVIDER, retryable=True) from error
+            raise ProviderError(f"cannot reach the SSM endpoint: {redact_secrets_in_text(str(error))}", provider=PROVIDER, retryable=True) from None
         except BotoCoreError as error:
-            raise ProviderError(f"SSM {_pascal(operation)} failed: {error}", provider=PROVIDER) from error
+            # Not chained, and the text redacted: botocore quotes the endpoint or proxy URL with its user-info.
+            raise ProviderError(f"SSM {name} failed: {redact_secrets_in_text(str(error))}", provider=PROVIDER) from None
+        return check_answer(response, ANSWERS.get(name, ANY), provider=PROVIDER, service="SSM", operation=name, raw=self._last_body)
 
     # -- reads --------------------------------------------------------------------------------
 

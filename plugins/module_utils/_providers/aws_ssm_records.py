@@ -23,7 +23,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     is_terminal,
     lookup,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._payload import vendor_payload
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import TIME, vendor_payload
 
 PROVIDER = "aws_ssm"
 # Caps of the output fields (vendor-apis.md 3.9); output this long was cut by the service.
@@ -40,6 +40,44 @@ TRUNCATION_MARKER = re.compile(r"-+\s*output\s+truncated\s*-+", re.IGNORECASE)
 DEFAULT_DELIVERY_TIMEOUT = 3600
 DEFAULT_EXECUTION_TIMEOUT = 3600
 WAIT_MARGIN = 60
+
+
+# The documented shape of every answer this provider reads (vendor-apis.md 3.2 to 3.5 and 3.12; AWS
+# Systems Manager API Reference), as botocore hands it over: an answer without it is refused by
+# _payload.check_answer before any parser reads it. Optional fields end in "?".
+_COMMAND = {
+    "CommandId": str, "Status?": str, "StatusDetails?": str, "DocumentName?": str, "Comment?": str,
+    "TargetCount?": int, "CompletedCount?": int, "ErrorCount?": int, "DeliveryTimedOutCount?": int,
+    "RequestedDateTime?": TIME, "ExpiresAfter?": TIME, "TimeoutSeconds?": int, "InstanceIds?": [str],
+    "Targets?": [dict], "Parameters?": dict,
+}
+_PLUGIN = {
+    "Name?": str, "Status?": str, "StatusDetails?": str, "ResponseCode?": int, "Output?": str,
+    "ResponseStartDateTime?": TIME, "ResponseFinishDateTime?": TIME,
+}
+_INVOCATION = {
+    "CommandId": str, "InstanceId": str, "Status?": str, "StatusDetails?": str, "InstanceName?": str,
+    "DocumentName?": str, "RequestedDateTime?": TIME, "CommandPlugins?": [_PLUGIN],
+}
+ANSWERS: dict[str, t.Any] = {
+    "SendCommand": {"Command": _COMMAND},
+    "ListCommands": {"Commands": [_COMMAND], "NextToken?": str},
+    "ListCommandInvocations": {"CommandInvocations": [_INVOCATION], "NextToken?": str},
+    "GetCommandInvocation": {
+        "CommandId": str, "InstanceId": str, "Status?": str, "StatusDetails?": str, "PluginName?": str, "ResponseCode?": int,
+        "StandardOutputContent?": str, "StandardErrorContent?": str, "ExecutionStartDateTime?": str, "ExecutionEndDateTime?": str,
+    },
+    "CancelCommand": dict,
+    "DescribeMaintenanceWindowExecutions": {"WindowExecutions": [{"WindowExecutionId": str, "WindowId?": str, "Status?": str}], "NextToken?": str},
+    "GetMaintenanceWindowExecution": {"WindowExecutionId": str, "Status?": str, "TaskIds?": [str]},
+    "DescribeMaintenanceWindowExecutionTasks": {"WindowExecutionTaskIdentities": [{"WindowExecutionId?": str, "TaskExecutionId?": str, "Status?": str}],
+                                                "NextToken?": str},
+    "GetMaintenanceWindowExecutionTask": {"WindowExecutionId": str, "TaskExecutionId?": str, "Status?": str},
+    "DescribeMaintenanceWindowExecutionTaskInvocations": {
+        "WindowExecutionTaskInvocationIdentities": [{"WindowExecutionId?": str, "TaskExecutionId?": str, "InvocationId?": str, "Status?": str}],
+        "NextToken?": str,
+    },
+}
 
 
 def plain(value: t.Any) -> t.Any:

@@ -39,7 +39,10 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     Throttled,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import post_json, with_retries
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_records import (
+    ANSWERS,
+    ENVELOPE,
     PROVIDER,
     invocation_budget,
     invocation_records,
@@ -155,7 +158,9 @@ class ZenlayerClient:
                 headers=self._headers(action, body), data=body, timeout=REQUEST_TIMEOUT, verify=self.verify,
             )
             if status < 400 and "code" not in payload:
-                return payload.get("response") or {}
+                facts = {"provider": PROVIDER, "service": "ZOS", "operation": action, "http_status": status}
+                envelope = check_answer(payload, ENVELOPE, **facts)
+                return check_answer(envelope["response"], ANSWERS.get(action, ANY), raw=payload, **facts)
             raise classify_error(status, payload, response_headers, action)
 
         # CreateCommand and InvokeCommand carry no client token: an answer cut short is not asked

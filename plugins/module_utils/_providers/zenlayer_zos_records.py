@@ -47,9 +47,28 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     lookup,
     vendor_key,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._payload import vendor_payload
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import NUMBER, OneOf, vendor_payload
 
 PROVIDER = "zenlayer_zos"
+
+# The documented shape of every answer this provider reads (vendor-apis.md 6.2 and 6.5; Zenlayer ZOS
+# API reference): the envelope, then the ``response`` object of each action. An answer without it is
+# refused by _payload.check_answer before any parser reads it.
+ENVELOPE = {"requestId?": str, "response": dict}
+_INSTANCE = {
+    "instanceId": str, "instanceName?": str, "instanceExist?": bool, "taskStatus?": str, "exitCode?": NUMBER, "errorCode?": str,
+    "output?": str, "outputError?": str, "execStartTime?": str, "execEndTime?": str,
+}
+_INVOCATION = {
+    "invocationId": str, "commandId?": str, "invocationStatus?": str, "timeout?": NUMBER, "createTime?": str,
+    "invocationInstances?": [_INSTANCE],
+}
+ANSWERS: dict[str, t.Any] = {
+    "CreateCommand": {"commandId": str},
+    "InvokeCommand": {"invocationId": str},
+    # An empty result may come as totalCount 0 without a dataSet; one of the two is always there.
+    "DescribeCommandInvocations": OneOf({"dataSet": [_INVOCATION], "totalCount?": NUMBER}, {"totalCount": NUMBER, "dataSet?": [_INVOCATION]}),
+}
 
 # InvokeCommand's timeout: 1 to 60 seconds, 30 when not given (vendor-apis.md 6.2).
 DEFAULT_TIMEOUT = 30

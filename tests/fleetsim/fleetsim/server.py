@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
 from fleetsim.alibaba_ecs import EcsFrontEnd
+from fleetsim.answers import WrongAnswerError, WrongAnswers
 from fleetsim.aws_ssm import SsmFrontEnd
 from fleetsim.engine import Engine
 from fleetsim.faults import FaultInjector
@@ -102,6 +103,7 @@ class FleetSim:
         self.stats = Stats()
         self.limiter = TokenBucket(settings.rate_limit)
         self.log = RequestLog(log)
+        self.wrong_answers = WrongAnswers()
         # New vendors plug in here: each front-end claims requests through `matches`.
         self.front_ends = [SsmFrontEnd(engine, settings, secrets), EcsFrontEnd(engine, settings, secrets),
                            ZosFrontEnd(engine, settings, secrets)]
@@ -111,6 +113,9 @@ class FleetSim:
             return "control", self.control(request)
         for front_end in self.front_ends:
             if front_end.matches(request):
+                wrong = self.wrong_answers.pick(front_end.vendor, front_end.operation(request))
+                if wrong is not None:
+                    return front_end.vendor, self._wrong_answer(front_end, request, wrong)
                 fault = self.settings.faults.before(front_end, request) if self.settings.faults is not None else None
                 if fault is not None and fault.response is not None:
                     self.stats.record(front_end.vendor, fault.response.operation or front_end.operation(request), fault.throttles, False, True)
@@ -125,6 +130,14 @@ class FleetSim:
                 self.stats.record(front_end.vendor, response.operation, False, response.signature_failed, bool(fault and fault.kind))
                 return front_end.vendor, response
         return "-", json_response(404, {"message": "no fleetsim front-end handles this request"})
+
+    def _wrong_answer(self, front_end: Any, request: Request, answer: str) -> Response:
+        """A request under a wrong_answers rule: not handled (html500), or handled and its answer spoiled."""
+        response = WrongAnswers.unhandled(answer, front_end.operation(request))
+        if response is None:
+            response = WrongAnswers.spoil(answer, front_end.vendor, front_end.handle(request))
+        self.stats.record(front_end.vendor, response.operation or front_end.operation(request), False, response.signature_failed, True)
+        return response
 
     # -- control endpoints ------------------------------------------------------------------
 
@@ -150,6 +163,8 @@ class FleetSim:
         if self.settings.faults is not None:
             stats["faulted"] = self.stats.faults
             stats["faults_injected"] = self.settings.faults.counts()
+        if self.wrong_answers.given:
+            stats["wrong_answers_given"] = dict(self.wrong_answers.given)
         return json_response(200, stats)
 
     def _reset(self, _request: Request) -> Response:
@@ -159,6 +174,7 @@ class FleetSim:
             if reset is not None:
                 reset()
         self.stats.reset()
+        self.wrong_answers.reset()
         if self.settings.faults is not None:
             self.settings.faults.reset()
         return json_response(200, {"status": "reset"})
@@ -166,6 +182,9 @@ class FleetSim:
     def _current_config(self) -> dict[str, Any]:
         config = {"visibility_delay": self.settings.visibility_delay, "rate_limit": self.settings.rate_limit,
                   "mode": self.settings.mode, "alibaba_delivery_window": self.settings.alibaba_delivery_window}
+        wrong_answers = self.wrong_answers.describe()
+        if wrong_answers:
+            config["wrong_answers"] = wrong_answers
         if self.settings.faults is not None:
             config["faults"] = dict(self.settings.faults.plan.describe(), active=self.settings.faults.active)
         return config
@@ -181,6 +200,7 @@ class FleetSim:
             active = changes.pop("faults_active", None)
             if active is not None and (not isinstance(active, bool) or self.settings.faults is None):
                 raise ValueError("faults_active must be true or false, and needs a server started with --faults")
+            wrong_answers = WrongAnswers.parse(changes.pop("wrong_answers")) if "wrong_answers" in changes else None
             skew = changes.pop("clock_skew", None)
             if skew is not None and (isinstance(skew, bool) or not isinstance(skew, (int, float)) or self.settings.faults is None):
                 raise ValueError("clock_skew must be a number of seconds, and needs a server started with --faults")
@@ -190,8 +210,10 @@ class FleetSim:
             values = {k: float(v) for k, v in changes.items()}
             if any(v < 0 for v in values.values()):
                 raise ValueError("settings must not be negative")
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, WrongAnswerError) as exc:
             return json_response(400, {"message": str(exc)})
+        if wrong_answers is not None:
+            self.wrong_answers.set(wrong_answers)
         if "visibility_delay" in values:
             self.settings.visibility_delay = values["visibility_delay"]
         if "rate_limit" in values:

@@ -118,3 +118,17 @@ def test_a_failed_slice_ends_the_loop(lines):
     result = action.run(task_vars={})
     assert action._execute_module.call_count == 1
     assert result["failed"] and "checkpoint" not in result
+
+
+@pytest.mark.parametrize("args, shown", [
+    ({"delay": 90, "timeout": 60}, ["wait for deploy: 0s of 60s - delay 90s >= timeout 60s: one read, at the deadline"]),
+    ({"delay": "60", "timeout": "60"}, ["wait for deploy: 0s of 60s - delay 60s >= timeout 60s: one read, at the deadline"]),
+    ({"delay": 10, "timeout": 60}, []),
+    ({"delay": 90}, []),   # the budget is derived from the runs later: the module warns if need be
+])
+def test_a_delay_at_or_past_the_timeout_is_said_before_the_first_slice(lines, args, shown):
+    # With such a delay the first slice sleeps out the whole budget: nothing else is shown until the end.
+    action = make_action(invocation_wait.ActionModule, dict(args, command_ids=[CID]))
+    action._execute_module = MagicMock(return_value={"verdict": "timed_out", "invocations": []})
+    action.run(task_vars={})
+    assert lines == shown

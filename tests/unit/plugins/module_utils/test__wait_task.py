@@ -13,6 +13,8 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task 
     FAILURES_NAMED,
     STDERR_TAIL,
     LOOKUP_ATTEMPTS,
+    delay_note,
+    delay_warning,
     describe_failures,
     lookup_targets,
     policy_from,
@@ -239,7 +241,9 @@ def test_error_keeps_the_records_and_gives_no_failure_message(fake_clock, recs):
     assert failure is None
     assert result["ended_because"] == "error"
     assert result["invocations"] == first.records
-    assert result["verdict"] == "timed_out"
+    # No verdict about the targets from a wait that could not read them (it once said timed_out or failed).
+    assert result["verdict"] == "error" and result["passed"] is False
+    assert result["reason"] == "the wait ended on an error before the targets could be judged: not authorized"
 
 
 def test_progress_lines_reach_the_caller(fake_clock, recs):
@@ -392,3 +396,33 @@ def test_lookup_fails_at_once_on_what_waiting_cannot_cure(error):
     with pytest.raises(error.__class__):
         lookup(provider)
     assert provider.calls == 1
+
+
+@pytest.mark.parametrize("delay, timeout, warned", [(0, 60, False), (59.5, 60, False), (60, 60, True), (90, 60, True), ("90", "60", True),
+                                                    (None, 60, False), (90, None, False)])
+def test_a_delay_at_or_past_the_timeout_is_warned_about(delay, timeout, warned):
+    assert (delay_warning(delay, timeout) is not None) is warned
+    assert bool(delay_note(delay, timeout)) is warned
+
+
+def test_a_wait_whose_delay_is_past_its_timeout_reads_once_and_warns(fake_clock, recs):
+    # It once ran silently: the whole budget slept away, then one read at the deadline.
+    provider = FakeProvider(snapshot(recs("running", "running")))
+    result, error, _failure = wait_and_judge(provider, [COMMAND], params(timeout=60, delay=90), **fake_clock.hooks())
+    assert error is None and result["polls"] == 1 and result["ended_because"] == "timeout"
+    assert result["wait_warnings"] == [
+        "delay (90s) is at or past timeout (60s): the wait reads nothing before its deadline and then reads once; "
+        "set a delay shorter than the timeout, or a longer timeout"
+    ]
+
+
+def test_no_warning_for_a_delay_inside_the_budget(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("success")))
+    result, _error, _failure = wait_and_judge(provider, [COMMAND], params(timeout=60, delay=10), **fake_clock.hooks())
+    assert result["wait_warnings"] == []
+
+
+def test_the_progress_line_of_a_checkpoint_says_the_delay_is_past_the_timeout(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("running")))
+    result, _error, _failure = wait_and_judge(provider, [COMMAND], params(timeout=60, delay=60, checkpoint_after=30.0), **fake_clock.hooks())
+    assert result["checkpoint"]["progress"].endswith(" - delay 60s >= timeout 60s: one read, at the deadline")

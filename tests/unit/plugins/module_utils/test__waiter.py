@@ -201,9 +201,28 @@ def test_transient_errors_end_the_wait_after_the_limit_in_a_row(fake_clock, rec)
     poll = Script(fake_clock, first, error)
     outcome = wait_for(poll, settings(timeout=3600), **fake_clock.hooks())
     assert outcome.ended_because == ENDED_ERROR
-    assert outcome.error is error
+    assert outcome.error is error and f"{MAX_CONSECUTIVE_TRANSIENT_ERRORS} poll rounds failed in a row" in error.message
     assert outcome.polls == 1 + MAX_CONSECUTIVE_TRANSIENT_ERRORS
     assert outcome.snapshot is first
+
+
+def test_persistent_server_errors_within_the_budget_end_as_an_error_not_a_timeout(fake_clock, rec):
+    # A persistent HTTP 500 once ran out the budget and was judged as a verdict: "failed, no target ran".
+    error = ProviderError("the endpoint answered with an HTML page", retryable=True, http_status=500)
+    first = snap(rec, "running")
+    poll = Script(fake_clock, first, error)
+    outcome = wait_for(poll, settings(timeout=20, interval=2, max_interval=15), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_ERROR and not outcome.timed_out
+    assert outcome.error is error and "failed when the budget ran out" in error.message
+    assert 1 < outcome.polls < 1 + MAX_CONSECUTIVE_TRANSIENT_ERRORS
+    assert outcome.snapshot is first   # every record seen is kept
+
+
+def test_a_budget_that_ends_after_a_good_round_is_a_timeout(fake_clock, rec):
+    error = ProviderError("HTTP 503", retryable=True)
+    poll = Script(fake_clock, error, snap(rec, "running"))
+    outcome = wait_for(poll, settings(timeout=20, interval=2, max_interval=15), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_TIMEOUT and outcome.error is None
 
 
 def test_transient_errors_count_resets_on_success(fake_clock, rec):

@@ -8,6 +8,7 @@ ids checked before the first API call."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 
 import pytest
@@ -103,3 +104,23 @@ def test_aws_ssm_wait_checks_every_id_before_the_first_call(params, message):
     with pytest.raises(InvalidInput, match=message):
         provider.wait_targets(params)
     assert provider.api_calls == 0
+
+
+@pytest.mark.parametrize("options", [
+    {"endpoint_url": "http://mci:url-secret-0123456789@127.0.0.1:9"},
+    {"endpoint_url": "http://127.0.0.1:9",
+     "aws_config": {"proxies": {"http": "http://proxy-user:url-secret-0123456789@127.0.0.1:9"}, "retries": {"total_max_attempts": 1},
+                    "connect_timeout": 1}},
+], ids=["endpoint_url", "aws_config proxies"])
+def test_a_password_in_a_url_option_is_masked_everywhere(options, run_module):
+    # It was printed with the module arguments at -vvvv.
+    args = dict(options, provider="aws_ssm", region="us-east-1", access_key="AKIAFAKEFAKEFAKEFAKE", secret_key="fake/secret/key",
+                command_id="0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10")
+    args.setdefault("aws_config", {"retries": {"total_max_attempts": 1}, "connect_timeout": 1})
+    result = run_module(invocation_info, args)
+    assert result["failed"] is True
+    assert "url-secret-0123456789" not in json.dumps(result)
+    echoed = result["invocation"]["module_args"]
+    assert "********@127.0.0.1:9" in json.dumps(echoed)
+    # The rest of aws_config is still shown: the dict is not no_log as a whole.
+    assert echoed["aws_config"]["retries"]["total_max_attempts"] == 1

@@ -1302,3 +1302,95 @@ def test_a_cut_short_answer_is_a_transient_error_not_an_empty_one(cut_short_endp
 @pytest.mark.parametrize("status, content", [(200, b'{"Commands": []}'), (200, b""), (200, b"  "), (400, b"<html>"), (None, b"x")])
 def test_answers_that_are_not_cut_short_pass(status, content):
     aws_ssm.refuse_cut_short_answers(http_response=mock.Mock(status_code=status, content=content), model=mock.Mock())
+
+
+class _WrongShapeHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every call with HTTP 200 and the JSON body the test chose (``server.body``)."""
+
+    def do_POST(self):  # pylint: disable=invalid-name  # http.server naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.server.body  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # pylint: disable=arguments-differ
+        """Quiet."""
+
+
+@pytest.fixture
+def answering():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WrongShapeHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def provider_answering(body):
+        server.body = body
+        return AwsSsmProvider({"region": "us-east-1", "endpoint_url": f"http://127.0.0.1:{server.server_address[1]}",
+                               "access_key": "AKIAFAKEFAKEFAKEFAKE", "secret_key": "fake/secret/key"})
+
+    yield provider_answering
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("body, problem", [
+    # A list where the object belongs: botocore itself cannot read it.
+    (b'[{"Commands": []}]', "botocore could not read it: AttributeError"),
+    # A number where the list belongs.
+    (b'{"Commands": 3}', "botocore could not read it: TypeError"),
+    # An empty or unrelated object once read as "command does not exist".
+    (b"{}", "the answer has no Commands"),
+    (b'{"status": "UP", "service": "health-check"}', "the answer has no Commands"),
+    # Fields of the wrong type inside an item.
+    (b'{"Commands": [{"CommandId": 7, "Status": "Success"}]}', "Commands[0].CommandId is a number, not a string"),
+    (b'{"Commands": [{"CommandId": "' + CID.encode() + b'", "TargetCount": "three"}]}', "Commands[0].TargetCount is a string, not a whole number"),
+])
+def test_an_answer_without_the_documented_shape_is_refused_at_once(answering, body, problem):
+    provider = answering(body)
+    with pytest.raises(ProviderError) as caught:
+        provider.get_command(CID)
+    assert not isinstance(caught.value, NotFound) and not caught.value.retryable
+    assert caught.value.code == "UnexpectedAnswer" and provider.api_calls == 1
+    message = caught.value.message
+    assert f"the SSM ListCommands answer does not have the documented shape ({problem}" in message
+    assert "endpoint_url" in message and "Traceback" not in message
+
+
+def test_the_excerpt_is_short_and_redacted(answering):
+    body = b'{"Commands": {"url": "https://deploy:hunter2-secret@proxy.example/?X-Amz-Signature=abc123"}, "pad": "' + b"y" * 400 + b'"}'
+    with pytest.raises(ProviderError) as caught:
+        answering(body).get_command(CID)
+    message = caught.value.message
+    assert "hunter2-secret" not in message and "abc123" not in message
+    assert "<credentials redacted>@proxy.example" in message and "y" * 200 not in message
+
+
+class _HtmlErrorHandler(_WrongShapeHandler):
+    def do_POST(self):  # pylint: disable=invalid-name  # http.server naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b"<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body><center>nginx</center></body>\r\n</html>\r\n"
+        self.send_response(500)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_proxy_error_page_is_named_by_its_title():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HtmlErrorHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        provider = AwsSsmProvider({"region": "us-east-1", "endpoint_url": f"http://127.0.0.1:{server.server_address[1]}",
+                                   "access_key": "AKIAFAKEFAKEFAKEFAKE", "secret_key": "fake/secret/key",
+                                   "aws_config": {"retries": {"total_max_attempts": 1}}})
+        with pytest.raises(ProviderError) as caught:
+            provider.get_command(CID)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert caught.value.retryable and caught.value.http_status == 500
+    assert caught.value.message.startswith("SSM ListCommands failed: the endpoint answered with an HTML page titled '500 Internal Server Error'")
+    assert "<html>" not in caught.value.message

@@ -58,15 +58,20 @@ def isolated(monkeypatch):
 class FakeResponse:
     def __init__(self, status_code=200, body=None, text=None, headers=None):
         self.status_code = status_code
-        self.text = text if text is not None else json.dumps({"requestId": "req-1", "response": {}} if body is None else body)
+        self.text = text if text is not None else json.dumps({"requestId": "req-1", "response": ANY_ACTION_RESPONSE} if body is None else body)
         self.headers = requests.structures.CaseInsensitiveDict(headers or {})
 
     def json(self):
         return json.loads(self.text)
 
 
+# A response that has the documented shape of every action the client reads (the transport tests
+# do not care which action they call); shapes themselves are tested further down.
+ANY_ACTION_RESPONSE = {"requestId": "req-ok", "commandId": "cmd-any", "invocationId": "inv-any", "dataSet": []}
+
+
 def ok(response=None):
-    return FakeResponse(200, {"requestId": "req-ok", "response": {"requestId": "req-ok"} if response is None else response})
+    return FakeResponse(200, {"requestId": "req-ok", "response": ANY_ACTION_RESPONSE if response is None else response})
 
 
 def fail(status, code, message="boom", headers=None):
@@ -444,10 +449,26 @@ def test_bearer_token_alone_is_enough():
 
 
 def test_call_returns_the_response_and_counts_calls():
-    client = make_client(ok({"commandId": C1}), FakeResponse(200, {"requestId": "r"}))
+    client = make_client(ok({"commandId": C1}), ok({"invocationId": V1}))
     assert client.call("CreateCommand", {"name": "n"}) == {"commandId": C1}
-    assert client.call("CreateCommand", {"name": "n"}) == {}
+    assert client.call("InvokeCommand", {"commandId": C1}) == {"invocationId": V1}
     assert client.api_calls == 2
+
+
+@pytest.mark.parametrize("payload, problem", [
+    ({"requestId": "r"}, "the answer has no response"),
+    ({}, "the answer has no response"),
+    ({"requestId": "r", "response": []}, "response is a list, not an object"),
+    ({"requestId": "r", "response": {}}, "the answer has no commandId"),
+    ({"requestId": "r", "response": {"commandId": 7}}, "commandId is a number, not a string"),
+    ({"status": "UP", "service": "health-check"}, "the answer has no response"),
+])
+def test_an_answer_without_the_documented_shape_is_refused_at_once(payload, problem):
+    client = make_client(FakeResponse(200, payload))
+    with pytest.raises(ProviderError) as caught:
+        client.call("CreateCommand", {"name": "n"})
+    assert f"the ZOS CreateCommand answer does not have the documented shape ({problem})" in caught.value.message
+    assert caught.value.code == "UnexpectedAnswer" and not caught.value.retryable and client.api_calls == 1
 
 
 def test_error_code_in_a_200_body_is_an_error():
@@ -568,8 +589,8 @@ def test_non_json_server_error_is_retried_and_quoted(top_jitter):
     with pytest.raises(ProviderError) as caught:
         client.call("DescribeCommandInvocations", {})
     assert caught.value.retryable and caught.value.code == "HTTP503"
-    assert "a body that is not JSON: '<html>xxx" in caught.value.message
-    assert "x" * 201 not in caught.value.message
+    assert "an HTML page saying 'xxx" in caught.value.message
+    assert "x" * 121 not in caught.value.message
     assert len(sleeps) == 3
 
 
@@ -603,9 +624,9 @@ def test_non_json_answer_below_500_is_not_retried(status):
 @pytest.mark.parametrize("text", ["[1, 2]", '"text"', "null", "42"])
 def test_json_that_is_not_an_object_is_an_error(text):
     client = make_client(FakeResponse(200, text=text))
-    with pytest.raises(ProviderError, match="JSON that is not an object") as caught:
+    with pytest.raises(ProviderError, match=r"the answer does not have the documented shape \(it is .*, not an object\)") as caught:
         client.call("DescribeCommandInvocations", {})
-    assert caught.value.code == "HTTP200" and not caught.value.retryable
+    assert caught.value.code == "UnexpectedAnswer" and not caught.value.retryable
 
 
 def test_json_that_is_not_an_object_on_a_5xx_is_retried():
@@ -643,10 +664,18 @@ def test_pages_continue_past_a_zero_total_count_until_an_empty_page():
     assert client.api_calls == 2
 
 
-def test_pages_without_a_data_set_are_empty():
-    client = make_client(ok({"requestId": "r"}))
+def test_a_page_with_a_zero_total_and_no_data_set_is_empty():
+    client = make_client(ok({"requestId": "r", "totalCount": 0}))
     assert client.invocations(invocation_ids=[V1]) == []
     assert client.api_calls == 1
+
+
+@pytest.mark.parametrize("response", [{"requestId": "r"}, {}, {"status": "UP"}, {"dataSet": 3, "totalCount": "3"}, {"dataSet": [{"invocationId": 5}]}])
+def test_a_page_without_the_documented_shape_is_refused_not_read_as_empty(response):
+    # An empty or unrelated object once read as "invocation does not exist".
+    client = make_client(ok(response))
+    with pytest.raises(ProviderError, match="the ZOS DescribeCommandInvocations answer does not have the documented shape"):
+        client.invocations(invocation_ids=[V1])
 
 
 def test_pages_stop_at_the_limit():
