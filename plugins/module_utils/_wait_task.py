@@ -16,7 +16,7 @@ import random
 import time
 import typing as t
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._conditions import Conditions
+from ansible_collections.multicloud.invocations.plugins.module_utils._conditions import ConditionError, Conditions
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError, NotFound
 from ansible_collections.multicloud.invocations.plugins.module_utils._policy import (
     VERDICT_FAILED,
@@ -113,7 +113,8 @@ def describe_failures(records: t.Sequence[dict[str, t.Any]]) -> str:
         who = record["instance_id"] or (window.get("window_execution_id") and f"window execution {window['window_execution_id']}")
         text = f"{who or 'a target'}: {record['status']}"
         if record.get("accepted_by") not in (None, "status"):
-            text += f" (by {record['accepted_by']})"
+            # "success (by success_when)" read as if the condition had passed it.
+            text += f" (not accepted by {record['accepted_by']})"
         if record["vendor_status_details"]:
             text += f" ({record['vendor_status_details']})"
         if record["exit_code"] is not None:
@@ -176,16 +177,30 @@ def wait_and_judge(
         # A watch that can read failures early (at a cost) only does so when the policy stops at one.
         watch.follow_failures = policy.fail_fast
 
+    # A condition that cannot judge a record ends the wait with a clear error, and the result still
+    # carries every record seen.
+    condition_errors: list[ConditionError] = []
+
+    def apply_conditions(records: list[dict[str, t.Any]]) -> bool:
+        try:
+            conditions.apply(records)
+        except ConditionError as error:
+            condition_errors.append(error)
+            return False
+        return True
+
     def stop_early(snapshot: t.Any) -> bool:
-        conditions.apply(snapshot.records)
-        return lost(snapshot.records, policy, snapshot.expected)
+        if not apply_conditions(snapshot.records):
+            return True
+        return policy.fail_fast and lost(snapshot.records, policy, snapshot.expected)
 
     waiter_hooks.setdefault("resume_interval", resume.get("interval"))
     if hasattr(watch, "read_all"):
         waiter_hooks.setdefault("read_all", watch.read_all)
-    outcome = wait_for(watch.poll, settings, stop_early=stop_early if policy.fail_fast else None, on_progress=on_progress, **waiter_hooks)
+    outcome = wait_for(watch.poll, settings, stop_early=stop_early, on_progress=on_progress, **waiter_hooks)
     snapshot = outcome.snapshot
-    conditions.apply(snapshot.records)
+    apply_conditions(snapshot.records)
+    condition_error = condition_errors[-1] if condition_errors else None
     elapsed = spent + outcome.elapsed
     counters = {
         "polls": int(resume.get("polls", 0)) + outcome.polls,
@@ -193,7 +208,7 @@ def wait_and_judge(
         "api_calls": int(resume.get("api_calls", 0)) + provider.api_calls,
     }
     summary = snapshot.summary()
-    if outcome.ended_because == ENDED_CHECKPOINT:
+    if outcome.ended_because == ENDED_CHECKPOINT and condition_error is None:
         checkpoint = dict(counters, timeout=budget, elapsed=round(elapsed, 3), interval=outcome.interval)
         # The runs travel with the checkpoint, so a resumed slice need not read them again (a run
         # just started may not be readable yet, and it saves a call per run and slice).
@@ -216,10 +231,12 @@ def wait_and_judge(
         "elapsed": round(elapsed, 3),
         "timeout": budget,
         "timed_out": outcome.timed_out,
-        "ended_because": outcome.ended_because,
+        "ended_because": ENDED_ERROR if condition_error is not None else outcome.ended_because,
         "cancelled": cancelled,
     }
     result.update(counters)
+    if condition_error is not None:
+        return result, condition_error, None
     if outcome.ended_because == ENDED_ERROR:
         return result, outcome.error, None
     failure = None
