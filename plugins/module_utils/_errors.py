@@ -55,7 +55,8 @@ class InvocationError(Exception):
         return {
             "error_code": self.code,
             "request_id": self.request_id,
-            "error_kind": ERROR_KINDS.get(type(self), "error"),
+            # The kind of the nearest class that has one, so a subclass keeps its family's kind.
+            "error_kind": next((ERROR_KINDS[kind] for kind in type(self).__mro__ if kind in ERROR_KINDS), "error"),
         }
 
 

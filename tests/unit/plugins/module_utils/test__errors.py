@@ -65,3 +65,10 @@ def test_missing_dependency():
     assert error.message == "the Python library boto3 is required"
     assert (error.library, error.import_traceback) == ("boto3", "Traceback ...")
     assert isinstance(error, InvocationError)
+
+
+def test_a_subclass_keeps_the_kind_of_its_family():
+    class NarrowerInput(InvalidInput):
+        pass
+
+    assert NarrowerInput("x").as_result()["error_kind"] == "invalid_input"
