@@ -60,6 +60,22 @@ class InvocationError(Exception):
         }
 
 
+def vendor_message(message: t.Any, first_sentence: bool = False) -> str:
+    """A vendor's error message fit to quote inside ours.
+
+    Trimmed, without its final full stop (ours follows where a sentence is added, and "..", one
+    from the vendor and one from us, read as a typo), and without what follows a blank line: AWS
+    appends the canonical request and the string to sign it computed to a signature error, every
+    signed header's value included. With ``first_sentence``, only the first sentence is kept.
+    """
+    text = str(message or "").strip().split("\n\n", 1)[0].strip()
+    if first_sentence:
+        end = text.find(". ")
+        if end != -1:
+            text = text[:end]
+    return text.rstrip(". ") or "no message"
+
+
 class InvalidInput(InvocationError):
     """The options cannot work: caught before any API call, or refused by the vendor as invalid."""
 

@@ -98,6 +98,9 @@ def conditions_from(params: dict[str, t.Any]) -> Conditions:
 
 def validate_wait_options(params: dict[str, t.Any]) -> None:
     """Check the wait options before any API call (the budget may still be derived later)."""
+    if params.get("instance_ids") is not None and not params["instance_ids"]:
+        # An empty list would otherwise read as "no filter" and wait on every instance.
+        raise InvalidInput("instance_ids is empty: list the instances to wait on, or leave instance_ids out to wait on every target of the commands")
     settings_from(params, default_timeout=1.0)
     policy_from(params)
     conditions_from(params)

@@ -15,6 +15,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     NotFound,
     ProviderError,
     Throttled,
+    vendor_message,
 )
 
 
@@ -72,3 +73,17 @@ def test_a_subclass_keeps_the_kind_of_its_family():
         pass
 
     assert NarrowerInput("x").as_result()["error_kind"] == "invalid_input"
+
+
+@pytest.mark.parametrize(
+    "message, first_sentence, expected",
+    [
+        ("Specified access key is not found.", False, "Specified access key is not found"),
+        ("One. Two.\n\nDetails the server computed", False, "One. Two"),
+        ("One. Two.\n\nDetails the server computed", True, "One"),
+        ("", False, "no message"),
+        (None, True, "no message"),
+    ],
+)
+def test_vendor_message(message, first_sentence, expected):
+    assert vendor_message(message, first_sentence=first_sentence) == expected

@@ -1158,3 +1158,12 @@ def test_api_calls_and_the_lazy_client():
     client = provider.client()
     assert isinstance(client, AlibabaClient) and client.region == "cn-hangzhou"
     assert provider.client() is client
+
+
+def test_a_vendor_message_ending_in_a_full_stop_gets_one_full_stop():
+    error = classify_error(400, {"Code": "InvalidAccessKeyId.NotFound", "Message": "Specified access key is not found.", "RequestId": "0A1B"}, "RunCommand")
+    assert error.message == (
+        "Cloud Assistant RunCommand failed: Specified access key is not found. "
+        "Check the access key (access_key, secret_key, session_token) and its RAM permissions"
+    )
+    assert ".." not in error.describe()
