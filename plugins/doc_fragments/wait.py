@@ -88,14 +88,23 @@ options:
       - A JMESPath condition over each target's record (the fields of RV(invocations)) that decides whether a target
         that ran and ended counts as a success, instead of its status. For example V(exit_code == `0` || exit_code == `3`)
         or V(contains(stdout, 'READY')).
-      - It never ends a running target, and a target that never ran (undeliverable) never counts as a success.
+      - It decides only between targets that ran to their own end (V(success) and V(failed)). It never ends a running
+        target, and a target that was cancelled, timed out, never delivered (undeliverable) or skipped never counts as a
+        success, whatever the exit code the vendor reported for it.
+      - It must evaluate to true or false. Any other result (a string such as V(stdout), a number, or null, which is how a
+        misspelt field shows) is an error naming the expression and the record: compare explicitly, for example
+        V(stdout != '').
       - A function given the wrong type (for example O(include_output=false) leaves C(stdout) null) does not match.
+      - It is tried on sample records before the first API call, so an unknown function or a result that is not a boolean
+        fails the task at once. An evaluation error on a real record ends the wait with the same kind of message, and the
+        result keeps every record seen.
       - Each record says what decided it in C(accepted) and C(accepted_by).
     type: str
   failure_when:
     description:
-      - A JMESPath condition over each target's record that makes a target that ended count as a failure, whatever its
-        status, for example V(contains(stdout, 'WARNING')). Checked before O(success_when).
+      - A JMESPath condition over each target's record that makes a target that ran to its own end count as a failure,
+        whatever its status, for example V(contains(stdout, 'WARNING')). Checked before O(success_when), with the same
+        rules (true or false, checked before the first API call).
     type: str
   checkpoint_after:
     description:

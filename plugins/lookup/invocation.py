@@ -93,6 +93,7 @@ _raw:
   type: raw
 """
 
+from ansible import constants as C
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
@@ -152,6 +153,13 @@ class LookupModule(LookupBase):
         if kwargs.get("provider") is not None and kwargs["provider"] not in PROVIDER_NAMES:
             # Said here, with the choices: Ansible's own message names neither them nor the option's use.
             raise AnsibleLookupError(f"invocation lookup: unknown provider {kwargs['provider']!r}: choose one of {', '.join(PROVIDER_NAMES)}")
+        unknown_keywords = sorted(set(kwargs) - self._known_keywords())
+        if unknown_keywords:
+            # Ansible would drop them silently: a misspelt statuses= would read every invocation.
+            raise AnsibleLookupError(
+                f"invocation lookup: unknown keyword(s) {', '.join(unknown_keywords)}: "
+                f"the lookup takes {', '.join(sorted(OPTIONS))} (and the aliases of the connection options)"
+            )
         self.set_options(var_options=variables, direct=kwargs)
         options = {}
         for name in OPTIONS:
@@ -181,8 +189,21 @@ class LookupModule(LookupBase):
         except MissingDependency as error:
             raise AnsibleLookupError(f"the invocation lookup needs the Python library {error.library} on the controller") from error
         except InvocationError as error:
-            raise AnsibleLookupError(f"invocation lookup: {error.describe()}") from error
+            # Not chained: describe() holds the vendor's code, message and request id, and Ansible
+            # would append the causes' own messages (a signature error's canonical request, twice).
+            raise AnsibleLookupError(f"invocation lookup: {error.describe()}") from None
         return [result]
+
+    def _known_keywords(self) -> set:
+        """The documented options and their aliases, from the plugin's own documentation."""
+        known = set(OPTIONS)
+        for aliases in ALIASES.values():
+            known.update(aliases)
+        definitions = C.config.get_configuration_definitions("lookup", self._load_name) or {}
+        for name, definition in definitions.items():
+            known.add(name)
+            known.update((definition or {}).get("aliases") or ())
+        return known
 
     @staticmethod
     def _given(name: str, kwargs: dict) -> bool:

@@ -55,8 +55,25 @@ class InvocationError(Exception):
         return {
             "error_code": self.code,
             "request_id": self.request_id,
-            "error_kind": ERROR_KINDS.get(type(self), "error"),
+            # The kind of the nearest class that has one, so a subclass keeps its family's kind.
+            "error_kind": next((ERROR_KINDS[kind] for kind in type(self).__mro__ if kind in ERROR_KINDS), "error"),
         }
+
+
+def vendor_message(message: t.Any, first_sentence: bool = False) -> str:
+    """A vendor's error message fit to quote inside ours.
+
+    Trimmed, without its final full stop (ours follows where a sentence is added, and "..", one
+    from the vendor and one from us, read as a typo), and without what follows a blank line: AWS
+    appends the canonical request and the string to sign it computed to a signature error, every
+    signed header's value included. With ``first_sentence``, only the first sentence is kept.
+    """
+    text = str(message or "").strip().split("\n\n", 1)[0].strip()
+    if first_sentence:
+        end = text.find(". ")
+        if end != -1:
+            text = text[:end]
+    return text.rstrip(". ") or "no message"
 
 
 class InvalidInput(InvocationError):

@@ -16,7 +16,7 @@ import random
 import time
 import typing as t
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._conditions import Conditions
+from ansible_collections.multicloud.invocations.plugins.module_utils._conditions import ConditionError, Conditions
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError, NotFound
 from ansible_collections.multicloud.invocations.plugins.module_utils._policy import (
     VERDICT_FAILED,
@@ -121,6 +121,9 @@ def conditions_from(params: dict[str, t.Any]) -> Conditions:
 
 def validate_wait_options(params: dict[str, t.Any]) -> None:
     """Check the wait options before any API call (the budget may still be derived later)."""
+    if params.get("instance_ids") is not None and not params["instance_ids"]:
+        # An empty list would otherwise read as "no filter" and wait on every instance.
+        raise InvalidInput("instance_ids is empty: list the instances to wait on, or leave instance_ids out to wait on every target of the commands")
     settings_from(params, default_timeout=1.0)
     policy_from(params)
     conditions_from(params)
@@ -136,7 +139,8 @@ def describe_failures(records: t.Sequence[dict[str, t.Any]]) -> str:
         who = record["instance_id"] or (window.get("window_execution_id") and f"window execution {window['window_execution_id']}")
         text = f"{who or 'a target'}: {record['status']}"
         if record.get("accepted_by") not in (None, "status"):
-            text += f" (by {record['accepted_by']})"
+            # "success (by success_when)" read as if the condition had passed it.
+            text += f" (not accepted by {record['accepted_by']})"
         if record["vendor_status_details"]:
             text += f" ({record['vendor_status_details']})"
         if record["exit_code"] is not None:
@@ -199,16 +203,30 @@ def wait_and_judge(
         # A watch that can read failures early (at a cost) only does so when the policy stops at one.
         watch.follow_failures = policy.fail_fast
 
+    # A condition that cannot judge a record ends the wait with a clear error, and the result still
+    # carries every record seen.
+    condition_errors: list[ConditionError] = []
+
+    def apply_conditions(records: list[dict[str, t.Any]]) -> bool:
+        try:
+            conditions.apply(records)
+        except ConditionError as error:
+            condition_errors.append(error)
+            return False
+        return True
+
     def stop_early(snapshot: t.Any) -> bool:
-        conditions.apply(snapshot.records)
-        return lost(snapshot.records, policy, snapshot.expected)
+        if not apply_conditions(snapshot.records):
+            return True
+        return policy.fail_fast and lost(snapshot.records, policy, snapshot.expected)
 
     waiter_hooks.setdefault("resume_interval", resume.get("interval"))
     if hasattr(watch, "read_all"):
         waiter_hooks.setdefault("read_all", watch.read_all)
-    outcome = wait_for(watch.poll, settings, stop_early=stop_early if policy.fail_fast else None, on_progress=on_progress, **waiter_hooks)
+    outcome = wait_for(watch.poll, settings, stop_early=stop_early, on_progress=on_progress, **waiter_hooks)
     snapshot = outcome.snapshot
-    conditions.apply(snapshot.records)
+    apply_conditions(snapshot.records)
+    condition_error = condition_errors[-1] if condition_errors else None
     elapsed = spent + outcome.elapsed
     counters = {
         "polls": int(resume.get("polls", 0)) + outcome.polls,
@@ -216,7 +234,7 @@ def wait_and_judge(
         "api_calls": int(resume.get("api_calls", 0)) + provider.api_calls,
     }
     summary = snapshot.summary()
-    if outcome.ended_because == ENDED_CHECKPOINT:
+    if outcome.ended_because == ENDED_CHECKPOINT and condition_error is None:
         checkpoint = dict(counters, timeout=budget, elapsed=round(elapsed, 3), interval=outcome.interval)
         # The runs travel with the checkpoint, so a resumed slice need not read them again (a run
         # just started may not be readable yet, and it saves a call per run and slice).
@@ -239,18 +257,19 @@ def wait_and_judge(
         "elapsed": round(elapsed, 3),
         "timeout": budget,
         "timed_out": outcome.timed_out,
-        "ended_because": outcome.ended_because,
+        "ended_because": ENDED_ERROR if condition_error is not None else outcome.ended_because,
         "cancelled": cancelled,
     }
     result.update(counters)
     # Shown as task warnings by the module (_module.py), and kept in the result: ansible-core 2.19
     # keeps warnings out of a registered result, so a playbook could not see them otherwise.
     result["wait_warnings"] = [warning for warning in (delay_warning(params.get("delay"), budget),) if warning]
-    if outcome.ended_because == ENDED_ERROR:
-        # The reads failed: the records seen are kept, but no verdict is drawn about the targets.
-        message = outcome.error.message if outcome.error is not None else "an error"
+    error = condition_error if condition_error is not None else (outcome.error if outcome.ended_because == ENDED_ERROR else None)
+    if error is not None or outcome.ended_because == ENDED_ERROR:
+        # The reads or a condition failed: the records seen are kept, but no verdict is drawn about the targets.
+        message = error.message if error is not None else "an error"
         result.update(verdict=VERDICT_ERROR, passed=False, reason=f"the wait ended on an error before the targets could be judged: {message}")
-        return result, outcome.error, None
+        return result, error, None
     failure = None
     if verdict.verdict == VERDICT_FAILED and params["fail_on_failure"]:
         failure = f"the invocations failed: {verdict.reason}. {describe_failures(snapshot.records)}"

@@ -38,6 +38,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     NotFound,
     ProviderError,
     Throttled,
+    vendor_message,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, post_json, with_retries
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
@@ -94,7 +95,7 @@ def endpoint_for(region: str) -> str:
 def classify_error(http_status: int, body: dict[str, t.Any], action: str) -> InvocationError:
     """An Alibaba error envelope as one of our typed errors, Code and RequestId kept."""
     code = str(body.get("Code") or f"HTTP{http_status}")
-    message = body.get("Message") or "no message"
+    message = vendor_message(body.get("Message"))
     facts = {"provider": PROVIDER, "code": code, "request_id": body.get("RequestId"), "http_status": http_status}
     text = f"Cloud Assistant {action} failed: {message}"
     if code.startswith("Throttling") or code == "Rejected.Throttling" or http_status == 429:

@@ -72,13 +72,27 @@ def _cli_profile(path: str, name: str | None) -> dict[str, t.Any] | None:
     return None
 
 
+def _ini_problem(error: configparser.Error) -> str:
+    """What is wrong with an INI file, by line number only (configparser's message quotes the line)."""
+    if isinstance(error, configparser.ParsingError) and getattr(error, "errors", None):
+        lines = ", ".join(str(lineno) for lineno, _line in error.errors)
+        return f"line {lines} cannot be parsed (expected 'name = value' under a [section] header)"
+    lineno = getattr(error, "lineno", None)
+    if isinstance(error, configparser.MissingSectionHeaderError):
+        return f"line {lineno} comes before any [section] header"
+    if isinstance(error, (configparser.DuplicateSectionError, configparser.DuplicateOptionError)):
+        return f"line {lineno} repeats a section or a key" if lineno else "a section or a key is repeated"
+    return f"line {lineno} cannot be parsed" if lineno else "the file cannot be parsed as INI"
+
+
 def _ini_profile(path: str, name: str | None) -> dict[str, t.Any] | None:
     parser = configparser.ConfigParser()
     try:
         if not parser.read(os.path.expanduser(path), encoding="utf-8"):
             return None
     except configparser.Error as error:
-        raise InvalidInput(f"cannot read the Alibaba Cloud credentials file {path}: {error}") from error
+        # configparser quotes the offending line, which may hold a secret: name the line, never show it.
+        raise InvalidInput(f"cannot read the Alibaba Cloud credentials file {path}: {_ini_problem(error)}") from None
     section = name or "default"
     if not parser.has_section(section):
         return None

@@ -18,6 +18,9 @@ Choices made here:
 - An ``Error`` or ``Failed`` instance whose ``ErrorCode`` says the command never reached it is
   ``undeliverable``; with ``ExecutionTimeout`` it is ``timed_out`` (the ErrorCode classes are in
   ``_statuses``).
+- ``exit_code`` is set only where the process ended by itself (``Success``, ``Failed``): the
+  ``ExitCode`` of a stopped, terminated, timed-out or errored instance is not an exit code (it may
+  be 0), so it stays only in ``raw``.
 """
 
 from __future__ import annotations
@@ -61,10 +64,12 @@ TIMEOUT_SETTLE = 1.0
 # RepeatMode values that never finish by themselves: the invocation stays Running or Scheduled
 # until it is stopped, so waiting on it for completion cannot end.
 PERIODIC_REPEAT_MODES = frozenset(("period", "everyreboot"))
-# Per-instance InvocationStatus values that say the script never ran on the instance.
-NEVER_RAN = frozenset(("cancelled", "invalid", "aborted"))
-# Values that say it ran to an end of its own; any other terminal value needs a StartTime.
-RAN = frozenset(("success", "failed", "timeout", "terminated"))
+# Per-instance InvocationStatus values that say the script's process ended by itself, so that its
+# ExitCode is an exit code. Every per-instance record carries an ExitCode field (a long, documented
+# for DescribeInvocations and DescribeInvocationResults), also where the process was stopped
+# (Cancelled, Terminated), killed at its Timeout or broken by an exception (Error), and it may
+# be 0 there: read as an exit code, it would turn a stopped instance into a success.
+ENDED_BY_ITSELF = frozenset(("success", "failed"))
 
 
 def _blank_to_none(value: t.Any) -> t.Any:
@@ -123,20 +128,17 @@ def status_details(item: dict[str, t.Any]) -> str | None:
     return code or info
 
 
-def _ran(item: dict[str, t.Any], status: str) -> bool:
-    """Whether the script actually ran on the instance (so its exit code means something)."""
+def _ended_by_itself(item: dict[str, t.Any], status: str) -> bool:
+    """Whether the script ran on the instance and ended by itself (so its ExitCode means something)."""
     if status == UNDELIVERABLE:
         return False
-    value = vendor_key(item.get("InvocationStatus"))
-    if value in NEVER_RAN:
-        return False
-    return value in RAN or bool(_blank_to_none(item.get("StartTime")))
+    return vendor_key(item.get("InvocationStatus")) in ENDED_BY_ITSELF
 
 
 def _exit_code(item: dict[str, t.Any], status: str) -> int | None:
-    """The exit code once the instance finished a run it actually started."""
+    """The exit code of a process that ran to its own end; None otherwise (the vendor's value stays in raw)."""
     code = item.get("ExitCode")
-    if code in (None, "") or not is_terminal(status) or not _ran(item, status):
+    if code in (None, "") or not is_terminal(status) or not _ended_by_itself(item, status):
         return None
     try:
         return int(code)

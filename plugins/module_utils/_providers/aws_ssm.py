@@ -40,6 +40,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     NotFound,
     ProviderError,
     Throttled,
+    vendor_message,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import (
@@ -101,6 +102,8 @@ ACCESS_CODES = frozenset(
         "IncompleteSignature",
     )
 )
+# Signature errors, whose message goes on with what the server computed (vendor_message keeps the first sentence).
+SIGNATURE_CODES = frozenset(("InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature"))
 # Retried like HTTP 5xx (vendor-apis.md 3.11).
 TRANSIENT_CODES = frozenset(("RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "InternalServerError", "ServiceUnavailable"))
 EXPIRED_TOKEN_CODES = frozenset(("InvalidNextToken",))
@@ -126,7 +129,8 @@ def classify_client_error(error: t.Any, operation: str) -> InvocationError:
     details = response.get("Error", {}) or {}
     metadata = response.get("ResponseMetadata", {}) or {}
     code = details.get("Code") or "Unknown"
-    message = details.get("Message") or str(error)
+    # A signature error quotes the whole canonical request after its first sentence: keep that one.
+    message = vendor_message(details.get("Message") or str(error), first_sentence=code in SIGNATURE_CODES)
     http_status = metadata.get("HTTPStatusCode")
     facts = {"provider": PROVIDER, "code": code, "request_id": metadata.get("RequestId"), "http_status": http_status}
     text = f"SSM {operation} failed: {message}"

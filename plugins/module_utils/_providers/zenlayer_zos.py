@@ -37,6 +37,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     NotFound,
     ProviderError,
     Throttled,
+    vendor_message,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import post_json, with_retries
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
@@ -88,7 +89,7 @@ def classify_error(http_status: int, body: dict[str, t.Any], headers: t.Mapping[
     """A ZOS error envelope as one of our typed errors, code and requestId kept."""
     code = str(body.get("code") or f"HTTP{http_status}")
     facts = {"provider": PROVIDER, "code": code, "request_id": body.get("requestId"), "http_status": http_status}
-    text = f"ZOS {action} failed: {body.get('message') or 'no message'}"
+    text = f"ZOS {action} failed: {vendor_message(body.get('message'))}"
     if http_status == 403 and str(headers.get("cf-mitigated", "")).lower() == "challenge":
         return AccessDenied(
             f"ZOS {action} was stopped by a security challenge in front of the API (HTTP 403, cf-mitigated: challenge): "

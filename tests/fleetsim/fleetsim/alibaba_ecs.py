@@ -368,13 +368,16 @@ class EcsFrontEnd:
             records.append(self._record(inv, now))
         return records
 
-    @staticmethod
-    def _record(inv: e.Invocation, now: float) -> dict[str, Any]:
+    def _record(self, inv: e.Invocation, now: float) -> dict[str, Any]:
         status, code = ecs_status.instance_status(inv, now)
         terminal = status not in ecs_status.OPEN_STATUSES
         started = inv.started_by(now)
+        exit_code = inv.exit_code if terminal and inv.exit_code is not None else 0
+        if status in ecs_status.INTERRUPTED and self.settings.alibaba_interrupted_exit_code is not None:
+            # ExitCode is a documented field of every record, also where the process never ended by itself.
+            exit_code = self.settings.alibaba_interrupted_exit_code
         return {"InstanceId": inv.instance.alibaba_id, "status": status, "code": code,
-                "exit": inv.exit_code if terminal and inv.exit_code is not None else 0,
+                "exit": exit_code,
                 "stdout": inv.stdout if terminal else "", "stderr": inv.stderr if terminal else "",
                 "start": inv.started_at if started else None,
                 "finish": inv.ended_at if terminal and started else None,

@@ -11,6 +11,9 @@ OUTPUT_CAP = 24 * 1024   # bytes of UTF-8 output kept in `Output`
 FAILED_CLASS = frozenset({"Invalid", "Aborted", "Failed", "Timeout", "Error"})
 STOPPED_CLASS = frozenset({"Cancelled", "Terminated"})
 OPEN_STATUSES = frozenset({"Pending", "Scheduled", "Running", "Stopping"})
+# Terminal per-instance values of a process that did not end by itself: stopped before it started,
+# stopped while it ran, or killed at its Timeout.
+INTERRUPTED = frozenset({"Cancelled", "Terminated", "Timeout"})
 
 ERROR_INFO = {
     "InstanceNotRunning": "the instance is not running when create task",

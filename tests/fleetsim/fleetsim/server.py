@@ -36,6 +36,11 @@ class Settings:
     rate_limit: float = 0.0
     mode: str = "real"
     alibaba_delivery_window: float = 60.0   # offline Alibaba instances turn Aborted after this
+    # The ExitCode Alibaba reports for an instance whose process did not end by itself (Cancelled,
+    # Terminated, Timeout). Every record carries the field; None keeps the engine's value (0 for a
+    # process never started, the killed process's code otherwise); 0 reproduces records that read
+    # like a clean exit.
+    alibaba_interrupted_exit_code: int | None = None
     zenlayer_token: str = DEFAULT_TOKEN     # accepted as `Authorization: Bearer <token>`; never shown in /config
     faults: FaultInjector | None = None     # --faults: per-request faults, late commands, clock skew
 
@@ -181,7 +186,8 @@ class FleetSim:
 
     def _current_config(self) -> dict[str, Any]:
         config = {"visibility_delay": self.settings.visibility_delay, "rate_limit": self.settings.rate_limit,
-                  "mode": self.settings.mode, "alibaba_delivery_window": self.settings.alibaba_delivery_window}
+                  "mode": self.settings.mode, "alibaba_delivery_window": self.settings.alibaba_delivery_window,
+                  "alibaba_interrupted_exit_code": self.settings.alibaba_interrupted_exit_code}
         wrong_answers = self.wrong_answers.describe()
         if wrong_answers:
             config["wrong_answers"] = wrong_answers
@@ -204,6 +210,10 @@ class FleetSim:
             skew = changes.pop("clock_skew", None)
             if skew is not None and (isinstance(skew, bool) or not isinstance(skew, (int, float)) or self.settings.faults is None):
                 raise ValueError("clock_skew must be a number of seconds, and needs a server started with --faults")
+            interrupted_set = "alibaba_interrupted_exit_code" in changes
+            interrupted = changes.pop("alibaba_interrupted_exit_code", None)
+            if interrupted is not None and (isinstance(interrupted, bool) or not isinstance(interrupted, int)):
+                raise ValueError("alibaba_interrupted_exit_code must be an integer or null")
             unknown = set(changes) - {"visibility_delay", "rate_limit", "alibaba_delivery_window"}
             if unknown:
                 raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
@@ -221,6 +231,8 @@ class FleetSim:
             self.limiter.set_rate(values["rate_limit"])
         if "alibaba_delivery_window" in values:
             self.settings.alibaba_delivery_window = values["alibaba_delivery_window"]
+        if interrupted_set:
+            self.settings.alibaba_interrupted_exit_code = interrupted
         if active is not None and self.settings.faults is not None:
             self.settings.faults.active = active
         if skew is not None and self.settings.faults is not None:

@@ -106,7 +106,12 @@ def verify(method: str, path: str, headers: dict[str, str], body: bytes, secrets
     request.context["timestamp"] = amz_date
     signer = _SignedHeadersOnly(Credentials(access_key, secret), signed_service, region, signed_names)
     canonical = signer.canonical_request(request)
-    expected = signer.signature(signer.string_to_sign(request, canonical), request)
+    string_to_sign = signer.string_to_sign(request, canonical)
+    expected = signer.signature(string_to_sign, request)
     if not hmac.compare_digest(expected, signed):
-        raise SignatureError("InvalidSignatureException", INVALID_SIGNATURE)
+        # AWS quotes what it computed, so that a client can compare: the canonical request (every
+        # signed header's value, a session token included) and the string to sign.
+        raise SignatureError("InvalidSignatureException", INVALID_SIGNATURE + (
+            f"\n\nThe Canonical String for this request should have been\n'{canonical}'"
+            f"\n\nThe String-to-Sign should have been\n'{string_to_sign}'\n"))
     return SignedIdentity(access_key, region, signed_service)

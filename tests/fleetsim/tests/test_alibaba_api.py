@@ -278,3 +278,31 @@ def test_unlisted_instance_is_named_by_the_invocation_but_has_no_result(make_app
     assert sorted(i["InstanceId"] for i in named) == sorted(i.alibaba_id for i in instances)
     assert [r["InstanceId"] for r in results(app.url, sent["InvokeId"])] == [instances[0].alibaba_id]
     assert results(app.url, sent["InvokeId"], InstanceId=instances[1].alibaba_id) == []
+
+
+def test_interrupted_instances_can_report_exit_code_zero(make_app, tmp_path):
+    # Every record carries ExitCode; an instance stopped while running (Terminated), one stopped
+    # before it started (Cancelled) and one killed at its Timeout may all report 0.
+    clock = ManualClock()
+    instances = fleet_from([{"name": "a"}, {"name": "b"}, {"name": "off", "online": False}], tmp_path=tmp_path)
+    app = make_app(instances, clock=clock)
+    control(app.url, "config", {"alibaba_interrupted_exit_code": 0})
+    ids = [i.alibaba_id for i in instances]
+    timed = run(app.url, ids[:1], "sleep 30", Timeout=10)
+    stopped = run(app.url, ids[1:], "sleep 30")
+    clock.advance(0.3)
+    wait_for(lambda: results(app.url, timed["InvokeId"])[0]["InvocationStatus"] == "Running", 5, 0.05)
+    wait_for(lambda: results(app.url, stopped["InvokeId"])[0]["InvocationStatus"] == "Running", 5, 0.05)
+    ok(app.url, "StopInvocation", {"InvokeId": stopped["InvokeId"]})
+    time.sleep(0.3)
+    clock.advance(11)
+    wait_done(app.url, timed["InvokeId"])
+    wait_done(app.url, stopped["InvokeId"])
+    [killed] = results(app.url, timed["InvokeId"])
+    assert (killed["InvocationStatus"], killed["ErrorCode"], killed["ExitCode"]) == ("Timeout", "ExecutionTimeout", 0)
+    terminated, cancelled = results(app.url, stopped["InvokeId"])
+    assert (terminated["InvocationStatus"], terminated["ExitCode"], terminated["InvokeRecordStatus"]) == ("Terminated", 0, "Stopped")
+    assert (cancelled["InvocationStatus"], cancelled["ExitCode"], cancelled["InvokeRecordStatus"]) == ("Cancelled", 0, "Stopped")
+    # Without the setting, the killed process's own code.
+    control(app.url, "config", {"alibaba_interrupted_exit_code": None})
+    assert results(app.url, timed["InvokeId"])[0]["ExitCode"] == 137

@@ -21,7 +21,13 @@ def test_health_instances_and_config(app):
                         "zenlayer_id": app.engine.instances[0].zenlayer_id, "unlisted": False}
     assert re.match(r"^i-[0-9a-z]{20}$", fleet[0]["alibaba_id"])
     assert control(app.url, "config", {"visibility_delay": 1.5, "rate_limit": 0}) == \
-        {"visibility_delay": 1.5, "rate_limit": 0.0, "mode": "real", "alibaba_delivery_window": 60.0}
+        {"visibility_delay": 1.5, "rate_limit": 0.0, "mode": "real", "alibaba_delivery_window": 60.0,
+         "alibaba_interrupted_exit_code": None}
+    assert control(app.url, "config", {"alibaba_interrupted_exit_code": 0})["alibaba_interrupted_exit_code"] == 0
+    assert control(app.url, "config", {"alibaba_interrupted_exit_code": None})["alibaba_interrupted_exit_code"] is None
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        control(app.url, "config", {"alibaba_interrupted_exit_code": "zero"})
+    assert excinfo.value.code == 400
     assert control(app.url, "config", {"alibaba_delivery_window": 2})["alibaba_delivery_window"] == 2.0
     with pytest.raises(urllib.error.HTTPError) as excinfo:
         control(app.url, "config", {"bogus": 1})

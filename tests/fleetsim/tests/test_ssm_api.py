@@ -60,7 +60,12 @@ def test_wrong_secret_is_invalid_signature(app):
         bad.list_commands()
     assert error_code(excinfo) == "InvalidSignatureException"
     assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert "does not match the signature you provided" in excinfo.value.response["Error"]["Message"]
+    message = excinfo.value.response["Error"]["Message"]
+    assert "does not match the signature you provided" in message
+    # As AWS does, the message quotes the canonical request and the string to sign it computed.
+    assert "\n\nThe Canonical String for this request should have been\n'POST\n/\n" in message
+    assert "x-amz-date:" in message
+    assert "\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n" in message
     assert control(app.url, "stats")["signature_failures"] == 1
 
 

@@ -40,3 +40,20 @@ def test_the_lookup_names_a_missing_jmespath(monkeypatch):
     lookup = lookup_loader.get("multicloud.invocations.invocation")
     with pytest.raises(AnsibleLookupError, match="the invocation lookup needs the Python library jmespath on the controller"):
         lookup.run([], variables={}, command_id=CID, region="us-east-1", query="invocations")
+
+
+@pytest.mark.parametrize("keyword", ["statuse", "foo", "commandid"])
+def test_the_lookup_refuses_an_unknown_keyword_before_any_call(keyword, monkeypatch):
+    # Were the keyword dropped, the lookup would call the API; make any such call fail loudly.
+    monkeypatch.setattr(aws_ssm, "HAS_BOTO3", False)
+    lookup = lookup_loader.get("multicloud.invocations.invocation")
+    with pytest.raises(AnsibleLookupError, match=f"invocation lookup: unknown keyword\\(s\\) {keyword}: the lookup takes .*statuses"):
+        lookup.run([], variables={}, command_id=CID, region="us-east-1", **{keyword: ["failed"]})
+
+
+@pytest.mark.parametrize("alias", ["aws_region", "aws_access_key_id", "access_key_secret", "alicloud_security_token"])
+def test_the_lookup_still_takes_the_aliases(alias, monkeypatch):
+    monkeypatch.setattr(aws_ssm, "HAS_BOTO3", False)
+    lookup = lookup_loader.get("multicloud.invocations.invocation")
+    with pytest.raises(AnsibleLookupError, match="needs the Python library boto3"):
+        lookup.run([], variables={}, command_id=CID, region="us-east-1", **{alias: "x"})

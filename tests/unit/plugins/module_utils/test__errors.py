@@ -15,6 +15,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     NotFound,
     ProviderError,
     Throttled,
+    vendor_message,
 )
 
 
@@ -65,3 +66,24 @@ def test_missing_dependency():
     assert error.message == "the Python library boto3 is required"
     assert (error.library, error.import_traceback) == ("boto3", "Traceback ...")
     assert isinstance(error, InvocationError)
+
+
+def test_a_subclass_keeps_the_kind_of_its_family():
+    class NarrowerInput(InvalidInput):
+        pass
+
+    assert NarrowerInput("x").as_result()["error_kind"] == "invalid_input"
+
+
+@pytest.mark.parametrize(
+    "message, first_sentence, expected",
+    [
+        ("Specified access key is not found.", False, "Specified access key is not found"),
+        ("One. Two.\n\nDetails the server computed", False, "One. Two"),
+        ("One. Two.\n\nDetails the server computed", True, "One"),
+        ("", False, "no message"),
+        (None, True, "no message"),
+    ],
+)
+def test_vendor_message(message, first_sentence, expected):
+    assert vendor_message(message, first_sentence=first_sentence) == expected

@@ -129,3 +129,25 @@ def test_bad_success_when_fails_before_any_call(run_module, ssm):
     assert result["failed"] is True
     assert result["msg"].startswith("success_when is not a valid JMESPath expression")
     assert result["api_calls"] == 0
+
+
+def test_an_empty_instance_list_is_an_error_not_every_instance(run_module, ssm):
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "instance_ids": [], "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["msg"].startswith("instance_ids is empty")
+    assert result["api_calls"] == 0
+
+
+def test_a_condition_that_can_only_fail_fails_before_any_call(run_module, ssm):
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "success_when": "nosuch(@)", "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["msg"].startswith("success_when 'nosuch(@)' could not be evaluated on a sample record")
+    assert result["error_kind"] == "invalid_input"
+    assert result["api_calls"] == 0
+
+
+def test_a_condition_that_is_not_a_boolean_fails_before_any_call(run_module, ssm):
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "success_when": "stdout", "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["msg"].startswith("success_when 'stdout' must evaluate to true or false")
+    assert result["api_calls"] == 0

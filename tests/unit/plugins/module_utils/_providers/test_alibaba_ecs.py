@@ -1192,3 +1192,12 @@ def test_a_json_list_for_an_answer_is_refused_with_an_excerpt():
         client.call("DescribeInvocations", {})
     assert "Cloud Assistant DescribeInvocations failed: the answer does not have the documented shape (it is a list, not an object)" in caught.value.message
     assert 'it began: [{"RequestId":"r"' in caught.value.message and caught.value.code == "UnexpectedAnswer"
+
+
+def test_a_vendor_message_ending_in_a_full_stop_gets_one_full_stop():
+    error = classify_error(400, {"Code": "InvalidAccessKeyId.NotFound", "Message": "Specified access key is not found.", "RequestId": "0A1B"}, "RunCommand")
+    assert error.message == (
+        "Cloud Assistant RunCommand failed: Specified access key is not found. "
+        "Check the access key (access_key, secret_key, session_token) and its RAM permissions"
+    )
+    assert ".." not in error.describe()

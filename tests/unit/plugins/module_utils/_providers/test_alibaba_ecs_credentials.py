@@ -227,6 +227,32 @@ def test_ini_file_that_cannot_be_parsed_is_refused(home):
     assert "cannot read the Alibaba Cloud credentials file ~/.alibabacloud/credentials.ini" in caught.value.message
 
 
+SECRET = "s3cr3t-never-shown-0123456789"
+
+
+@pytest.mark.parametrize(
+    "text, line, problem",
+    [
+        # Before any section header: configparser quotes the line, secret included.
+        (f"access_key_secret = {SECRET}\n", 1, "comes before any [section] header"),
+        # A line that is neither a header nor 'name = value'.
+        (f"[default]\naccess_key_id = LTAIini\n{SECRET}\n", 3, "cannot be parsed"),
+        # The same key twice.
+        (f"[default]\naccess_key_secret = a\naccess_key_secret = {SECRET}\n", 3, "repeats a section or a key"),
+    ],
+)
+def test_an_unparsable_ini_file_is_named_by_file_and_line_never_its_content(home, text, line, problem):
+    write_ini(home, text)
+    with pytest.raises(InvalidInput) as caught:
+        resolve({})
+    message = caught.value.message
+    assert SECRET not in message
+    assert "~/.alibabacloud/credentials.ini" in message
+    assert f"line {line} " in message and problem in message
+    # Nor in the exception chain a traceback would print.
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
 # -- nothing found -----------------------------------------------------------------------------
 
 

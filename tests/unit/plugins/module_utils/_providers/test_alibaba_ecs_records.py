@@ -438,21 +438,35 @@ def test_instances_that_never_ran_have_no_exit_code(status, code, info, expected
         assert record["vendor_status_details"] == f"{code}: {info}"
 
 
-def test_error_that_started_keeps_its_exit_code():
-    inv = invocation([invoke_instance(I1, "Error", exit_code=137, error_code="ExecutionInterrupted", error_info="the command execution has been interrupted")])
+@pytest.mark.parametrize("exit_code", [137, 0])
+def test_an_error_that_interrupted_the_run_has_no_exit_code(exit_code):
+    # Error: an exception stopped the task; the process did not end by itself (issue 14.4).
+    inv = invocation([invoke_instance(I1, "Error", exit_code=exit_code, error_code="ExecutionInterrupted", error_info="the command execution has been interrupted")])
     record = one(inv)
     assert record["status"] == "failed"
-    assert record["exit_code"] == 137
+    assert record["exit_code"] is None
+    assert record["raw"]["ExitCode"] == exit_code
 
 
-@pytest.mark.parametrize("status, expected", [("Timeout", "timed_out"), ("Terminated", "cancelled")])
-def test_runs_stopped_while_running_keep_their_exit_code(status, expected):
-    inv = invocation([invoke_instance(I1, status, exit_code=-1, finished=False, StopTime="2026-01-01T00:05:02Z")], "Failed")
+@pytest.mark.parametrize("exit_code", [-1, 0, 137])
+@pytest.mark.parametrize("status, expected", [("Timeout", "timed_out"), ("Terminated", "cancelled"), ("Cancelled", "cancelled")])
+def test_runs_stopped_or_timed_out_have_no_exit_code(status, expected, exit_code):
+    # The records carry an ExitCode, 0 included; it is not the exit code of a process that ended
+    # by itself, so it stays only in raw (issue 14.4).
+    inv = invocation([invoke_instance(I1, status, exit_code=exit_code, finished=False, StopTime="2026-01-01T00:05:02Z")], "Failed")
     record = one(inv)
     assert record["status"] == expected
-    assert record["exit_code"] == -1
+    assert record["exit_code"] is None
+    assert record["raw"]["ExitCode"] == exit_code
     # No FinishTime: the stop time ends the run.
     assert record["ended_at"] == "2026-01-01T00:05:02.000Z"
+
+
+@pytest.mark.parametrize("status", ["Timeout", "Terminated", "Cancelled"])
+def test_results_stopped_or_timed_out_have_no_exit_code(status):
+    record = result_record(invocation_result(I1, status, exit_code=0, InvokeRecordStatus="Stopped"))
+    assert record["exit_code"] is None
+    assert record["raw"]["ExitCode"] == 0
 
 
 def test_error_with_execution_timeout_is_timed_out():

@@ -1394,3 +1394,23 @@ def test_a_proxy_error_page_is_named_by_its_title():
     assert caught.value.retryable and caught.value.http_status == 500
     assert caught.value.message.startswith("SSM ListCommands failed: the endpoint answered with an HTML page titled '500 Internal Server Error'")
     assert "<html>" not in caught.value.message
+
+
+AWS_SIGNATURE_MESSAGE = (
+    "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key "
+    "and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n"
+    "'POST\n/\n\ncontent-type:application/x-amz-json-1.1\nhost:ssm.us-east-1.amazonaws.com\nx-amz-date:20260101T000000Z\n"
+    "x-amz-security-token:session-token-never-shown\n\ncontent-type;host;x-amz-date;x-amz-security-token\nabc'\n\n"
+    "The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n20260101T000000Z\n20260101/us-east-1/ssm/aws4_request\ndef'\n"
+)
+
+
+def test_a_signature_error_keeps_the_code_the_first_sentence_and_the_request_id():
+    error = classify_client_error(client_error("InvalidSignatureException", message=AWS_SIGNATURE_MESSAGE), "ListCommands")
+    assert error.describe() == (
+        "SSM ListCommands failed: The request signature we calculated does not match the signature you provided. "
+        "Check the credentials (access_key, secret_key, session_token or profile) and their IAM permissions "
+        "(error code InvalidSignatureException, request id 3f1c2b7a-req, HTTP 400)"
+    )
+    assert "session-token-never-shown" not in error.describe()
+    assert ".." not in error.describe()

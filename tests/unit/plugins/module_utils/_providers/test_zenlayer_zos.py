@@ -1082,3 +1082,9 @@ def test_api_calls_and_the_lazy_client(monkeypatch):
     client.session = FakeSession(ok())
     client.call("DescribeCommandInvocations", {})
     assert provider.api_calls == 1
+
+
+def test_a_vendor_message_ending_in_a_full_stop_gets_one_full_stop():
+    error = classify_error(401, {"code": "INVALID_SIGNATURE", "message": "Signature verification failed.", "requestId": "T-1"}, {}, "InvokeCommand")
+    assert error.message == "ZOS InvokeCommand failed: Signature verification failed. Check access_key / secret_key (access_key_password) or token"
+    assert ".." not in error.describe()
