@@ -3,7 +3,7 @@
 
 Usage: run-steps.py [--jobs N] [--cores N] [--lanes N] [--only STEP ...] [--list]
 
-Every step is one make command (so `make STEP` runs it alone, see README "Testing") and writes its
+Every step is one make command (so `make STEP` runs it alone, see README "Running one step or one target") and writes its
 output to build/test-logs/STEP.log. A step starts when the steps it needs have passed and its CPU
 weight fits: the weights of the running steps add up to at most OVERCOMMIT x CORES (default: 2 x
 this machine's count), where a step that mostly waits on I/O (an integration lane) weighs half a
