@@ -184,7 +184,8 @@ class Runner:
         return self.report()
 
     def report(self) -> int:
-        print(f"\nmake test: steps (wall and CPU seconds; {self.cores:g} cores, weight {self.capacity:g} at once; load average at start {self.load_start}, at end {loadavg()})")
+        print(f"\nmake test: steps (wall and CPU seconds; {self.cores:g} cores, weight {self.capacity:g} at once;"
+              f" load average at start {self.load_start}, at end {loadavg()})")
         print(f"  {'step':32s} {'status':8s} {'start':>7s} {'wall':>7s} {'cpu':>7s}")
         for step in sorted(self.table.values(), key=lambda s: (s.started or float("inf"))):
             start = f"{step.started - self.began:7.0f}" if step.started else "      -"
