@@ -25,7 +25,7 @@ RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
 help:
 	@echo "make demo   run a command on a simulated fleet, wait, gate, print the verdict"
 	@echo "make test   fleetsim tests, units, sanity, integration, ansible-lint, oldest ansible-core, release, quick"
-	@echo "            bench/chaos, load: steps side by side, a table of their times at the end (README \"Testing\")"
+	@echo "            bench/chaos, load: steps side by side, a table of their times at the end (README: \"Running one step or one target\")"
 	@echo "make STEP   one step of make test alone, e.g. make units; make integration TARGETS=invocation_success"
 	@echo "make bench  API calls, detection lag and cost of waiting against the peers -> docs/performance.md"
 	@echo "make chaos  every provider's waits under every fleetsim fault, 3 seeds (CHAOS_QUICK=1: the CI subset)"

@@ -3,11 +3,13 @@
 
 Usage: run-steps.py [--jobs N] [--cores N] [--lanes N] [--only STEP ...] [--list]
 
-Every step is one make command (so `make STEP` runs it alone, see README "Testing") and writes its
+Every step is one make command (so `make STEP` runs it alone, see README "Running one step or one target") and writes its
 output to build/test-logs/STEP.log. A step starts when the steps it needs have passed and its CPU
-weight fits: the weights of the running steps add up to at most CORES (default: this machine's
-count), where a step that mostly waits on I/O (an integration lane, a pip install) weighs less than
-one core and one that keeps every core busy (pytest -n auto, 20 playbooks at once) weighs CORES.
+weight fits: the weights of the running steps add up to at most OVERCOMMIT x CORES (default: 2 x
+this machine's count), where a step that mostly waits on I/O (an integration lane) weighs half a
+core and one that keeps every core busy (pylint --jobs 0, pytest -n auto, 20 playbooks at once)
+weighs CORES. Twice the cores: no step keeps its cores busy all the time (they start processes,
+wait on fleetsim and pip), so two heavy steps side by side finish sooner than one after the other.
 Steps start in the order of their critical path (their measured time plus the longest chain of
 steps waiting for them), and a step that does not fit yet holds back the ones after it, so that a
 heavy step is not starved by a stream of light ones. A failed step
@@ -49,17 +51,17 @@ class Step:
 
 
 def steps(lanes: int, cores: float) -> list[Step]:
-    """The steps of `make test`. `seconds` are measured (README "Testing" has the table); a new step
-    without a measurement just starts later among its peers."""
+    """The steps of `make test`. `seconds`: the serial run's wall times on 2 busy cores (load about
+    10), used only to order the steps; a new step without a measurement just gets the default."""
     table = [
-        Step("setup", ["setup"], weight=1, seconds=75),
-        Step("setup-oldest", [".venvs/ansible-core-2.17/.installed"], weight=1, seconds=40),
-        Step("sanity-pylint", ["sanity-pylint"], ("setup",), weight=cores, seconds=250),
-        Step("sanity-other", ["sanity-other"], ("setup",), weight=1, seconds=160),
-        Step("units", ["units"], ("setup",), weight=cores, seconds=200),
-        Step("units-oldest", ["units-oldest"], ("setup-oldest",), weight=cores, seconds=200),
-        Step("fleetsim-test", ["fleetsim-test"], ("setup",), weight=1, seconds=40),
-        Step("lint", ["lint"], ("setup",), weight=1, seconds=60),
+        Step("setup", ["setup"], weight=1, seconds=72),
+        Step("setup-oldest", [".venvs/ansible-core-2.17/.installed"], weight=1, seconds=39),
+        Step("sanity-pylint", ["sanity-pylint"], ("setup",), weight=cores, seconds=340),
+        Step("sanity-other", ["sanity-other"], ("setup",), weight=1, seconds=150),
+        Step("units", ["units"], ("setup",), weight=cores, seconds=222),
+        Step("units-oldest", ["units-oldest"], ("setup-oldest",), weight=cores, seconds=222),
+        Step("fleetsim-test", ["fleetsim-test"], ("setup",), weight=1, seconds=60),
+        Step("lint", ["lint"], ("setup",), weight=1, seconds=115),
         Step("release-checks", ["release-checks"], ("setup",), weight=1, seconds=60),
         Step("release-installed", ["release-installed"], ("release-checks",), weight=0.5, seconds=40),
         Step("release-installed-oldest", ["release-installed-oldest"], ("release-checks", "setup-oldest"), weight=0.5, seconds=40),
@@ -69,11 +71,12 @@ def steps(lanes: int, cores: float) -> list[Step]:
         Step("chaos-quick", ["chaos-quick"], ("setup",), weight=cores, seconds=45),
         Step("load", ["load"], ("setup",), weight=cores, seconds=90),
     ]
+    # Integration: about 1,300 s one target after another (the serial run), in `lanes` equal lanes.
     for lane in range(1, lanes + 1):
         table.append(Step(f"integration-lane-{lane}", ["integration", f"LANE={lane}", f"INTEGRATION_LANES={lanes}"],
-                          ("setup",), weight=0.5, seconds=600 / lanes))
+                          ("setup",), weight=0.5, seconds=1300 / lanes))
         table.append(Step(f"integration-oldest-lane-{lane}", ["integration-oldest", f"LANE={lane}", f"INTEGRATION_LANES={lanes}"],
-                          ("setup-oldest",), weight=0.5, seconds=600 / lanes))
+                          ("setup-oldest",), weight=0.5, seconds=1100 / lanes))
     return table
 
 
@@ -87,9 +90,10 @@ def tail(path: str, lines: int = TAIL_LINES) -> str:
 
 
 class Runner:
-    def __init__(self, table: list[Step], cores: float, jobs: int | None):
+    def __init__(self, table: list[Step], cores: float, overcommit: float, jobs: int | None):
         self.table = {step.name: step for step in table}
         self.cores = cores
+        self.capacity = cores * overcommit
         self.jobs = jobs
         self.make = os.environ.get("MAKE", "make")
         self.path = {name: self.critical_path(name) for name in self.table}
@@ -156,7 +160,7 @@ class Runner:
             return True
         if self.jobs is not None:
             return len(running) < self.jobs
-        return sum(s.weight for s in running) + min(step.weight, self.cores) <= self.cores + 1e-9
+        return sum(s.weight for s in running) + min(step.weight, self.capacity) <= self.capacity + 1e-9
 
     def run(self) -> int:
         os.makedirs(LOGS, exist_ok=True)
@@ -180,7 +184,8 @@ class Runner:
         return self.report()
 
     def report(self) -> int:
-        print(f"\nmake test: steps (wall and CPU seconds; {self.cores:g} cores; load average at start {self.load_start}, at end {loadavg()})")
+        print(f"\nmake test: steps (wall and CPU seconds; {self.cores:g} cores, weight {self.capacity:g} at once;"
+              f" load average at start {self.load_start}, at end {loadavg()})")
         print(f"  {'step':32s} {'status':8s} {'start':>7s} {'wall':>7s} {'cpu':>7s}")
         for step in sorted(self.table.values(), key=lambda s: (s.started or float("inf"))):
             start = f"{step.started - self.began:7.0f}" if step.started else "      -"
@@ -218,6 +223,7 @@ class Runner:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=float, default=float(os.cpu_count() or 2), help="CPU weight that may run at once (default: the core count)")
+    parser.add_argument("--overcommit", type=float, default=2.0, help="weight that may run at once, in cores (default 2)")
     parser.add_argument("--jobs", type=int, help="run at most this many steps at once, whatever their weight (1: one after the other)")
     parser.add_argument("--lanes", type=int, default=3, help="integration lanes per ansible-core version (default 3)")
     parser.add_argument("--only", nargs="+", metavar="STEP", help="run only these steps (and nothing they need: those must be done)")
@@ -233,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown step(s): {', '.join(sorted(unknown))} (--list names them)")
         table = [dataclasses.replace(step, needs=()) for step in table if step.name in args.only]
-    runner = Runner(table, args.cores, args.jobs)
+    runner = Runner(table, args.cores, args.overcommit, args.jobs)
     signal.signal(signal.SIGTERM, runner.stop)
     signal.signal(signal.SIGINT, runner.stop)
     return runner.run()
