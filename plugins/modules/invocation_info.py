@@ -355,7 +355,7 @@ summary:
           given to it), at least RV(summary.total).
       type: int
     not_visible:
-      description: Expected targets with no record, the same as RV(summary.counts.not_visible).
+      description: Expected targets with no record, the same as C(not_visible) in RV(summary.counts).
       type: int
     terminal:
       description: Records with a final status.

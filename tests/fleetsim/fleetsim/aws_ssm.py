@@ -242,7 +242,7 @@ class SsmFrontEnd:
         doc_params = params.get("Parameters") or {}
         if document in ssm_steps.MULTI_STEP_DOCUMENTS:
             platform = ssm_steps.MULTI_STEP_DOCUMENTS[document][0]
-            _first, execution_timeout, working_dir = self._document_parameters(doc_params, ssm_steps.MULTI_STEP_PARAMETERS)
+            _first, execution_timeout, working_dir = self._document_parameters(doc_params, frozenset(ssm_steps.MULTI_STEP_PARAMETERS))
             script = ssm_steps.script(document, doc_params)
         else:
             platform = DOCUMENTS[document][0]
@@ -291,7 +291,7 @@ class SsmFrontEnd:
         return {"Command": self._render_command(command, self.engine.now())}
 
     @staticmethod
-    def _document_parameters(doc_params: Any, allowed: set[str] = DOCUMENT_PARAMETERS) -> tuple[list[str], float, str]:
+    def _document_parameters(doc_params: Any, allowed: frozenset[str] = frozenset(DOCUMENT_PARAMETERS)) -> tuple[list[str], float, str]:
         if not isinstance(doc_params, dict):
             raise SsmError("InvalidParameters", "Parameters must be a map of parameter name to list of strings.")
         unknown = sorted(set(doc_params) - allowed)

@@ -87,4 +87,3 @@ def virtual_outcomes(document: str, exit_code: int | None, stdout: str, stderr: 
     result = [StepOutcome(name, 0, None, "", "") for name in names[:-1]]
     result.append(StepOutcome(names[-1], exit_code, None, stdout, stderr))
     return result
-
