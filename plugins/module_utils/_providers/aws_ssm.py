@@ -150,6 +150,8 @@ def classify_client_error(error: t.Any, operation: str) -> InvocationError:
 FAILURE_FILTERS = ("Failed", "TimedOut")
 # ListCommands pages read at most, beyond what our own commands need, when one call covers them all.
 SPARE_COMMAND_PAGES = 2
+# What a message quotes when botocore could not parse an answer and did not hand over its raw body.
+NO_RAW_BODY = "(this botocore release does not hand over the raw answer)"
 # Seconds for which a command just read counts as current (it is not read again in the first round).
 FRESH_SECONDS = 1.0
 
@@ -418,7 +420,9 @@ class AwsSsmProvider:
 
     def _keep_body(self, response_dict: t.Any = None, **_kwargs: t.Any) -> None:
         """Keep the raw body of the last answer (botocore's ``before-parse`` event), so a message about
-        an answer of the wrong shape can quote what was really sent."""
+        an answer of the wrong shape can quote what was really sent. Older botocore releases (1.31
+        among them) do not emit the event: messages then quote the answer as botocore parsed it, and
+        name a foreign error page by its HTTP status alone."""
         self._last_body = (response_dict or {}).get("body")
 
     def _call(self, operation: str, **kwargs: t.Any) -> dict[str, t.Any]:
@@ -432,7 +436,7 @@ class AwsSsmProvider:
             # botocore itself could not read the answer: a list where its model has an object, a
             # number where it has a list. Not retried: what answered will answer the same again.
             raise wrong_shape(PROVIDER, "SSM", name, f"botocore could not read it: {error.__class__.__name__}: {error}",
-                              self._last_body if self._last_body is not None else "(not kept)") from None
+                              self._last_body if self._last_body is not None else NO_RAW_BODY) from None
         except ClientError as error:
             failure = classify_client_error(error, name)
             if str(failure.code).isdigit() and isinstance(self._last_body, bytes):
