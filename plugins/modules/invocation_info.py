@@ -205,7 +205,7 @@ invocations:
     exit_code:
       description:
         - The command's exit code, once it ended; null before and when it never ran.
-        - V(alibaba_ecs) - also null where the process did not end by itself (stopped, timed out, interrupted):
+        - With V(alibaba_ecs), also null where the process did not end by itself (stopped, timed out, interrupted).
           Cloud Assistant reports an C(ExitCode) there too, 0 included, which stays in RV(invocations[].raw).
       type: int
       sample: 0
