@@ -92,7 +92,7 @@ options:
         target, and a target that was cancelled, timed out, never delivered (undeliverable) or skipped never counts as a
         success, whatever the exit code the vendor reported for it.
       - It must evaluate to true or false. Any other result (a string such as V(stdout), a number, or null, which is how a
-        misspelt field shows) is an error naming the expression and the record: compare explicitly, for example
+        misspelt field shows) is an error naming the expression and the record. Compare explicitly, for example
         V(stdout != '').
       - A function given the wrong type (for example O(include_output=false) leaves C(stdout) null) does not match.
       - It is tried on sample records before the first API call, so an unknown function or a result that is not a boolean

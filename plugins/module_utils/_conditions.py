@@ -22,14 +22,9 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
-from ansible_collections.multicloud.invocations.plugins.module_utils._query import compile_expression, search
+from ansible_collections.multicloud.invocations.plugins.module_utils._query import JMESPathError, JMESPathTypeError, compile_expression, search
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import make_record
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import FAILED, SUCCESS
-
-try:
-    from jmespath.exceptions import JMESPathError, JMESPathTypeError
-except ImportError:  # compile_expression reports the missing library first
-    JMESPathError = JMESPathTypeError = Exception  # type: ignore[assignment,misc]
 
 BY_STATUS = "status"
 BY_SUCCESS_WHEN = "success_when"

@@ -22,6 +22,13 @@ try:
 except ImportError:
     HAS_JMESPATH = False
     JMESPATH_IMPORT_ERROR: str | None = traceback.format_exc()
+
+    # Stand-ins so that callers can name the exceptions; compile_expression reports the missing library first.
+    class JMESPathError(Exception):  # type: ignore[no-redef]
+        pass
+
+    class JMESPathTypeError(JMESPathError):  # type: ignore[no-redef]
+        pass
 else:
     HAS_JMESPATH = True
     JMESPATH_IMPORT_ERROR = None

@@ -441,7 +441,9 @@ def test_instances_that_never_ran_have_no_exit_code(status, code, info, expected
 @pytest.mark.parametrize("exit_code", [137, 0])
 def test_an_error_that_interrupted_the_run_has_no_exit_code(exit_code):
     # Error: an exception stopped the task; the process did not end by itself (issue 14.4).
-    inv = invocation([invoke_instance(I1, "Error", exit_code=exit_code, error_code="ExecutionInterrupted", error_info="the command execution has been interrupted")])
+    inv = invocation(
+        [invoke_instance(I1, "Error", exit_code=exit_code, error_code="ExecutionInterrupted", error_info="the command execution has been interrupted")]
+    )
     record = one(inv)
     assert record["status"] == "failed"
     assert record["exit_code"] is None
