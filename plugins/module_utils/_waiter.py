@@ -22,6 +22,7 @@ import typing as t
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, NotFound, Throttled
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import progress_line, summarize
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import is_terminal
+from ansible_collections.multicloud.invocations.plugins.module_utils._visibility import never_visible
 
 ENDED_FINISHED = "finished"
 ENDED_FAIL_FAST = "fail_fast"
@@ -173,9 +174,11 @@ def wait_for(
             transient_in_row = 0
         except InvocationError as error:
             if isinstance(error, NotFound):
-                # Not visible yet (just sent) is retried inside the grace; an id that cannot exist is not.
-                if not (error.retryable and clock() < grace_ends):
-                    return outcome(ENDED_ERROR, error)
+                # On a well-formed id (a malformed one fails before any call), "not there" means
+                # "not visible yet" inside the grace, however the vendor says it.
+                if clock() >= grace_ends:
+                    seen_before = snapshot.records or snapshot.expected or snapshot.unread
+                    return outcome(ENDED_ERROR, error if seen_before or settings.not_found_grace <= 0 else never_visible(error, settings.not_found_grace))
             elif isinstance(error, Throttled):
                 # Throttling never ends a wait by itself: slow down and let the budget decide.
                 throttled += 1

@@ -155,24 +155,44 @@ def test_not_found_retryable_is_retried_within_the_grace(fake_clock, rec):
     assert outcome.error is None
 
 
-def test_not_found_retryable_ends_with_error_after_the_grace(fake_clock):
-    error = NotFound("not visible yet", retryable=True)
+def test_not_found_ends_with_never_visible_after_the_grace(fake_clock):
+    error = NotFound("command c1 does not exist", code="InvalidCommandId", request_id="r-1", retryable=True)
     poll = Script(fake_clock, error)
     outcome = wait_for(poll, settings(interval=2, backoff=1.0, not_found_grace=10), **fake_clock.hooks())
     assert outcome.ended_because == ENDED_ERROR
-    assert outcome.error is error
+    assert isinstance(outcome.error, NotFound)
+    assert outcome.error.message.startswith("command c1 does not exist; it never became visible within 10s")
+    assert (outcome.error.code, outcome.error.request_id) == ("InvalidCommandId", "r-1")
     assert poll.times == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
     assert outcome.elapsed == pytest.approx(10.0)
 
 
-def test_not_found_not_retryable_ends_at_once(fake_clock):
-    error = NotFound("command does not exist", retryable=False)
+def test_not_found_however_the_vendor_says_it_is_retried_within_the_grace(fake_clock, rec):
+    # A well-formed id (a malformed one fails before any call): "not there" means "not visible yet".
+    missing = NotFound("InvocationDoesNotExist", retryable=False)
+    poll = Script(fake_clock, missing, missing, snap(rec, "success"))
+    outcome = wait_for(poll, settings(interval=2, backoff=1.0, not_found_grace=30), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_FINISHED
+    assert outcome.polls == 3
+
+
+def test_not_found_ends_at_once_without_a_grace(fake_clock):
+    error = NotFound("command does not exist", retryable=True)
     poll = Script(fake_clock, error)
-    outcome = wait_for(poll, settings(), **fake_clock.hooks())
+    outcome = wait_for(poll, settings(not_found_grace=0), **fake_clock.hooks())
     assert outcome.ended_because == ENDED_ERROR
     assert outcome.error is error
     assert outcome.polls == 1
     assert fake_clock.sleeps == []
+
+
+def test_not_found_after_targets_were_seen_is_not_called_never_visible(fake_clock, rec):
+    error = NotFound("command c1 does not exist")
+    seen = snap(rec, "running")
+    poll = Script(fake_clock, seen, error)
+    outcome = wait_for(poll, settings(interval=2, backoff=1.0, not_found_grace=1), **fake_clock.hooks())
+    assert outcome.error is error
+    assert outcome.snapshot is seen
 
 
 def test_throttling_never_ends_the_wait_by_itself(fake_clock):

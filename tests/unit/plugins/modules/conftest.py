@@ -94,4 +94,5 @@ def stubber(monkeypatch):
 def fake_waits(monkeypatch, fake_clock):
     """Modules call wait_and_judge without hooks: give its waiter the fake clock."""
     monkeypatch.setattr(_wait_task, "wait_for", functools.partial(_wait_task.wait_for, **fake_clock.hooks()))
+    monkeypatch.setattr(_wait_task, "TASK_CLOCKS", fake_clock.hooks())
     return fake_clock

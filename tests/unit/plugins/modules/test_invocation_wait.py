@@ -85,12 +85,39 @@ def test_failure(run_module, monkeypatch, ssm, fake_waits):
     assert len(result["invocations"]) == 2
 
 
-def test_unknown_command_fails_at_once(run_module, stubber, ssm, fake_waits):
+def test_command_not_visible_yet_is_looked_for_again(run_module, stubber, ssm, fake_waits):
+    # SSM's reads are eventually consistent: a command another tool has just sent reads as unknown.
     stubber.add_client_error("list_commands", "InvalidCommandId", "", 400, expected_params={"CommandId": ssm.cid})
+    stubber.add_response("list_commands", {"Commands": [ssm.command()]}, {"CommandId": ssm.cid})
+    stubber.add_response("list_commands", {"Commands": [dict(ssm.command(status="Success"), CompletedCount=2)]}, {"CommandId": ssm.cid})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [ssm.invocation(ssm.i1), ssm.invocation(ssm.i2)]}, ssm.list_params())
     result = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1"})
+    assert "failed" not in result
+    assert result["verdict"] == "success"
+    assert fake_waits.sleeps[0] == 0.5
+    # The half second spent looking is part of the elapsed time, so of the budget.
+    assert result["elapsed"] == fake_waits.elapsed
+
+
+def test_command_never_visible_fails_after_the_grace(run_module, stubber, ssm, fake_waits):
+    for _read in range(5):
+        stubber.add_client_error("list_commands", "InvalidCommandId", "", 400, expected_params={"CommandId": ssm.cid})
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "not_found_grace": 5, "region": "us-east-1"})
     assert result["failed"] is True
     assert result["error_kind"] == "not_found"
+    assert result["error_code"] == "InvalidCommandId"
+    assert "never became visible within 5s" in result["msg"]
     assert result["invocations"] == []
+    assert fake_waits.sleeps == [0.5, 1.0, 2.0, 1.5]
+    stubber.assert_no_pending_responses()
+
+
+def test_unknown_command_fails_at_once_without_a_grace(run_module, stubber, ssm, fake_waits):
+    stubber.add_client_error("list_commands", "InvalidCommandId", "", 400, expected_params={"CommandId": ssm.cid})
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "not_found_grace": 0, "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["error_kind"] == "not_found"
+    assert "never became visible" not in result["msg"]
     assert fake_waits.sleeps == []
 
 
