@@ -110,4 +110,9 @@ options:
       - Internal, leave unset. The state of a wait that handed control back, set by the action plugin
         when it calls the module again.
     type: dict
+  budget_started_at:
+    description:
+      - Internal, leave unset. When the module runs on the controller itself, the action plugin gives the moment
+        (seconds since the epoch) the task started, so that the module's own start counts against O(timeout).
+    type: float
 """

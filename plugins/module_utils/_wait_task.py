@@ -172,17 +172,28 @@ def look_up_and_wait(
     A resumed slice has its handles already. Otherwise the lookup may read a command again while
     it is not visible yet; the time that takes is charged to the budget and to the grace.
     """
+    before = spent_since_the_task_started(params)
     resumed = (params.get("resume") or {}).get("handles")
     if resumed:
-        return wait_and_judge(provider, resumed, params, on_progress, **hooks)
+        return wait_and_judge(provider, resumed, params, on_progress, already_spent=before, **hooks)
     clocks = dict(TASK_CLOCKS, **hooks)
+    clocks.pop("wall")
     started = clocks["clock"]()
     targets = lookup_targets(provider, params, **clocks)
-    return wait_and_judge(provider, targets, params, on_progress, already_spent=clocks["clock"]() - started, **hooks)
+    return wait_and_judge(provider, targets, params, on_progress, already_spent=(before or 0.0) + clocks["clock"]() - started, **hooks)
+
+
+def spent_since_the_task_started(params: dict[str, t.Any]) -> float | None:
+    """Seconds since the action plugin started the task, when it runs on this very host and says
+    when (``budget_started_at``, the same wall clock): the module's own start is then charged too."""
+    started_at = params.get("budget_started_at")
+    if started_at is None:
+        return None
+    return max(TASK_CLOCKS["wall"]() - float(started_at), 0.0)
 
 
 # The clock, sleep and random source of the lookup (unit tests give their fake clock here).
-TASK_CLOCKS: dict[str, t.Any] = {"clock": time.monotonic, "sleep": time.sleep, "rand": random.random}
+TASK_CLOCKS: dict[str, t.Any] = {"clock": time.monotonic, "sleep": time.sleep, "rand": random.random, "wall": time.time}
 
 
 def wait_and_judge(
@@ -190,13 +201,14 @@ def wait_and_judge(
     commands: list[dict[str, t.Any]],
     params: dict[str, t.Any],
     on_progress: t.Callable[[str], None] | None = None,
-    already_spent: float = 0.0,
+    already_spent: float | None = None,
     **waiter_hooks: t.Any,
 ) -> tuple[dict[str, t.Any], InvocationError | None, str | None]:
     """(result, error, failure message). ``error`` is set when the wait could not finish.
 
-    ``already_spent`` is the time the task spent before the wait (looking its ids up): it is
-    charged to the timeout and to the not-found grace, which both count from the task's start.
+    ``already_spent`` is the time the task spent before the wait (its start, looking its ids up):
+    it is charged to the timeout and to the not-found grace, which both count from the task's start.
+    A resumed wait already knows what earlier slices spent; the larger figure counts.
 
     With ``checkpoint_after`` set, the result may instead carry ``checkpoint``: the wait handed
     control back (so the controller can show progress) and resumes when called again with
@@ -204,8 +216,8 @@ def wait_and_judge(
     """
     resume = params.get("resume") or {}
     settings = settings_from(params, provider.default_timeout(commands))
-    if already_spent:
-        settings = dataclasses.replace(settings, already_waited=settings.already_waited + already_spent)
+    if already_spent is not None and already_spent > settings.already_waited:
+        settings = dataclasses.replace(settings, already_waited=already_spent)
     budget = settings.timeout
     spent = settings.already_waited
     policy = policy_from(params)

@@ -31,6 +31,11 @@ ENDED_ERROR = "error"
 # The caller asked for control back (to show progress) before the wait ended; it resumes later.
 ENDED_CHECKPOINT = "checkpoint"
 
+# A wait with less than this left runs to its end in the slice it is in, with no more progress
+# lines: the next slice's module start would cost more than a line is worth, and could end past
+# the deadline.
+LAST_SLICE_AT_LEAST = 15.0
+
 # Transient errors (5xx, resets) in a row that end a wait: enough to ride out a blip, few enough
 # that a broken endpoint is reported well before the budget is gone. Throttling is not counted.
 MAX_CONSECUTIVE_TRANSIENT_ERRORS = 8
@@ -210,7 +215,7 @@ def wait_for(
                     ENDED_ERROR,
                     NotFound(f"still not visible after the {settings.not_found_grace:g}s not-found grace: {shown}{more}"),
                 )
-            if settings.checkpoint_after is not None:
+            if settings.checkpoint_after is not None and deadline - now >= LAST_SLICE_AT_LEAST:
                 age = now - start
                 if age >= settings.checkpoint_after or (changed and age >= settings.checkpoint_min):
                     return outcome(ENDED_CHECKPOINT)
