@@ -35,10 +35,13 @@ options:
     default: 15
   not_found_grace:
     description:
-      - Seconds during which invocations that are not visible yet are looked for again.
-      - Right after a command is sent the service may not list its invocations for a moment. After the grace,
-        an instance that still has no invocation ends the wait with a clear error.
-      - A command ID that does not exist fails at once, unless the command was sent by the same task.
+      - Seconds during which a command, an invocation or an instance's invocation that is not visible yet is
+        looked for again, counted from the start of the task and within O(timeout).
+      - The services' read APIs are eventually consistent. Right after a command is sent, by this task or by
+        any other task, job or tool, they may answer as if it did not exist. On a well-formed id every such
+        answer means "not visible yet" until the grace ends; then the task fails with a message that says what
+        never became visible, an error distinct from refused credentials.
+      - An id whose format cannot exist fails at once, before any API call. V(0) turns the grace off.
     type: float
     default: 30
   max_failures:
@@ -116,4 +119,9 @@ options:
       - Internal, leave unset. The state of a wait that handed control back, set by the action plugin
         when it calls the module again.
     type: dict
+  budget_started_at:
+    description:
+      - Internal, leave unset. When the module runs on the controller itself, the action plugin gives the moment
+        (seconds since the epoch) the task started, so that the module's own start counts against O(timeout).
+    type: float
 """

@@ -49,6 +49,15 @@ options:
       - How many invocations to read at most when querying by O(instance_id) alone.
     type: int
     default: 50
+  not_found_grace:
+    description:
+      - Seconds during which an id the service does not show yet is read again, for a command or
+        invocation just sent by another task, job or tool (the services' read APIs are eventually consistent).
+      - After that, the task fails with a message that says the id never became visible.
+      - The default V(0) reads once: an id the service does not know fails at once.
+      - An id whose format cannot exist fails at once, before any API call.
+    type: float
+    default: 0
   query:
     description:
       - A JMESPath expression over the result, for example V(invocations[?status=='failed'].instance_id).
@@ -125,6 +134,7 @@ OPTIONS = (
     "statuses",
     "include_output",
     "max_results",
+    "not_found_grace",
     "query",
     "raw",
 )
@@ -176,6 +186,8 @@ class LookupModule(LookupBase):
         unknown = sorted(set(options["statuses"] or ()) - set(FILTERABLE_STATUSES))
         if unknown:
             raise AnsibleLookupError(f"statuses has unknown values {unknown}: choose from {', '.join(FILTERABLE_STATUSES)}")
+        if options["not_found_grace"] is not None and options["not_found_grace"] < 0:
+            raise AnsibleLookupError(f"not_found_grace must be 0 or more seconds, got {options['not_found_grace']:g}")
         if options["raw"] and options["statuses"]:
             raise AnsibleLookupError("statuses filters normalised records; with raw=true, filter in the query instead")
         try:

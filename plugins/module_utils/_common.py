@@ -69,6 +69,7 @@ def wait_argument_spec() -> dict[str, t.Any]:
         # Set by the collection's action plugins to show progress on the controller.
         "checkpoint_after": {"type": "float"},
         "resume": {"type": "dict"},
+        "budget_started_at": {"type": "float"},
     }
 
 

@@ -12,6 +12,7 @@ whether to fail, from ``failure`` in what :func:`wait_and_judge` returns.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 import typing as t
@@ -26,6 +27,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._policy imp
     lost,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import progress_line
+from ansible_collections.multicloud.invocations.plugins.module_utils._visibility import read_when_visible
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import ENDED_CHECKPOINT, ENDED_ERROR, WaitSettings, wait_for
 
 # When the action plugin shows progress, each line costs one module start on the controller (about
@@ -161,22 +163,64 @@ def lookup_targets(
     clock: t.Callable[[], float] = time.monotonic,
     rand: t.Callable[[], float] = random.random,
 ) -> list[dict[str, t.Any]]:
-    """``provider.wait_targets(params)``, asked again after a transient error.
+    """``provider.wait_targets(params)``, asked again while what it names is not visible yet.
 
-    An id that does not exist, bad options or refused credentials fail at once.
+    An id the vendor does not show yet (a command another task or tool just sent) is read again
+    for ``not_found_grace`` seconds, within the timeout; a transient error (throttling, 5xx) up to
+    LOOKUP_ATTEMPTS times in a row. Bad options and refused credentials fail at once.
     """
     start = clock()
     budget = params.get("timeout")
-    for attempt in range(1, LOOKUP_ATTEMPTS + 1):
-        try:
-            return provider.wait_targets(params)
-        except InvocationError as error:
-            pause = min(LOOKUP_PAUSE_CAP, 2.0 ** (attempt - 1)) * (0.5 + rand() / 2)
-            out_of_time = budget is not None and clock() - start + pause > float(budget)
-            if not error.retryable or isinstance(error, NotFound) or attempt == LOOKUP_ATTEMPTS or out_of_time:
-                raise
-            sleep(pause)
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    def read_riding_out_transient_errors() -> list[dict[str, t.Any]]:
+        for attempt in range(1, LOOKUP_ATTEMPTS + 1):
+            try:
+                return provider.wait_targets(params)
+            except InvocationError as error:
+                pause = min(LOOKUP_PAUSE_CAP, 2.0 ** (attempt - 1)) * (0.5 + rand() / 2)
+                out_of_time = budget is not None and clock() - start + pause > float(budget)
+                if not error.retryable or isinstance(error, NotFound) or attempt == LOOKUP_ATTEMPTS or out_of_time:
+                    raise
+                sleep(pause)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    grace = float(params.get("not_found_grace") or 0.0)
+    return read_when_visible(read_riding_out_transient_errors, grace, budget=budget, sleep=sleep, clock=clock, rand=rand)
+
+
+def look_up_and_wait(
+    provider: t.Any,
+    params: dict[str, t.Any],
+    on_progress: t.Callable[[str], None] | None = None,
+    **hooks: t.Any,
+) -> tuple[dict[str, t.Any], InvocationError | None, str | None]:
+    """What invocation_wait does: look the ids up, then :func:`wait_and_judge`.
+
+    A resumed slice has its handles already. Otherwise the lookup may read a command again while
+    it is not visible yet; the time that takes is charged to the budget and to the grace.
+    """
+    before = spent_since_the_task_started(params)
+    resumed = (params.get("resume") or {}).get("handles")
+    if resumed:
+        return wait_and_judge(provider, resumed, params, on_progress, already_spent=before, **hooks)
+    clocks = dict(TASK_CLOCKS, **hooks)
+    clocks.pop("wall")
+    started = clocks["clock"]()
+    targets = lookup_targets(provider, params, **clocks)
+    return wait_and_judge(provider, targets, params, on_progress, already_spent=(before or 0.0) + clocks["clock"]() - started, **hooks)
+
+
+def spent_since_the_task_started(params: dict[str, t.Any]) -> float | None:
+    """Seconds since the action plugin started the task, when it runs on this very host and says
+    when (``budget_started_at``, the same wall clock): the module's own start is then charged too."""
+    started_at = params.get("budget_started_at")
+    if started_at is None:
+        return None
+    return max(TASK_CLOCKS["wall"]() - float(started_at), 0.0)
+
+
+# The clock, sleep and random source of the lookup (unit tests give their fake clock here).
+TASK_CLOCKS: dict[str, t.Any] = {"clock": time.monotonic, "sleep": time.sleep, "rand": random.random, "wall": time.time}
 
 
 def wait_and_judge(
@@ -184,9 +228,14 @@ def wait_and_judge(
     commands: list[dict[str, t.Any]],
     params: dict[str, t.Any],
     on_progress: t.Callable[[str], None] | None = None,
+    already_spent: float | None = None,
     **waiter_hooks: t.Any,
 ) -> tuple[dict[str, t.Any], InvocationError | None, str | None]:
     """(result, error, failure message). ``error`` is set when the wait could not finish.
+
+    ``already_spent`` is the time the task spent before the wait (its start, looking its ids up):
+    it is charged to the timeout and to the not-found grace, which both count from the task's start.
+    A resumed wait already knows what earlier slices spent; the larger figure counts.
 
     With ``checkpoint_after`` set, the result may instead carry ``checkpoint``: the wait handed
     control back (so the controller can show progress) and resumes when called again with
@@ -194,6 +243,8 @@ def wait_and_judge(
     """
     resume = params.get("resume") or {}
     settings = settings_from(params, provider.default_timeout(commands))
+    if already_spent is not None and already_spent > settings.already_waited:
+        settings = dataclasses.replace(settings, already_waited=already_spent)
     budget = settings.timeout
     spent = settings.already_waited
     policy = policy_from(params)

@@ -22,6 +22,7 @@ import typing as t
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, NotFound, Throttled
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import progress_line, summarize
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import is_terminal
+from ansible_collections.multicloud.invocations.plugins.module_utils._visibility import never_visible
 
 ENDED_FINISHED = "finished"
 ENDED_FAIL_FAST = "fail_fast"
@@ -29,6 +30,11 @@ ENDED_TIMEOUT = "timeout"
 ENDED_ERROR = "error"
 # The caller asked for control back (to show progress) before the wait ended; it resumes later.
 ENDED_CHECKPOINT = "checkpoint"
+
+# A wait with less than this left runs to its end in the slice it is in, with no more progress
+# lines: the next slice's module start would cost more than a line is worth, and could end past
+# the deadline.
+LAST_SLICE_AT_LEAST = 15.0
 
 # Transient errors (5xx, resets) in a row that end a wait: enough to ride out a blip, few enough
 # that a broken endpoint is reported well before the budget is gone. Throttling is not counted.
@@ -176,9 +182,11 @@ def wait_for(
             last_transient = None
         except InvocationError as error:
             if isinstance(error, NotFound):
-                # Not visible yet (just sent) is retried inside the grace; an id that cannot exist is not.
-                if not (error.retryable and clock() < grace_ends):
-                    return outcome(ENDED_ERROR, error)
+                # On a well-formed id (a malformed one fails before any call), "not there" means
+                # "not visible yet" inside the grace, however the vendor says it.
+                if clock() >= grace_ends:
+                    seen_before = snapshot.records or snapshot.expected or snapshot.unread
+                    return outcome(ENDED_ERROR, error if seen_before or settings.not_found_grace <= 0 else never_visible(error, settings.not_found_grace))
             elif isinstance(error, Throttled):
                 # Throttling never ends a wait by itself: slow down and let the budget decide.
                 throttled += 1
@@ -211,7 +219,7 @@ def wait_for(
                     ENDED_ERROR,
                     NotFound(f"still not visible after the {settings.not_found_grace:g}s not-found grace: {shown}{more}"),
                 )
-            if settings.checkpoint_after is not None:
+            if settings.checkpoint_after is not None and deadline - now >= LAST_SLICE_AT_LEAST:
                 age = now - start
                 if age >= settings.checkpoint_after or (changed and age >= settings.checkpoint_min):
                     return outcome(ENDED_CHECKPOINT)

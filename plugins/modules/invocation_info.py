@@ -102,6 +102,15 @@ options:
       - How many invocations to return at most when querying by O(instance_id) alone.
     type: int
     default: 50
+  not_found_grace:
+    description:
+      - Seconds during which an id the service does not show yet is read again, for a command or
+        invocation just sent by another task, job or tool (the services' read APIs are eventually consistent).
+      - After that, the task fails with a message that says the id never became visible.
+      - The default V(0) reads once: an id the service does not know fails at once.
+      - An id whose format cannot exist fails at once, before any API call.
+    type: float
+    default: 0
 extends_documentation_fragment:
   - multicloud.invocations.common
   - multicloud.invocations.attributes
@@ -383,7 +392,7 @@ api_calls:
   type: int
 """
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
 from ansible_collections.multicloud.invocations.plugins.module_utils._info_task import read_invocations
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import FILTERABLE_STATUSES
@@ -400,6 +409,7 @@ def main() -> None:
             "include_output": {"type": "bool", "default": True},
             "include_history": {"type": "bool", "default": False},
             "max_results": {"type": "int", "default": 50},
+            "not_found_grace": {"type": "float", "default": 0.0},
             "window_id": {"type": "str"},
             "window_execution_id": {"type": "str"},
             "window_task_id": {"type": "str"},
@@ -410,6 +420,8 @@ def main() -> None:
         required_one_of=[("command_id", "invocation_id", "instance_id", "window_id", "window_execution_id")],
     )
     try:
+        if module.params["not_found_grace"] < 0:
+            raise InvalidInput(f"not_found_grace must be 0 or more seconds, got {module.params['not_found_grace']:g}")
         result = read_invocations(module.provider, module.params)
     except InvocationError as error:
         module.fail(error, invocations=[])

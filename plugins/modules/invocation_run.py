@@ -238,7 +238,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._common imp
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
-from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import validate_wait_options, wait_and_judge
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import spent_since_the_task_started, validate_wait_options, wait_and_judge
 
 
 def main() -> None:
@@ -285,7 +285,7 @@ def main() -> None:
         result.update(started, changed=True, summary=summarize(started["invocations"], expected))
         if params["wait"]:
             # The waiter treats a run it cannot read yet as not visible yet, within the grace.
-            waited, error, failure = wait_and_judge(module.provider, [handle], params)
+            waited, error, failure = wait_and_judge(module.provider, [handle], params, already_spent=spent_since_the_task_started(params))
             if error and not waited.get("invocations"):
                 # Nothing could be read back: keep the records the start returned, so the run can be found.
                 waited.update(invocations=result["invocations"], summary=result["summary"])

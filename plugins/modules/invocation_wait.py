@@ -219,7 +219,7 @@ request_id:
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import wait_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
-from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import lookup_targets, validate_wait_options, wait_and_judge
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import look_up_and_wait, validate_wait_options
 
 
 def main() -> None:
@@ -241,9 +241,7 @@ def main() -> None:
     result = {"invocations": []}
     try:
         validate_wait_options(params)
-        resumed = (params.get("resume") or {}).get("handles")
-        targets = resumed or lookup_targets(module.provider, params)
-        result, error, failure = wait_and_judge(module.provider, targets, params)
+        result, error, failure = look_up_and_wait(module.provider, params)
     except InvocationError as error:
         module.fail(error, **result)
     if error:

@@ -11,10 +11,19 @@ A module cannot print while it runs, so the action plugin asks it to hand contro
 The plugin prints one line, then calls the module again with that checkpoint; the budget, the
 counters and the backoff carry over. The module still runs where the task runs (delegate_to,
 its Python, its credentials); only the progress line is the controller's.
+
+The budget is owned here once the wait runs in slices: the controller's clock starts before the
+first slice, and each later slice is told how much of the budget is gone by that clock, the time
+between slices included (a module start costs a second or more), plus the start-up the last slice
+showed, which the next one pays again before its own clock starts. Only durations cross to a
+module on another host (delegated or not), whose clock may differ. A module that runs on the
+controller itself also gets the moment the task started (``budget_started_at``), read on the wall
+clock it shares, so even the first slice's start is charged.
 """
 
 from __future__ import annotations
 
+import time
 import typing as t
 
 from ansible.plugins.action import ActionBase
@@ -35,6 +44,13 @@ class ProgressWaitAction(ActionBase):
 
     _supports_check_mode = True
     _supports_async = False
+    # The controller's clocks of the whole wait (unit tests give fake ones).
+    clock = staticmethod(time.monotonic)
+    wall_clock = staticmethod(time.time)
+
+    def runs_here(self) -> bool:
+        """Whether the module runs on the controller (local connection, delegated there or not)."""
+        return getattr(self._connection, "transport", None) == "local"
 
     def waits(self, args: dict[str, t.Any]) -> bool:
         raise NotImplementedError
@@ -60,17 +76,28 @@ class ProgressWaitAction(ActionBase):
         if late_start:
             # Said before the first slice: with such a delay nothing is read, and nothing shown, until the deadline.
             display.display(f"{self._task.get_name()}: 0s of {float(args['timeout']):.0f}s{late_start}")
-        first = self._execute_module(module_name=module, module_args=dict(args, checkpoint_after=CHECKPOINT_SECONDS), task_vars=task_vars)
+        started = sent_at = self.clock()
+        anchor: dict[str, float] = {}
+        if self.runs_here():
+            # Same host, same wall clock: every slice charges its own start from this moment.
+            anchor["budget_started_at"] = self.wall_clock()
+        first = self._execute_module(module_name=module, module_args=dict(args, checkpoint_after=CHECKPOINT_SECONDS, **anchor), task_vars=task_vars)
         current = first
+        charged = 0.0  # what the slice just ended was told had been spent before it
         follow_up: dict[str, t.Any] | None = None
         while "checkpoint" in current and not current.get("failed"):
             checkpoint = current["checkpoint"]
+            now = self.clock()
+            # The slice's wall time less what its module counted itself: its start and its answer.
+            start_up = max(now - sent_at - (float(checkpoint.get("elapsed", 0.0)) - charged), 0.0)
             display.display(f"{self._task.get_name()}: {checkpoint['progress']}")
             if follow_up is None:
                 follow_up = self.follow_up_args(args, first)
+            charged = now - started + start_up
+            sent_at = self.clock()
             current = self._execute_module(
                 module_name=WAIT_MODULE,
-                module_args=dict(follow_up, checkpoint_after=CHECKPOINT_SECONDS, resume=checkpoint),
+                module_args=dict(follow_up, checkpoint_after=CHECKPOINT_SECONDS, resume=dict(checkpoint, elapsed=round(charged, 3)), **anchor),
                 task_vars=task_vars,
             )
         final = dict(current)
@@ -78,5 +105,8 @@ class ProgressWaitAction(ActionBase):
             final.pop(key, None)
         if current is not first:
             final = self.merge_first(first, final)
+            if "elapsed" in final:
+                # From before the first slice to the last answer, gaps between slices included.
+                final["elapsed"] = round(self.clock() - started, 3)
         result.update(final)
         return result

@@ -217,7 +217,8 @@ class SsmFrontEnd:
         return result
 
     def _visible(self, command: e.Command, now: float) -> bool:
-        """Invocations appear only after the configured visibility delay (eventual consistency)."""
+        """A command and its invocations appear only after the visibility delay, to every read:
+        the Run Command API is documented as eventually consistent (GetCommandInvocation's reference)."""
         return now >= command.requested_at + self.settings.visibility_for(command.id)
 
     @staticmethod
@@ -376,7 +377,11 @@ class SsmFrontEnd:
         instance_id = self._instance_id(params, required=False)
         filters = self._filters(params, COMMAND_FILTER_KEYS)
         now = self.engine.now()
+        if only is not None and not self._visible(only, now):
+            # SSM's read APIs are eventually consistent: a command just sent reads as unknown for a moment.
+            raise SsmError("InvalidCommandId", "")
         candidates = [only] if only else self.engine.snapshot_commands(self.vendor)
+        candidates = [c for c in candidates if self._visible(c, now)]
         if instance_id:
             candidates = [c for c in candidates if instance_id in c.by_instance]
         candidates = [c for c in candidates if self._command_passes(c, filters)]

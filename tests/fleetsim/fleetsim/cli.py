@@ -11,7 +11,7 @@ from typing import Any
 from fleetsim import __version__
 from fleetsim.app import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, DEFAULT_ZENLAYER_TOKEN, App
 from fleetsim.faults import FaultPlan, FaultSpecError
-from fleetsim.fleet import FleetError, build_fleet
+from fleetsim.fleet import FleetError, load_fleet
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,7 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--fleet", metavar="FILE", help="fleet file (.json, .yml, .yaml)")
     serve_parser.add_argument("--mode", choices=("real", "virtual"), default="real")
     serve_parser.add_argument("--workdir", metavar="DIR", help="instance directories go here (default: a temp dir, removed on exit)")
-    serve_parser.add_argument("--visibility-delay", type=float, default=0.0, metavar="SECONDS")
+    serve_parser.add_argument("--visibility-delay", type=float, default=None, metavar="SECONDS",
+                              help="new commands stay invisible to every read this long (default: the fleet file's visibility_delay, else 0)")
     serve_parser.add_argument("--rate-limit", type=float, default=0.0, metavar="RPS", help="0 = unlimited")
     serve_parser.add_argument("--alibaba-delivery-window", type=float, default=60.0, metavar="SECONDS",
                               help="offline instances' Alibaba invocations turn Aborted after this (default 60)")
@@ -64,22 +65,24 @@ def _stop(_signum: int, _frame: Any) -> None:
 def serve(args: argparse.Namespace) -> int:
     if not args.zenlayer_token:
         return _fail("--zenlayer-token must not be empty")
-    if args.visibility_delay < 0 or args.rate_limit < 0 or args.alibaba_delivery_window < 0:
+    if (args.visibility_delay or 0) < 0 or args.rate_limit < 0 or args.alibaba_delivery_window < 0:
         return _fail("--visibility-delay, --rate-limit and --alibaba-delivery-window must not be negative")
     try:
         faults = FaultPlan.parse(args.faults) if args.faults is not None else None
     except FaultSpecError as exc:
         return _fail(str(exc))
     try:
-        instances = build_fleet(args.instances, args.fleet, args.seed)
+        instances, file_settings = load_fleet(args.instances, args.fleet, args.seed)
     except FleetError as exc:
         return _fail(str(exc))
+    # The command line wins over the fleet file.
+    visibility_delay = args.visibility_delay if args.visibility_delay is not None else file_settings.get("visibility_delay", 0.0)
     if args.workdir:
         os.makedirs(args.workdir, exist_ok=True)
     log = open(args.log_file, "a", encoding="utf-8") if args.log_file else sys.stderr  # pylint: disable=consider-using-with
     try:
         app = App(instances, mode=args.mode, workdir=args.workdir, host=args.host, port=args.port,
-                  visibility_delay=args.visibility_delay, rate_limit=args.rate_limit, seed=args.seed,
+                  visibility_delay=visibility_delay, rate_limit=args.rate_limit, seed=args.seed,
                   alibaba_delivery_window=args.alibaba_delivery_window,
                   access_key=args.access_key, secret_key=args.secret_key, zenlayer_token=args.zenlayer_token, log=log,
                   faults=faults, tls_dir=args.tls_dir)

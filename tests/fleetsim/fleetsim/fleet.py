@@ -30,6 +30,11 @@ def instance_id(seed: int, index: int) -> str:
     return "i-0" + digest[:16]
 
 
+# Top-level keys of a fleet file besides `instances`: seconds a new command stays invisible to every
+# read (the same setting as --visibility-delay and POST /_fleetsim/config).
+FILE_SETTINGS = ("visibility_delay",)
+
+
 class FleetBuilder:
     """Collects instances from several sources, numbering them globally so ids stay unique."""
 
@@ -39,6 +44,8 @@ class FleetBuilder:
         self._ids: set[str] = set()
         self._alibaba_ids: set[str] = set()
         self._zenlayer_ids: set[str] = set()
+        # Server settings a fleet file may carry besides its instances (FILE_SETTINGS).
+        self.settings: dict[str, float] = {}
 
     def _next_index(self) -> int:
         return len(self.instances)
@@ -65,6 +72,13 @@ class FleetBuilder:
         data = _read_fleet_file(path)
         if not isinstance(data, dict) or not isinstance(data.get("instances"), list):
             raise FleetError(f"{path}: expected a mapping with an 'instances' list")
+        _check_keys(data, {"instances"} | set(FILE_SETTINGS), path)
+        for key in FILE_SETTINGS:
+            if key in data:
+                value = data[key]
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    raise FleetError(f"{path}: {key} must be a number of seconds, 0 or more")
+                self.settings[key] = float(value)
         for position, entry in enumerate(data["instances"], start=1):
             where = f"{path}: instances[{position}]"
             if not isinstance(entry, dict):
@@ -187,11 +201,16 @@ def _read_fleet_file(path: str) -> Any:
         raise FleetError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})") from exc
 
 
-def build_fleet(count: int = 0, fleet_file: str | None = None, seed: int = 0) -> list[Instance]:
+def load_fleet(count: int = 0, fleet_file: str | None = None, seed: int = 0) -> tuple[list[Instance], dict[str, float]]:
+    """The instances, and the server settings the fleet file gives (FILE_SETTINGS)."""
     builder = FleetBuilder(seed)
     if count < 0:
         raise FleetError("--instances must not be negative")
     builder.add_generic(count)
     if fleet_file:
         builder.add_file(fleet_file)
-    return builder.instances
+    return builder.instances, builder.settings
+
+
+def build_fleet(count: int = 0, fleet_file: str | None = None, seed: int = 0) -> list[Instance]:
+    return load_fleet(count, fleet_file, seed)[0]

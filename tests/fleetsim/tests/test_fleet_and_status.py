@@ -8,7 +8,7 @@ import pytest
 
 from fleetsim import engine as e
 from fleetsim import ssm_status
-from fleetsim.fleet import FleetError, build_fleet, instance_id
+from fleetsim.fleet import FleetError, build_fleet, instance_id, load_fleet
 
 
 def test_generated_ids_are_deterministic():
@@ -32,6 +32,20 @@ def test_fleet_file_union_and_groups(tmp_path):
         ("i-0aaaaaaaaaaaaaaa1", "Windows", False, {"role": "web", "Name": "web-1"}, {"health.txt": "ok\n"})
     assert fleet[3].state == "terminated" and fleet[3].virtual["duration"] == [2, 20]
     assert len({i.id for i in fleet}) == 6
+
+
+def test_fleet_file_visibility_delay(tmp_path):
+    path = tmp_path / "fleet.json"
+    path.write_text(json.dumps({"visibility_delay": 4, "instances": [{"name": "web-1"}]}))
+    instances, settings = load_fleet(0, str(path))
+    assert [i.name for i in instances] == ["web-1"] and settings == {"visibility_delay": 4.0}
+    for bad in (-1, "soon", True):
+        path.write_text(json.dumps({"visibility_delay": bad, "instances": []}))
+        with pytest.raises(FleetError, match="visibility_delay must be a number of seconds"):
+            load_fleet(0, str(path))
+    path.write_text(json.dumps({"visibility": 4, "instances": []}))
+    with pytest.raises(FleetError, match="unknown key"):
+        load_fleet(0, str(path))
 
 
 @pytest.mark.parametrize("entry, message", [

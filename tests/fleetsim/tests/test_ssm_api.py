@@ -142,12 +142,18 @@ def test_visibility_delay(make_app):
     ssm = ssm_client(app.url)
     iid = app.engine.instances[0].id
     sent = send(ssm, [iid])
-    assert ssm.list_commands(CommandId=sent["CommandId"])["Commands"][0]["CommandId"] == sent["CommandId"]
+    # Every read of the command answers as if it did not exist yet, ListCommands included.
+    with pytest.raises(ClientError) as excinfo:
+        ssm.list_commands(CommandId=sent["CommandId"])
+    assert error_code(excinfo) == "InvalidCommandId"
+    assert sent["CommandId"] not in [c["CommandId"] for c in ssm.list_commands()["Commands"]]
     assert ssm.list_command_invocations(CommandId=sent["CommandId"])["CommandInvocations"] == []
     with pytest.raises(ClientError) as excinfo:
         ssm.get_command_invocation(CommandId=sent["CommandId"], InstanceId=iid)
     assert error_code(excinfo) == "InvocationDoesNotExist"
     time.sleep(0.9)
+    assert ssm.list_commands(CommandId=sent["CommandId"])["Commands"][0]["CommandId"] == sent["CommandId"]
+    assert sent["CommandId"] in [c["CommandId"] for c in ssm.list_commands()["Commands"]]
     assert len(ssm.list_command_invocations(CommandId=sent["CommandId"])["CommandInvocations"]) == 1
     assert control(app.url, "config", {"visibility_delay": 30})["visibility_delay"] == 30
     assert ssm.list_command_invocations(CommandId=sent["CommandId"])["CommandInvocations"] == []

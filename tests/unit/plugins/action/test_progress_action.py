@@ -37,13 +37,26 @@ def lines(monkeypatch):
     return shown
 
 
+class ControllerClock:
+    """The controller's clock; each module slice moves it by what the slice is scripted to take."""
+
+    def __init__(self):
+        self.now = 500.0
+
+    def __call__(self):
+        return self.now
+
+
 def test_wait_resumes_from_each_checkpoint_and_prints_one_line_per_slice(lines):
     action = make_action(invocation_wait.ActionModule, {"command_ids": [CID], "region": "us-east-1"})
+    action.clock = ControllerClock()
     final = {"verdict": "success", "invocations": [{"instance_id": "i-1"}], "changed": False}
     calls = []
 
     def execute(module_name, module_args, task_vars):
         calls.append((module_name, dict(module_args)))
+        # Module starts that cost nothing: the controller's clock moves by what the module counted.
+        action.clock.now += (1.0, 30.0, 0.0)[len(calls) - 1]
         return [checkpoint("0/2 done, 2 running (1s of 60s)", 1.0), checkpoint("1/2 done (31s of 60s)", 31.0), final][len(calls) - 1]
 
     action._execute_module = execute
@@ -56,6 +69,35 @@ def test_wait_resumes_from_each_checkpoint_and_prints_one_line_per_slice(lines):
     assert calls[1][1]["resume"]["elapsed"] == 1.0
     assert calls[2][1]["resume"]["elapsed"] == 31.0
     assert all(args["command_ids"] == [CID] and args["region"] == "us-east-1" for _module, args in calls)
+
+
+def test_the_time_between_slices_is_charged_to_the_budget(lines):
+    # Each module start costs 2 s on the controller before the module's own clock starts (and its
+    # answer 0.5 s after it stops): a 95 s budget must not take 95 s plus every start.
+    action = make_action(invocation_wait.ActionModule, {"command_ids": [CID], "timeout": 95})
+    action.clock = ControllerClock()
+    own = [30.0, 30.0, 25.0]  # what each slice's module counted itself
+    answers = [checkpoint("first", 30.0), None, {"verdict": "timed_out", "elapsed": 0.0, "invocations": []}]
+    calls = []
+
+    def execute(module_name, module_args, task_vars):
+        calls.append(dict(module_args))
+        action.clock.now += 2.0 + own[len(calls) - 1] + 0.5
+        if len(calls) == 2:
+            spent = module_args["resume"]["elapsed"]
+            return checkpoint("second", spent + own[1])
+        return answers[len(calls) - 1]
+
+    action._execute_module = execute
+    result = action.run(task_vars={})
+
+    # Slice 1 took 32.5 s on the controller, 30 of them counted by the module: 2.5 s are start-up,
+    # paid again by slice 2 before its clock starts, so slice 2 hears 32.5 + 2.5 = 35 s are gone.
+    assert calls[1]["resume"]["elapsed"] == 35.0
+    # Slice 2 took 32.5 s more (65 s on the controller) and hears 65 + 2.5 = 67.5.
+    assert calls[2]["resume"]["elapsed"] == 67.5
+    # The result's elapsed is the controller's, from before the first slice to the last answer.
+    assert result["elapsed"] == 92.5
 
 
 def test_check_mode_runs_the_module_once_without_slices(lines):
@@ -132,3 +174,22 @@ def test_a_delay_at_or_past_the_timeout_is_said_before_the_first_slice(lines, ar
     action._execute_module = MagicMock(return_value={"verdict": "timed_out", "invocations": []})
     action.run(task_vars={})
     assert lines == shown
+
+
+@pytest.mark.parametrize("transport, anchored", [("local", True), ("ssh", False)])
+def test_a_module_on_the_controller_hears_when_the_task_started(lines, transport, anchored):
+    # Same host, same wall clock: the module charges its own start too. Elsewhere only durations cross.
+    action = make_action(invocation_wait.ActionModule, {"command_ids": [CID]})
+    action._connection.transport = transport
+    action.clock = ControllerClock()
+    action.wall_clock = lambda: 1_800_000_000.0
+    answers = [checkpoint("first", 30.0), {"verdict": "success", "elapsed": 40.0, "invocations": []}]
+    calls = []
+
+    def execute(module_name, module_args, task_vars):
+        calls.append(dict(module_args))
+        return answers[len(calls) - 1]
+
+    action._execute_module = execute
+    action.run(task_vars={})
+    assert [call.get("budget_started_at") for call in calls] == ([1_800_000_000.0] * 2 if anchored else [None, None])

@@ -353,7 +353,7 @@ class LookupProvider:
         return [COMMAND]
 
 
-def lookup(provider, timeout=None):
+def lookup(provider, timeout=None, grace=0.0):
     sleeps = []
     now = [0.0]
 
@@ -361,7 +361,7 @@ def lookup(provider, timeout=None):
         sleeps.append(seconds)
         now[0] += seconds
 
-    targets = lookup_targets(provider, {"timeout": timeout}, sleep=sleep, clock=lambda: now[0], rand=lambda: 1.0)
+    targets = lookup_targets(provider, {"timeout": timeout, "not_found_grace": grace}, sleep=sleep, clock=lambda: now[0], rand=lambda: 1.0)
     return targets, sleeps
 
 
@@ -388,13 +388,11 @@ def test_lookup_never_sleeps_past_the_timeout():
     assert provider.calls == 2
 
 
-@pytest.mark.parametrize("error", [
-    NotFound("no such command", retryable=True), AccessDenied("bad key"), InvalidInput("bad id"), ProviderError("boom"),
-])
+@pytest.mark.parametrize("error", [AccessDenied("bad key"), InvalidInput("bad id"), ProviderError("boom")])
 def test_lookup_fails_at_once_on_what_waiting_cannot_cure(error):
     provider = LookupProvider(error)
     with pytest.raises(error.__class__):
-        lookup(provider)
+        lookup(provider, grace=30)
     assert provider.calls == 1
 
 
@@ -426,3 +424,35 @@ def test_the_progress_line_of_a_checkpoint_says_the_delay_is_past_the_timeout(fa
     provider = FakeProvider(snapshot(recs("running")))
     result, _error, _failure = wait_and_judge(provider, [COMMAND], params(timeout=60, delay=60, checkpoint_after=30.0), **fake_clock.hooks())
     assert result["checkpoint"]["progress"].endswith(" - delay 60s >= timeout 60s: one read, at the deadline")
+
+
+def test_lookup_reads_an_id_not_visible_yet_again_within_the_grace():
+    # A command another task or tool has just sent: the vendor reads as if it did not exist yet.
+    provider = LookupProvider(NotFound("no such command"), NotFound("no such command"))
+    targets, sleeps = lookup(provider, grace=30)
+    assert targets == [COMMAND] and provider.calls == 3
+    assert sleeps == [0.625, 1.25]
+
+
+def test_lookup_says_never_visible_when_the_grace_ends():
+    provider = LookupProvider(*[NotFound("command c1 does not exist", code="InvalidCommandId", request_id="r-9") for index in range(20)])
+    with pytest.raises(NotFound) as caught:
+        lookup(provider, grace=5)
+    assert caught.value.message == ("command c1 does not exist; it never became visible within 5s (not_found_grace); "
+                                    "check the id, the region and the account")
+    assert (caught.value.code, caught.value.request_id) == ("InvalidCommandId", "r-9")
+    assert provider.calls == 5
+
+
+def test_lookup_grace_never_runs_past_the_timeout():
+    provider = LookupProvider(*[NotFound("no such command") for index in range(20)])
+    with pytest.raises(NotFound) as caught:
+        lookup(provider, timeout=2, grace=30)
+    assert "never became visible within 2s" in caught.value.message
+
+
+def test_lookup_without_a_grace_fails_at_once_on_an_unknown_id():
+    provider = LookupProvider(NotFound("no such command"))
+    with pytest.raises(NotFound) as caught:
+        lookup(provider, grace=0)
+    assert caught.value.message == "no such command" and provider.calls == 1

@@ -17,6 +17,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     Throttled,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import (
+    ENDED_CHECKPOINT,
     ENDED_ERROR,
     ENDED_FAIL_FAST,
     ENDED_FINISHED,
@@ -155,24 +156,44 @@ def test_not_found_retryable_is_retried_within_the_grace(fake_clock, rec):
     assert outcome.error is None
 
 
-def test_not_found_retryable_ends_with_error_after_the_grace(fake_clock):
-    error = NotFound("not visible yet", retryable=True)
+def test_not_found_ends_with_never_visible_after_the_grace(fake_clock):
+    error = NotFound("command c1 does not exist", code="InvalidCommandId", request_id="r-1", retryable=True)
     poll = Script(fake_clock, error)
     outcome = wait_for(poll, settings(interval=2, backoff=1.0, not_found_grace=10), **fake_clock.hooks())
     assert outcome.ended_because == ENDED_ERROR
-    assert outcome.error is error
+    assert isinstance(outcome.error, NotFound)
+    assert outcome.error.message.startswith("command c1 does not exist; it never became visible within 10s")
+    assert (outcome.error.code, outcome.error.request_id) == ("InvalidCommandId", "r-1")
     assert poll.times == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
     assert outcome.elapsed == pytest.approx(10.0)
 
 
-def test_not_found_not_retryable_ends_at_once(fake_clock):
-    error = NotFound("command does not exist", retryable=False)
+def test_not_found_however_the_vendor_says_it_is_retried_within_the_grace(fake_clock, rec):
+    # A well-formed id (a malformed one fails before any call): "not there" means "not visible yet".
+    missing = NotFound("InvocationDoesNotExist", retryable=False)
+    poll = Script(fake_clock, missing, missing, snap(rec, "success"))
+    outcome = wait_for(poll, settings(interval=2, backoff=1.0, not_found_grace=30), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_FINISHED
+    assert outcome.polls == 3
+
+
+def test_not_found_ends_at_once_without_a_grace(fake_clock):
+    error = NotFound("command does not exist", retryable=True)
     poll = Script(fake_clock, error)
-    outcome = wait_for(poll, settings(), **fake_clock.hooks())
+    outcome = wait_for(poll, settings(not_found_grace=0), **fake_clock.hooks())
     assert outcome.ended_because == ENDED_ERROR
     assert outcome.error is error
     assert outcome.polls == 1
     assert fake_clock.sleeps == []
+
+
+def test_not_found_after_targets_were_seen_is_not_called_never_visible(fake_clock, rec):
+    error = NotFound("command c1 does not exist")
+    seen = snap(rec, "running")
+    poll = Script(fake_clock, seen, error)
+    outcome = wait_for(poll, settings(interval=2, backoff=1.0, not_found_grace=1), **fake_clock.hooks())
+    assert outcome.error is error
+    assert outcome.snapshot is seen
 
 
 def test_throttling_never_ends_the_wait_by_itself(fake_clock):
@@ -385,3 +406,56 @@ def test_a_failing_full_read_keeps_what_the_counters_said(fake_clock):
     last = counted()
     outcome = wait_for(Script(fake_clock, last), settings(timeout=5), read_all=broken, **fake_clock.hooks())
     assert outcome.ended_because == ENDED_TIMEOUT and outcome.snapshot is last
+
+
+# -- the early wake-up at a known timeout, and a resumed wait's budget ---------------------------
+
+
+def test_wakes_up_when_a_known_timeout_falls_due(fake_clock, rec):
+    # Backoff alone would look again after 10 s; an open target's delivery timeout falls due in 6.
+    due = snap(rec, "running")
+    due.wake_in = 6.0
+    poll = Script(fake_clock, due, snap(rec, "undeliverable"))
+    outcome = wait_for(poll, settings(interval=10, backoff=1.0, jitter=0.0), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_FINISHED
+    assert poll.times == [0.0, 6.0]
+
+
+def test_wake_up_is_never_sooner_than_half_the_interval(fake_clock, rec):
+    # A timeout already due (wake_in 0) must not turn the loop into a busy poll.
+    due = snap(rec, "running")
+    due.wake_in = 0.0
+    poll = Script(fake_clock, due, snap(rec, "timed_out"))
+    wait_for(poll, settings(interval=4, backoff=1.0, jitter=0.0), **fake_clock.hooks())
+    assert poll.times == [0.0, 2.0]
+
+
+def test_a_resumed_wait_has_only_what_is_left_of_the_budget(fake_clock, rec):
+    # 50 of the 60 s were spent by earlier slices (and between them): 10 are left.
+    poll = Script(fake_clock, snap(rec, "running"))
+    outcome = wait_for(poll, settings(timeout=60, already_waited=50, interval=2, backoff=1.0, jitter=0.0), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_TIMEOUT
+    assert fake_clock.elapsed == pytest.approx(10.0)
+    assert poll.times[-1] == pytest.approx(10.0)
+
+
+def test_a_resumed_wait_has_only_what_is_left_of_the_grace(fake_clock):
+    poll = Script(fake_clock, NotFound("not visible yet"))
+    outcome = wait_for(poll, settings(not_found_grace=30, already_waited=26, interval=2, backoff=1.0, jitter=0.0), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_ERROR
+    assert fake_clock.elapsed == pytest.approx(4.0)
+
+
+def test_a_slice_hands_control_back_after_checkpoint_after(fake_clock, rec):
+    poll = Script(fake_clock, snap(rec, "running"))
+    outcome = wait_for(poll, settings(timeout=600, checkpoint_after=30, interval=10, backoff=1.0, jitter=0.0), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_CHECKPOINT
+    assert fake_clock.elapsed == pytest.approx(30.0)
+
+
+def test_a_slice_near_the_deadline_runs_to_the_end(fake_clock, rec):
+    # At 30 s only 10 of the 40 s are left: another module start would cost more than a line.
+    poll = Script(fake_clock, snap(rec, "running"))
+    outcome = wait_for(poll, settings(timeout=40, checkpoint_after=30, interval=10, backoff=1.0, jitter=0.0), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_TIMEOUT
+    assert fake_clock.elapsed == pytest.approx(40.0)

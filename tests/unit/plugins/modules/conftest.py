@@ -90,8 +90,13 @@ def stubber(monkeypatch):
         stub.assert_no_pending_responses()
 
 
+# The wall clock (seconds since the epoch) when a fake-clock test starts.
+WALL_AT_START = 1_800_000_000.0
+
+
 @pytest.fixture
 def fake_waits(monkeypatch, fake_clock):
     """Modules call wait_and_judge without hooks: give its waiter the fake clock."""
     monkeypatch.setattr(_wait_task, "wait_for", functools.partial(_wait_task.wait_for, **fake_clock.hooks()))
+    monkeypatch.setattr(_wait_task, "TASK_CLOCKS", dict(fake_clock.hooks(), wall=lambda: WALL_AT_START + fake_clock.elapsed))
     return fake_clock

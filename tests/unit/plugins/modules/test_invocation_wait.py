@@ -8,6 +8,8 @@ from __future__ import annotations
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
 from ansible_collections.multicloud.invocations.plugins.modules import invocation_wait
 
+from .conftest import WALL_AT_START
+
 
 def test_success(run_module, stubber, ssm, fake_waits):
     # The id check reads the command; the first round trusts that read (its counters say both
@@ -28,11 +30,13 @@ def test_success(run_module, stubber, ssm, fake_waits):
     assert result["timeout"] <= 1560
 
 
-def fake_reads(monkeypatch, ssm, statuses):
+def fake_reads(monkeypatch, ssm, statuses, command=None):
+    """The command reads as ``command`` (by default in progress, nothing completed) and its
+    invocations with ``statuses``."""
     calls = {"list": 0}
 
     def get_command(self, command_id, may_appear=False):
-        return ssm.command()
+        return command or ssm.command()
 
     def list_command_invocations(self, command_id=None, instance_id=None, limit=None):
         calls["list"] += 1
@@ -68,29 +72,68 @@ def test_timeout_without_failing(run_module, monkeypatch, ssm, fake_waits):
     assert len(result["invocations"]) == 2
 
 
+def ended_with_one_failure(ssm):
+    """A command whose counters say both targets ended, one of them in error."""
+    return dict(ssm.command(status="Failed"), CompletedCount=2, ErrorCount=1)
+
+
 def test_failure_without_failing(run_module, monkeypatch, ssm, fake_waits):
-    fake_reads(monkeypatch, ssm, ("Success", "Failed"))
+    fake_reads(monkeypatch, ssm, ("Success", "Failed"), command=ended_with_one_failure(ssm))
     result = run_module(invocation_wait, {"command_ids": [ssm.cid], "fail_on_failure": False, "region": "us-east-1"})
     assert "failed" not in result
     assert result["verdict"] == "failed"
     assert result["passed"] is False
+    # Judged because every target ended, in the first round, not because the budget ran out.
+    assert result["ended_because"] == "finished"
+    assert result["timed_out"] is False
+    assert result["polls"] == 1 and fake_waits.elapsed == 0.0
 
 
 def test_failure(run_module, monkeypatch, ssm, fake_waits):
-    fake_reads(monkeypatch, ssm, ("Success", "Failed"))
+    fake_reads(monkeypatch, ssm, ("Success", "Failed"), command=ended_with_one_failure(ssm))
     result = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1"})
     assert result["failed"] is True
     assert result["changed"] is False
     assert result["msg"].startswith("the invocations failed: 1 of 2 targets failed")
     assert len(result["invocations"]) == 2
+    assert result["ended_because"] == "finished"
+    assert result["timed_out"] is False
+    assert result["polls"] == 1 and fake_waits.elapsed == 0.0
 
 
-def test_unknown_command_fails_at_once(run_module, stubber, ssm, fake_waits):
+def test_command_not_visible_yet_is_looked_for_again(run_module, stubber, ssm, fake_waits):
+    # SSM's reads are eventually consistent: a command another tool has just sent reads as unknown.
     stubber.add_client_error("list_commands", "InvalidCommandId", "", 400, expected_params={"CommandId": ssm.cid})
+    stubber.add_response("list_commands", {"Commands": [ssm.command()]}, {"CommandId": ssm.cid})
+    stubber.add_response("list_commands", {"Commands": [dict(ssm.command(status="Success"), CompletedCount=2)]}, {"CommandId": ssm.cid})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [ssm.invocation(ssm.i1), ssm.invocation(ssm.i2)]}, ssm.list_params())
     result = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1"})
+    assert "failed" not in result
+    assert result["verdict"] == "success"
+    assert fake_waits.sleeps[0] == 0.5
+    # The half second spent looking is part of the elapsed time, so of the budget.
+    assert result["elapsed"] == fake_waits.elapsed
+
+
+def test_command_never_visible_fails_after_the_grace(run_module, stubber, ssm, fake_waits):
+    for _read in range(5):
+        stubber.add_client_error("list_commands", "InvalidCommandId", "", 400, expected_params={"CommandId": ssm.cid})
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "not_found_grace": 5, "region": "us-east-1"})
     assert result["failed"] is True
     assert result["error_kind"] == "not_found"
+    assert result["error_code"] == "InvalidCommandId"
+    assert "never became visible within 5s" in result["msg"]
     assert result["invocations"] == []
+    assert fake_waits.sleeps == [0.5, 1.0, 2.0, 1.5]
+    stubber.assert_no_pending_responses()
+
+
+def test_unknown_command_fails_at_once_without_a_grace(run_module, stubber, ssm, fake_waits):
+    stubber.add_client_error("list_commands", "InvalidCommandId", "", 400, expected_params={"CommandId": ssm.cid})
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "not_found_grace": 0, "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["error_kind"] == "not_found"
+    assert "never became visible" not in result["msg"]
     assert fake_waits.sleeps == []
 
 
@@ -151,3 +194,15 @@ def test_a_condition_that_is_not_a_boolean_fails_before_any_call(run_module, ssm
     assert result["failed"] is True
     assert result["msg"].startswith("success_when 'stdout' must evaluate to true or false")
     assert result["api_calls"] == 0
+
+
+def test_the_module_start_counts_when_the_controller_says_when_the_task_started(run_module, monkeypatch, ssm, fake_waits):
+    # The action plugin runs on this host and started the task 7 s ago (a slow module start): of
+    # the 20 s budget, 13 are left to wait.
+    fake_reads(monkeypatch, ssm, ("Success", "InProgress"))
+    started_at = WALL_AT_START - 7.0
+    result = run_module(invocation_wait, {"command_id": ssm.cid, "timeout": 20, "fail_on_timeout": False, "budget_started_at": started_at,
+                                          "region": "us-east-1"})
+    assert result["ended_because"] == "timeout"
+    assert fake_waits.elapsed == 13.0
+    assert result["elapsed"] == 20.0
