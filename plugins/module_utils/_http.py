@@ -67,9 +67,11 @@ def post_json(
             provider=provider,
         ) from None  # not chained: the original quotes the signed URL, and Ansible prints cause chains
     except requests.exceptions.RequestException as error:
-        raise ProviderError(
+        failure = ProviderError(
             f"cannot reach the {service} endpoint {endpoint or _without_query(url)}: {redact_urls(str(error))}", provider=provider, retryable=True
-        ) from None  # not chained, as above
+        )
+        failure.not_sent = _never_sent(error)
+        raise failure from None  # not chained, as above
     code_key, message_key = error_keys
     try:
         body = response.json()
@@ -80,6 +82,24 @@ def post_json(
     if not isinstance(body, dict):
         body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with JSON that is not an object: {body!r:.200}"}
     return response.status_code, response.headers, body
+
+
+def _never_sent(error: t.Any) -> bool:
+    """Whether the request surely never left: no connection was made (refused, or no answer to the
+    connect). Anything later (a reset, a read timeout) may come after the service acted on it."""
+    import requests  # the caller has checked it is installed
+
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(error, requests.exceptions.ConnectionError) and type(reason).__name__ == "NewConnectionError"
+
+
+def may_have_reached(failure: InvocationError) -> bool:
+    """Whether a failed call may still have been carried out by the service: no definite answer
+    came (a lost or cut-short reply, a server error) and the request may have left. A refusal
+    (throttling, bad input, credentials) and a connection never made are definite."""
+    return isinstance(failure, ProviderError) and failure.retryable and not getattr(failure, "not_sent", False)
 
 
 class IncompleteAnswer(ProviderError):
@@ -105,13 +125,14 @@ def with_retries(
 
     ``pause(attempt, retry_after)`` gives the wait before the next attempt; ``retry_after`` is what
     the failed attempt set on its error (a vendor's retry-after header), or None. A call that is
-    not ``idempotent`` (it starts something) is not sent again once the service has answered it.
+    not ``idempotent`` (it starts something and carries no idempotency token) is sent again only
+    after a failure that proves the service did not act on it (see ``may_have_reached``).
     """
     for attempt in range(1, attempts + 1):
         try:
             return attempt_once()
         except InvocationError as failure:
-            if not failure.retryable or attempt == attempts or (not idempotent and isinstance(failure, IncompleteAnswer)):
+            if not failure.retryable or attempt == attempts or (not idempotent and may_have_reached(failure)):
                 raise
             sleep(pause(attempt, getattr(failure, "retry_after", None)))
     raise AssertionError("unreachable")  # pragma: no cover

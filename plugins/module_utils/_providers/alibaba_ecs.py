@@ -38,8 +38,9 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     NotFound,
     ProviderError,
     Throttled,
+    start_unconfirmed,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, post_json, with_retries
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, may_have_reached, post_json, with_retries
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_credentials import resolve
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import (
     PROVIDER,
@@ -405,7 +406,19 @@ class AlibabaEcsProvider:
         return {"Action": "RunCommand", "Parameters": build_run_command(params)}
 
     def start(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
-        response = self.client().call(request["Action"], request["Parameters"])
+        # The request always carries a ClientToken, so the client's retries after a lost answer
+        # are safe: Cloud Assistant answers a repeated token with the first run, never a second.
+        try:
+            response = self.client().call(request["Action"], request["Parameters"])
+        except InvocationError as failure:
+            if not may_have_reached(failure):
+                raise
+            token = request["Parameters"].get("ClientToken")
+            raise start_unconfirmed(
+                failure, f"Cloud Assistant {request['Action']} (ClientToken {token})",
+                f"run the task again with client_token: {token} (Cloud Assistant then returns the first run instead of starting "
+                "another), or list the recent invocations with multicloud.invocations.invocation_info",
+            ) from None
         # The flattened parameters keep InstanceId.1, .2, ... in the order they were given.
         instance_ids = [value for key, value in request["Parameters"].items() if key.startswith("InstanceId.")]
         return {

@@ -40,8 +40,9 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     NotFound,
     ProviderError,
     Throttled,
+    start_unconfirmed,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, may_have_reached
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import (
     PROVIDER,
     command_budget,
@@ -55,15 +56,22 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers import aws_ssm_windows
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_window_records import selects_window
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_requests import (
+    START_MARKER_PREFIX,
     build_send_request,
+    new_start_marker,
     validate_command_id,
     validate_instance_id,
+    with_start_marker,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._record import parse_time
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, parse_time
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import AWS_SSM_COMMAND, is_terminal, lookup
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
 PAGE_SIZE = 50
+# After a SendCommand answer was lost: the pauses before each scan for its marker (a command just
+# sent may take a moment to be listed), and the ListCommands pages one scan reads at most.
+READ_BACK_PAUSES = (0.0, 1.0, 2.0)
+READ_BACK_PAGES = 20
 
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
@@ -340,6 +348,7 @@ class AwsSsmProvider:
     def __init__(self, options: dict[str, t.Any], client: t.Any = None) -> None:
         self._options = options
         self._client = client
+        self._send_client: t.Any = None
         self.api_calls = 0
         # When each command was last read (monotonic seconds), so a wait does not read it twice at once.
         self._read_at: dict[str, float] = {}
@@ -398,10 +407,21 @@ class AwsSsmProvider:
             verify = False
         self._client = session.client("ssm", endpoint_url=endpoint_url, config=config, verify=verify)
         self._client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
+        # SendCommand has no idempotency token: botocore must not send it again after a reset or a
+        # read timeout (the command may already run), so starts go through a client that never
+        # retries. Whatever aws_config says, this one is not overridden.
+        self._send_client = session.client("ssm", endpoint_url=endpoint_url, verify=verify,
+                                           config=config.merge(Config(retries={"mode": "standard", "total_max_attempts": 1})))
+        self._send_client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
         return self._client
 
-    def _call(self, operation: str, **kwargs: t.Any) -> dict[str, t.Any]:
+    def send_client(self) -> t.Any:
+        """The client for SendCommand: one attempt per call (an injected client serves both)."""
         client = self.client()
+        return self._send_client or client
+
+    def _call(self, operation: str, _client: t.Any = None, **kwargs: t.Any) -> dict[str, t.Any]:
+        client = _client or self.client()
         self.api_calls += 1
         try:
             return getattr(client, operation)(**kwargs)
@@ -422,7 +442,10 @@ class AwsSsmProvider:
                 provider=PROVIDER,
             ) from error
         except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectionClosedError, botocore.exceptions.ReadTimeoutError) as error:
-            raise ProviderError(f"cannot reach the SSM endpoint: {error}", provider=PROVIDER, retryable=True) from error
+            failure = ProviderError(f"cannot reach the SSM endpoint: {error}", provider=PROVIDER, retryable=True)
+            # No connection was made (refused, connect timeout): the request surely never left.
+            failure.not_sent = isinstance(error, (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError))
+            raise failure from error
         except BotoCoreError as error:
             raise ProviderError(f"SSM {_pascal(operation)} failed: {error}", provider=PROVIDER) from error
 
@@ -565,7 +588,43 @@ class AwsSsmProvider:
     # -- starts -------------------------------------------------------------------------------
 
     def send_command(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
-        return plain(self._call("send_command", **request)["Command"])
+        """SendCommand, sent once. When its answer is lost, the command is looked for by the marker
+        in its Comment among the commands sent since; found, it is returned as if answered."""
+        sent_at = datetime.datetime.now(datetime.timezone.utc)
+        try:
+            return plain(self._call("send_command", _client=self.send_client(), **request)["Command"])
+        except InvocationError as failure:
+            if not may_have_reached(failure):
+                raise
+            marker = str(request.get("Comment") or "").rsplit(" ", 1)[-1]
+            found = self._find_by_marker(marker, sent_at) if marker.startswith(START_MARKER_PREFIX) else None
+            if found is None:
+                raise start_unconfirmed(
+                    failure, f"SSM SendCommand (Comment marker {marker})",
+                    f"list the commands sent since {iso8601(sent_at)} (aws ssm list-commands --filters "
+                    f"key=InvokedAfter,value={_one_second_before(iso8601(sent_at) or '')}) and look for {marker} in their Comment",
+                ) from None
+            return found
+
+    def _find_by_marker(self, marker: str, sent_at: datetime.datetime) -> dict[str, t.Any] | None:
+        """The command whose Comment ends with ``marker``, among those sent since ``sent_at``."""
+        request: dict[str, t.Any] = {"MaxResults": PAGE_SIZE, "Filters": [{"key": "InvokedAfter", "value": _one_second_before(iso8601(sent_at) or "")}]}
+        for pause in READ_BACK_PAUSES:
+            if pause:
+                time.sleep(pause)
+            request.pop("NextToken", None)
+            try:
+                for _page in range(READ_BACK_PAGES):
+                    response = self._call("list_commands", **request)
+                    for command in response.get("Commands") or []:
+                        if str(command.get("Comment") or "").endswith(marker):
+                            return plain(command)
+                    if not response.get("NextToken"):
+                        break
+                    request["NextToken"] = response["NextToken"]
+            except InvocationError:
+                continue  # the next pause, or the error that says the start is unconfirmed
+        return None
 
     def cancel_command(self, command_id: str, instance_ids: list[str] | None = None) -> None:
         request: dict[str, t.Any] = {"CommandId": command_id}
@@ -610,7 +669,7 @@ class AwsSsmProvider:
         return self.describe_commands(command_ids)
 
     def start_request(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
-        return build_send_request(params)
+        return with_start_marker(build_send_request(params), new_start_marker())
 
     def start(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
         return self.send_command(request)

@@ -492,10 +492,36 @@ def test_security_challenge_is_not_retried():
 )
 def test_temporary_failures_are_retried_once_then_succeed(top_jitter, first):
     sleeps = []
-    client = make_client(first, ok({"invocationId": V1}), sleeps=sleeps)
-    assert client.call("InvokeCommand", {"commandId": C1}) == {"invocationId": V1}
+    client = make_client(first, ok({"dataSet": []}), sleeps=sleeps)
+    assert client.call("DescribeCommandInvocations", {}) == {"dataSet": []}
     assert client.api_calls == 2
     assert sleeps == [1.0]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        fail(503, "SERVICE_TEMPORARY_UNAVAILABLE"),
+        fail(500, "INTERNAL_SERVER_ERROR"),
+        FakeResponse(502, text="<html>bad gateway</html>"),
+        requests.exceptions.ConnectionError("connection reset"),
+        requests.exceptions.Timeout("read timed out"),
+    ],
+)
+def test_a_start_that_may_have_run_is_not_sent_again(first):
+    # ZOS has no idempotency token: after an answer that does not prove nothing ran, a second
+    # InvokeCommand could run the command twice (the provider reads the run back instead).
+    client = make_client(first, ok({"invocationId": V1}))
+    with pytest.raises(ProviderError):
+        client.call("InvokeCommand", {"commandId": C1})
+    assert client.api_calls == 1
+
+
+@pytest.mark.parametrize("first", [fail(429, "REQUEST_LIMIT_EXCEEDED"), requests.exceptions.ConnectTimeout("connect timed out")])
+def test_a_start_refused_or_never_sent_is_sent_again(top_jitter, first):
+    client = make_client(first, ok({"invocationId": V1}), sleeps=[])
+    assert client.call("InvokeCommand", {"commandId": C1}) == {"invocationId": V1}
+    assert client.api_calls == 2
 
 
 def test_retries_resign_with_a_fresh_timestamp(monkeypatch):
@@ -609,8 +635,8 @@ def test_json_that_is_not_an_object_is_an_error(text):
 
 
 def test_json_that_is_not_an_object_on_a_5xx_is_retried():
-    client = make_client(FakeResponse(502, text="[]"), ok({"invocationId": V1}))
-    assert client.call("InvokeCommand", {}) == {"invocationId": V1}
+    client = make_client(FakeResponse(502, text="[]"), ok({"dataSet": []}))
+    assert client.call("DescribeCommandInvocations", {}) == {"dataSet": []}
     assert client.api_calls == 2
 
 
