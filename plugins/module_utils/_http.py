@@ -12,13 +12,19 @@ throttled or failing call; the waiter's rounds are a separate, slower loop above
 
 from __future__ import annotations
 
+import json
 import re
+import socket
+import time
 import typing as t
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import MIN_REQUEST_SECONDS, BudgetSpent
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, ProviderError
 
 # At most this many characters of a body that is not JSON are quoted in the message.
 QUOTED_BODY = 200
+# The most one read of an answer takes (it returns sooner with what has arrived).
+READ_PIECE = 65536
 # A page token that expires in the middle of a walk over pages starts the walk again from the
 # first page, this many times at most; then the round fails as a transient error (the waiter retries).
 PAGE_RESTARTS = 2
@@ -56,10 +62,19 @@ def post_json(
     """
     import requests  # the caller has checked it is installed
 
+    started = time.monotonic()
     try:
         # A body only where the API takes one (Cloud Assistant sends everything in the query string).
         body = {"data": data} if data is not None else {}
-        response = session.post(url, headers=headers, timeout=timeout, verify=verify, **body)
+        # Uncompressed and streamed, so the answer is read a piece at a time against the clock.
+        headers = dict(headers, **{"Accept-Encoding": "identity"})
+        response = session.post(url, headers=headers, timeout=timeout, verify=verify, stream=True, **body)
+        content = _read_by(response, started + timeout)
+    except AnswerTooSlow:
+        raise ProviderError(
+            f"the {service} endpoint {endpoint or _without_query(url)} did not finish its answer within {timeout:g}s "
+            "(request_timeout, or what was left of the budget)", provider=provider, retryable=True,
+        ) from None
     except requests.exceptions.SSLError as error:
         raise ProviderError(
             f"TLS verification of the {service} endpoint failed: {redact_urls(str(error))}. "
@@ -73,15 +88,52 @@ def post_json(
         failure.not_sent = _never_sent(error)
         raise failure from None  # not chained, as above
     code_key, message_key = error_keys
+    text = content.decode(response.encoding or "utf-8", errors="replace")
     try:
-        body = response.json()
+        body = json.loads(text)
     except ValueError:
         if 200 <= response.status_code < 300:
-            raise IncompleteAnswer(service, provider, response.status_code, response.text[:QUOTED_BODY]) from None
-        body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with a body that is not JSON: {response.text[:QUOTED_BODY]!r}"}
+            raise IncompleteAnswer(service, provider, response.status_code, text[:QUOTED_BODY]) from None
+        body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with a body that is not JSON: {text[:QUOTED_BODY]!r}"}
     if not isinstance(body, dict):
         body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with JSON that is not an object: {body!r:.200}"}
     return response.status_code, response.headers, body
+
+
+class AnswerTooSlow(Exception):
+    """The answer did not arrive in full by its deadline."""
+
+
+def _read_by(response: t.Any, deadline: float) -> bytes:
+    """The whole body, or AnswerTooSlow once ``deadline`` (monotonic) passes.
+
+    requests' read timeout bounds each wait for the next bytes, not the whole answer: one byte a
+    second never trips it. So the body is read a piece at a time (each read returns what has
+    arrived), and before each read the socket may wait no longer than the time left.
+    """
+    reader = getattr(getattr(response, "raw", None), "_fp", None)  # http.client's response under urllib3
+    read_some = getattr(reader, "read1", None)
+    if read_some is None:
+        return response.content  # no piecewise reader: the read timeout alone bounds it
+    sock = getattr(getattr(getattr(reader, "fp", None), "raw", None), "_sock", None)
+    pieces = []
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AnswerTooSlow()
+            if sock is not None:
+                sock.settimeout(left)
+            try:
+                piece = read_some(READ_PIECE)
+            except (socket.timeout, TimeoutError):
+                raise AnswerTooSlow() from None
+            if not piece:
+                return b"".join(pieces)
+            pieces.append(piece)
+    except AnswerTooSlow:
+        response.close()
+        raise
 
 
 def _never_sent(error: t.Any) -> bool:
@@ -120,6 +172,7 @@ def with_retries(
     sleep: t.Callable[[float], None],
     pause: t.Callable[[int, t.Any], float],
     idempotent: bool = True,
+    time_left: t.Callable[[], float | None] = lambda: None,
 ) -> dict[str, t.Any]:
     """Call ``attempt_once`` until it answers, a non-retryable error comes, or the attempts are used.
 
@@ -132,9 +185,13 @@ def with_retries(
         try:
             return attempt_once()
         except InvocationError as failure:
-            if not failure.retryable or attempt == attempts or (not idempotent and may_have_reached(failure)):
+            if not failure.retryable or attempt == attempts or (not idempotent and may_have_reached(failure)) or isinstance(failure, BudgetSpent):
                 raise
-            sleep(pause(attempt, getattr(failure, "retry_after", None)))
+            wait = pause(attempt, getattr(failure, "retry_after", None))
+            left = time_left()
+            if left is not None and wait + MIN_REQUEST_SECONDS > left:
+                raise  # no time left for the pause and another attempt: the waiter ends the wait
+            sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -42,6 +42,9 @@ LATER_LINES_MIN = 15.0
 LOOKUP_ATTEMPTS = 5
 LOOKUP_PAUSE_CAP = 8.0
 
+# The time the cancel of a timed-out wait (cancel_on_timeout) may take beyond the budget.
+CANCEL_SECONDS = 10.0
+
 # How many failed targets a failure message names; the rest are in the result.
 FAILURES_NAMED = 5
 STDERR_TAIL = 300
@@ -127,6 +130,13 @@ def describe_failures(records: t.Sequence[dict[str, t.Any]]) -> str:
     return "; ".join(lines)
 
 
+def limit_requests(provider: t.Any, seconds: float) -> None:
+    """Tell the provider that no request may run past ``seconds`` from now, if it can bound them."""
+    limit = getattr(provider, "limit_requests_to", None)
+    if limit is not None:
+        limit(seconds)
+
+
 def lookup_targets(
     provider: t.Any,
     params: dict[str, t.Any],
@@ -140,6 +150,8 @@ def lookup_targets(
     """
     start = clock()
     budget = params.get("timeout")
+    if budget is not None:
+        limit_requests(provider, float(budget))
     for attempt in range(1, LOOKUP_ATTEMPTS + 1):
         try:
             return provider.wait_targets(params)
@@ -180,6 +192,8 @@ def wait_and_judge(
         conditions.apply(snapshot.records)
         return lost(snapshot.records, policy, snapshot.expected)
 
+    # No request may carry the wait past its budget (a stuck or trickling endpoint included).
+    limit_requests(provider, budget - spent)
     waiter_hooks.setdefault("resume_interval", resume.get("interval"))
     if hasattr(watch, "read_all"):
         waiter_hooks.setdefault("read_all", watch.read_all)
@@ -204,6 +218,8 @@ def wait_and_judge(
     cancelled = False
     if outcome.timed_out and params.get("cancel_on_timeout"):
         # Only on request: stopping commands is not read-only, and a later task may resume the wait.
+        # The budget is spent by now; the cancel gets a short time of its own.
+        limit_requests(provider, CANCEL_SECONDS)
         provider.cancel(commands)
         cancelled = True
     result = {

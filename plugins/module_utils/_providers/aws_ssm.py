@@ -31,6 +31,7 @@ else:
     HAS_BOTO3 = True
     BOTO3_IMPORT_ERROR = None
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import MIN_REQUEST_SECONDS, BudgetSpent, RequestTimer
 from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
     AccessDenied,
@@ -349,6 +350,7 @@ class AwsSsmProvider:
         self._options = options
         self._client = client
         self._send_client: t.Any = None
+        self.timer = RequestTimer(options.get("request_timeout"), PROVIDER)
         self.api_calls = 0
         # When each command was last read (monotonic seconds), so a wait does not read it twice at once.
         self._read_at: dict[str, float] = {}
@@ -396,7 +398,14 @@ class AwsSsmProvider:
             raise InvalidInput(f"region {region!r} is not an AWS region name such as 'eu-west-1'", provider=PROVIDER)
         # The retry mode is set explicitly: botocore's default changed from legacy to standard in
         # 1.44, and waits must behave the same on every execution environment.
-        config = Config(retries={"mode": "standard", "total_max_attempts": 5}, user_agent_extra="multicloud.invocations")
+        # request_timeout bounds the connect and each read (botocore's default read timeout is 60 s),
+        # and so does a wait's budget: botocore cannot shorten one request to what is left of it.
+        per_request = self.timer.limit
+        budget = self._options.get("timeout")
+        if isinstance(budget, (int, float)) and not isinstance(budget, bool) and budget > 0:
+            per_request = min(per_request, max(float(budget), MIN_REQUEST_SECONDS))
+        config = Config(retries={"mode": "standard", "total_max_attempts": 5}, user_agent_extra="multicloud.invocations",
+                        connect_timeout=per_request, read_timeout=per_request)
         if self._options.get("aws_config"):
             try:
                 config = config.merge(Config(**self._options["aws_config"]))
@@ -407,6 +416,7 @@ class AwsSsmProvider:
             verify = False
         self._client = session.client("ssm", endpoint_url=endpoint_url, config=config, verify=verify)
         self._client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
+        self._client.meta.events.register("needs-retry.ssm", self._no_retry_past_the_budget)
         # SendCommand has no idempotency token: botocore must not send it again after a reset or a
         # read timeout (the command may already run), so starts go through a client that never
         # retries. Whatever aws_config says, this one is not overridden.
@@ -415,6 +425,18 @@ class AwsSsmProvider:
         self._send_client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
         return self._client
 
+    def limit_requests_to(self, seconds: float) -> None:
+        """No request from now on starts with less than a second of ``seconds`` left (a wait's budget)."""
+        self.timer.budget(seconds)
+
+    def _no_retry_past_the_budget(self, response: t.Any = None, caught_exception: t.Any = None, **_kwargs: t.Any) -> None:
+        """A ``needs-retry`` hook: a failed attempt is not tried again once the budget is spent."""
+        failed = caught_exception is not None or (response is not None and getattr(response[0], "status_code", 200) >= 400)
+        if failed:
+            left = self.timer.left()
+            if left is not None and left < MIN_REQUEST_SECONDS:
+                raise BudgetSpent(left, PROVIDER, after=str(caught_exception or f"HTTP {response[0].status_code}"))
+
     def send_client(self) -> t.Any:
         """The client for SendCommand: one attempt per call (an injected client serves both)."""
         client = self.client()
@@ -422,9 +444,12 @@ class AwsSsmProvider:
 
     def _call(self, operation: str, _client: t.Any = None, **kwargs: t.Any) -> dict[str, t.Any]:
         client = _client or self.client()
+        self.timer.seconds()  # raises BudgetSpent when too little of a wait's budget is left
         self.api_calls += 1
         try:
             return getattr(client, operation)(**kwargs)
+        except BudgetSpent:
+            raise
         except ClientError as error:
             raise classify_client_error(error, _pascal(operation)) from error
         except CutShortAnswer as error:

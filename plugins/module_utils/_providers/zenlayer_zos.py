@@ -28,6 +28,7 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import RequestTimer
 from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
     AccessDenied,
@@ -67,7 +68,6 @@ API_VERSION = "2025-10-10"
 DEFAULT_ENDPOINT = "https://console.zenlayer.com/api/v2/zos"
 API_PATH = "/api/v2/zos"
 PAGE_SIZE = 100
-REQUEST_TIMEOUT = 30
 MAX_ATTEMPTS = 4
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
@@ -144,6 +144,8 @@ class ZenlayerClient:
         self.session = requests.Session()
         self._sleep = sleep
         self.api_calls = 0
+        # Each request's time: request_timeout, and no more than what is left of a wait's budget.
+        self.timer = RequestTimer(options.get("request_timeout"), PROVIDER)
 
     def _headers(self, action: str, body: bytes) -> dict[str, str]:
         if self.token:
@@ -157,7 +159,7 @@ class ZenlayerClient:
             self.api_calls += 1
             status, response_headers, payload = post_json(
                 self.session, self.url, service="ZOS", provider=PROVIDER, error_keys=("code", "message"),
-                headers=self._headers(action, body), data=body, timeout=REQUEST_TIMEOUT, verify=self.verify,
+                headers=self._headers(action, body), data=body, timeout=self.timer.seconds(), verify=self.verify,
             )
             if status < 400 and "code" not in payload:
                 return payload.get("response") or {}
@@ -166,7 +168,7 @@ class ZenlayerClient:
         # CreateCommand and InvokeCommand carry no client token: an answer cut short is not asked
         # again, or the command could run twice.
         return with_retries(attempt_once, attempts=MAX_ATTEMPTS, sleep=self._sleep, pause=self._pause,
-                            idempotent=action not in NOT_IDEMPOTENT)
+                            idempotent=action not in NOT_IDEMPOTENT, time_left=self.timer.left)
 
     @staticmethod
     def _pause(attempt: int, retry_after: t.Any = None) -> float:
@@ -250,6 +252,12 @@ class ZenlayerZosProvider:
     def warnings(self) -> list[str]:
         warnings = getattr(self._client, "warnings", None)
         return list(warnings) if isinstance(warnings, list) else []
+
+    def limit_requests_to(self, seconds: float) -> None:
+        """No request from now on runs past ``seconds`` from now (a wait's budget)."""
+        timer = getattr(self.client(), "timer", None)
+        if timer is not None:
+            timer.budget(seconds)
 
     def client(self) -> ZenlayerClient:
         if self._client is None:

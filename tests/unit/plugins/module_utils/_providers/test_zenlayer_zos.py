@@ -61,6 +61,12 @@ class FakeResponse:
         self.text = text if text is not None else json.dumps({"requestId": "req-1", "response": {}} if body is None else body)
         self.headers = requests.structures.CaseInsensitiveDict(headers or {})
 
+    encoding = "utf-8"
+
+    @property
+    def content(self):
+        return self.text.encode("utf-8")
+
     def json(self):
         return json.loads(self.text)
 
@@ -98,7 +104,7 @@ class FakeSession:
         self.replies = list(replies)
         self.sent: list[Sent] = []
 
-    def post(self, url, data=None, headers=None, timeout=None, verify=None):
+    def post(self, url, data=None, headers=None, timeout=None, verify=None, stream=False):
         sent = Sent(url, data, dict(headers or {}), timeout, verify)
         self.sent.append(sent)
         assert self.replies, f"unexpected call {sent.action} {url}"
@@ -375,7 +381,7 @@ def test_client_verify_and_timeout_are_passed_to_every_post(options, verify):
     client = make_client(ok(), **options)
     client.call("DescribeCommandInvocations", {})
     assert client.session.sent[0].verify == verify
-    assert client.session.sent[0].timeout == zenlayer_zos.REQUEST_TIMEOUT
+    assert client.session.sent[0].timeout == 30.0
 
 
 def test_client_without_requests_is_a_missing_dependency(monkeypatch):
