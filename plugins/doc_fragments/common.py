@@ -112,7 +112,8 @@ options:
   request_timeout:
     description:
       - The longest one API request may take, in seconds, from connecting to the last byte of the answer (an
-        answer that trickles in is cut off too). A wait also never lets a request run past its O(timeout), and
+        answer that trickles in is cut off too). A wait (M(multicloud.invocations.invocation_wait), or
+        M(multicloud.invocations.invocation_run) with C(wait)) also never lets a request run past its C(timeout), and
         sends none with less than a second of it left.
       - For V(aws_ssm) it sets botocore's connect and read timeouts (unless O(aws_config) sets them); an answer that
         trickles in is bounded only by the read timeout between its bytes.

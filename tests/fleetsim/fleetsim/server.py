@@ -336,7 +336,7 @@ class _Handler(BaseHTTPRequestHandler):
         ends = time.monotonic() + seconds
         while (left := ends - time.monotonic()) > 0:
             try:
-                readable, _, _ = select.select([self.connection], [], [], min(1.0, left))
+                readable = select.select([self.connection], [], [], min(1.0, left))[0]
                 if readable and not self.connection.recv(1, socket.MSG_PEEK):
                     return  # the client gave up
             except ValueError:

@@ -18,6 +18,9 @@ from conftest import control, ssm_client
 from fleetsim.mishaps import Mishap, MishapError
 
 
+LIST_COMMANDS = {"X-Amz-Target": "AmazonSSM.ListCommands", "Content-Type": "application/x-amz-json-1.1"}
+
+
 def _set(url: str, *rules: dict) -> dict:
     return control(url, "mishaps", {"rules": list(rules)})
 
@@ -66,8 +69,7 @@ def test_a_held_request_is_never_handled_and_ends_when_the_client_leaves(app):
     _set(app.url, {"kind": "hold", "operation": "ListCommands", "seconds": 30})
     connection = _connection(app.url, timeout=1)
     started = time.monotonic()
-    connection.request("POST", "/", body=b"{}", headers={"X-Amz-Target": "AmazonSSM.ListCommands",
-                                                          "Content-Type": "application/x-amz-json-1.1"})
+    connection.request("POST", "/", body=b"{}", headers=LIST_COMMANDS)
     with pytest.raises(socket.timeout):
         connection.getresponse()
     connection.close()
@@ -83,8 +85,7 @@ def test_a_trickled_answer_arrives_a_byte_at_a_time(app):
     assert "dataSet" in body or "response" in body or body is not None
     _set(app.url, {"kind": "trickle", "operation": "ListCommands", "seconds": 0.5})
     connection = _connection(app.url, timeout=2)
-    connection.request("POST", "/", body=b"{}", headers={"X-Amz-Target": "AmazonSSM.ListCommands",
-                                                          "Content-Type": "application/x-amz-json-1.1"})
+    connection.request("POST", "/", body=b"{}", headers=LIST_COMMANDS)
     response = connection.getresponse()
     first = response.read(2)
     # Two bytes took at least one pause; the rest is still on its way.
