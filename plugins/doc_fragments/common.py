@@ -109,6 +109,16 @@ options:
     type: str
     default: acs3
     choices: [acs3, rpc_v1]
+  request_timeout:
+    description:
+      - The longest one API request may take, in seconds, from connecting to the last byte of the answer (an
+        answer that trickles in is cut off too). A wait (M(multicloud.invocations.invocation_wait), or
+        M(multicloud.invocations.invocation_run) with C(wait)) also never lets a request run past its C(timeout), and
+        sends none with less than a second of it left.
+      - For V(aws_ssm) it sets botocore's connect and read timeouts (unless O(aws_config) sets them); an answer that
+        trickles in is bounded only by the read timeout between its bytes.
+    type: float
+    default: 30
 notes:
   - Environment variables are read on the host that runs the module, usually the controller.
   - Set credentials once for every module of the collection with C(module_defaults) and the action group
@@ -226,6 +236,11 @@ options:
     type: str
     default: acs3
     choices: [acs3, rpc_v1]
+  request_timeout:
+    description:
+      - The longest one API request may take, in seconds, from connecting to the last byte of the answer.
+    type: float
+    default: 30
 notes:
   - Environment variables are read on the controller, where lookups run. Each provider reads only its own vendor's
     variables (the AWS ones for V(aws_ssm), the Alibaba Cloud ones for V(alibaba_ecs)), in the order listed.

@@ -126,6 +126,7 @@ OPTIONS = (
     "allow_plain_http",
     "aws_config",
     "signature_version",
+    "request_timeout",
     "token",
     "command_id",
     "invocation_id",

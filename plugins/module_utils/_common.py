@@ -47,6 +47,7 @@ def provider_argument_spec() -> dict[str, t.Any]:
         "allow_plain_http": {"type": "bool", "default": False},
         "aws_config": {"type": "dict"},
         "signature_version": {"type": "str", "choices": ["acs3", "rpc_v1"], "default": "acs3"},
+        "request_timeout": {"type": "float", "default": 30},
     }
 
 

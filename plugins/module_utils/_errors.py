@@ -117,3 +117,16 @@ ERROR_KINDS = {
     ProviderError: "provider_error",
     MissingDependency: "missing_dependency",
 }
+
+
+def start_unconfirmed(failure: InvocationError, started: str, check: str) -> ProviderError:
+    """The error for a start whose answer was lost and whose outcome could not be read back.
+
+    ``started`` names what may have started, ``check`` says how to find out. The task must not be
+    run again blindly: that could run the command twice, which is what this error exists to stop.
+    """
+    return ProviderError(
+        f"{started} may have started, but its answer was lost ({failure.message}) and it could not be confirmed. "
+        f"Check before running the task again, or the command may run twice: {check}",
+        provider=failure.provider, code=failure.code, request_id=failure.request_id, http_status=failure.http_status,
+    )

@@ -12,8 +12,13 @@ throttled or failing call; the waiter's rounds are a separate, slower loop above
 
 from __future__ import annotations
 
+import json
+import re
+import socket
+import time
 import typing as t
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import MIN_REQUEST_SECONDS, BudgetSpent
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, ProviderError
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import (
     describe_foreign_body,
@@ -25,6 +30,8 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._payload im
 
 # At most this many characters of a body that is not JSON are quoted in the message.
 QUOTED_BODY = 200
+# The most one read of an answer takes (it returns sooner with what has arrived).
+READ_PIECE = 65536
 # A page token that expires in the middle of a walk over pages starts the walk again from the
 # first page, this many times at most; then the round fails as a transient error (the waiter retries).
 PAGE_RESTARTS = 2
@@ -60,10 +67,19 @@ def post_json(
     """
     import requests  # the caller has checked it is installed
 
+    started = time.monotonic()
     try:
         # A body only where the API takes one (Cloud Assistant sends everything in the query string).
         body = {"data": data} if data is not None else {}
-        response = session.post(url, headers=headers, timeout=timeout, verify=verify, **body)
+        # Uncompressed and streamed, so the answer is read a piece at a time against the clock.
+        headers = dict(headers, **{"Accept-Encoding": "identity"})
+        response = session.post(url, headers=headers, timeout=timeout, verify=verify, stream=True, **body)
+        content = _read_by(response, started + timeout)
+    except AnswerTooSlow:
+        raise ProviderError(
+            f"the {service} endpoint {endpoint or _without_query(url)} did not finish its answer within {timeout:g}s "
+            "(request_timeout, or what was left of the budget)", provider=provider, retryable=True,
+        ) from None
     except requests.exceptions.SSLError as error:
         raise ProviderError(
             f"TLS verification of the {service} endpoint failed: {redact_urls(str(error))}. "
@@ -72,16 +88,19 @@ def post_json(
         ) from None  # not chained: the original quotes the signed URL, and Ansible prints cause chains
     except requests.exceptions.RequestException as error:
         named = redact_userinfo(endpoint) if endpoint else _without_query(url)
-        raise ProviderError(
+        failure = ProviderError(
             f"cannot reach the {service} endpoint {named}: {redact_urls(str(error))}", provider=provider, retryable=True
-        ) from None  # not chained, as above
+        )
+        failure.not_sent = _never_sent(error)
+        raise failure from None  # not chained, as above
     code_key, message_key = error_keys
+    text = content.decode(response.encoding or "utf-8", errors="replace")
     try:
-        body = response.json()
+        body = json.loads(text)
     except ValueError:
         if 200 <= response.status_code < 300:
-            raise IncompleteAnswer(service, provider, response.status_code, response.text[:QUOTED_BODY]) from None
-        body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with {describe_foreign_body(response.text)}"}
+            raise IncompleteAnswer(service, provider, response.status_code, text[:QUOTED_BODY]) from None
+        body = {code_key: f"HTTP{response.status_code}", message_key: f"the endpoint answered with {describe_foreign_body(text)}"}
     if not isinstance(body, dict):
         # Not the documented shape, whatever the status: refused as such, with a redacted excerpt.
         body = {
@@ -90,6 +109,60 @@ def post_json(
             "Check that endpoint_url points at the vendor's API and not at a proxy or gateway",
         }
     return response.status_code, response.headers, body
+
+
+class AnswerTooSlow(Exception):
+    """The answer did not arrive in full by its deadline."""
+
+
+def _read_by(response: t.Any, deadline: float) -> bytes:
+    """The whole body, or AnswerTooSlow once ``deadline`` (monotonic) passes.
+
+    requests' read timeout bounds each wait for the next bytes, not the whole answer: one byte a
+    second never trips it. So the body is read a piece at a time (each read returns what has
+    arrived), and before each read the socket may wait no longer than the time left.
+    """
+    reader = getattr(getattr(response, "raw", None), "_fp", None)  # http.client's response under urllib3
+    read_some = getattr(reader, "read1", None)
+    if read_some is None:
+        return response.content  # no piecewise reader: the read timeout alone bounds it
+    sock = getattr(getattr(getattr(reader, "fp", None), "raw", None), "_sock", None)
+    pieces = []
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AnswerTooSlow()
+            if sock is not None:
+                sock.settimeout(left)
+            try:
+                piece = read_some(READ_PIECE)
+            except (socket.timeout, TimeoutError):
+                raise AnswerTooSlow() from None
+            if not piece:
+                return b"".join(pieces)
+            pieces.append(piece)
+    except AnswerTooSlow:
+        response.close()
+        raise
+
+
+def _never_sent(error: t.Any) -> bool:
+    """Whether the request surely never left: no connection was made (refused, or no answer to the
+    connect). Anything later (a reset, a read timeout) may come after the service acted on it."""
+    import requests  # the caller has checked it is installed
+
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(error, requests.exceptions.ConnectionError) and type(reason).__name__ == "NewConnectionError"
+
+
+def may_have_reached(failure: InvocationError) -> bool:
+    """Whether a failed call may still have been carried out by the service: no definite answer
+    came (a lost or cut-short reply, a server error) and the request may have left. A refusal
+    (throttling, bad input, credentials) and a connection never made are definite."""
+    return isinstance(failure, ProviderError) and failure.retryable and not getattr(failure, "not_sent", False)
 
 
 class IncompleteAnswer(ProviderError):
@@ -110,20 +183,26 @@ def with_retries(
     sleep: t.Callable[[float], None],
     pause: t.Callable[[int, t.Any], float],
     idempotent: bool = True,
+    time_left: t.Callable[[], float | None] = lambda: None,
 ) -> dict[str, t.Any]:
     """Call ``attempt_once`` until it answers, a non-retryable error comes, or the attempts are used.
 
     ``pause(attempt, retry_after)`` gives the wait before the next attempt; ``retry_after`` is what
     the failed attempt set on its error (a vendor's retry-after header), or None. A call that is
-    not ``idempotent`` (it starts something) is not sent again once the service has answered it.
+    not ``idempotent`` (it starts something and carries no idempotency token) is sent again only
+    after a failure that proves the service did not act on it (see ``may_have_reached``).
     """
     for attempt in range(1, attempts + 1):
         try:
             return attempt_once()
         except InvocationError as failure:
-            if not failure.retryable or attempt == attempts or (not idempotent and isinstance(failure, IncompleteAnswer)):
+            if not failure.retryable or attempt == attempts or (not idempotent and may_have_reached(failure)) or isinstance(failure, BudgetSpent):
                 raise
-            sleep(pause(attempt, getattr(failure, "retry_after", None)))
+            wait = pause(attempt, getattr(failure, "retry_after", None))
+            left = time_left()
+            if left is not None and wait + MIN_REQUEST_SECONDS > left:
+                raise  # no time left for the pause and another attempt: the waiter ends the wait
+            sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -47,6 +47,9 @@ LOOKUP_PAUSE_CAP = 8.0
 # The verdict of a wait that ended on an error: not a judgement of the targets.
 VERDICT_ERROR = "error"
 
+# The time the cancel of a timed-out wait (cancel_on_timeout) may take beyond the budget.
+CANCEL_SECONDS = 10.0
+
 # How many failed targets a failure message names; the rest are in the result.
 FAILURES_NAMED = 5
 STDERR_TAIL = 300
@@ -156,6 +159,13 @@ def describe_failures(records: t.Sequence[dict[str, t.Any]]) -> str:
     return "; ".join(lines)
 
 
+def limit_requests(provider: t.Any, seconds: float) -> None:
+    """Tell the provider that no request may run past ``seconds`` from now, if it can bound them."""
+    limit = getattr(provider, "limit_requests_to", None)
+    if limit is not None:
+        limit(seconds)
+
+
 def lookup_targets(
     provider: t.Any,
     params: dict[str, t.Any],
@@ -171,6 +181,8 @@ def lookup_targets(
     """
     start = clock()
     budget = params.get("timeout")
+    if budget is not None:
+        limit_requests(provider, float(budget))
 
     def read_riding_out_transient_errors() -> list[dict[str, t.Any]]:
         for attempt in range(1, LOOKUP_ATTEMPTS + 1):
@@ -271,6 +283,8 @@ def wait_and_judge(
             return True
         return policy.fail_fast and lost(snapshot.records, policy, snapshot.expected)
 
+    # No request may carry the wait past its budget (a stuck or trickling endpoint included).
+    limit_requests(provider, budget - spent)
     waiter_hooks.setdefault("resume_interval", resume.get("interval"))
     if hasattr(watch, "read_all"):
         waiter_hooks.setdefault("read_all", watch.read_all)
@@ -296,6 +310,8 @@ def wait_and_judge(
     cancelled = False
     if outcome.timed_out and params.get("cancel_on_timeout"):
         # Only on request: stopping commands is not read-only, and a later task may resume the wait.
+        # The budget is spent by now; the cancel gets a short time of its own.
+        limit_requests(provider, CANCEL_SECONDS)
         provider.cancel(commands)
         cancelled = True
     result = {

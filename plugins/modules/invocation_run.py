@@ -40,6 +40,9 @@ options:
     description:
       - For V(alibaba_ecs), an idempotency token (at most 64 ASCII characters) - a retried task with the same token
         starts nothing new.
+      - Without it, every start gets a fresh token, so that the module's own retries after a lost answer cannot run
+        the command twice. When a start fails saying the command may have started, its message gives the token to
+        run the task again with.
     type: str
   commands:
     description:
@@ -96,7 +99,9 @@ options:
     type: str
   comment:
     description:
-      - A comment stored with the command, at most 100 characters.
+      - A comment stored with the command. For V(aws_ssm) at most 79 characters - the module ends the command's
+        C(Comment) with a marker of this start (C(mci-) and 16 hex digits), by which a start whose answer was lost
+        is found again without sending it twice.
     type: str
   output_s3_bucket_name:
     description:

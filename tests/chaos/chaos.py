@@ -7,7 +7,10 @@ fleetsim's counters, stop fleetsim. Each wait is compared with the same wait in 
 - the verdict and every instance's status are the same (every instance accounted for);
 - the wait ended within its budget;
 - no traceback anywhere (playbook output, module results);
-- the API requests stay bounded (no retry storm).
+- the API requests stay bounded (no retry storm);
+- every command ran at most once on each instance (fleetsim's execution counts), a third start
+  sent under the faults included: exactly once when the task returned it as started, at most once
+  when it failed (a lost answer it could not confirm), and its failure is a clean message.
 
 The ``skew_far`` case jumps the server's clock beyond every vendor's tolerance when the waits
 start: there the expected outcome is a clean failure naming the vendor's error code.
@@ -68,6 +71,8 @@ class Run:
     outputs: dict[str, str] = field(default_factory=dict)
     waits: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)   # provider -> {"all": result}
     stats: dict[str, Any] = field(default_factory=dict)
+    starts: dict[str, dict[str, Any]] = field(default_factory=dict)   # provider -> the start under the faults
+    executions: dict[str, dict[str, int]] = field(default_factory=dict)   # provider -> instance -> runs
     problems: list[str] = field(default_factory=list)
 
 
@@ -141,9 +146,12 @@ def run_case(case: str, seed: int) -> Run:
                 run.returncodes[provider] = process.returncode
                 if os.path.exists(out):
                     with open(out, encoding="utf-8") as handle:
-                        run.waits[provider] = json.load(handle)["waits"]
+                        written = json.load(handle)
+                    run.waits[provider] = written["waits"]
+                    run.starts[provider] = written.get("faulted_start") or {}
             run.seconds = time.monotonic() - started
             run.stats = _control(url, "stats")
+            run.executions = _control(url, "executions")["executions"]
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -193,9 +201,34 @@ def check(run: Run, baseline: Run) -> None:
                 run.problems.append(f"{where}: verdict {wait.get('verdict')!r} ({wait.get('msg')!r:.300}), fault-free {expected.get('verdict')!r}")
             elif _statuses(wait) != _statuses(expected):
                 run.problems.append(f"{where}: instance statuses differ from the fault-free run")
+        check_runs_once(run, baseline, provider)
         allowed = 2 * _requests(baseline, provider) + 3 * _injected(run, provider) + 20
         if _requests(run, provider) > allowed:
             run.problems.append(f"{provider}: {_requests(run, provider)} API requests, more than the bound {allowed}")
+
+
+def check_runs_once(run: Run, baseline: Run, provider: str) -> None:
+    """Each instance ran each command at most once: the fault-free run's counts, plus one on the
+    instances of the start sent under the faults (required when the task said it started, allowed
+    when it failed saying it may have started, never when it failed saying nothing ran)."""
+    start = run.starts.get(provider) or {}
+    targeted = set(start.get("instance_ids") or [])
+    counts = run.executions.get(provider, {})
+    message = str(start.get("msg") or "")
+    if start.get("failed") and ("Traceback" in str(start.get("exception", "")) or "MODULE FAILURE" in message):
+        run.problems.append(f"{provider}/start: the module crashed on a start under the faults")
+    unconfirmed = bool(start.get("failed")) and "may have started" in message
+    for instance_id in set(counts) | set(baseline.executions.get(provider, {})) | targeted:
+        before = baseline.executions.get(provider, {}).get(instance_id, 0) - (1 if instance_id in targeted else 0)
+        if instance_id not in targeted:
+            low = high = before
+        elif not start.get("failed"):
+            low = high = before + 1
+        else:
+            low, high = before, before + (1 if unconfirmed else 0)
+        if not low <= counts.get(instance_id, 0) <= high:
+            run.problems.append(f"{provider}: instance {instance_id} ran {counts.get(instance_id, 0)} command(s), expected "
+                                f"{low if low == high else f'{low} to {high}'} (start under the faults: {message[:200] or 'returned as started'})")
 
 
 def table(runs: list[Run]) -> str:

@@ -29,6 +29,7 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import RequestTimer
 from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
     AccessDenied,
@@ -38,9 +39,10 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     NotFound,
     ProviderError,
     Throttled,
+    start_unconfirmed,
     vendor_message,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, post_json, with_retries
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, may_have_reached, post_json, with_retries
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_credentials import resolve
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import (
@@ -72,7 +74,6 @@ PAGE_SIZE = 50
 # Regions whose ECS endpoint is not ecs.<region>.aliyuncs.com (vendor-apis.md 5.1).
 ENDPOINT_EXCEPTIONS = {"cn-hangzhou": "ecs-cn-hangzhou.aliyuncs.com"}
 SHARED_ENDPOINT_REGIONS = frozenset(("cn-hangzhou-finance", "cn-shanghai-finance-1", "cn-shenzhen-finance-1", "cn-north-2-gov-1"))
-REQUEST_TIMEOUT = 30
 # API-level retries (throttling, 5xx): a few, with jittered backoff; the waiter retries beyond them.
 MAX_ATTEMPTS = 4
 BACKOFF_BASE = 0.5
@@ -131,6 +132,8 @@ class AlibabaClient:
         self.session = requests.Session()
         self._sleep = sleep
         self.api_calls = 0
+        # Each request's time: request_timeout, and no more than what is left of a wait's budget.
+        self.timer = RequestTimer(options.get("request_timeout"), PROVIDER)
 
     def _signed(self, action: str, params: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         """(query, headers) for one attempt: a fresh date and nonce each time."""
@@ -157,7 +160,7 @@ class AlibabaClient:
             self.api_calls += 1
             status, response_headers, body = post_json(
                 self.session, f"{self.base_url}{self.path}?{canonical_query(query)}", service="Cloud Assistant", provider=PROVIDER,
-                error_keys=("Code", "Message"), headers=headers, timeout=REQUEST_TIMEOUT, verify=self.verify, endpoint=self.base_url,
+                error_keys=("Code", "Message"), headers=headers, timeout=self.timer.seconds(), verify=self.verify, endpoint=self.base_url,
             )
             if status < 400 and "Code" not in body:
                 return check_answer(body, ANSWERS.get(action, ANY), provider=PROVIDER, service="Cloud Assistant", operation=action, http_status=status)
@@ -165,7 +168,7 @@ class AlibabaClient:
             failure.retry_after = response_headers.get("x-acs-retry-after")
             raise failure
 
-        return with_retries(attempt_once, attempts=MAX_ATTEMPTS, sleep=self._sleep, pause=self._pause)
+        return with_retries(attempt_once, attempts=MAX_ATTEMPTS, sleep=self._sleep, pause=self._pause, time_left=self.timer.left)
 
     @staticmethod
     def _pause(attempt: int, retry_after: str | None) -> float:
@@ -293,6 +296,12 @@ class AlibabaEcsProvider:
         warnings = getattr(self._client, "warnings", None)
         return list(warnings) if isinstance(warnings, list) else []
 
+    def limit_requests_to(self, seconds: float) -> None:
+        """No request from now on runs past ``seconds`` from now (a wait's budget)."""
+        timer = getattr(self.client(), "timer", None)
+        if timer is not None:
+            timer.budget(seconds)
+
     def client(self) -> AlibabaClient:
         if self._client is None:
             self._client = AlibabaClient(self._options)
@@ -408,7 +417,19 @@ class AlibabaEcsProvider:
         return {"Action": "RunCommand", "Parameters": build_run_command(params)}
 
     def start(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
-        response = self.client().call(request["Action"], request["Parameters"])
+        # The request always carries a ClientToken, so the client's retries after a lost answer
+        # are safe: Cloud Assistant answers a repeated token with the first run, never a second.
+        try:
+            response = self.client().call(request["Action"], request["Parameters"])
+        except InvocationError as failure:
+            if not may_have_reached(failure):
+                raise
+            token = request["Parameters"].get("ClientToken")
+            raise start_unconfirmed(
+                failure, f"Cloud Assistant {request['Action']} (ClientToken {token})",
+                f"run the task again with client_token: {token} (Cloud Assistant then returns the first run instead of starting "
+                "another), or list the recent invocations with multicloud.invocations.invocation_info",
+            ) from None
         # The flattened parameters keep InstanceId.1, .2, ... in the order they were given.
         instance_ids = [value for key, value in request["Parameters"].items() if key.startswith("InstanceId.")]
         return {

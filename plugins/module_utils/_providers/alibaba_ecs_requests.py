@@ -17,6 +17,7 @@ import base64
 import json
 import re
 import typing as t
+import uuid
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 
@@ -196,10 +197,13 @@ def _targets(options: dict[str, t.Any], action: str) -> dict[str, t.Any]:
     return {"ResourceTag": tags}
 
 
-def _client_token(options: dict[str, t.Any]) -> str | None:
+def _client_token(options: dict[str, t.Any]) -> str:
+    """The given token, or a fresh one: every start carries one, so the API-level retries of a start
+    whose answer was lost are deduplicated by Cloud Assistant (same token and parameters: the
+    first run's answer, nothing run again; see Alibaba's "How to ensure idempotence")."""
     token = options.get("client_token")
     if token is None or token == "":
-        return None
+        return str(uuid.uuid4())
     if not isinstance(token, str) or len(token) > MAX_CLIENT_TOKEN or not token.isascii():
         raise InvalidInput(f"client_token must be at most {MAX_CLIENT_TOKEN} ASCII characters, got {token!r}")
     return token

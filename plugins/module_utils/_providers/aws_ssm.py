@@ -31,6 +31,7 @@ else:
     HAS_BOTO3 = True
     BOTO3_IMPORT_ERROR = None
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import MIN_REQUEST_SECONDS, BudgetSpent, RequestTimer
 from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
     AccessDenied,
@@ -40,9 +41,10 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     NotFound,
     ProviderError,
     Throttled,
+    start_unconfirmed,
     vendor_message,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, may_have_reached
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import (
     ANY,
     SHAPE_ERRORS,
@@ -65,15 +67,22 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers import aws_ssm_windows
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_window_records import selects_window
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_requests import (
+    START_MARKER_PREFIX,
     build_send_request,
+    new_start_marker,
     validate_command_id,
     validate_instance_id,
+    with_start_marker,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._record import parse_time
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, parse_time
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import AWS_SSM_COMMAND, is_terminal, lookup
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
 PAGE_SIZE = 50
+# After a SendCommand answer was lost: the pauses before each scan for its marker (a command just
+# sent may take a moment to be listed), and the ListCommands pages one scan reads at most.
+READ_BACK_PAUSES = (0.0, 1.0, 2.0)
+READ_BACK_PAGES = 20
 
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
@@ -355,6 +364,8 @@ class AwsSsmProvider:
     def __init__(self, options: dict[str, t.Any], client: t.Any = None) -> None:
         self._options = options
         self._client = client
+        self._send_client: t.Any = None
+        self.timer = RequestTimer(options.get("request_timeout"), PROVIDER)
         self.api_calls = 0
         # The raw body of the last answer, when botocore reports it (for messages about its shape).
         self._last_body: t.Any = None
@@ -404,7 +415,14 @@ class AwsSsmProvider:
             raise InvalidInput(f"region {region!r} is not an AWS region name such as 'eu-west-1'", provider=PROVIDER)
         # The retry mode is set explicitly: botocore's default changed from legacy to standard in
         # 1.44, and waits must behave the same on every execution environment.
-        config = Config(retries={"mode": "standard", "total_max_attempts": 5}, user_agent_extra="multicloud.invocations")
+        # request_timeout bounds the connect and each read (botocore's default read timeout is 60 s),
+        # and so does a wait's budget: botocore cannot shorten one request to what is left of it.
+        per_request = self.timer.limit
+        budget = self._options.get("timeout")
+        if isinstance(budget, (int, float)) and not isinstance(budget, bool) and budget > 0:
+            per_request = min(per_request, max(float(budget), MIN_REQUEST_SECONDS))
+        config = Config(retries={"mode": "standard", "total_max_attempts": 5}, user_agent_extra="multicloud.invocations",
+                        connect_timeout=per_request, read_timeout=per_request)
         if self._options.get("aws_config"):
             try:
                 config = config.merge(Config(**self._options["aws_config"]))
@@ -416,6 +434,14 @@ class AwsSsmProvider:
         self._client = session.client("ssm", endpoint_url=endpoint_url, config=config, verify=verify)
         self._client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
         self._client.meta.events.register("before-parse.ssm", self._keep_body)
+        self._client.meta.events.register("needs-retry.ssm", self._no_retry_past_the_budget)
+        # SendCommand has no idempotency token: botocore must not send it again after a reset or a
+        # read timeout (the command may already run), so starts go through a client that never
+        # retries. Whatever aws_config says, this one is not overridden.
+        self._send_client = session.client("ssm", endpoint_url=endpoint_url, verify=verify,
+                                           config=config.merge(Config(retries={"mode": "standard", "total_max_attempts": 1})))
+        self._send_client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
+        self._send_client.meta.events.register("before-parse.ssm", self._keep_body)
         return self._client
 
     def _keep_body(self, response_dict: t.Any = None, **_kwargs: t.Any) -> None:
@@ -425,13 +451,33 @@ class AwsSsmProvider:
         name a foreign error page by its HTTP status alone."""
         self._last_body = (response_dict or {}).get("body")
 
-    def _call(self, operation: str, **kwargs: t.Any) -> dict[str, t.Any]:
+    def limit_requests_to(self, seconds: float) -> None:
+        """No request from now on starts with less than a second of ``seconds`` left (a wait's budget)."""
+        self.timer.budget(seconds)
+
+    def _no_retry_past_the_budget(self, response: t.Any = None, caught_exception: t.Any = None, **_kwargs: t.Any) -> None:
+        """A ``needs-retry`` hook: a failed attempt is not tried again once the budget is spent."""
+        failed = caught_exception is not None or (response is not None and getattr(response[0], "status_code", 200) >= 400)
+        if failed:
+            left = self.timer.left()
+            if left is not None and left < MIN_REQUEST_SECONDS:
+                raise BudgetSpent(left, PROVIDER, after=str(caught_exception or f"HTTP {response[0].status_code}"))
+
+    def send_client(self) -> t.Any:
+        """The client for SendCommand: one attempt per call (an injected client serves both)."""
         client = self.client()
+        return self._send_client or client
+
+    def _call(self, operation: str, _client: t.Any = None, **kwargs: t.Any) -> dict[str, t.Any]:
+        client = _client or self.client()
+        self.timer.seconds()  # raises BudgetSpent when too little of a wait's budget is left
         self.api_calls += 1
         self._last_body = None
         name = _pascal(operation)
         try:
             response = getattr(client, operation)(**kwargs)
+        except BudgetSpent:
+            raise
         except SHAPE_ERRORS as error:
             # botocore itself could not read the answer: a list where its model has an object, a
             # number where it has a list. Not retried: what answered will answer the same again.
@@ -458,7 +504,10 @@ class AwsSsmProvider:
                 provider=PROVIDER,
             ) from None
         except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectionClosedError, botocore.exceptions.ReadTimeoutError) as error:
-            raise ProviderError(f"cannot reach the SSM endpoint: {redact_secrets_in_text(str(error))}", provider=PROVIDER, retryable=True) from None
+            failure = ProviderError(f"cannot reach the SSM endpoint: {redact_secrets_in_text(str(error))}", provider=PROVIDER, retryable=True)
+            # No connection was made (refused, connect timeout): the request surely never left.
+            failure.not_sent = isinstance(error, (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError))
+            raise failure from None
         except BotoCoreError as error:
             # Not chained, and the text redacted: botocore quotes the endpoint or proxy URL with its user-info.
             raise ProviderError(f"SSM {name} failed: {redact_secrets_in_text(str(error))}", provider=PROVIDER) from None
@@ -603,7 +652,43 @@ class AwsSsmProvider:
     # -- starts -------------------------------------------------------------------------------
 
     def send_command(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
-        return plain(self._call("send_command", **request)["Command"])
+        """SendCommand, sent once. When its answer is lost, the command is looked for by the marker
+        in its Comment among the commands sent since; found, it is returned as if answered."""
+        sent_at = datetime.datetime.now(datetime.timezone.utc)
+        try:
+            return plain(self._call("send_command", _client=self.send_client(), **request)["Command"])
+        except InvocationError as failure:
+            if not may_have_reached(failure):
+                raise
+            marker = str(request.get("Comment") or "").rsplit(" ", 1)[-1]
+            found = self._find_by_marker(marker, sent_at) if marker.startswith(START_MARKER_PREFIX) else None
+            if found is None:
+                raise start_unconfirmed(
+                    failure, f"SSM SendCommand (Comment marker {marker})",
+                    f"list the commands sent since {iso8601(sent_at)} (aws ssm list-commands --filters "
+                    f"key=InvokedAfter,value={_one_second_before(iso8601(sent_at) or '')}) and look for {marker} in their Comment",
+                ) from None
+            return found
+
+    def _find_by_marker(self, marker: str, sent_at: datetime.datetime) -> dict[str, t.Any] | None:
+        """The command whose Comment ends with ``marker``, among those sent since ``sent_at``."""
+        request: dict[str, t.Any] = {"MaxResults": PAGE_SIZE, "Filters": [{"key": "InvokedAfter", "value": _one_second_before(iso8601(sent_at) or "")}]}
+        for pause in READ_BACK_PAUSES:
+            if pause:
+                time.sleep(pause)
+            request.pop("NextToken", None)
+            try:
+                for _page in range(READ_BACK_PAGES):
+                    response = self._call("list_commands", **request)
+                    for command in response.get("Commands") or []:
+                        if str(command.get("Comment") or "").endswith(marker):
+                            return plain(command)
+                    if not response.get("NextToken"):
+                        break
+                    request["NextToken"] = response["NextToken"]
+            except InvocationError:
+                continue  # the next pause, or the error that says the start is unconfirmed
+        return None
 
     def cancel_command(self, command_id: str, instance_ids: list[str] | None = None) -> None:
         request: dict[str, t.Any] = {"CommandId": command_id}
@@ -648,7 +733,7 @@ class AwsSsmProvider:
         return self.describe_commands(command_ids)
 
     def start_request(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
-        return build_send_request(params)
+        return with_start_marker(build_send_request(params), new_start_marker())
 
     def start(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
         return self.send_command(request)

@@ -9,14 +9,33 @@ from __future__ import annotations
 
 import re
 import typing as t
+import uuid
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 
 MAX_INSTANCE_IDS = 50
+# SendCommand's Comment holds 100 characters; the end of it is kept for a marker of the start.
+MAX_COMMENT = 100
+START_MARKER_PREFIX = "mci-"
+MARKER_HEX = 16
+MAX_USER_COMMENT = MAX_COMMENT - len(START_MARKER_PREFIX) - MARKER_HEX - 1
 COMMAND_ID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 INSTANCE_ID_PATTERN = re.compile(r"^(i-([0-9a-f]{8}|[0-9a-f]{17})|mi-[0-9a-f]{17})$")
 CONCURRENCY_PATTERN = re.compile(r"^([1-9][0-9]*|[1-9][0-9]?%|100%)$")
 ERRORS_PATTERN = re.compile(r"^(0|[1-9][0-9]*|[0-9]%|[1-9][0-9]%|100%)$")
+
+
+def new_start_marker() -> str:
+    """A marker unique to one start, for the command's Comment (see ``with_start_marker``)."""
+    return START_MARKER_PREFIX + uuid.uuid4().hex[:MARKER_HEX]
+
+
+def with_start_marker(request: dict[str, t.Any], marker: str) -> dict[str, t.Any]:
+    """``request`` with ``marker`` at the end of its Comment. SendCommand has no idempotency token,
+    so when its answer is lost, the commands sent since are scanned for this marker (ListCommands
+    has no Comment filter) to learn whether the command was created."""
+    comment = request.get("Comment")
+    return dict(request, Comment=f"{comment} {marker}" if comment else marker)
 
 
 def validate_command_id(command_id: str) -> str:
@@ -91,8 +110,12 @@ def build_send_request(options: dict[str, t.Any]) -> dict[str, t.Any]:
             raise InvalidInput(f"max_errors must be a count such as '0' or a percentage such as '10%', got {options['max_errors']!r}")
         request["MaxErrors"] = str(options["max_errors"])
     if options.get("comment"):
-        if len(options["comment"]) > 100:
-            raise InvalidInput(f"comment may hold at most 100 characters, got {len(options['comment'])}")
+        if len(options["comment"]) > MAX_USER_COMMENT:
+            raise InvalidInput(
+                f"comment may hold at most {MAX_USER_COMMENT} characters, got {len(options['comment'])}: SSM keeps "
+                f"{MAX_COMMENT} and the collection adds a {len(START_MARKER_PREFIX) + MARKER_HEX + 1}-character marker to find a start "
+                "whose answer was lost"
+            )
         request["Comment"] = options["comment"]
     if options.get("output_s3_bucket_name"):
         request["OutputS3BucketName"] = options["output_s3_bucket_name"]

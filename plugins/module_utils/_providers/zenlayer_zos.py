@@ -28,6 +28,7 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import RequestTimer
 from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
     AccessDenied,
@@ -37,9 +38,10 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     NotFound,
     ProviderError,
     Throttled,
+    start_unconfirmed,
     vendor_message,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._http import post_json, with_retries
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import may_have_reached, post_json, with_retries
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_records import (
     ANSWERS,
@@ -49,6 +51,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     invocation_records,
     invocation_summary,
     next_timeout_in,
+    parse_time,
     pending_records,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_requests import (
@@ -69,7 +72,6 @@ API_VERSION = "2025-10-10"
 DEFAULT_ENDPOINT = "https://console.zenlayer.com/api/v2/zos"
 API_PATH = "/api/v2/zos"
 PAGE_SIZE = 100
-REQUEST_TIMEOUT = 30
 MAX_ATTEMPTS = 4
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
@@ -81,6 +83,9 @@ ENVIRONMENT = {
 }
 COMMAND_TYPES = {"RunShellScript": "SHELL", "RunPowerShellScript": "POWERSHELL", "RunBatScript": "BAT"}
 NOT_IDEMPOTENT = frozenset(("CreateCommand", "InvokeCommand"))
+# Pauses before each read of a command's invocations after an InvokeCommand answer was lost: a
+# run just started may take a moment to be listed.
+READ_BACK_PAUSES = (0.0, 1.0, 2.0)
 RETRYABLE_CODES = frozenset(("REQUEST_LIMIT_EXCEEDED", "SERVICE_TEMPORARY_UNAVAILABLE", "INTERNAL_SERVER_ERROR", "REQUEST_TIMED_OUT", "NETWORK_ERROR"))
 ACCESS_CODES = frozenset(("INVALID_AUTHORIZATION", "INVALID_ACCESS_KEY_ID", "SIGNATURE_EXPIRED", "SIGNATURE_FAILURE", "INVALID_TOKEN", "UNAUTHORIZED"))
 
@@ -143,6 +148,8 @@ class ZenlayerClient:
         self.session = requests.Session()
         self._sleep = sleep
         self.api_calls = 0
+        # Each request's time: request_timeout, and no more than what is left of a wait's budget.
+        self.timer = RequestTimer(options.get("request_timeout"), PROVIDER)
 
     def _headers(self, action: str, body: bytes) -> dict[str, str]:
         if self.token:
@@ -156,7 +163,7 @@ class ZenlayerClient:
             self.api_calls += 1
             status, response_headers, payload = post_json(
                 self.session, self.url, service="ZOS", provider=PROVIDER, error_keys=("code", "message"),
-                headers=self._headers(action, body), data=body, timeout=REQUEST_TIMEOUT, verify=self.verify,
+                headers=self._headers(action, body), data=body, timeout=self.timer.seconds(), verify=self.verify,
             )
             if status < 400 and "code" not in payload:
                 facts = {"provider": PROVIDER, "service": "ZOS", "operation": action, "http_status": status}
@@ -167,7 +174,7 @@ class ZenlayerClient:
         # CreateCommand and InvokeCommand carry no client token: an answer cut short is not asked
         # again, or the command could run twice.
         return with_retries(attempt_once, attempts=MAX_ATTEMPTS, sleep=self._sleep, pause=self._pause,
-                            idempotent=action not in NOT_IDEMPOTENT)
+                            idempotent=action not in NOT_IDEMPOTENT, time_left=self.timer.left)
 
     @staticmethod
     def _pause(attempt: int, retry_after: t.Any = None) -> float:
@@ -253,6 +260,12 @@ class ZenlayerZosProvider:
         warnings = getattr(self._client, "warnings", None)
         return list(warnings) if isinstance(warnings, list) else []
 
+    def limit_requests_to(self, seconds: float) -> None:
+        """No request from now on runs past ``seconds`` from now (a wait's budget)."""
+        timer = getattr(self.client(), "timer", None)
+        if timer is not None:
+            timer.budget(seconds)
+
     def client(self) -> ZenlayerClient:
         if self._client is None:
             self._client = ZenlayerClient(self._options)
@@ -334,10 +347,28 @@ class ZenlayerZosProvider:
         return {"CreateCommand": create, "InvokeCommand": invoke}
 
     def start(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
+        """CreateCommand (unless a saved command runs) then InvokeCommand, each sent once: ZOS has
+        no idempotency token, so an answer lost on its way back is read back, never sent again."""
         invoke = dict(request["InvokeCommand"])
         if request.get("CreateCommand"):
-            invoke["commandId"] = self.client().call("CreateCommand", request["CreateCommand"]).get("commandId")
-        response = self.client().call("InvokeCommand", invoke)
+            try:
+                invoke["commandId"] = self.client().call("CreateCommand", request["CreateCommand"]).get("commandId")
+            except InvocationError as failure:
+                if not may_have_reached(failure):
+                    raise
+                # Without the command id there is nothing to read back; nothing ran either.
+                raise ProviderError(
+                    f"ZOS CreateCommand got no answer ({failure.message}): a saved command may have been created, but nothing "
+                    "was run (InvokeCommand was not sent), so running the task again is safe; a stray saved command may remain",
+                    provider=PROVIDER, code=failure.code, request_id=failure.request_id, http_status=failure.http_status,
+                ) from None
+        sent_at = datetime.datetime.now(datetime.timezone.utc)
+        try:
+            response = self.client().call("InvokeCommand", invoke)
+        except InvocationError as failure:
+            if not may_have_reached(failure):
+                raise
+            response = self._read_back_invocation(invoke, sent_at, fresh_command=bool(request.get("CreateCommand")), failure=failure)
         return {
             "invocationId": response.get("invocationId"),
             "commandId": invoke["commandId"],
@@ -347,6 +378,37 @@ class ZenlayerZosProvider:
             "instanceIds": list(invoke.get("instanceIds") or []),
             "invocationInstances": [],
         }
+
+    def _read_back_invocation(self, invoke: dict[str, t.Any], sent_at: datetime.datetime, fresh_command: bool,
+                              failure: InvocationError) -> dict[str, t.Any]:
+        """The invocation an InvokeCommand whose answer was lost created, read from the command's
+        invocations; or an error saying plainly that it may have started and how to check."""
+        wanted = set(invoke.get("instanceIds") or [])
+        # A command created by this task has no other invocations; a saved one may, so those must
+        # also be this task's instances and no older than the send (a second back for rounding).
+        since = sent_at - datetime.timedelta(seconds=1)
+        for pause in READ_BACK_PAUSES:
+            self._sleep(pause)
+            try:
+                items = self.client().invocations(command_ids=[invoke["commandId"]])
+            except InvocationError:
+                continue
+            mine = [item for item in items if fresh_command or (
+                {entry.get("instanceId") for entry in item.get("invocationInstances") or []} <= wanted
+                and (parse_time(item.get("createTime")) or since) >= since)]
+            if len(mine) == 1:
+                return mine[0]
+            if len(mine) > 1:
+                break  # ours cannot be told apart from another run of the same saved command
+        raise start_unconfirmed(
+            failure, f"ZOS InvokeCommand of command {invoke['commandId']} on {', '.join(sorted(wanted))}",
+            f"read its invocations with multicloud.invocations.invocation_info (provider: zenlayer_zos, command_id: {invoke['commandId']})",
+        )
+
+    @staticmethod
+    def _sleep(seconds: float) -> None:
+        if seconds:
+            time.sleep(seconds)
 
     @staticmethod
     def started(handle: dict[str, t.Any]) -> dict[str, t.Any]:

@@ -75,6 +75,16 @@ def _form_pairs(request: Request) -> list[tuple[str, str]]:
     return []
 
 
+# What a retry changes by design (rpc_v1 signs in the query string), so a token's parameters are
+# compared without them.
+SIGNING_PARAMS = frozenset(("Signature", "SignatureNonce", "Timestamp", "SignatureMethod", "SignatureVersion",
+                            "AccessKeyId", "SecurityToken", "Format", "Version", "Action"))
+
+
+def _fingerprint(params: "Params") -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((key, value) for key, value in params.values.items() if key not in SIGNING_PARAMS))
+
+
 class Params:
     """Flattened RPC parameters (`InstanceId.1`, `ResourceTag.1.Key`) with typed accessors."""
 
@@ -155,7 +165,7 @@ class EcsFrontEnd:
         self.by_alibaba_id = {inst.alibaba_id: inst for inst in engine.instances}
         self.saved: dict[str, dict[str, Any]] = {}        # CommandId -> saved command, insertion order
         self._saved_seq = 0
-        self.client_tokens: dict[str, dict[str, Any]] = {}
+        self.client_tokens: dict[tuple[str, str], tuple[tuple[tuple[str, str], ...], dict[str, Any]]] = {}
         self.operations: dict[str, Callable[[Params], dict[str, Any]]] = {
             "RunCommand": self.run_command,
             "InvokeCommand": self.invoke_command,
@@ -441,15 +451,25 @@ class EcsFrontEnd:
         return result
 
     def _replay(self, params: Params, region: str) -> dict[str, Any] | None:
+        """The first answer again for a ClientToken already used with the same parameters; a token
+        used with other parameters is refused (IdempotentParameterMismatch). Per Alibaba's "How to
+        ensure idempotence": a retry with the same token and parameters gets the first result and
+        changes nothing; the signature parameters (nonce, timestamp) differ on every retry."""
         token = params.get("ClientToken")
         if len(token) > 64:
             raise _invalid("ClientToken", "At most 64 characters.")
-        return dict(self.client_tokens[(region, token)]) if token and (region, token) in self.client_tokens else None
+        if not token or (region, token) not in self.client_tokens:
+            return None
+        fingerprint, result = self.client_tokens[(region, token)]
+        if fingerprint != _fingerprint(params):
+            raise EcsError("IdempotentParameterMismatch",
+                           "The specified parameter ClientToken is already in use with different request parameters.", 400)
+        return dict(result)
 
     def _remember(self, params: Params, region: str, result: dict[str, Any]) -> None:
         token = params.get("ClientToken")
         if token:
-            self.client_tokens[(region, token)] = dict(result)
+            self.client_tokens[(region, token)] = (_fingerprint(params), dict(result))
 
     def _save(self, saved: dict[str, Any]) -> None:
         self._saved_seq += 1

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import select
 import socket
 import ssl
 import struct
 import sys
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +21,7 @@ from fleetsim.answers import WrongAnswerError, WrongAnswers
 from fleetsim.aws_ssm import SsmFrontEnd
 from fleetsim.engine import Engine
 from fleetsim.faults import FaultInjector
+from fleetsim.mishaps import MishapError, Mishaps
 from fleetsim.ratelimit import TokenBucket
 from fleetsim.ssm_windows import WindowError
 from fleetsim.wire import Request, Response, json_response
@@ -109,6 +112,7 @@ class FleetSim:
         self.limiter = TokenBucket(settings.rate_limit)
         self.log = RequestLog(log)
         self.wrong_answers = WrongAnswers()
+        self.mishaps = Mishaps()
         # New vendors plug in here: each front-end claims requests through `matches`.
         self.front_ends = [SsmFrontEnd(engine, settings, secrets), EcsFrontEnd(engine, settings, secrets),
                            ZosFrontEnd(engine, settings, secrets)]
@@ -129,9 +133,18 @@ class FleetSim:
                     response = front_end.throttled(request)
                     self.stats.record(front_end.vendor, response.operation, True, False)
                     return front_end.vendor, response
+                mishap = self.mishaps.take(front_end.vendor, front_end.operation(request))
+                if mishap is not None and mishap.kind == "hold":
+                    # Never reaches the service: held in front of it until the client gives up.
+                    self.stats.record(front_end.vendor, front_end.operation(request), False, False, True)
+                    return front_end.vendor, Response(0, operation=front_end.operation(request), hold_seconds=mishap.seconds)
                 response = front_end.handle(request)
                 if fault is not None and fault.kind:
                     response = FaultInjector.spoil(fault, response)
+                if mishap is not None:
+                    # The service did the work; the answer is lost or crawls on its way back.
+                    response.drop_connection = mishap.kind == "lose_reply"
+                    response.trickle_seconds = mishap.seconds if mishap.kind == "trickle" else 0.0
                 self.stats.record(front_end.vendor, response.operation, False, response.signature_failed, bool(fault and fault.kind))
                 return front_end.vendor, response
         return "-", json_response(404, {"message": "no fleetsim front-end handles this request"})
@@ -152,7 +165,8 @@ class FleetSim:
                  ("POST", "reset"): self._reset, ("POST", "config"): self._config,
                  ("GET", "config"): self._get_config, ("GET", "instances"): self._instances,
                  ("POST", "window-executions"): self._start_window_execution,
-                 ("GET", "timeline"): self._timeline}.get((request.method, name))
+                 ("GET", "timeline"): self._timeline, ("GET", "executions"): self._executions,
+                 ("GET", "mishaps"): self._get_mishaps, ("POST", "mishaps"): self._set_mishaps}.get((request.method, name))
         if route is None:
             return json_response(404, {"message": f"unknown control endpoint {request.method} /_fleetsim/{name}"}, operation=name)
         response = route(request)
@@ -180,6 +194,7 @@ class FleetSim:
                 reset()
         self.stats.reset()
         self.wrong_answers.reset()
+        self.mishaps.reset()
         if self.settings.faults is not None:
             self.settings.faults.reset()
         return json_response(200, {"status": "reset"})
@@ -253,6 +268,30 @@ class FleetSim:
         except WindowError as exc:
             return json_response(404 if exc.code == "DoesNotExistException" else 400, {"code": exc.code, "message": exc.message})
 
+    def _get_mishaps(self, _request: Request) -> Response:
+        return json_response(200, {"rules": self.mishaps.public()})
+
+    def _set_mishaps(self, request: Request) -> Response:
+        """Replace the mishap rules: {"rules": [{"kind": "lose_reply", "operation": "SendCommand"}]}."""
+        try:
+            payload = json.loads(request.body or b"{}")
+            self.mishaps.set(payload.get("rules") if isinstance(payload, dict) else None)
+        except (ValueError, MishapError) as exc:
+            return json_response(400, {"message": str(exc)})
+        return json_response(200, {"rules": self.mishaps.public()})
+
+    def _executions(self, _request: Request) -> Response:
+        """How many times each instance was given a command to run, per vendor, under the id that
+        vendor's API uses: a start sent twice shows as 2, whatever the client believed."""
+        id_of = {"alibaba_ecs": "alibaba_id", "zenlayer_zos": "zenlayer_id"}
+        executions: dict[str, dict[str, int]] = {}
+        for command in self.engine.snapshot_commands():
+            per_vendor = executions.setdefault(command.spec.vendor or "-", {})
+            for inv in list(command.invocations):
+                instance_id = getattr(inv.instance, id_of.get(command.spec.vendor, "id"))
+                per_vendor[instance_id] = per_vendor.get(instance_id, 0) + 1
+        return json_response(200, {"executions": executions})
+
     def _instances(self, _request: Request) -> Response:
         return json_response(200, {"instances": [inst.public() for inst in self.engine.instances]})
 
@@ -305,6 +344,10 @@ class _Handler(BaseHTTPRequestHandler):
         # Log before answering: once a client has its answer, the line is in the log (a
         # shutdown right after cannot lose it).
         sim.log.write(vendor, response.operation, response.status, response.request_id)
+        if response.hold_seconds:
+            self._hold(response.hold_seconds)
+            self._reset_connection()
+            return
         if response.drop_connection:
             self._reset_connection()
             return
@@ -322,13 +365,35 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def _hold(self, seconds: float) -> None:
+        """Say nothing for ``seconds``, or until the client closes its side of the connection."""
+        ends = time.monotonic() + seconds
+        while (left := ends - time.monotonic()) > 0:
+            try:
+                readable = select.select([self.connection], [], [], min(1.0, left))[0]
+                if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                    return  # the client gave up
+            except ValueError:
+                time.sleep(min(1.0, left))  # a TLS socket cannot peek: just wait
+            except OSError:
+                return
+            else:
+                if readable:
+                    time.sleep(min(1.0, left))  # the client sent more; still no answer
+
     def _send(self, response: Response) -> None:
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        self.wfile.write(response.body)
+        if not response.trickle_seconds:
+            self.wfile.write(response.body)
+            return
+        for index in range(len(response.body)):
+            self.wfile.write(response.body[index:index + 1])
+            self.wfile.flush()
+            time.sleep(response.trickle_seconds)
 
     def version_string(self) -> str:
         return self.server_version

@@ -34,6 +34,10 @@ class Response:
     signature_failed: bool = False
     # Close the connection without answering (an injected connection reset, see faults.py).
     drop_connection: bool = False
+    # Keep the connection open without answering for this many seconds (a `hold` mishap).
+    hold_seconds: float = 0.0
+    # Send the answer one byte every this many seconds (a `trickle` mishap).
+    trickle_seconds: float = 0.0
 
 
 def json_response(status: int, payload: Any, content_type: str = "application/json", **extra: Any) -> Response:

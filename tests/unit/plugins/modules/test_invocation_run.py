@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from botocore.stub import ANY
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
 from ansible_collections.multicloud.invocations.plugins.modules import invocation_run
@@ -28,12 +31,13 @@ def test_check_mode_sends_nothing_and_returns_the_request(run_module, monkeypatc
     result = run_module(invocation_run, args)
     assert "failed" not in result
     assert result["changed"] is True
+    # The comment ends with the marker a lost SendCommand answer is found again by.
+    assert re.fullmatch(r"restart mci-[0-9a-f]{16}", result["request"].pop("Comment"))
     assert result["request"] == {
         "DocumentName": "AWS-RunShellScript",
         "Parameters": {"commands": ["systemctl restart app"]},
         "Targets": [{"Key": "tag:role", "Values": ["web"]}],
         "MaxConcurrency": "25%",
-        "Comment": "restart",
     }
     assert result["invocations"] == []
     assert result["summary"]["total"] == 0
@@ -51,12 +55,14 @@ def test_check_mode_still_validates(run_module, monkeypatch):
 
 
 def test_send_returns_the_command_id_and_pending_records(run_module, stubber, ssm):
-    request = {"DocumentName": "AWS-RunShellScript", "Parameters": {"commands": ["uptime"], "executionTimeout": ["900"]}, "InstanceIds": [ssm.i1, ssm.i2]}
+    request = {"DocumentName": "AWS-RunShellScript", "Parameters": {"commands": ["uptime"], "executionTimeout": ["900"]}, "InstanceIds": [ssm.i1, ssm.i2],
+               "Comment": ANY}
     stubber.add_response("send_command", {"Command": ssm.command(status="Pending")}, request)
     result = run_module(invocation_run, {"commands": ["uptime"], "execution_timeout": 900, "instance_ids": [ssm.i1, ssm.i2], "region": "us-east-1"})
     assert result["changed"] is True
     assert result["command_id"] == ssm.cid
-    assert result["request"] == request
+    assert re.fullmatch(r"mci-[0-9a-f]{16}", result["request"]["Comment"])
+    assert result["request"] == dict(request, Comment=result["request"]["Comment"])
     assert result["command"]["RequestedDateTime"] == "2026-11-22T13:07:09.708Z"
     assert [(record["instance_id"], record["status"]) for record in result["invocations"]] == [(ssm.i1, "pending"), (ssm.i2, "pending")]
     assert result["summary"]["expected"] == 2

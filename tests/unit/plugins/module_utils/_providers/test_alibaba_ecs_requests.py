@@ -163,7 +163,9 @@ def test_flatten():
 
 
 def test_run_command_minimal():
-    assert build_run_command(run_options()) == {
+    params = build_run_command(run_options())
+    assert len(params.pop("ClientToken")) == 36  # always one (test_every_start_carries_a_client_token)
+    assert params == {
         "RegionId": "cn-hangzhou",
         "InstanceId.1": I1,
         "RepeatMode": "Once",
@@ -354,6 +356,14 @@ def test_run_command_parameters_limits():
     assert error(build_run_command, run_options(parameters={"p": ["v"]})) == "parameters.p must be a string, number or boolean, not a list"
 
 
+def test_every_start_carries_a_client_token():
+    # Without one given, a fresh token each start: the client's retries are then deduplicated.
+    first = build_run_command(run_options())["ClientToken"]
+    second = build_run_command(run_options())["ClientToken"]
+    assert len(first) == 36 and first != second
+    assert len(build_invoke_command(invoke_options())["ClientToken"]) == 36
+
+
 def test_run_command_client_token():
     assert build_run_command(run_options(client_token="a" * 64))["ClientToken"] == "a" * 64
     assert error(build_run_command, run_options(client_token="a" * 65)) == f"client_token must be at most 64 ASCII characters, got {'a' * 65!r}"
@@ -374,7 +384,9 @@ def test_run_command_region_is_checked():
 
 
 def test_invoke_command_minimal():
-    assert build_invoke_command(invoke_options()) == {"RegionId": "cn-hangzhou", "InstanceId.1": I1, "RepeatMode": "Once", "CommandId": COMMAND_ID}
+    params = build_invoke_command(invoke_options())
+    assert len(params.pop("ClientToken")) == 36
+    assert params == {"RegionId": "cn-hangzhou", "InstanceId.1": I1, "RepeatMode": "Once", "CommandId": COMMAND_ID}
 
 
 def test_invoke_command_everything():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import inspect
 import http.server
+import re
 import threading
 from unittest import mock
 
@@ -36,8 +37,10 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_requests import (
     build_send_request,
+    new_start_marker,
     validate_command_id,
     validate_instance_id,
+    with_start_marker,
 )
 
 UTC = datetime.timezone.utc
@@ -605,8 +608,12 @@ def test_build_send_request_execution_timeout_bounds(value):
     assert build_send_request(send_options(execution_timeout=value))["Parameters"]["executionTimeout"] == [str(value)]
 
 
-def test_build_send_request_comment_of_100_is_fine():
-    assert build_send_request(send_options(comment="c" * 100))["Comment"] == "c" * 100
+def test_build_send_request_comment_keeps_room_for_the_start_marker():
+    request = build_send_request(send_options(comment="c" * 79))
+    assert request["Comment"] == "c" * 79
+    marked = with_start_marker(request, new_start_marker())
+    assert len(marked["Comment"]) == 100 and re.fullmatch("c{79} mci-[0-9a-f]{16}", marked["Comment"])
+    assert re.fullmatch("mci-[0-9a-f]{16}", with_start_marker(build_send_request(send_options()), new_start_marker())["Comment"])
 
 
 @pytest.mark.parametrize(
@@ -636,7 +643,7 @@ def test_build_send_request_comment_of_100_is_fine():
         ({"commands": None}, "AWS-RunShellScript needs something to run: set commands (a list of shell lines)"),
         ({"commands": []}, "AWS-RunShellScript needs something to run"),
         ({"commands": None, "document_name": "AWS-RunPowerShellScript"}, "AWS-RunPowerShellScript needs something to run"),
-        ({"comment": "c" * 101}, "comment may hold at most 100 characters, got 101"),
+        ({"comment": "c" * 80}, "comment may hold at most 79 characters, got 80: SSM keeps 100 and the collection adds a 21-character marker"),
         ({"parameters": {"env": {"A": "1"}}}, "parameters.env must be a string or a list of strings, not a dict"),
     ],
 )

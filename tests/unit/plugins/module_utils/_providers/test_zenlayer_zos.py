@@ -61,6 +61,12 @@ class FakeResponse:
         self.text = text if text is not None else json.dumps({"requestId": "req-1", "response": ANY_ACTION_RESPONSE} if body is None else body)
         self.headers = requests.structures.CaseInsensitiveDict(headers or {})
 
+    encoding = "utf-8"
+
+    @property
+    def content(self):
+        return self.text.encode("utf-8")
+
     def json(self):
         return json.loads(self.text)
 
@@ -103,7 +109,7 @@ class FakeSession:
         self.replies = list(replies)
         self.sent: list[Sent] = []
 
-    def post(self, url, data=None, headers=None, timeout=None, verify=None):
+    def post(self, url, data=None, headers=None, timeout=None, verify=None, stream=False):
         sent = Sent(url, data, dict(headers or {}), timeout, verify)
         self.sent.append(sent)
         assert self.replies, f"unexpected call {sent.action} {url}"
@@ -380,7 +386,7 @@ def test_client_verify_and_timeout_are_passed_to_every_post(options, verify):
     client = make_client(ok(), **options)
     client.call("DescribeCommandInvocations", {})
     assert client.session.sent[0].verify == verify
-    assert client.session.sent[0].timeout == zenlayer_zos.REQUEST_TIMEOUT
+    assert client.session.sent[0].timeout == 30.0
 
 
 def test_client_without_requests_is_a_missing_dependency(monkeypatch):
@@ -513,10 +519,36 @@ def test_security_challenge_is_not_retried():
 )
 def test_temporary_failures_are_retried_once_then_succeed(top_jitter, first):
     sleeps = []
-    client = make_client(first, ok({"invocationId": V1}), sleeps=sleeps)
-    assert client.call("InvokeCommand", {"commandId": C1}) == {"invocationId": V1}
+    client = make_client(first, ok({"dataSet": []}), sleeps=sleeps)
+    assert client.call("DescribeCommandInvocations", {}) == {"dataSet": []}
     assert client.api_calls == 2
     assert sleeps == [1.0]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        fail(503, "SERVICE_TEMPORARY_UNAVAILABLE"),
+        fail(500, "INTERNAL_SERVER_ERROR"),
+        FakeResponse(502, text="<html>bad gateway</html>"),
+        requests.exceptions.ConnectionError("connection reset"),
+        requests.exceptions.Timeout("read timed out"),
+    ],
+)
+def test_a_start_that_may_have_run_is_not_sent_again(first):
+    # ZOS has no idempotency token: after an answer that does not prove nothing ran, a second
+    # InvokeCommand could run the command twice (the provider reads the run back instead).
+    client = make_client(first, ok({"invocationId": V1}))
+    with pytest.raises(ProviderError):
+        client.call("InvokeCommand", {"commandId": C1})
+    assert client.api_calls == 1
+
+
+@pytest.mark.parametrize("first", [fail(429, "REQUEST_LIMIT_EXCEEDED"), requests.exceptions.ConnectTimeout("connect timed out")])
+def test_a_start_refused_or_never_sent_is_sent_again(top_jitter, first):
+    client = make_client(first, ok({"invocationId": V1}), sleeps=[])
+    assert client.call("InvokeCommand", {"commandId": C1}) == {"invocationId": V1}
+    assert client.api_calls == 2
 
 
 def test_retries_resign_with_a_fresh_timestamp(monkeypatch):
@@ -630,8 +662,8 @@ def test_json_that_is_not_an_object_is_an_error(text):
 
 
 def test_json_that_is_not_an_object_on_a_5xx_is_retried():
-    client = make_client(FakeResponse(502, text="[]"), ok({"invocationId": V1}))
-    assert client.call("InvokeCommand", {}) == {"invocationId": V1}
+    client = make_client(FakeResponse(502, text="[]"), ok({"dataSet": []}))
+    assert client.call("DescribeCommandInvocations", {}) == {"dataSet": []}
     assert client.api_calls == 2
 
 
