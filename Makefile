@@ -18,7 +18,7 @@ in_venv = PATH="$(abspath $(1))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(1))"
 RUN := $(call in_venv,$(VENV))
 RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
 
-.PHONY: help setup demo test fleetsim-test units sanity integration lint test-oldest clean \
+.PHONY: help setup demo test fleetsim-test units sanity integration examples lint test-oldest clean \
 	bench bench-quick chaos chaos-quick load dist docs changelog changelog-lint release-test
 
 help:
@@ -73,6 +73,11 @@ integration: $(VENV)/.installed
 	$(RUN) tests/utils/integration-secrets-scanned.sh tests/output/secret-scan -- \
 		tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
 		tests/utils/run-integration.sh --python 3.11 --color no -vvvv
+
+# Every example of the README, the guides and the plugins' EXAMPLES, extracted and run against
+# fleetsim as written (tests/examples; fixtures.yml says what each one claims).
+examples: $(VENV)/.installed
+	$(RUN) python -m pytest -q -p no:cacheprovider tests/examples
 
 lint: $(VENV)/.installed
 	$(RUN) ansible-lint
@@ -153,7 +158,7 @@ release-test: changelog-lint $(VENV)/.installed $(OLDEST_VENV)/.installed
 	$(RUN) tests/release/test-ee.sh
 	$(RUN) tests/release/build-docs.sh
 
-test: fleetsim-test units sanity integration lint test-oldest release-test bench-quick chaos-quick load
+test: fleetsim-test units sanity integration examples lint test-oldest release-test bench-quick chaos-quick load
 
 clean:
 	rm -rf $(VENV) .venvs dist build tests/output

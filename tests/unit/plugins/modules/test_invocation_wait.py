@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
 from ansible_collections.multicloud.invocations.plugins.modules import invocation_wait
 
@@ -129,3 +131,27 @@ def test_bad_success_when_fails_before_any_call(run_module, ssm):
     assert result["failed"] is True
     assert result["msg"].startswith("success_when is not a valid JMESPath expression")
     assert result["api_calls"] == 0
+
+
+def _no_api(self):
+    raise AssertionError("a run that never started must not be read")
+
+
+def test_a_run_not_started_in_check_mode_is_skipped_with_a_message(run_module, monkeypatch):
+    monkeypatch.setattr(AwsSsmProvider, "client", _no_api)
+    result = run_module(invocation_wait, {"command_ids": ["not-started-in-check-mode"], "region": "us-east-1", "_ansible_check_mode": True})
+    assert result.get("skipped") is True
+    assert "failed" not in result
+    assert result["changed"] is False
+    assert "check mode" in result["msg"] and "nothing to wait on" in result["msg"]
+    assert result["api_calls"] == 0
+    assert (result["verdict"], result["passed"], result["invocations"]) == ("skipped", False, [])
+
+
+def test_the_placeholder_is_skipped_and_the_other_runs_are_waited_on(run_module, stubber, ssm, fake_waits):
+    stubber.add_response("list_commands", {"Commands": [dict(ssm.command(status="Success"), CompletedCount=2)]}, {"CommandId": ssm.cid})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [ssm.invocation(ssm.i1), ssm.invocation(ssm.i2)]}, ssm.list_params())
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid, "not-started-in-check-mode"], "region": "us-east-1"})
+    assert "failed" not in result, result
+    assert result["verdict"] == "success"
+    assert "1 of the runs to wait on did not start" in json.dumps(result.get("warnings"))
