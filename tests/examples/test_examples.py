@@ -462,4 +462,3 @@ class Fleetsim:
 def _tail(path):
     with open(path, encoding="utf-8") as handle:
         return handle.read()[-2000:]
-

@@ -59,6 +59,7 @@ AWS_INSTANCE_ID_PATTERN = re.compile(r"^(i|mi)-([0-9a-f]{8}|[0-9a-f]{17})$")
 ALIBABA_INVOKE_ID_PATTERN = re.compile(r"^t-[a-z0-9]{4,64}$")
 ALIBABA_COMMAND_ID_PATTERN = re.compile(r"^c-[a-z0-9]{4,64}$")
 
+
 def _foreign(value: str) -> str | None:
     """What other cloud's id this looks like, or None."""
     if SSM_COMMAND_ID_PATTERN.match(value):
@@ -181,8 +182,9 @@ def build_invoke_command(options: dict[str, t.Any], command_id: str | None = Non
 
     ``command_id`` is the id CreateCommand just returned, for a run of new commands; without it
     the saved command ``saved_command_id`` runs, and setting ``commands`` or ``command_type``
-    (which the saved command defines) is refused rather than ignored. ZOS commands take no
-    parameters. The timeout is always sent, so the invocation's timeout is known.
+    (which the saved command defines) is refused rather than ignored. Options ZOS has no
+    counterpart for (targets, parameters...) are refused earlier, from the capability table in
+    _capabilities.py. The timeout is always sent, so the invocation's timeout is known.
     """
     if command_id is None:
         saved = options.get("saved_command_id")
