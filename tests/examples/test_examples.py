@@ -446,7 +446,7 @@ class Fleetsim:
             [fleetsim, "serve", "--host", "127.0.0.1", "--port", "0", "--mode", "virtual",
              "--fleet", self.fleet_path, "--url-file", url_file], stdout=log, stderr=log)
         log.close()
-        for _ in range(200):
+        for _attempt in range(200):
             if os.path.exists(url_file) and os.path.getsize(url_file):
                 with open(url_file, encoding="utf-8") as handle:
                     return handle.read()

@@ -35,7 +35,7 @@ def test_a_default_or_an_empty_value_does_not_count():
     defaults = {"document_name": "AWS-RunShellScript"}
     assert unused_options(table, {"document_name": "AWS-RunShellScript", "max_errors": "", "delivery_timeout": None}, defaults) == []
     found = unused_options(table, {"document_name": "AWS-RunPowerShellScript", "max_errors": "1"}, defaults)
-    assert [option for option, _ in found] == ["document_name", "max_errors"]
+    assert [pair[0] for pair in found] == ["document_name", "max_errors"]
 
 
 def test_the_message_names_the_provider_and_what_to_do():
