@@ -49,7 +49,7 @@ class MultiCloudModule:
         ignored = unused_options(table.unused_connection, params, defaults)
         if ignored:
             # Warned, not refused: one module_defaults group often serves every provider of a play.
-            self.module.warn(f"{describe_unused(provider, ignored)}; they are ignored for this task")
+            self.module.warn(f"{describe_unused(provider, ignored)}; ignored for this task")
 
     def __getattr__(self, name: str) -> t.Any:
         return getattr(self.module, name)
