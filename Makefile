@@ -18,7 +18,7 @@ in_venv = PATH="$(abspath $(1))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(1))"
 RUN := $(call in_venv,$(VENV))
 RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
 
-.PHONY: help setup demo test test-serial fleetsim-test units sanity sanity-pylint sanity-other integration lint test-oldest units-oldest \
+.PHONY: help setup demo test test-serial fleetsim-test units sanity sanity-pylint sanity-other integration examples lint test-oldest units-oldest \
 	integration-oldest clean bench bench-quick chaos chaos-quick load dist docs changelog changelog-lint \
 	release-test release-checks release-installed release-installed-oldest release-ee release-docs
 
@@ -95,6 +95,11 @@ integration: $(VENV)/.installed
 		tests/utils/integration-secrets-scanned.sh tests/output/secret-scan/{lane} -- \
 		tests/utils/with-fleetsim.sh --fleet tests/integration/fleet.yml -- \
 		tests/utils/run-integration.sh --python 3.11 --color no -vvvv
+
+# Every example of the README, the guides and the plugins' EXAMPLES, extracted and run against
+# fleetsim as written (tests/examples; fixtures.yml says what each one claims).
+examples: $(VENV)/.installed
+	$(RUN) python -m pytest -q -p no:cacheprovider tests/examples
 
 lint: $(VENV)/.installed
 	$(RUN) ansible-lint

@@ -14,7 +14,9 @@ description:
   - O(query) applies a JMESPath expression to that data, as the AWS CLI's C(--query) does.
   - Values are copied to plain Python types before JMESPath sees them, so C(starts_with), C(contains) and C(sort_by)
     work on templated strings under ansible-core 2.19 data tagging.
-  - Runs on the controller.
+  - Runs on the controller, in the template engine, so it does not read C(module_defaults). Give the connection
+    options (O(region), O(endpoint_url), credentials) in the call, or through the vendor's environment variables
+    listed with each option.
 author:
   - Multicloud Invocations maintainers (@multicloud-invocations)
 options:

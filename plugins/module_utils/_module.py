@@ -16,6 +16,7 @@ import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities, describe_unused, unused_options
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import merged, provider_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, MissingDependency
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import option_secrets
@@ -34,11 +35,33 @@ class _SecretMaskingModule(AnsibleModule):
 
 
 class MultiCloudModule:
-    def __init__(self, argument_spec: dict[str, t.Any], **kwargs: t.Any) -> None:
+    def __init__(self, argument_spec: dict[str, t.Any], starts: bool = False, **kwargs: t.Any) -> None:
+        """``starts``: the module starts commands (invocation_run), so options the provider would
+        drop are refused rather than warned about (see _capabilities)."""
         kwargs.setdefault("supports_check_mode", True)
-        self.module = _SecretMaskingModule(argument_spec=merged(provider_argument_spec(), argument_spec), **kwargs)
+        spec = merged(provider_argument_spec(), argument_spec)
+        self.module = _SecretMaskingModule(argument_spec=spec, **kwargs)
         self.started = time.monotonic()
         self._provider: t.Any = None
+        self._check_unused_options(spec, starts)
+
+    def _check_unused_options(self, spec: dict[str, t.Any], starts: bool) -> None:
+        """Options the chosen provider does not use are never dropped silently."""
+        params = self.module.params
+        provider = params["provider"]
+        table = capabilities(provider)
+        defaults = {name: option.get("default") for name, option in spec.items()}
+        if starts:
+            refused = unused_options(table.unused_start, params, defaults)
+            if refused:
+                self.module.fail_json(
+                    msg=f"{describe_unused(provider, refused)}. Remove them from the task, or set provider to one that uses them",
+                    error_kind="invalid_input", changed=False, api_calls=0,
+                )
+        ignored = unused_options(table.unused_connection, params, defaults)
+        if ignored:
+            # Warned, not refused: one module_defaults group often serves every provider of a play.
+            self.module.warn(f"{describe_unused(provider, ignored)}; ignored for this task")
 
     def __getattr__(self, name: str) -> t.Any:
         return getattr(self.module, name)

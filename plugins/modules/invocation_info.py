@@ -12,7 +12,7 @@ version_added: 1.0.0
 description:
   - Reads the invocations of a command (every instance, every page), of one instance in one command,
     or the recent invocations of an instance, and returns one record per instance (its steps nested) with a
-    normalised O(statuses) value beside the vendor's own values.
+    normalised C(status) (the values O(statuses) filters on) beside the vendor's own values.
   - Reads the task invocations of an SSM Maintenance Window execution (O(window_id) or
     O(window_execution_id)), one record per task invocation, with the Run Command records of each
     C(RUN_COMMAND) invocation attached (see O(include_command_details)).
@@ -154,13 +154,13 @@ EXAMPLES = r"""
 
 - name: How did the last run of a maintenance window go, per target?
   multicloud.invocations.invocation_info:
-    window_id: mw-0c50858d01EXAMPLE
+    window_id: mw-0c50858d01e5f0a1b
     region: eu-west-1
   register: patching
 
 - name: The failed or skipped task invocations of one window execution, without command details
   multicloud.invocations.invocation_info:
-    window_execution_id: 14bea65d-5ccc-462d-a2f3-e99c8EXAMPLE
+    window_execution_id: 14bea65d-5ccc-462d-a2f3-e99c8e0a1b2c
     statuses: [failed, timed_out, skipped]
     include_command_details: false
     region: eu-west-1

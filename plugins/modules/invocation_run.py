@@ -15,6 +15,10 @@ description:
   - With O(wait=true), hands over to the same waiter as M(multicloud.invocations.invocation_wait),
     with the same budget, failure policy and results.
   - Every run starts a new command, so the task always reports a change.
+  - An option the chosen O(provider) does not use (for example O(client_token) on V(aws_ssm), O(max_errors) on
+    V(alibaba_ecs)) is refused before anything is sent, with a message naming the provider and what to use instead.
+    A connection option it does not read (for example O(token) on V(aws_ssm)) only gives a warning, because one
+    C(module_defaults) group often serves every provider.
 author:
   - Multicloud Invocations maintainers (@multicloud-invocations)
 options:
@@ -86,8 +90,9 @@ options:
         required: true
   delivery_timeout:
     description:
-      - Seconds the service keeps trying to deliver the command to an instance that is not reachable
-        (C(TimeoutSeconds), 30 to 2592000). An instance not reached by then ends undeliverable.
+      - For V(aws_ssm) only. Seconds the service keeps trying to deliver the command to an instance that is not
+        reachable (C(TimeoutSeconds), 30 to 2592000). An instance not reached by then ends undeliverable.
+      - Other providers refuse it; Alibaba Cloud gives up on an unreachable instance after about a minute.
     type: int
   max_concurrency:
     description:
@@ -180,13 +185,18 @@ EXAMPLES = r"""
 
 RETURN = r"""
 command_id:
-  description: The id of the command that was started; wait on it later with M(multicloud.invocations.invocation_wait).
-  returned: when a command was sent
+  description:
+    - The id of the command that was started; wait on it later with M(multicloud.invocations.invocation_wait).
+    - In check mode, for V(aws_ssm), the placeholder C(not-started-in-check-mode), which M(multicloud.invocations.invocation_wait)
+      skips, so the run-then-wait pattern runs in check mode too.
+  returned: when a command was sent, and in check mode for V(aws_ssm)
   type: str
   sample: 0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10
 invocation_id:
-  description: The id of the run that was started, for providers that name a run by its own id (not V(aws_ssm)).
-  returned: when such a provider started a run
+  description:
+    - The id of the run that was started, for providers that name a run by its own id (not V(aws_ssm)).
+    - In check mode the placeholder C(not-started-in-check-mode), which M(multicloud.invocations.invocation_wait) skips.
+  returned: when such a provider started a run, and in check mode for such a provider
   type: str
 command:
   description: The command as the vendor returned it, with its timeouts and target counts.
@@ -239,6 +249,8 @@ api_calls:
   type: int
 """
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities
+from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import NOT_STARTED
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import wait_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
@@ -273,7 +285,9 @@ def main() -> None:
         "include_output": {"type": "bool", "default": True},
     }
     argument_spec.update(wait_argument_spec())
-    module = MultiCloudModule(argument_spec=argument_spec, mutually_exclusive=[("instance_ids", "targets")], required_one_of=[("instance_ids", "targets")])
+    module = MultiCloudModule(
+        argument_spec=argument_spec, starts=True, mutually_exclusive=[("instance_ids", "targets")], required_one_of=[("instance_ids", "targets")]
+    )
     params = module.params
     result: dict = {"invocations": [], "changed": False}
     try:
@@ -283,7 +297,9 @@ def main() -> None:
             # A bad wait option must fail before anything runs on the instances.
             validate_wait_options(params)
         if module.check_mode:
-            module.exit(changed=True, request=request, invocations=[], summary=summarize([]), msg="check mode: nothing was sent")
+            # The id a later wait would be given, as a placeholder that wait skips (see _check_mode).
+            placeholder = {capabilities(params["provider"]).run_id: NOT_STARTED}
+            module.exit(changed=True, request=request, invocations=[], summary=summarize([]), msg="check mode: nothing was sent", **placeholder)
         handle = module.provider.start(request)
         started = module.provider.started(handle)
         expected = started.pop("expected")
@@ -300,7 +316,8 @@ def main() -> None:
                 error.message = f"command {run_id} was sent; {error.message}"
                 module.fail(error, **result)
             if failure:
-                run_id = started.get("command_id") or started.get("invocation_id")
+                # The id the run is waited on by: Alibaba Cloud's t- invocation, not its c- command.
+                run_id = started.get(capabilities(params["provider"]).run_id)
                 module.fail_json(msg=f"command {run_id} was sent; {failure}", **result)
     except InvocationError as error:
         module.fail(error, **result)

@@ -24,6 +24,9 @@ description:
     and judges the task invocations with the same policy. A task invocation that did not succeed counts as a
     failure; a C(SKIPPED_OVERLAPPING) execution is one V(skipped) record and counts as a failure too, because
     the work did not run (allow it with O(max_failures) or O(fail_on_failure=false)).
+  - Waiting is read-only, so it also waits in check mode. The id M(multicloud.invocations.invocation_run) returns in
+    check mode, C(not-started-in-check-mode), names a run that never started, so the task is skipped with a message
+    saying so (other ids in the same task are still waited on).
 author:
   - Multicloud Invocations maintainers (@multicloud-invocations)
 options:
@@ -127,7 +130,7 @@ EXAMPLES = r"""
 
 - name: Wait for the latest run of a maintenance window; every target must succeed
   multicloud.invocations.invocation_wait:
-    window_id: mw-0c50858d01EXAMPLE
+    window_id: mw-0c50858d01e5f0a1b
     timeout: 1800
     region: eu-west-1
   register: patching
@@ -155,16 +158,17 @@ verdict:
     - V(success) when the failure policy passed, V(failed) when it cannot pass any more,
       V(timed_out) when the budget ran out first and the policy could still have passed,
       V(error) when the wait ended on an error (see RV(ended_because)) before the targets could be judged.
-  returned: when the wait ran
+    - V(skipped) when the task was skipped because the runs to wait on never started (check mode).
+  returned: when the wait ran, and when it was skipped
   type: str
   sample: success
 passed:
-  description: Whether the verdict is success.
-  returned: when the wait ran
+  description: Whether the verdict is success (false when skipped).
+  returned: when the wait ran, and when it was skipped
   type: bool
 reason:
   description: Why the verdict is what it is, with the policy applied.
-  returned: when the wait ran
+  returned: when the wait ran, and when it was skipped
   type: str
   sample: "9 of 10 targets succeeded; policy: at most 1 failed, undeliverable targets count as failures"
 policy:
@@ -216,10 +220,28 @@ request_id:
   type: str
 """
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import VERDICT_SKIPPED, skip_message, without_not_started
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import wait_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
 from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import look_up_and_wait, validate_wait_options
+
+
+def skip_runs_not_started(module: MultiCloudModule, params: dict) -> None:
+    """Ids that invocation_run returned in check mode name runs that never started: skip them."""
+    skipped = 0
+    for option in ("command_ids", "invocation_ids"):
+        if params.get(option):
+            params[option], placeholders = without_not_started(params[option])
+            skipped += placeholders
+    if not skipped:
+        return
+    if not (params.get("command_ids") or params.get("invocation_ids")):
+        # passed and verdict are set, so `when: outcome.passed` after the wait still decides.
+        module.exit(skipped=True, changed=False, msg=skip_message(), reason=skip_message(), verdict=VERDICT_SKIPPED, passed=False,
+                    invocations=[], summary=summarize([]))
+    module.warn(f"{skipped} of the runs to wait on did not start (invocation_run ran in check mode); waiting on the others")
 
 
 def main() -> None:
@@ -239,6 +261,7 @@ def main() -> None:
     module = MultiCloudModule(argument_spec=argument_spec, required_one_of=[("command_ids", "invocation_ids", "window_id", "window_execution_id")])
     params = module.params
     result = {"invocations": []}
+    skip_runs_not_started(module, params)
     try:
         validate_wait_options(params)
         result, error, failure = look_up_and_wait(module.provider, params)

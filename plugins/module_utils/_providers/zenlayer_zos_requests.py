@@ -59,14 +59,6 @@ AWS_INSTANCE_ID_PATTERN = re.compile(r"^(i|mi)-([0-9a-f]{8}|[0-9a-f]{17})$")
 ALIBABA_INVOKE_ID_PATTERN = re.compile(r"^t-[a-z0-9]{4,64}$")
 ALIBABA_COMMAND_ID_PATTERN = re.compile(r"^c-[a-z0-9]{4,64}$")
 
-# Options other providers take that ZOS has no counterpart for: refused rather than ignored.
-UNSUPPORTED_OPTIONS = {
-    "targets": "ZOS runs commands on listed instances only: use instance_ids",
-    "parameters": "ZOS commands take no parameters: put the values in commands",
-    "working_directory": "ZOS has no working directory setting: cd in commands",
-    "username": "ZOS runs commands as the guest agent's user and has no username setting",
-}
-
 
 def _foreign(value: str) -> str | None:
     """What other cloud's id this looks like, or None."""
@@ -112,12 +104,6 @@ def json_body(params: t.Mapping[str, t.Any]) -> bytes:
     escaped), so a body built here is byte for byte the SDK's for the same request.
     """
     return json.dumps({name: value for name, value in params.items() if value is not None}).encode("ascii")
-
-
-def _reject_unsupported(options: dict[str, t.Any]) -> None:
-    for option, reason in UNSUPPORTED_OPTIONS.items():
-        if options.get(option):
-            raise InvalidInput(f"{option} is not supported on Zenlayer ZOS: {reason}")
 
 
 def _timeout(options: dict[str, t.Any]) -> int:
@@ -171,7 +157,6 @@ def build_create_command(options: dict[str, t.Any]) -> dict[str, t.Any]:
     ``name`` defaults to ``multicloud-invocations``; ``comment`` becomes the description;
     ``command_type`` is ``SHELL`` (Linux), ``POWERSHELL`` or ``BAT`` (Windows), ``SHELL`` by default.
     """
-    _reject_unsupported(options)
     if options.get("saved_command_id"):
         raise InvalidInput("set either commands or saved_command_id, not both: saved_command_id runs a command saved before")
     command_type = options.get("command_type") or DEFAULT_COMMAND_TYPE
@@ -197,10 +182,10 @@ def build_invoke_command(options: dict[str, t.Any], command_id: str | None = Non
 
     ``command_id`` is the id CreateCommand just returned, for a run of new commands; without it
     the saved command ``saved_command_id`` runs, and setting ``commands`` or ``command_type``
-    (which the saved command defines) is refused rather than ignored. ZOS commands take no
-    parameters. The timeout is always sent, so the invocation's timeout is known.
+    (which the saved command defines) is refused rather than ignored. Options ZOS has no
+    counterpart for (targets, parameters...) are refused earlier, from the capability table in
+    _capabilities.py. The timeout is always sent, so the invocation's timeout is known.
     """
-    _reject_unsupported(options)
     if command_id is None:
         saved = options.get("saved_command_id")
         if not saved:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -43,7 +44,9 @@ def test_check_mode_sends_nothing_and_returns_the_request(run_module, monkeypatc
     assert result["summary"]["total"] == 0
     assert result["msg"] == "check mode: nothing was sent"
     assert result["api_calls"] == 0
-    assert "command_id" not in result
+    # A later invocation_wait on "{{ run.command_id }}" skips this placeholder instead of failing.
+    assert result["command_id"] == "not-started-in-check-mode"
+    assert "invocation_id" not in result
 
 
 def test_check_mode_still_validates(run_module, monkeypatch):
@@ -135,3 +138,42 @@ def test_bad_wait_options_fail_before_anything_is_sent(run_module, stubber, ssm,
     assert result["error_kind"] == "invalid_input"
     assert result["api_calls"] == 0
     assert result["changed"] is False
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        ({"client_token": "retry-1"}, "client_token"),
+        ({"saved_command_id": "c-hz0abcdefghij"}, "saved_command_id"),
+        ({"username": "deploy"}, "username"),
+        ({"command_type": "RunShellScript"}, "command_type"),
+    ],
+)
+def test_options_aws_does_not_use_are_refused_before_any_call(run_module, monkeypatch, args, named):
+    monkeypatch.setattr(AwsSsmProvider, "client", no_api)
+    result = run_module(invocation_run, dict(args, commands=["id"], instance_ids=["i-0123456789abcdef0"], region="us-east-1"))
+    assert result["failed"] is True
+    assert result["error_kind"] == "invalid_input"
+    assert result["api_calls"] == 0
+    assert result["msg"].startswith(f"aws_ssm does not use {named} (")
+    assert "set provider to one that uses them" in result["msg"]
+
+
+def test_options_alibaba_does_not_use_are_refused_but_a_default_is_not(run_module):
+    base = {"provider": "alibaba_ecs", "commands": ["id"], "instance_ids": ["i-bp1abcdefghijklmnopq"], "region": "cn-hangzhou",
+            "_ansible_check_mode": True, "access_key": "AK", "secret_key": "SK"}
+    result = run_module(invocation_run, dict(base, document_name="AWS-RunShellScript", max_errors="", delivery_timeout=None))
+    assert "failed" not in result, result
+    assert result["invocation_id"] == "not-started-in-check-mode"
+    result = run_module(invocation_run, dict(base, document_name="AWS-RunPowerShellScript", output_s3_bucket_name="logs"))
+    assert result["failed"] is True
+    assert result["msg"].startswith("alibaba_ecs does not use document_name (use command_type")
+    assert "output_s3_bucket_name (Cloud Assistant returns the output itself" in result["msg"]
+
+
+def test_connection_options_a_provider_does_not_read_are_warned_about(run_module, monkeypatch):
+    monkeypatch.setattr(AwsSsmProvider, "client", no_api)
+    result = run_module(invocation_run, {"commands": ["id"], "instance_ids": ["i-0123456789abcdef0"], "region": "us-east-1",
+                                         "signature_version": "rpc_v1", "_ansible_check_mode": True})
+    assert "failed" not in result
+    assert "aws_ssm does not use signature_version" in json.dumps(result.get("warnings"))

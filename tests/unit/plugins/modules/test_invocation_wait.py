@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
 from ansible_collections.multicloud.invocations.plugins.modules import invocation_wait
 
@@ -206,3 +208,27 @@ def test_the_module_start_counts_when_the_controller_says_when_the_task_started(
     assert result["ended_because"] == "timeout"
     assert fake_waits.elapsed == 13.0
     assert result["elapsed"] == 20.0
+
+
+def _no_api(self):
+    raise AssertionError("a run that never started must not be read")
+
+
+def test_a_run_not_started_in_check_mode_is_skipped_with_a_message(run_module, monkeypatch):
+    monkeypatch.setattr(AwsSsmProvider, "client", _no_api)
+    result = run_module(invocation_wait, {"command_ids": ["not-started-in-check-mode"], "region": "us-east-1", "_ansible_check_mode": True})
+    assert result.get("skipped") is True
+    assert "failed" not in result
+    assert result["changed"] is False
+    assert "check mode" in result["msg"] and "nothing to wait on" in result["msg"]
+    assert result["api_calls"] == 0
+    assert (result["verdict"], result["passed"], result["invocations"]) == ("skipped", False, [])
+
+
+def test_the_placeholder_is_skipped_and_the_other_runs_are_waited_on(run_module, stubber, ssm, fake_waits):
+    stubber.add_response("list_commands", {"Commands": [dict(ssm.command(status="Success"), CompletedCount=2)]}, {"CommandId": ssm.cid})
+    stubber.add_response("list_command_invocations", {"CommandInvocations": [ssm.invocation(ssm.i1), ssm.invocation(ssm.i2)]}, ssm.list_params())
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid, "not-started-in-check-mode"], "region": "us-east-1"})
+    assert "failed" not in result, result
+    assert result["verdict"] == "success"
+    assert "1 of the runs to wait on did not start" in json.dumps(result.get("warnings"))

@@ -42,7 +42,8 @@ def capture_spec(monkeypatch, name: str) -> tuple[dict, dict]:
         module.main()
     # MultiCloudModule merges the provider options under the module's own.
     spec = merged(provider_argument_spec(), seen["spec"])
-    kwargs = {key: value for key, value in seen["kwargs"].items() if key != "supports_check_mode"}
+    # supports_check_mode is AnsibleModule's, starts is MultiCloudModule's own: neither is the validator's.
+    kwargs = {key: value for key, value in seen["kwargs"].items() if key not in ("supports_check_mode", "starts")}
     return spec, kwargs
 
 

@@ -1049,7 +1049,6 @@ def test_start_request_runs_a_saved_command_with_invoke_command_only():
         (run_params(command_type="RunPerlScript"), "command_type must be one of SHELL, POWERSHELL, BAT"),
         (run_params(saved_command_id=C1), "commands cannot be set with saved_command_id"),
         ({"saved_command_id": C1, "instance_ids": [I1], "command_type": "RunShellScript"}, "command_type cannot be set with saved_command_id"),
-        (run_params(targets=[{"key": "tag:group", "values": ["bulk"]}]), "targets is not supported on Zenlayer ZOS"),
     ],
 )
 def test_start_request_refuses_before_any_call(params, message):

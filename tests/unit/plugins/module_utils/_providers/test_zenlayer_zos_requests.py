@@ -197,24 +197,6 @@ def test_create_command_refuses_a_saved_command_too():
     )
 
 
-@pytest.mark.parametrize(
-    "option, value, reason",
-    [
-        ("targets", [{"key": "tag:env", "values": ["prod"]}], "ZOS runs commands on listed instances only: use instance_ids"),
-        ("parameters", {"a": "b"}, "ZOS commands take no parameters: put the values in commands"),
-        ("working_directory", "/tmp", "ZOS has no working directory setting: cd in commands"),
-        ("username", "root", "ZOS runs commands as the guest agent's user and has no username setting"),
-    ],
-)
-def test_options_zos_does_not_have_are_refused(option, value, reason):
-    message = f"{option} is not supported on Zenlayer ZOS: {reason}"
-    assert error(build_create_command, run_options(**{option: value})) == message
-    assert error(build_invoke_command, invoke_options(**{option: value})) == message
-    # Unset (None or empty) they are fine.
-    assert build_create_command(run_options(**{option: None}))
-    assert build_invoke_command(invoke_options(**{option: None}))
-
-
 # -- build_invoke_command ------------------------------------------------------------------------
 
 

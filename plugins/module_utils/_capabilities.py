@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""What each provider does with the modules' options: one table per provider, as data.
+
+``run_id`` is the key of invocation_run's result that names a run, and ``wait_ids`` the
+invocation_wait option that takes it (AWS waits on the command; Alibaba Cloud and Zenlayer on the
+run of a command, their invocation).
+
+``unused_start`` lists the invocation_run options a provider never sends, with what to use
+instead: set to anything but their default, they are refused, because a dropped option would run
+something other than what the task says. ``unused_connection`` lists the connection options a
+provider does not read: those are warned about, not refused, because one ``module_defaults``
+group often serves every provider of a play.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+
+@dataclasses.dataclass(frozen=True)
+class Capabilities:
+    run_id: str
+    wait_ids: str
+    # option -> what to use instead ("nothing: why" when there is no counterpart)
+    unused_start: dict[str, str] = dataclasses.field(default_factory=dict)
+    unused_connection: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+CAPABILITIES: dict[str, Capabilities] = {
+    "aws_ssm": Capabilities(
+        run_id="command_id",
+        wait_ids="command_ids",
+        unused_start={
+            "command_type": "document_name (AWS-RunShellScript or AWS-RunPowerShellScript)",
+            "saved_command_id": "document_name and parameters (SSM runs documents, not saved commands)",
+            "username": "nothing: SSM runs commands as the agent's user; use sudo -u in commands",
+            "client_token": "nothing: SendCommand takes no idempotency token",
+        },
+        unused_connection={
+            "token": "nothing: it is the Zenlayer bearer token; AWS uses access_key, secret_key or a profile",
+            "signature_version": "nothing: botocore signs AWS requests with SigV4",
+        },
+    ),
+    "alibaba_ecs": Capabilities(
+        run_id="invocation_id",
+        wait_ids="invocation_ids",
+        unused_start={
+            "document_name": "command_type (RunShellScript, RunPowerShellScript or RunBatScript)",
+            "delivery_timeout": "nothing: Cloud Assistant gives up on an unreachable instance after about a minute",
+            "max_concurrency": "nothing: Cloud Assistant starts every instance at once",
+            "max_errors": "nothing: Cloud Assistant has no error threshold",
+            "output_s3_bucket_name": "nothing: Cloud Assistant returns the output itself (stdout in the records)",
+            "output_s3_key_prefix": "nothing: Cloud Assistant returns the output itself (stdout in the records)",
+        },
+        unused_connection={
+            "token": "nothing: it is the Zenlayer bearer token; Alibaba Cloud uses access_key and secret_key",
+            "aws_config": "nothing: it configures botocore, which alibaba_ecs does not use",
+        },
+    ),
+    "zenlayer_zos": Capabilities(
+        run_id="invocation_id",
+        wait_ids="invocation_ids",
+        unused_start={
+            "document_name": "command_type",
+            "targets": "instance_ids: ZOS runs commands on listed instances only",
+            "parameters": "commands: ZOS commands take no parameters",
+            "working_directory": "a cd in commands: ZOS has no working directory setting",
+            "username": "nothing: ZOS runs commands as the guest agent's user",
+            "client_token": "nothing: ZOS takes no idempotency token",
+            "delivery_timeout": "nothing: ZOS has no delivery timeout",
+            "max_concurrency": "nothing: ZOS starts every instance at once",
+            "max_errors": "nothing: ZOS has no error threshold",
+            "output_s3_bucket_name": "nothing: ZOS returns the output itself (stdout in the records)",
+            "output_s3_key_prefix": "nothing: ZOS returns the output itself (stdout in the records)",
+        },
+        unused_connection={
+            "session_token": "token (a personal access token), or access_key and secret_key",
+            "profile": "access_key and secret_key, or token",
+            "region": "nothing: ZOS has one endpoint for every region",
+            "aws_config": "nothing: it configures botocore, which zenlayer_zos does not use",
+            "signature_version": "nothing: ZOS requests are signed with ZC2-HMAC-SHA256 (or carry token)",
+        },
+    ),
+}
+
+
+def capabilities(provider: str) -> Capabilities:
+    return CAPABILITIES[provider]
+
+
+def unused_options(table: dict[str, str], params: dict[str, t.Any], defaults: dict[str, t.Any]) -> list[tuple[str, str]]:
+    """(option, what to use instead) for each option of ``table`` that is set.
+
+    An option with a default counts only when it is set to something else (``document_name``
+    keeps ``AWS-RunShellScript`` on every provider's task).
+    """
+    found = []
+    for option, instead in table.items():
+        value = params.get(option)
+        if value in (None, "", [], {}) or value == defaults.get(option):
+            continue
+        found.append((option, instead))
+    return found
+
+
+def describe_unused(provider: str, found: list[tuple[str, str]]) -> str:
+    """``alibaba_ecs does not use max_errors (Cloud Assistant has no error threshold); ...``"""
+    parts = []
+    for option, instead in found:
+        if instead.startswith("nothing: "):
+            parts.append(f"{option} ({instead[len('nothing: '):]})")
+        else:
+            parts.append(f"{option} (use {instead})")
+    return f"{provider} does not use " + "; ".join(parts)
