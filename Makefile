@@ -99,7 +99,7 @@ integration: $(VENV)/.installed
 # Every example of the README, the guides and the plugins' EXAMPLES, extracted and run against
 # fleetsim as written (tests/examples; fixtures.yml says what each one claims).
 examples: $(VENV)/.installed
-	$(RUN) python -m pytest -q -p no:cacheprovider tests/examples
+	$(RUN) python -m pytest -q -n 2 -p no:cacheprovider tests/examples
 
 lint: $(VENV)/.installed
 	$(RUN) ansible-lint

@@ -62,6 +62,8 @@ def steps(lanes: int, cores: float) -> list[Step]:
         Step("units-oldest", ["units-oldest"], ("setup-oldest",), weight=cores, seconds=222),
         Step("fleetsim-test", ["fleetsim-test"], ("setup",), weight=1, seconds=60),
         Step("lint", ["lint"], ("setup",), weight=1, seconds=115),
+        # Every example of the README, the guides and EXAMPLES, each against its own fleetsim.
+        Step("examples", ["examples"], ("setup",), weight=1, seconds=300),
         Step("release-checks", ["release-checks"], ("setup",), weight=1, seconds=60),
         Step("release-installed", ["release-installed"], ("release-checks",), weight=0.5, seconds=40),
         Step("release-installed-oldest", ["release-installed-oldest"], ("release-checks", "setup-oldest"), weight=0.5, seconds=40),
