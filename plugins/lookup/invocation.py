@@ -56,7 +56,7 @@ options:
       - Seconds during which an id the service does not show yet is read again, for a command or
         invocation just sent by another task, job or tool (the services' read APIs are eventually consistent).
       - After that, the task fails with a message that says the id never became visible.
-      - The default V(0) reads once: an id the service does not know fails at once.
+      - The default V(0) reads once, so an id the service does not know fails at once.
       - An id whose format cannot exist fails at once, before any API call.
     type: float
     default: 0

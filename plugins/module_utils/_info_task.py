@@ -11,7 +11,6 @@ import random
 import time
 import typing as t
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import NotFound
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
 from ansible_collections.multicloud.invocations.plugins.module_utils._visibility import read_when_visible
 
@@ -24,15 +23,15 @@ def _grace(params: dict[str, t.Any]) -> float:
     return float(params.get("not_found_grace") or 0.0)
 
 
-def _no_invocation_yet(params: dict[str, t.Any]) -> t.Callable[[tuple[list[t.Any], int, t.Any]], NotFound | None]:
+def _no_invocation_yet(params: dict[str, t.Any]) -> t.Callable[[tuple[list[t.Any], int, t.Any]], str | None]:
     """A run named by its id whose vendor counts targets but shows none of them is not visible yet
     (SSM lists a command's invocations a moment after the command itself)."""
     run_id = params.get("command_id") or params.get("invocation_id")
 
-    def check(answer: tuple[list[t.Any], int, t.Any]) -> NotFound | None:
+    def check(answer: tuple[list[t.Any], int, t.Any]) -> str | None:
         records, expected, _aggregate = answer
         if run_id and expected and not records:
-            return NotFound(f"none of the {expected} invocations of {run_id} is visible yet")
+            return f"none of the {expected} invocations of {run_id} is visible yet"
         return None
 
     return check

@@ -47,7 +47,7 @@ def read_when_visible(
     grace: float,
     *,
     budget: float | None = None,
-    is_invisible: t.Callable[[T], NotFound | None] | None = None,
+    is_invisible: t.Callable[[T], str | None] | None = None,
     sleep: t.Callable[[float], None] = time.sleep,
     clock: t.Callable[[], float] = time.monotonic,
     rand: t.Callable[[], float] = random.random,
@@ -56,7 +56,7 @@ def read_when_visible(
 
     ``budget`` (the task's timeout) caps the grace: no pause carries the task past it.
     ``is_invisible`` lets a caller call an answer "not there" too (a command with targets but no
-    invocation yet). With no grace, the first answer stands (the NotFound as the vendor gave it).
+    invocation yet): it returns why, or None. With no grace, the first answer stands (the NotFound as the vendor gave it).
     """
     limit = grace if budget is None else min(grace, float(budget))
     start = clock()
@@ -64,10 +64,10 @@ def read_when_visible(
     while True:
         try:
             answer = read()
-            missing = is_invisible(answer) if is_invisible else None
-            if missing is None:
+            reason = is_invisible(answer) if is_invisible else None
+            if reason is None:
                 return answer
-            raise missing
+            raise NotFound(reason)
         except NotFound as error:
             if limit <= 0:
                 raise
