@@ -33,6 +33,9 @@ class BudgetSpent(ProviderError):
         cause = f" after {after}" if after else ""
         super().__init__(f"the time budget is spent ({max(left, 0.0):.1f}s left){cause}: no further request was sent", provider=provider, retryable=True)
         self.not_sent = True
+        # False: no request was even tried (the budget is simply over, a timeout); true: one failed
+        # and there is no time left to try it again (a failing read, like any transient error).
+        self.after_failure = bool(after)
 
 
 class RequestTimer:

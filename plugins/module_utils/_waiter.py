@@ -19,6 +19,7 @@ import random
 import time
 import typing as t
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import BudgetSpent
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, NotFound, Throttled
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import progress_line, summarize
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import is_terminal
@@ -187,6 +188,12 @@ def wait_for(
                 if clock() >= grace_ends:
                     seen_before = snapshot.records or snapshot.expected or snapshot.unread
                     return outcome(ENDED_ERROR, error if seen_before or settings.not_found_grace <= 0 else never_visible(error, settings.not_found_grace))
+            elif isinstance(error, BudgetSpent) and not error.after_failure:
+                # No request was sent: too little of the budget is left for one. That is the budget
+                # running out (a timeout), unless the reads before it were failing.
+                if last_transient is not None:
+                    return outcome(ENDED_ERROR, _persistent(last_transient, transient_in_row, "when the budget ran out"))
+                return outcome(ENDED_TIMEOUT)
             elif isinstance(error, Throttled):
                 # Throttling never ends a wait by itself: slow down and let the budget decide.
                 throttled += 1

@@ -9,6 +9,7 @@ import random
 
 import pytest
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import BudgetSpent
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
     AccessDenied,
     InvalidInput,
@@ -244,6 +245,31 @@ def test_a_budget_that_ends_after_a_good_round_is_a_timeout(fake_clock, rec):
     poll = Script(fake_clock, error, snap(rec, "running"))
     outcome = wait_for(poll, settings(timeout=20, interval=2, max_interval=15), **fake_clock.hooks())
     assert outcome.ended_because == ENDED_TIMEOUT and outcome.error is None
+
+
+def test_a_request_not_sent_for_want_of_budget_is_a_timeout(fake_clock, rec):
+    # The provider refuses to start a request with under a second left: the budget is over, and
+    # the wait is a timeout with every record seen (not an error about the endpoint).
+    first = snap(rec, "running")
+    poll = Script(fake_clock, first, BudgetSpent(0.4, "aws_ssm"))
+    outcome = wait_for(poll, settings(timeout=20, interval=2, max_interval=15), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_TIMEOUT and outcome.error is None
+    assert outcome.polls == 2 and outcome.snapshot is first
+
+
+def test_no_budget_left_after_failing_reads_is_an_error(fake_clock, rec):
+    failing = ProviderError("HTTP 503", retryable=True)
+    poll = Script(fake_clock, snap(rec, "running"), failing, BudgetSpent(0.4, "aws_ssm"))
+    outcome = wait_for(poll, settings(timeout=20, interval=2, max_interval=15), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_ERROR
+    assert outcome.error is failing and "failed when the budget ran out" in failing.message
+
+
+def test_a_failed_request_with_no_time_left_to_retry_it_counts_as_a_failing_read(fake_clock, rec):
+    cut_off = BudgetSpent(0.2, "aws_ssm", after="HTTP 503")
+    poll = Script(fake_clock, snap(rec, "running"), cut_off, BudgetSpent(0.1, "aws_ssm"))
+    outcome = wait_for(poll, settings(timeout=20, interval=2, max_interval=15), **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_ERROR and outcome.error is cut_off
 
 
 def test_transient_errors_count_resets_on_success(fake_clock, rec):
