@@ -13,7 +13,6 @@ throttled or failing call; the waiter's rounds are a separate, slower loop above
 from __future__ import annotations
 
 import json
-import re
 import socket
 import time
 import typing as t

@@ -120,6 +120,8 @@ class Refusal:
     status_code = 400
     headers: dict = {}
     text = ""
+    encoding = "utf-8"
+    content = b'{"code": "INVALID_PARAMETER", "message": "refused by the test", "requestId": "req-1"}'
 
     @staticmethod
     def json():

@@ -420,10 +420,13 @@ def test_no_warning_for_a_delay_inside_the_budget(fake_clock, recs):
     assert result["wait_warnings"] == []
 
 
-def test_the_progress_line_of_a_checkpoint_says_the_delay_is_past_the_timeout(fake_clock, recs):
+def test_a_sliced_wait_whose_delay_is_past_its_timeout_reads_once_in_its_first_slice_and_warns(fake_clock, recs):
+    # After such a delay the deadline has come: the slice runs to the end (no checkpoint, no second
+    # module start) and the action plugin has said so before the slice (test_progress_action.py).
     provider = FakeProvider(snapshot(recs("running")))
     result, _error, _failure = wait_and_judge(provider, [COMMAND], params(timeout=60, delay=60, checkpoint_after=30.0), **fake_clock.hooks())
-    assert result["checkpoint"]["progress"].endswith(" - delay 60s >= timeout 60s: one read, at the deadline")
+    assert "checkpoint" not in result and result["ended_because"] == "timeout" and result["polls"] == 1
+    assert result["wait_warnings"] and "delay (60s) is at or past timeout (60s)" in result["wait_warnings"][0]
 
 
 def test_lookup_reads_an_id_not_visible_yet_again_within_the_grace():
