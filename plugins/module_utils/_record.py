@@ -46,7 +46,8 @@ RECORD_SCHEMA = (
     ("vendor_status", "str", "The vendor's own status of the instance's run, unchanged."),
     ("vendor_status_details", "str", "The vendor's detail status or error code of the instance's run, unchanged."),
     ("exit_code", "int", "The exit code of the step that decided status (of the run where the vendor has no steps); "
-     "null while open or when the process never reported one."),
+     "null unless that process ended by itself (success, failed): a vendor's code for a run it stopped, "
+     "timed out or never started stays in raw."),
     ("stdout", "str", "Standard output of the step that decided status (of the run without steps), as far as the vendor keeps it."),
     ("stderr", "str", "Standard error, like stdout (SSM's list view joins the streams; they are split again)."),
     ("stdout_truncated", "bool", "The vendor cut stdout (SSM: 2,500 characters in the list view, 24,000 in GetCommandInvocation)."),
@@ -72,7 +73,7 @@ STEP_SCHEMA = (
     ("status", "str", "The step's normalised status (the instance's when the vendor left the step pending on an instance that ended)."),
     ("vendor_status", "str", "The vendor's status of the step, unchanged."),
     ("vendor_status_details", "str", "The vendor's detail status of the step, unchanged."),
-    ("exit_code", "int", "The step's exit code; null while open or when the step never ran."),
+    ("exit_code", "int", "The step's exit code; null unless the step ended by itself (success, failed)."),
     ("stdout", "str", "The step's standard output."),
     ("stderr", "str", "The step's standard error."),
     ("stdout_truncated", "bool", "The vendor cut the step's stdout."),
@@ -119,12 +120,25 @@ def make_record(provider: str, status: str, **fields: t.Any) -> dict[str, t.Any]
     record["provider"] = provider
     record["status"] = status
     record["terminal"] = is_terminal(status)
+    record["exit_code"] = own_exit_code(status, record["exit_code"])
     if record["terminal"] and record["accepted"] is None:
         record["accepted"] = status == SUCCESS
         record["accepted_by"] = "status"
     for flag in ("stdout_truncated", "stderr_truncated"):
         record[flag] = bool(record[flag])
     return record
+
+
+# The statuses of a process that ended by itself. A vendor may report an exit code for a run it
+# stopped, killed at its timeout or never started (Alibaba reports ExitCode 0 for those, SSM the
+# killed process's code): that is not the command's answer, so the record's exit_code is null there
+# and the vendor's value stays in raw.
+ENDED_BY_ITSELF = frozenset((SUCCESS, FAILED))
+
+
+def own_exit_code(status: str, exit_code: t.Any) -> t.Any:
+    """``exit_code`` where the process ended by itself (success, failed), else None."""
+    return exit_code if status in ENDED_BY_ITSELF else None
 
 
 def make_step(name: str | None, status: str, **fields: t.Any) -> dict[str, t.Any]:
@@ -136,6 +150,7 @@ def make_step(name: str | None, status: str, **fields: t.Any) -> dict[str, t.Any
     step.update(fields)
     step["name"] = name
     step["status"] = status
+    step["exit_code"] = own_exit_code(status, step["exit_code"])
     for flag in ("stdout_truncated", "stderr_truncated"):
         step[flag] = bool(step[flag])
     return step

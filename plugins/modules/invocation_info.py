@@ -215,8 +215,9 @@ invocations:
       description:
         - The exit code of the step that decided RV(invocations[].status) (of the run, for vendors without steps),
           once it ended; null before and when it never ran.
-        - With V(alibaba_ecs), also null where the process did not end by itself (stopped, timed out, interrupted).
-          Cloud Assistant reports an C(ExitCode) there too, 0 included, which stays in RV(invocations[].raw).
+        - Null too where the process did not end by itself (stopped, timed out, never delivered, skipped): vendors
+          report a code there too (Cloud Assistant C(ExitCode) 0, the killed process's code on SSM), which stays in
+          RV(invocations[].raw).
       type: int
       sample: 0
     stdout:

@@ -75,7 +75,8 @@ def _steps(*statuses):
 def test_instance_status_is_the_first_step_status_in_precedence_order(statuses, status, deciding):
     got, fields = instance_fields(_steps(*statuses), "unknown")
     assert got == status
-    assert fields["exit_code"] == deciding
+    # The deciding step's exit code, where its process ended by itself (success, failed).
+    assert fields["exit_code"] == (deciding if status in ("success", "failed") else None)
     assert fields["stdout"] == f"out {deciding}"
     assert fields["started_at"] == "2026-01-01T00:00:00.000Z"
     assert len(fields["steps"]) == len(statuses)
@@ -288,3 +289,26 @@ def test_progress_line(recs):
 def test_progress_line_without_budget(recs):
     summary = summarize(recs("pending"))
     assert progress_line(summary, 3.6, None) == "0/1 done, 1 pending (4s)"
+
+
+@pytest.mark.parametrize("status, reported, kept", [
+    ("success", 0, 0),
+    ("failed", 3, 3),
+    # A run stopped, killed at its timeout, never delivered or skipped did not end by itself: the
+    # code a vendor reports for it (Alibaba: 0 for a stopped run; SSM: the killed process's) is not
+    # the command's answer, so success_when over exit_code can never read it.
+    ("timed_out", 0, None),
+    ("cancelled", 137, None),
+    ("undeliverable", 0, None),
+    ("skipped", 0, None),
+    ("running", 0, None),
+])
+def test_exit_code_only_where_the_process_ended_by_itself(status, reported, kept):
+    assert make_record("aws_ssm", status, exit_code=reported)["exit_code"] == kept
+    assert make_step("run", status, exit_code=reported)["exit_code"] == kept
+
+
+def test_an_instance_whose_deciding_step_timed_out_has_no_exit_code():
+    steps = [make_step("build", "success", exit_code=0), make_step("verify", "timed_out", exit_code=0)]
+    status, fields = instance_fields(steps, "failed")
+    assert status == "timed_out" and fields["exit_code"] is None

@@ -255,7 +255,9 @@ def test_invocation_records_execution_timed_out():
     item = invocation(I1, "TimedOut", "ExecutionTimedOut", plugins=[plugin("TimedOut", "ExecutionTimedOut", code=124, output="slow")])
     (record,) = invocation_records(item)
     assert record["status"] == "timed_out"
-    assert record["exit_code"] == 124
+    # The killed process's code is not the command's answer: null, and kept in raw.
+    assert record["exit_code"] is None
+    assert record["raw"]["CommandPlugins"][0]["ResponseCode"] == 124
 
 
 @pytest.mark.parametrize(
@@ -306,7 +308,7 @@ def test_two_steps_on_one_instance_are_one_record_decided_by_the_failed_step():
     "steps, status, exit_code",
     [
         ([("Success", 0), ("TimedOut", 124), ("Failed", 2)], "failed", 2),
-        ([("TimedOut", 124), ("Success", 0)], "timed_out", 124),
+        ([("TimedOut", 124), ("Success", 0)], "timed_out", None),
         ([("Success", 0), ("Cancelled", -1)], "cancelled", None),
         ([("Success", 0), ("InProgress", -1), ("Pending", -1)], "running", None),
         ([("Success", 0), ("Pending", -1)], "pending", None),

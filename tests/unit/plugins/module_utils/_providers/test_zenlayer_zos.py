@@ -845,7 +845,7 @@ def test_poll_maps_the_instance_statuses():
     provider, session = make_provider(page(item))
     snapshot = provider.watch([{"invocationId": V1}], [], True).poll()
     assert [(r["status"], r["exit_code"], r["vendor_status_details"]) for r in snapshot.records] == [
-        ("timed_out", 137, "ExecutionTimeout"), ("undeliverable", None, "InstanceNotExists"), ("failed", 3, "ExecutionExitNoneZero"),
+        ("timed_out", None, "ExecutionTimeout"), ("undeliverable", None, "InstanceNotExists"), ("failed", 3, "ExecutionExitNoneZero"),
     ]
     assert snapshot.complete
     assert snapshot.vendor_aggregate[V1]["normalised"] == "partial_failed"

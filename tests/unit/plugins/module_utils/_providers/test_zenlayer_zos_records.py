@@ -301,11 +301,11 @@ def test_record_failed_with_exit_code_and_error_code():
     assert record["stderr"] == "E: Unable to locate package nosuch\n"
 
 
-def test_record_timeout_keeps_its_exit_code():
+def test_record_timeout_has_no_exit_code_the_vendor_value_stays_in_raw():
     inv = invocation([instance(I1, "Timeout", exit_code=-1, output="half", error_code="ExecutionTimeout", finished=False)], "Failed", timeout=5)
     record = one(inv)
     assert record["status"] == "timed_out"
-    assert record["exit_code"] == -1
+    assert record["exit_code"] is None and record["raw"]["exitCode"] == -1
     assert record["vendor_status_details"] == "ExecutionTimeout"
     # No execEndTime reported: the end stays unknown.
     assert record["ended_at"] is None
