@@ -307,6 +307,11 @@ def wait_and_judge(
         checkpoint["progress"] = progress_line(summary, elapsed, budget) + delay_note(params.get("delay"), budget)
         return {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}, None, None
     verdict = judge(snapshot.records, policy, snapshot.expected)
+    if outcome.timed_out and not (snapshot.records or snapshot.expected or snapshot.unread):
+        # Nothing could be read before the budget ran out: that says nothing about the targets
+        # ("no target ran" would be a verdict on what was never seen).
+        verdict = dataclasses.replace(verdict, verdict=VERDICT_TIMED_OUT, passed=False,
+                                      reason=f"the budget ran out before any target could be read; policy: {policy.describe()}")
     cancelled = False
     if outcome.timed_out and params.get("cancel_on_timeout"):
         # Only on request: stopping commands is not read-only, and a later task may resume the wait.

@@ -15,11 +15,12 @@ monotonic clock; clock, sleep and the random source are parameters so unit tests
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 import time
 import typing as t
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import BudgetSpent
+from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import MIN_REQUEST_SECONDS, BudgetSpent
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, NotFound, Throttled
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import progress_line, summarize
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import is_terminal
@@ -40,6 +41,11 @@ LAST_SLICE_AT_LEAST = 15.0
 # Transient errors (5xx, resets) in a row that end a wait: enough to ride out a blip, few enough
 # that a broken endpoint is reported well before the budget is gone. Throttling is not counted.
 MAX_CONSECUTIVE_TRANSIENT_ERRORS = 8
+
+# For the time kept back for the full read that ends an early stop: the targets a page of it holds
+# (SSM and Alibaba list 50 per page) and the least time a page is taken to need.
+FULL_READ_PAGE = 50
+MIN_PAGE_SECONDS = 0.05
 
 
 @dataclasses.dataclass
@@ -170,12 +176,18 @@ def wait_for(
                 pass  # keep what the counters said; the verdict still comes from the records seen
         return WaitOutcome(snapshot, clock() - start, ended_because, polls, throttled, error, pacer.interval)
 
+    # A delay at or past the timeout leaves time for one read, at the deadline, and no more (the
+    # module warns about such a delay); it never sleeps past the point where that read still fits.
+    one_read_only = False
     if settings.delay > 0:
-        sleep(min(settings.delay, settings.timeout))
+        available = deadline - clock() - final_read_reserve(1, 0.0)
+        one_read_only = settings.delay >= available
+        sleep(max(min(settings.delay, available), 0.0))
 
     while True:
         slow_down = False
         changed = False
+        poll_started = clock()
         try:
             polls += 1
             snapshot = poll()
@@ -231,7 +243,12 @@ def wait_for(
                 if age >= settings.checkpoint_after or (changed and age >= settings.checkpoint_min):
                     return outcome(ENDED_CHECKPOINT)
 
-        remaining = deadline - clock()
+        poll_seconds = clock() - poll_started
+        remaining = 0.0 if one_read_only else deadline - clock()
+        if read_all and snapshot.unread:
+            # The full read that ends an early stop is a request like any other and must fit in
+            # the budget too: stop polling while there is still time for it.
+            remaining -= final_read_reserve(sum(snapshot.unread.values()), poll_seconds)
         if remaining <= 0:
             if last_transient is not None:
                 # The budget ran out while every read failed: nothing current is known about the
@@ -242,6 +259,13 @@ def wait_for(
         if snapshot.wake_in is not None and not slow_down:
             pause = min(pause, max(snapshot.wake_in, settings.interval / 2))
         sleep(pause)
+
+
+def final_read_reserve(targets: int, poll_seconds: float) -> float:
+    """Seconds to keep for reading ``targets`` in full at the end: the least time a request may
+    start with, plus a page (of up to FULL_READ_PAGE targets) as long as the last poll round took."""
+    pages = max(1, math.ceil(targets / FULL_READ_PAGE))
+    return MIN_REQUEST_SECONDS + pages * max(poll_seconds, MIN_PAGE_SECONDS)
 
 
 def _persistent(error: InvocationError, rounds: int, when: str) -> InvocationError:

@@ -26,6 +26,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._waiter imp
     MAX_CONSECUTIVE_TRANSIENT_ERRORS,
     Snapshot,
     WaitSettings,
+    final_read_reserve,
     wait_for,
 )
 
@@ -87,8 +88,9 @@ def test_delay_before_the_first_poll(fake_clock, rec):
 def test_delay_longer_than_the_budget_is_cut_to_the_budget(fake_clock, rec):
     poll = Script(fake_clock, snap(rec, "running"))
     outcome = wait_for(poll, settings(timeout=5, delay=50), **fake_clock.hooks())
-    assert fake_clock.sleeps == [5.0]
-    assert poll.times == [5.0]
+    # Cut to leave the one read its time in the budget (a request needs a second, a page 0.05 s).
+    assert fake_clock.sleeps == pytest.approx([3.95])
+    assert poll.times == pytest.approx([3.95])
     assert outcome.ended_because == ENDED_TIMEOUT
 
 
@@ -404,6 +406,19 @@ def test_a_wait_that_times_out_on_counters_reads_every_target_once(fake_clock, r
     assert outcome.ended_because == ENDED_TIMEOUT
     assert reads == [1]
     assert outcome.snapshot is full
+
+
+def test_the_full_read_at_a_timeout_fits_in_the_budget(fake_clock, rec):
+    # The request timer refuses to start a request past the budget, so the waiter stops polling
+    # while there is still time for the full read (a second plus a page per 50 targets).
+    full = snap(rec, "success", "running", "running", expected=3)
+    read_at = []
+    poll = Script(fake_clock, counted())
+    outcome = wait_for(poll, settings(timeout=10, interval=1, max_interval=1), read_all=lambda: read_at.append(fake_clock.elapsed) or full,
+                       **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_TIMEOUT and outcome.snapshot is full
+    assert len(read_at) == 1 and read_at[0] <= 10 - final_read_reserve(3, 0.0) + 1e-9
+    assert final_read_reserve(3, 0.0) == 1.05 and final_read_reserve(120, 0.2) == 1.6
 
 
 def test_a_fail_fast_stop_on_counters_reads_every_target_once(fake_clock, rec):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
 from ansible_collections.multicloud.invocations.plugins.modules import invocation_wait
 
@@ -53,13 +55,14 @@ def test_timeout_fails_but_returns_the_invocations(run_module, monkeypatch, ssm,
     calls = fake_reads(monkeypatch, ssm, ("Success", "InProgress"))
     result = run_module(invocation_wait, {"command_id": ssm.cid, "timeout": 20, "region": "us-east-1"})
     assert result["failed"] is True
-    assert result["msg"].startswith("timed out after 20s (budget 20s): 1 of 2 targets had not finished")
+    # Polling stops 1.05 s before the deadline, so that the full read of every target fits in the budget.
+    assert result["msg"].startswith("timed out after 19s (budget 20s): 1 of 2 targets had not finished")
+    assert result["elapsed"] == 18.95
     assert result["verdict"] == "timed_out"
     assert result["timed_out"] is True
     assert result["ended_because"] == "timeout"
     assert [(record["instance_id"], record["status"]) for record in result["invocations"]] == [(ssm.i1, "success"), (ssm.i2, "running")]
-    assert result["elapsed"] == 20.0
-    assert fake_waits.elapsed == 20.0
+    assert fake_waits.elapsed == pytest.approx(18.95)
     # While the counters say a target runs, the invocations are not read; the wait that ends on
     # its budget reads them once, so the result still holds every target.
     assert result["polls"] > 1 and calls["list"] == 1
@@ -206,8 +209,9 @@ def test_the_module_start_counts_when_the_controller_says_when_the_task_started(
     result = run_module(invocation_wait, {"command_id": ssm.cid, "timeout": 20, "fail_on_timeout": False, "budget_started_at": started_at,
                                           "region": "us-east-1"})
     assert result["ended_because"] == "timeout"
-    assert fake_waits.elapsed == 13.0
-    assert result["elapsed"] == 20.0
+    # 13 s less the 1.05 s kept for the full read at the end.
+    assert fake_waits.elapsed == pytest.approx(11.95)
+    assert result["elapsed"] == 18.95
 
 
 def _no_api(self):
