@@ -215,7 +215,7 @@ invocations:
       description:
         - The exit code of the step that decided RV(invocations[].status) (of the run, for vendors without steps),
           once it ended; null before and when it never ran.
-        - Null too where the process did not end by itself (stopped, timed out, never delivered, skipped): vendors
+        - Null too where the process did not end by itself (stopped, timed out, never delivered, skipped); vendors
           report a code there too (Cloud Assistant C(ExitCode) 0, the killed process's code on SSM), which stays in
           RV(invocations[].raw).
       type: int
