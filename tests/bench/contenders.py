@@ -24,7 +24,13 @@ DESCRIPTIONS = {
     "boto3_waiter": "boto3 `command_executed` waiter per instance, 10 threads, documented defaults (5 s delay, 20 attempts)",
     "aws_cli_wait": "`aws ssm wait command-executed` per instance, 10 at a time (xargs -P 10), CLI defaults (5 s, 20 attempts)",
     "until_loop": "Ansible `until:` loop over `aws ssm get-command-invocation` per instance (delay 5, retries 60)",
+    "ssm_counters": "the boto3 script a skilled SSM engineer writes: `ListCommands` counters every 2 s (invocation_wait's default "
+                    "base interval), every `ListCommandInvocations` page (50) once at the end",
+    "ansible_debug": "`ansible-playbook` running one `debug` task: Ansible's own cost, waiting on nothing",
 }
+
+# Contenders that wait on nothing: measured for their cost only, never judged.
+BASELINES = frozenset({"ansible_debug"})
 
 
 @dataclass
@@ -53,12 +59,14 @@ def base_env(tools: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def ansible_env(env: dict[str, str], result_path: str) -> dict[str, str]:
+def ansible_env(env: dict[str, str], result_path: str, per_item_moments: bool = False) -> dict[str, str]:
     env = dict(env)
+    if per_item_moments:
+        # Only the `until:` loop: the moment each loop item returned can only be seen inside the
+        # process, so its per-instance lags come from a callback (charged to the loop's own CPU).
+        env.update(ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, "callback_plugins"), ANSIBLE_CALLBACKS_ENABLED="bench_timing")
     env.update(
         ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-        ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, "callback_plugins"),
-        ANSIBLE_CALLBACKS_ENABLED="bench_timing",
         ANSIBLE_LOCALHOST_WARNING="false",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
         ANSIBLE_NOCOLOR="1",
@@ -83,12 +91,14 @@ def command_line(name: str, url: str, targets: dict[str, list[str]], scratch: st
     if name == "until_loop":
         ((command_id, instance_ids),) = targets.items()
         extra = {"bench_url": url, "bench_command_id": command_id, "bench_instance_ids": instance_ids}
-        return playbook + ["-e", json.dumps(extra), os.path.join(HERE, "playbooks", "until_loop.yml")], ansible_env(env, result), result
-    if name == "boto3_waiter":
+        return playbook + ["-e", json.dumps(extra), os.path.join(HERE, "playbooks", "until_loop.yml")], ansible_env(env, result, True), result
+    if name in ("boto3_waiter", "ssm_counters"):
         targets_path = os.path.join(scratch, "targets.json")
         with open(targets_path, "w", encoding="utf-8") as handle:
             json.dump(targets, handle)
-        return [sys.executable, os.path.join(HERE, "peers", "boto3_waiter.py"), url, targets_path, result], env, result
+        return [sys.executable, os.path.join(HERE, "peers", f"{name}.py"), url, targets_path, result], env, result
+    if name == "ansible_debug":
+        return playbook + [os.path.join(HERE, "playbooks", "ansible_debug.yml")], ansible_env(env, result), result
     if name == "aws_cli_wait":
         pairs = os.path.join(scratch, "pairs.txt")
         with open(pairs, "w", encoding="utf-8") as handle:
@@ -104,17 +114,34 @@ def _lines(path: str) -> list[str]:
         return [line for line in handle if line.strip()]
 
 
-def parse(name: str, result_path: str, targets: dict[str, list[str]]) -> Reported:
+def _printed_report(log_path: str) -> dict | None:
+    """The object the invocation_wait playbook's last task printed (the default callback's `=> {...}`)."""
+    try:
+        with open(log_path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    start = text.find("TASK [Report what the wait saw]")
+    start = text.find("=> ", start) if start >= 0 else -1
+    if start < 0:
+        return None
+    try:
+        printed, _end = json.JSONDecoder().raw_decode(text, start + 3)
+    except ValueError:
+        return None
+    return printed.get("msg") if isinstance(printed, dict) else None
+
+
+def parse(name: str, result_path: str, targets: dict[str, list[str]], log_path: str = "") -> Reported:
     reported = Reported()
     if name.startswith("invocation_wait"):
-        for line in _lines(result_path):
-            record = json.loads(line)
-            result = record["result"]
-            reported.returned_at = record["returned_at"]
+        result = _printed_report(log_path)
+        if result is None:
+            reported.notes.append("the playbook printed no report")
+        else:
             reported.polls = result.get("polls")
-            for item in result.get("invocations") or []:
-                outcome = "success" if item.get("status") == "success" else "failed"
-                reported.outcomes[(item["command_id"], item["instance_id"])] = outcome
+            for command_id, instance_id, status in result.get("outcomes") or []:
+                reported.outcomes[(command_id, instance_id)] = "success" if status == "success" else "failed"
             if result.get("failed"):
                 reported.notes.append(f"task failed: {str(result.get('msg'))[:200]}")
             reported.notes.append(f"verdict {result.get('verdict')}, ended {result.get('ended_because')}, "
@@ -139,6 +166,12 @@ def parse(name: str, result_path: str, targets: dict[str, list[str]]) -> Reporte
             reported.outcomes[key] = record["outcome"]
             if record["outcome"] == "error" and len(reported.notes) < 3:
                 reported.notes.append(f"{record['instance_id']}: {record['detail'][:160]}")
+    elif name == "ssm_counters":
+        # It returns once for the whole fleet: no per-instance moments.
+        for line in _lines(result_path):
+            record = json.loads(line)
+            reported.returned_at = record["returned_at"]
+            reported.outcomes[(record["command_id"], record["instance_id"])] = record["outcome"]
     elif name == "aws_cli_wait":
         for line in _lines(result_path):
             command_id, instance_id, code, at = line.split()

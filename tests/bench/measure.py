@@ -26,6 +26,7 @@ class Figures:
     commands: int
     rate_limit: float
     contender: str
+    run: int  # 1, 2, 3...: the bench runs every contender several times and reports medians
     api_calls: int
     throttled: int
     calls_by_operation: str
@@ -36,7 +37,7 @@ class Figures:
     cpu_seconds: float
     peak_mb: float
     wall_seconds: float
-    verdict_right: bool
+    verdict_right: bool | None  # None for a baseline, which judges nothing
     errors: int
     notes: str
 
@@ -49,8 +50,8 @@ def _percentile(values: list[float], share: float) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1]
 
 
-def _run_process(argv: list[str], env: dict[str, str], log_path: str) -> tuple[int, float, float, float]:
-    """(exit status, CPU seconds of the whole tree, peak RSS in MB, wall seconds), through launch.py."""
+def _run_process(argv: list[str], env: dict[str, str], log_path: str) -> tuple[int, float, float, float, float | None]:
+    """(exit status, CPU seconds of the whole tree, peak RSS in MB, wall seconds, exit moment), through launch.py."""
     usage_path = log_path + ".usage"
     launcher = [sys.executable, "-S", os.path.join(os.path.dirname(os.path.abspath(__file__)), "launch.py"), usage_path] + argv
     started = time.monotonic()
@@ -70,29 +71,33 @@ def _run_process(argv: list[str], env: dict[str, str], log_path: str) -> tuple[i
         with open(usage_path, encoding="utf-8") as handle:
             usage = json.load(handle)
     except (OSError, ValueError):
-        return os.waitstatus_to_exitcode(status) or -1, 0.0, 0.0, wall
+        return os.waitstatus_to_exitcode(status) or -1, 0.0, 0.0, wall, None
     # ru_maxrss is in KiB on Linux: the largest single process of the tree.
-    return usage["exit"], usage["cpu"], usage["maxrss_kib"] / 1024.0, wall
+    return usage["exit"], usage["cpu"], usage["maxrss_kib"] / 1024.0, wall, usage["exited_at"]
 
 
-def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict[str, str], keep_logs: str) -> Figures:
+def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict[str, str], keep_logs: str, number: int = 1) -> Figures:
     fleet = fleetsim_run.start(scenario, tools["fleetsim"])
     try:
-        fleetsim_run.send_commands(fleet, scenario)
+        if contender not in contenders.BASELINES:
+            fleetsim_run.send_commands(fleet, scenario)
         before = fleet.control("stats")
         argv, env, result_path = contenders.command_line(contender, fleet.url, fleet.command_targets, fleet.scratch, tools)
-        log_path = os.path.join(keep_logs, f"{scenario.name}-{contender.replace('/', '-')}.log")
-        code, cpu, peak, wall = _run_process(argv, env, log_path)
+        log_path = os.path.join(keep_logs, f"{scenario.name}-{contender.replace('/', '-')}-{number}.log")
+        code, cpu, peak, wall, exited_at = _run_process(argv, env, log_path)
         after = fleet.control("stats")
         timeline = fleet.control("timeline")
-        reported = contenders.parse(contender, result_path, fleet.command_targets)
+        reported = contenders.parse(contender, result_path, fleet.command_targets, log_path)
+        # Every contender's return is the moment its process ended, taken by the launcher outside the
+        # measured tree; per-instance moments stay the contender's own.
+        reported.returned_at = exited_at
     finally:
         fleet.stop()
         shutil.rmtree(fleet.scratch, ignore_errors=True)
-    return _figures(scenario, contender, before, after, timeline, reported, code, cpu, peak, wall)
+    return _figures(scenario, contender, number, before, after, timeline, reported, code, cpu, peak, wall)
 
 
-def _figures(scenario, contender, before, after, timeline, reported, code, cpu, peak, wall) -> Figures:
+def _figures(scenario, contender, number, before, after, timeline, reported, code, cpu, peak, wall) -> Figures:  # pylint: disable=too-many-arguments
     ops_before = before["requests"].get("aws_ssm", {})
     ops_after = after["requests"].get("aws_ssm", {})
     by_operation = {op: count - ops_before.get(op, 0) for op, count in ops_after.items() if count - ops_before.get(op, 0)}
@@ -114,9 +119,11 @@ def _figures(scenario, contender, before, after, timeline, reported, code, cpu, 
     per_instance = [at - ended[key] for key, at in reported.per_instance_at.items() if ended.get(key) is not None]
     errors = sum(1 for outcome in reported.outcomes.values() if outcome == "error")
     verdict_right = code == 0 and all_ended and reported.outcomes == truth
-    if code != 0:
+    if contender in contenders.BASELINES:
+        verdict_right, notes = None, ([f"exit status {code}"] if code else [])
+    elif code != 0:
         notes.append(f"exit status {code}")
-    if reported.outcomes != truth and all_ended:
+    if verdict_right is False and reported.outcomes != truth and all_ended:
         wrong = [key[1] for key in truth if reported.outcomes.get(key) != truth[key]]
         notes.append(f"{len(wrong)} instances judged wrong or missing (e.g. {', '.join(wrong[:3])})")
     return Figures(
@@ -125,6 +132,7 @@ def _figures(scenario, contender, before, after, timeline, reported, code, cpu, 
         commands=scenario.commands,
         rate_limit=scenario.rate_limit,
         contender=contender,
+        run=number,
         api_calls=after["total"] - before["total"],
         throttled=after["throttled"] - before["throttled"],
         polls=reported.polls,
