@@ -5,6 +5,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 import yaml
 
@@ -13,7 +17,8 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._common imp
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs import AlibabaEcsProvider
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
-from ansible_collections.multicloud.invocations.plugins.module_utils._registry import PROVIDER_NAMES, PROVIDERS, build_provider
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos import ZenlayerZosProvider
+from ansible_collections.multicloud.invocations.plugins.module_utils._registry import PROVIDER_NAMES, adapter_class, build_provider
 
 PAIRS = [
     pytest.param(common.ModuleDocFragment.DOCUMENTATION, provider_argument_spec, id="common-provider_argument_spec"),
@@ -73,8 +78,27 @@ def test_merged_later_specs_win():
 
 def test_provider_choices_follow_the_registry():
     assert provider_argument_spec()["provider"]["choices"] == list(PROVIDER_NAMES)
-    assert list(PROVIDERS) == ["aws_ssm", "alibaba_ecs", "zenlayer_zos"]
-    assert PROVIDERS["aws_ssm"] is AwsSsmProvider and PROVIDERS["alibaba_ecs"] is AlibabaEcsProvider
+    assert PROVIDER_NAMES == ("aws_ssm", "alibaba_ecs", "zenlayer_zos")
+    assert adapter_class("aws_ssm") is AwsSsmProvider
+    assert adapter_class("alibaba_ecs") is AlibabaEcsProvider
+    assert adapter_class("zenlayer_zos") is ZenlayerZosProvider
+    assert all(adapter_class(name).name == name for name in PROVIDER_NAMES)
+
+
+def test_a_module_start_imports_no_provider_until_one_is_built():
+    """The module wrapper and the registry load no vendor SDK: a task pays only for its own provider."""
+    probe = (
+        "import sys\n"
+        "from ansible_collections.multicloud.invocations.plugins.module_utils import _module, _registry\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'requests') or '._providers.' in m)\n"
+        "assert not loaded, loaded\n"
+        "_registry.adapter_class('zenlayer_zos')\n"
+        "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules\n"
+        "assert '_providers.zenlayer_zos' in ' '.join(sys.modules)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
 
 
 def test_build_provider():
