@@ -18,6 +18,7 @@ it, so botocore's retry rules (reads retried, starts never) see every outcome as
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 import typing as t
@@ -26,9 +27,9 @@ from ansible_collections.multicloud.invocations.plugins.module_utils import _htt
 
 try:
     from botocore.awsrequest import AWSResponse
-    from botocore.exceptions import ReadTimeoutError
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 except ImportError:  # aws_ssm reports the missing dependency before any client is made
-    AWSResponse = None
+    AWSResponse = ConnectionClosedError = None
     ReadTimeoutError = Exception
 
 
@@ -71,6 +72,10 @@ class BoundedSender:
             body = _http._read_by(_Unread(response.raw), deadline)  # pylint: disable=protected-access
         except _http.AnswerTooSlow:
             raise AnswerTooSlow(endpoint_url=request.url, seconds=seconds) from None
+        except (OSError, http.client.HTTPException) as error:
+            # A connection reset or closed in the middle of the answer: what botocore's session
+            # raises when it reads the answer itself (a transient error, retried for reads).
+            raise ConnectionClosedError(endpoint_url=request.url, request=request) from error
         # The body is all in, so the connection can serve the next request.
         release = getattr(response.raw, "release_conn", None)
         if release is not None:

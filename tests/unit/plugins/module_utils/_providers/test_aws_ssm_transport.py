@@ -12,6 +12,7 @@ import threading
 import time
 from unittest import mock
 
+import botocore.exceptions
 import pytest
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import BudgetSpent
@@ -126,6 +127,20 @@ def test_reads_are_retried_as_botocore_says_and_a_start_is_sent_once(endpoint):
         provider.send_command({"DocumentName": "AWS-RunShellScript", "InstanceIds": [I1], "Parameters": {"commands": ["true"]},
                                "Comment": "mci-0123456789abcdef"})
     assert [seen["target"] for seen in endpoint.seen].count("AmazonSSM.SendCommand") == 1
+
+
+def test_an_answer_reset_halfway_is_what_botocore_itself_raises():
+    # botocore's session turns a connection lost while it reads an answer into ConnectionClosedError
+    # (transient, retried for reads); the answer read here must not end in a raw socket error.
+    raw = mock.Mock(spec=["_fp", "close"])
+    raw._fp = mock.Mock(spec=["read1"])  # pylint: disable=protected-access
+    raw._fp.read1.side_effect = [b'{"Commands": [', ConnectionResetError(104, "Connection reset by peer")]  # pylint: disable=protected-access
+    session = mock.Mock()
+    session.send.return_value = mock.Mock(raw=raw, status_code=200, headers={}, url="https://ssm.us-east-1.amazonaws.com/")
+    sender = BoundedSender(session, lambda: 5.0)
+    with pytest.raises(botocore.exceptions.ConnectionClosedError):
+        sender(request=mock.Mock(url="https://ssm.us-east-1.amazonaws.com/"))
+    raw.close.assert_not_called()  # only an answer cut off at its deadline is dropped here
 
 
 def test_no_request_is_sent_with_too_little_of_the_budget_left(endpoint):
