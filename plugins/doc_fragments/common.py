@@ -115,8 +115,8 @@ options:
         answer that trickles in is cut off too). A wait (M(multicloud.invocations.invocation_wait), or
         M(multicloud.invocations.invocation_run) with C(wait)) also never lets a request run past its C(timeout), and
         sends none with less than a second of it left.
-      - For V(aws_ssm) it sets botocore's connect and read timeouts (unless O(aws_config) sets them); an answer that
-        trickles in is bounded only by the read timeout between its bytes.
+      - For V(aws_ssm) it also sets botocore's connect and read timeouts (unless O(aws_config) sets them); the
+        whole request is bounded either way.
     type: float
     default: 30
 notes:

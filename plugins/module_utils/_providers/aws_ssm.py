@@ -66,6 +66,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers import aws_ssm_windows
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_window_records import selects_window
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_transport import AnswerTooSlow, BoundedSender
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_requests import (
     START_MARKER_PREFIX,
     build_send_request,
@@ -415,8 +416,9 @@ class AwsSsmProvider:
             raise InvalidInput(f"region {region!r} is not an AWS region name such as 'eu-west-1'", provider=PROVIDER)
         # The retry mode is set explicitly: botocore's default changed from legacy to standard in
         # 1.44, and waits must behave the same on every execution environment.
-        # request_timeout bounds the connect and each read (botocore's default read timeout is 60 s),
-        # and so does a wait's budget: botocore cannot shorten one request to what is left of it.
+        # Every request's total time is bounded by BoundedSender (below). These timeouts bound each
+        # socket wait inside botocore's session too, so an attempt the sender gave up on ends in the
+        # background soon after (botocore's default read timeout is 60 s).
         per_request = self.timer.limit
         budget = self._options.get("timeout")
         if isinstance(budget, (int, float)) and not isinstance(budget, bool) and budget > 0:
@@ -435,6 +437,7 @@ class AwsSsmProvider:
         self._client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
         self._client.meta.events.register("before-parse.ssm", self._keep_body)
         self._client.meta.events.register("needs-retry.ssm", self._no_retry_past_the_budget)
+        BoundedSender.install(self._client, self.timer.seconds)
         # SendCommand has no idempotency token: botocore must not send it again after a reset or a
         # read timeout (the command may already run), so starts go through a client that never
         # retries. Whatever aws_config says, this one is not overridden.
@@ -442,6 +445,7 @@ class AwsSsmProvider:
                                            config=config.merge(Config(retries={"mode": "standard", "total_max_attempts": 1})))
         self._send_client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
         self._send_client.meta.events.register("before-parse.ssm", self._keep_body)
+        BoundedSender.install(self._send_client, self.timer.seconds)
         return self._client
 
     def _keep_body(self, response_dict: t.Any = None, **_kwargs: t.Any) -> None:
@@ -457,6 +461,8 @@ class AwsSsmProvider:
 
     def _no_retry_past_the_budget(self, response: t.Any = None, caught_exception: t.Any = None, **_kwargs: t.Any) -> None:
         """A ``needs-retry`` hook: a failed attempt is not tried again once the budget is spent."""
+        if isinstance(caught_exception, BudgetSpent):
+            raise caught_exception  # the request timer refused to send it: nothing failed, nothing to retry
         failed = caught_exception is not None or (response is not None and getattr(response[0], "status_code", 200) >= 400)
         if failed:
             left = self.timer.left()
@@ -503,6 +509,9 @@ class AwsSsmProvider:
                 "or set validate_certs: false for a test endpoint you trust",
                 provider=PROVIDER,
             ) from None
+        except AnswerTooSlow as error:
+            # The request was sent (or may have been): a SendCommand may have started the command.
+            raise ProviderError(redact_secrets_in_text(str(error)), provider=PROVIDER, retryable=True) from None
         except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectionClosedError, botocore.exceptions.ReadTimeoutError) as error:
             failure = ProviderError(f"cannot reach the SSM endpoint: {redact_secrets_in_text(str(error))}", provider=PROVIDER, retryable=True)
             # No connection was made (refused, connect timeout): the request surely never left.
