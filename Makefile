@@ -18,7 +18,7 @@ in_venv = PATH="$(abspath $(1))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(1))"
 RUN := $(call in_venv,$(VENV))
 RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
 
-.PHONY: help setup demo test test-serial fleetsim-test units sanity sanity-pylint sanity-other integration examples lint test-oldest units-oldest \
+.PHONY: help setup demo test test-serial fleetsim-test units sanity sanity-pylint sanity-other integration examples lint test-oldest units-oldest examples-oldest \
 	integration-oldest clean bench bench-quick chaos chaos-quick load dist docs changelog changelog-lint \
 	release-test release-checks release-installed release-installed-oldest release-ee release-docs
 
@@ -101,11 +101,18 @@ integration: $(VENV)/.installed
 examples: $(VENV)/.installed
 	$(RUN) python -m pytest -q -n 2 -p no:cacheprovider tests/examples
 
+# The same examples on the oldest ansible-core (and the oldest libraries), one at a time: most of
+# an example's time is spent waiting on its fleetsim, so one process keeps the CPU it takes small.
+# Tools that do not depend on ansible-core (ansible-builder for the execution environment example)
+# come from .venv, after the oldest venv on PATH.
+examples-oldest: $(OLDEST_VENV)/.installed $(VENV)/.installed
+	$(RUN_OLDEST) PATH="$(abspath $(OLDEST_VENV))/bin:$(abspath $(VENV))/bin:$$PATH" python -m pytest -q -p no:cacheprovider tests/examples
+
 lint: $(VENV)/.installed
 	$(RUN) ansible-lint
 
 # The oldest ansible-core that meta/runtime.yml claims: units and integration (in lanes, as above).
-test-oldest: units-oldest integration-oldest
+test-oldest: units-oldest integration-oldest examples-oldest
 
 units-oldest: $(OLDEST_VENV)/.installed
 	$(RUN_OLDEST) tests/run-ansible-test.sh units --venv --python 3.11 --color no

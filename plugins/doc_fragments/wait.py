@@ -57,9 +57,28 @@ options:
   fail_fast:
     description:
       - Stop waiting as soon as the verdict can no longer be success, for example at the first failure
-        when every target must succeed.
+        when every target must succeed. Same as O(stop_early=failed); with O(max_failures) or
+        O(min_success_percent) set, that is already the default.
     type: bool
     default: false
+  stop_early:
+    description:
+      - When the wait stops before every target has ended. Whatever it stops on, it reads the targets
+        once more and returns every one of them with the status it had then; a target still open keeps
+        its status (for example V(pending) for an instance that is offline), counts as not ended in
+        RV(reason), and RV(ended_because) says why the wait stopped.
+      - V(failed) stops as soon as the verdict can no longer be success (RV(ended_because=fail_fast)),
+        for example when O(max_failures=1) and two targets failed while another one is offline, since waiting
+        for it could not change the verdict V(failed).
+      - V(decided) also stops as soon as the verdict can no longer be anything but success
+        (RV(ended_because=decided), RV(verdict=success)) because the targets still open could all fail and the
+        policy would still pass. The command may still be running on those targets when the task returns,
+        which is why this is never the default.
+      - V(never) waits until every target has ended, or the budget has run out.
+      - Default V(failed) when O(max_failures), O(min_success_percent) or O(fail_fast) is set, else V(never)
+        (every target must succeed, and the wait returns every target's final status).
+    type: str
+    choices: [never, failed, decided]
   undeliverable:
     description:
       - How targets that never ran count (undeliverable, delivery timed out, offline or gone).

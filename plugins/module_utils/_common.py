@@ -61,6 +61,7 @@ def wait_argument_spec() -> dict[str, t.Any]:
         "max_failures": {"type": "int"},
         "min_success_percent": {"type": "float"},
         "fail_fast": {"type": "bool", "default": False},
+        "stop_early": {"type": "str", "choices": ["never", "failed", "decided"]},
         "undeliverable": {"type": "str", "default": UNDELIVERABLE_COUNTS_AS_FAILURE, "choices": [UNDELIVERABLE_COUNTS_AS_FAILURE, UNDELIVERABLE_IGNORED]},
         "fail_on_timeout": {"type": "bool", "default": True},
         "fail_on_failure": {"type": "bool", "default": True},

@@ -101,6 +101,10 @@ PLANNED_RECORD_FIELDS = (
 
 # The count, in a summary's ``counts``, of targets announced or asked for that are not visible.
 NOT_VISIBLE = "not_visible"
+# The count, in a progress summary's ``counts``, of targets a vendor's counters say have not ended
+# but whose records are not read yet: pending or running, the counters do not say which, so they
+# are not called by either status (an offline instance is pending, not running).
+NOT_FINISHED = "not_finished"
 
 RECORD_FIELDS = tuple(name for name, _type, _meaning in RECORD_SCHEMA)
 STEP_FIELDS = tuple(name for name, _type, _meaning in STEP_SCHEMA)

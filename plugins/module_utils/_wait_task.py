@@ -23,12 +23,22 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._policy imp
     VERDICT_FAILED,
     VERDICT_TIMED_OUT,
     FailurePolicy,
+    STOP_CHOICES,
+    STOP_NEVER,
+    VERDICT_SUCCESS,
     judge,
-    lost,
+    should_stop,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import progress_line
 from ansible_collections.multicloud.invocations.plugins.module_utils._visibility import read_when_visible
-from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import ENDED_CHECKPOINT, ENDED_ERROR, WaitSettings, wait_for
+from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import (
+    ENDED_CHECKPOINT,
+    ENDED_DECIDED,
+    ENDED_ERROR,
+    ENDED_FAIL_FAST,
+    WaitSettings,
+    wait_for,
+)
 
 # When the action plugin shows progress, each line costs one module start on the controller (about
 # 1.3 s of CPU, measured by `make bench`). So a wait that ends within 30 s runs as one module call
@@ -116,8 +126,18 @@ def policy_from(params: dict[str, t.Any]) -> FailurePolicy:
         max_failures=params.get("max_failures"),
         min_success_percent=percent,
         fail_fast=params["fail_fast"],
+        stop_early=stop_early_from(params),
         undeliverable=params["undeliverable"],
     )
+
+
+def stop_early_from(params: dict[str, t.Any]) -> str | None:
+    stop_early = params.get("stop_early")
+    if stop_early is not None and stop_early not in STOP_CHOICES:
+        raise InvalidInput(f"stop_early must be one of {', '.join(STOP_CHOICES)}, got {stop_early}")
+    if stop_early == STOP_NEVER and params.get("fail_fast"):
+        raise InvalidInput("fail_fast stops the wait once it cannot pass, and stop_early: never says never to stop early: set one of them")
+    return stop_early
 
 
 def conditions_from(params: dict[str, t.Any]) -> Conditions:
@@ -263,8 +283,8 @@ def wait_and_judge(
     conditions = conditions_from(params)
     watch = provider.watch(commands, params.get("instance_ids") or [], params.get("include_output", True))
     if hasattr(watch, "follow_failures"):
-        # A watch that can read failures early (at a cost) only does so when the policy stops at one.
-        watch.follow_failures = policy.fail_fast
+        # A watch that can read failures early (at a cost) only does so when the policy may stop at one.
+        watch.follow_failures = policy.stop_mode != STOP_NEVER
 
     # A condition that cannot judge a record ends the wait with a clear error, and the result still
     # carries every record seen.
@@ -278,10 +298,16 @@ def wait_and_judge(
             return False
         return True
 
-    def stop_early(snapshot: t.Any) -> bool:
+    def stop_early(snapshot: t.Any) -> bool | str | None:
         if not apply_conditions(snapshot.records):
             return True
-        return policy.fail_fast and lost(snapshot.records, policy, snapshot.expected)
+        # The decision is the policy's (_policy.should_stop); the waiter confirms one made on counters.
+        stop = should_stop(snapshot.records, policy, snapshot.expected, (snapshot.unread or {}).get("success", 0))
+        if stop == VERDICT_FAILED:
+            return ENDED_FAIL_FAST
+        if stop == VERDICT_SUCCESS:
+            return ENDED_DECIDED
+        return None
 
     # No request may carry the wait past its budget (a stuck or trickling endpoint included).
     limit_requests(provider, budget - spent)
@@ -306,7 +332,7 @@ def wait_and_judge(
         checkpoint["handles"] = commands
         checkpoint["progress"] = progress_line(summary, elapsed, budget) + delay_note(params.get("delay"), budget)
         return {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}, None, None
-    verdict = judge(snapshot.records, policy, snapshot.expected)
+    verdict = judge(snapshot.records, policy, snapshot.expected, pass_when_decided=outcome.ended_because == ENDED_DECIDED)
     if outcome.timed_out and not (snapshot.records or snapshot.expected or snapshot.unread):
         # Nothing could be read before the budget ran out: that says nothing about the targets
         # ("no target ran" would be a verdict on what was never seen).
@@ -326,6 +352,7 @@ def wait_and_judge(
         "passed": verdict.passed,
         "reason": verdict.reason,
         "policy": policy.describe(),
+        "stop_early": policy.stop_mode,
         "elapsed": round(elapsed, 3),
         "timeout": budget,
         "timed_out": outcome.timed_out,

@@ -27,7 +27,10 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
 from ansible_collections.multicloud.invocations.plugins.module_utils._visibility import never_visible
 
 ENDED_FINISHED = "finished"
+# The verdict could no longer be success (fail_fast, or stop_early: failed, the default with thresholds).
 ENDED_FAIL_FAST = "fail_fast"
+# The verdict could no longer be anything but success (stop_early: decided).
+ENDED_DECIDED = "decided"
 ENDED_TIMEOUT = "timeout"
 ENDED_ERROR = "error"
 # The caller asked for control back (to show progress) before the wait ended; it resumes later.
@@ -142,7 +145,7 @@ def wait_for(
     poll: t.Callable[[], Snapshot],
     settings: WaitSettings,
     *,
-    stop_early: t.Callable[[Snapshot], bool] | None = None,
+    stop_early: t.Callable[[Snapshot], bool | str | None] | None = None,
     on_progress: t.Callable[[str], None] | None = None,
     clock: t.Callable[[], float] = time.monotonic,
     sleep: t.Callable[[float], None] = time.sleep,
@@ -152,6 +155,8 @@ def wait_for(
 ) -> WaitOutcome:
     """Poll until done, stopped early, out of budget, or stopped by an error; never raises them.
 
+    ``stop_early`` says whether to stop before every target has ended: True (or
+    ENDED_FAIL_FAST) when the verdict can no longer pass, ENDED_DECIDED when it can no longer fail.
     ``resume_interval`` continues the backoff of a wait that handed control back at a checkpoint.
     ``read_all`` reads every target in full: a wait that ends early (timeout, fail fast) while
     some targets are known only from the vendor's counters calls it once, so the result still
@@ -169,7 +174,7 @@ def wait_for(
 
     def outcome(ended_because: str, error: InvocationError | None = None) -> WaitOutcome:
         nonlocal snapshot
-        if read_all and snapshot.unread and ended_because in (ENDED_TIMEOUT, ENDED_FAIL_FAST):
+        if read_all and snapshot.unread and ended_because in (ENDED_TIMEOUT, ENDED_FAIL_FAST, ENDED_DECIDED):
             try:
                 snapshot = read_all()
             except InvocationError:
@@ -229,8 +234,20 @@ def wait_for(
             last_counts = counts
             if snapshot.complete:
                 return outcome(ENDED_FINISHED)
-            if stop_early and stop_early(snapshot):
-                return outcome(ENDED_FAIL_FAST)
+            stop = stop_early(snapshot) if stop_early else None
+            if stop and read_all and snapshot.unread:
+                # A stop decided partly on the vendor's counters is confirmed on every record
+                # (read once, and what the wait returns), since counters are only a hint.
+                try:
+                    snapshot = read_all()
+                except InvocationError:
+                    stop = None  # not confirmed: go on polling, the next round may read it
+                else:
+                    stop = stop_early(snapshot)
+                    if snapshot.complete:
+                        return outcome(ENDED_FINISHED)
+            if stop:
+                return outcome(stop if isinstance(stop, str) else ENDED_FAIL_FAST)
             if snapshot.missing and now >= grace_ends:
                 shown = ", ".join(snapshot.missing[:10])
                 more = f" and {len(snapshot.missing) - 10} more" if len(snapshot.missing) > 10 else ""

@@ -102,13 +102,13 @@ EXAMPLES = r"""
     region: eu-west-1
   register: deploy_result
 
+# With a threshold, the wait stops as soon as a third failure decides the verdict (stop_early: failed).
 - name: Wait on two commands at once, allow two failures, stop early when that is exceeded
   multicloud.invocations.invocation_wait:
     command_ids:
       - "{{ web.command_id }}"
       - "{{ workers.command_id }}"
     max_failures: 2
-    fail_fast: true
     timeout: 900
     region: eu-west-1
 
@@ -156,7 +156,7 @@ summary:
 verdict:
   description:
     - V(success) when the failure policy passed, V(failed) when it cannot pass any more,
-      V(timed_out) when the budget ran out first and the policy could still have passed,
+      V(timed_out) when the budget ran out first and the policy could still have passed either way,
       V(error) when the wait ended on an error (see RV(ended_because)) before the targets could be judged.
     - V(skipped) when the task was skipped because the runs to wait on never started (check mode).
   returned: when the wait ran, and when it was skipped
@@ -188,7 +188,17 @@ timed_out:
   returned: when the wait ran
   type: bool
 ended_because:
-  description: V(finished), V(fail_fast), V(timeout) or V(error).
+  description:
+    - V(finished) when every target ended, V(timeout) when the budget ran out first, V(error) when the wait ended on an error.
+    - V(fail_fast) when the wait stopped because the verdict could no longer be success, V(decided) when it stopped
+      because the verdict could no longer be anything but success (O(stop_early)).
+  returned: when the wait ran
+  type: str
+stop_early:
+  description: When the wait would stop before every target ended (O(stop_early), with its default applied).
+  returned: when the wait ran
+  type: str
+  sample: failed
   returned: when the wait ran
   type: str
 polls:

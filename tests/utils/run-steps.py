@@ -64,6 +64,8 @@ def steps(lanes: int, cores: float) -> list[Step]:
         Step("lint", ["lint"], ("setup",), weight=1, seconds=115),
         # Every example of the README, the guides and EXAMPLES, each against its own fleetsim.
         Step("examples", ["examples"], ("setup",), weight=1, seconds=300),
+        # The same on ansible-core 2.17, one example at a time (it mostly waits on its fleetsims).
+        Step("examples-oldest", ["examples-oldest"], ("setup-oldest", "setup"), weight=0.5, seconds=300),
         Step("release-checks", ["release-checks"], ("setup",), weight=1, seconds=60),
         Step("release-installed", ["release-installed"], ("release-checks",), weight=0.5, seconds=40),
         Step("release-installed-oldest", ["release-installed-oldest"], ("release-checks", "setup-oldest"), weight=0.5, seconds=40),

@@ -75,7 +75,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     validate_instance_id,
     with_start_marker,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, parse_time
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import NOT_FINISHED, iso8601, parse_time
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import AWS_SSM_COMMAND, is_terminal, lookup
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
@@ -298,7 +298,7 @@ class CommandWatch:
         counted = {
             "success": max(done - errors, 0),
             "failed": max(errors - len(records), 0),
-            "running": max(command["TargetCount"] - done, 0),
+            NOT_FINISHED: max(command["TargetCount"] - done, 0),
         }
         for status, count in counted.items():
             unread[status] = unread.get(status, 0) + count

@@ -8,13 +8,19 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._policy import (
+    STOP_NEVER,
+    STOP_WHEN_DECIDED,
+    STOP_WHEN_FAILED,
     UNDELIVERABLE_IGNORED,
     VERDICT_FAILED,
     VERDICT_SUCCESS,
     VERDICT_TIMED_OUT,
     FailurePolicy,
+    decided,
     judge,
     lost,
+    settled,
+    should_stop,
 )
 
 ALL = FailurePolicy()
@@ -172,3 +178,104 @@ def test_describe():
     assert FailurePolicy(max_failures=2, min_success_percent=87.5, fail_fast=True, undeliverable=UNDELIVERABLE_IGNORED).describe() == (
         "at most 2 failed, at least 87.5% succeeded, undeliverable targets are ignored, fail fast"
     )
+
+
+# --- Can the targets still open change the verdict? -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "succeeded, failed, open_, policy, expected",
+    [
+        # The gate: at most one failure, five failed, one offline: decided, failed.
+        (0, 5, 1, FailurePolicy(max_failures=1), VERDICT_FAILED),
+        (0, 2, 4, FailurePolicy(max_failures=1), VERDICT_FAILED),
+        # One failure and one open target: the open one decides.
+        (4, 1, 1, FailurePolicy(max_failures=1), None),
+        # Five succeeded, one open, one failure allowed: even if it fails, the gate passes.
+        (5, 0, 1, FailurePolicy(max_failures=1), VERDICT_SUCCESS),
+        (5, 1, 1, FailurePolicy(max_failures=1), None),
+        # Every target must succeed: a failure decides, an open target never does.
+        (2, 1, 3, ALL, VERDICT_FAILED),
+        (5, 0, 1, ALL, None),
+        # A share: 8 of 10 must succeed. 3 failed is lost; 8 succeeded is won; 7 and 1 is open.
+        (5, 3, 2, FailurePolicy(min_success_percent=80), VERDICT_FAILED),
+        (8, 0, 2, FailurePolicy(min_success_percent=80), VERDICT_SUCCESS),
+        (7, 1, 2, FailurePolicy(min_success_percent=80), None),
+        # Both thresholds: the pass needs both in the worst case.
+        (8, 0, 2, FailurePolicy(max_failures=1, min_success_percent=80), None),
+        (9, 0, 1, FailurePolicy(max_failures=1, min_success_percent=80), VERDICT_SUCCESS),
+        # Nothing succeeded yet: every open target could end undeliverable and ignored, and a set
+        # where nothing ran fails, so a pass is never decided from failures allowed alone.
+        (0, 0, 3, FailurePolicy(max_failures=5), None),
+        # Nothing open: the verdict is whatever the targets say.
+        (3, 1, 0, FailurePolicy(max_failures=1), VERDICT_SUCCESS),
+        (0, 0, 0, FailurePolicy(max_failures=1), VERDICT_FAILED),
+    ],
+)
+def test_decided(succeeded, failed, open_, policy, expected):
+    assert decided(succeeded, failed, open_, policy) == expected
+
+
+def test_settled_counts_targets_not_visible_as_open(recs):
+    # One failure allowed, two seen and four more announced: lost whatever the four do.
+    assert settled(recs("failed", "failed"), FailurePolicy(max_failures=1), expected=6) == VERDICT_FAILED
+    # Five of six succeeded, the sixth not visible yet: it could fail, and one failure is allowed.
+    assert settled(recs(*["success"] * 5), FailurePolicy(max_failures=1), expected=6) == VERDICT_SUCCESS
+    assert settled(recs(*["success"] * 5), FailurePolicy(), expected=6) is None
+    assert settled([], FailurePolicy(max_failures=1), expected=6) is None
+
+
+def test_settled_takes_the_counters_successes_as_a_hint(recs):
+    policy = FailurePolicy(max_failures=1)
+    # One failure read; of the other five, the counters say four ended well: one open is left.
+    assert settled(recs("failed"), policy, expected=6, counted_success=4) is None
+    assert settled(recs("success"), policy, expected=6, counted_success=4) == VERDICT_SUCCESS
+    # Never more than the targets without a record.
+    assert settled(recs("failed"), policy, expected=2, counted_success=9) == VERDICT_SUCCESS
+
+
+@pytest.mark.parametrize(
+    "policy, mode",
+    [
+        (ALL, STOP_NEVER),
+        (FailurePolicy(fail_fast=True), STOP_WHEN_FAILED),
+        (FailurePolicy(max_failures=1), STOP_WHEN_FAILED),
+        (FailurePolicy(min_success_percent=90), STOP_WHEN_FAILED),
+        (FailurePolicy(max_failures=1, stop_early=STOP_NEVER), STOP_NEVER),
+        (FailurePolicy(stop_early=STOP_WHEN_DECIDED), STOP_WHEN_DECIDED),
+    ],
+)
+def test_a_threshold_stops_a_lost_wait_by_default(policy, mode):
+    assert policy.stop_mode == mode
+
+
+def test_should_stop_on_a_lost_verdict_by_default_and_on_a_won_one_only_when_asked(recs):
+    lost_so_far = recs("failed", "failed", "pending")
+    won_so_far = recs("success", "success", "pending")
+    assert should_stop(lost_so_far, FailurePolicy(max_failures=1)) == VERDICT_FAILED
+    assert should_stop(won_so_far, FailurePolicy(max_failures=1)) is None
+    assert should_stop(won_so_far, FailurePolicy(max_failures=1, stop_early=STOP_WHEN_DECIDED)) == VERDICT_SUCCESS
+    assert should_stop(lost_so_far, FailurePolicy(max_failures=1, stop_early=STOP_WHEN_DECIDED)) == VERDICT_FAILED
+    assert should_stop(lost_so_far, FailurePolicy(max_failures=1, stop_early=STOP_NEVER)) is None
+    # Without a threshold the wait keeps every target's final status, unless told otherwise.
+    assert should_stop(recs("failed", "running"), ALL) is None
+    assert should_stop(recs("failed", "running"), FailurePolicy(stop_early=STOP_WHEN_FAILED)) == VERDICT_FAILED
+
+
+def test_judge_names_the_targets_that_had_not_finished(recs):
+    verdict = judge(recs("failed", "failed", "pending"), FailurePolicy(max_failures=1))
+    assert verdict.verdict == VERDICT_FAILED
+    assert verdict.reason.startswith("2 of 3 targets failed, 1 had not finished; policy: at most 1 failed")
+
+
+def test_a_decided_pass_is_a_success_only_for_a_wait_that_stopped_on_it(recs):
+    records = recs("success", "success", "pending")
+    policy = FailurePolicy(max_failures=1)
+    assert judge(records, policy).verdict == VERDICT_TIMED_OUT
+    verdict = judge(records, policy, pass_when_decided=True)
+    assert verdict.verdict == VERDICT_SUCCESS
+    assert verdict.passed is True
+    assert verdict.open == 1
+    assert verdict.reason.startswith("2 of 3 targets succeeded, 1 had not finished and could no longer change the verdict")
+    # Not decided: still timed out.
+    assert judge(recs("success", "failed", "pending"), policy, pass_when_decided=True).verdict == VERDICT_TIMED_OUT

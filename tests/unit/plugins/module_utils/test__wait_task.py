@@ -216,6 +216,61 @@ def test_without_fail_fast_the_wait_goes_on_after_a_failure(fake_clock, recs):
     assert result["polls"] == 3
 
 
+def test_a_threshold_stops_the_wait_once_it_cannot_pass(fake_clock, recs):
+    # The gate in small: one failure allowed, two failed, an offline instance pending for ever.
+    provider = FakeProvider(
+        snapshot(recs("running", "running", "pending")),
+        snapshot(recs("failed", "failed", "pending")),
+        snapshot(recs("failed", "failed", "pending")),
+    )
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(max_failures=1, timeout=600), **fake_clock.hooks())
+    assert error is None
+    assert result["ended_because"] == "fail_fast"
+    assert result["stop_early"] == "failed"
+    assert result["polls"] == 2
+    assert result["verdict"] == "failed"
+    assert result["timed_out"] is False
+    assert [record["status"] for record in result["invocations"]] == ["failed", "failed", "pending"]
+    assert "1 had not finished" in result["reason"]
+    assert failure.startswith("the invocations failed")
+
+
+def test_stop_early_never_waits_out_a_lost_verdict(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("failed", "failed", "running")), snapshot(recs("failed", "failed", "success")))
+    result, dummy, dummy2 = wait_and_judge(provider, [COMMAND], params(max_failures=1, stop_early="never"), **fake_clock.hooks())
+    assert result["ended_because"] == "finished"
+    assert result["polls"] == 2
+    assert result["stop_early"] == "never"
+
+
+def test_stop_early_decided_stops_on_a_pass_that_can_no_longer_be_lost(fake_clock, recs):
+    provider = FakeProvider(
+        snapshot(recs("running", "running", "pending")),
+        snapshot(recs("success", "success", "pending")),
+        snapshot(recs("success", "success", "pending")),
+    )
+    result, error, failure = wait_and_judge(provider, [COMMAND], params(max_failures=1, stop_early="decided", timeout=600), **fake_clock.hooks())
+    assert (error, failure) == (None, None)
+    assert result["ended_because"] == "decided"
+    assert result["polls"] == 2
+    assert result["verdict"] == "success"
+    assert result["passed"] is True
+    assert result["invocations"][2]["status"] == "pending"
+
+
+def test_a_pass_is_not_decided_by_default(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("success", "success", "pending")))
+    result, dummy, dummy2 = wait_and_judge(provider, [COMMAND], params(max_failures=1, timeout=30, fail_on_timeout=False), **fake_clock.hooks())
+    assert result["ended_because"] == "timeout"
+    assert result["verdict"] == "timed_out"
+
+
+def test_fail_fast_and_stop_early_never_contradict(fake_clock, recs):
+    provider = FakeProvider(snapshot(recs("success")))
+    with pytest.raises(InvalidInput, match="fail_fast .* stop_early: never"):
+        wait_and_judge(provider, [COMMAND], params(fail_fast=True, stop_early="never"), **fake_clock.hooks())
+
+
 def test_fail_fast_waits_while_nothing_is_visible_yet(fake_clock, recs):
     not_yet = Snapshot(records=[], expected=0, complete=False, missing=["invocations of command 0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10"])
     provider = FakeProvider(not_yet, snapshot(recs("running", "running")), snapshot(recs("success", "success")))
@@ -313,12 +368,22 @@ def test_policy_from_accepts_the_bounds(overrides):
     policy_from(params(**overrides))
 
 
-@pytest.mark.parametrize("fail_fast", [True, False])
-def test_the_watch_follows_failures_only_when_the_policy_stops_at_one(fake_clock, recs, fail_fast):
+@pytest.mark.parametrize(
+    "options, follows",
+    [
+        ({"fail_fast": True}, True),
+        ({}, False),
+        # A threshold stops a lost wait by default, so failures are read as they happen.
+        ({"max_failures": 1}, True),
+        ({"min_success_percent": 90.0, "stop_early": "never"}, False),
+        ({"stop_early": "decided"}, True),
+    ],
+)
+def test_the_watch_follows_failures_only_when_the_policy_may_stop_at_one(fake_clock, recs, options, follows):
     provider = FakeProvider(snapshot(recs("success", "success")))
     provider.watcher.follow_failures = True
-    wait_and_judge(provider, [COMMAND], params(fail_fast=fail_fast), **fake_clock.hooks())
-    assert provider.watcher.follow_failures is fail_fast
+    wait_and_judge(provider, [COMMAND], params(**options), **fake_clock.hooks())
+    assert provider.watcher.follow_failures is follows
 
 
 def test_a_watch_without_failure_following_is_left_alone(fake_clock, recs):

@@ -19,6 +19,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import (
     ENDED_CHECKPOINT,
+    ENDED_DECIDED,
     ENDED_ERROR,
     ENDED_FAIL_FAST,
     ENDED_FINISHED,
@@ -500,3 +501,46 @@ def test_a_slice_near_the_deadline_runs_to_the_end(fake_clock, rec):
     outcome = wait_for(poll, settings(timeout=40, checkpoint_after=30, interval=10, backoff=1.0, jitter=0.0), **fake_clock.hooks())
     assert outcome.ended_because == ENDED_TIMEOUT
     assert fake_clock.elapsed == pytest.approx(40.0)
+
+
+def test_a_stop_decided_on_counters_is_confirmed_on_a_full_read(fake_clock, rec):
+    # The counters say two of three ended well; the full read shows one of them was cancelled.
+    hinted = Snapshot(records=[rec("success", "i-1")], expected=3, unread={"success": 2})
+    full = Snapshot(records=[rec("success", "i-1"), rec("cancelled", "i-2"), rec("running", "i-3")], expected=3)
+    finished = Snapshot(records=[rec("success", "i-1"), rec("cancelled", "i-2"), rec("success", "i-3")], expected=3, complete=True)
+    reads = []
+
+    def read_all():
+        reads.append(1)
+        return full
+
+    def stop_early(snapshot):
+        # Decided when at most one target may still fail: what the counters claim, not what the records say.
+        done_well = sum(1 for record in snapshot.records if record["status"] == "success") + snapshot.unread.get("success", 0)
+        return ENDED_DECIDED if done_well >= 3 else None
+
+    poll = Script(fake_clock, hinted, finished)
+    outcome = wait_for(poll, settings(), stop_early=stop_early, read_all=read_all, **fake_clock.hooks())
+    assert len(reads) == 1
+    assert outcome.ended_because == ENDED_FINISHED
+    assert outcome.snapshot is finished
+
+
+def test_a_confirmed_decided_stop_ends_with_decided(fake_clock, rec):
+    hinted = Snapshot(records=[rec("success", "i-1")], expected=3, unread={"success": 1, "running": 1})
+    full = Snapshot(records=[rec("success", "i-1"), rec("success", "i-2"), rec("running", "i-3")], expected=3)
+    poll = Script(fake_clock, hinted)
+    outcome = wait_for(poll, settings(), stop_early=lambda snapshot: ENDED_DECIDED, read_all=lambda: full, **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_DECIDED
+    assert outcome.snapshot is full
+    assert outcome.polls == 1
+
+
+def test_targets_open_on_the_counters_are_not_finished_in_the_progress_line(rec):
+    # SSM's counters do not tell an offline (pending) instance from a running one: the line says neither.
+    from ansible_collections.multicloud.invocations.plugins.module_utils._record import NOT_FINISHED, progress_line
+
+    snapshot = Snapshot(records=[rec("failed", "i-1")], expected=3, unread={"success": 1, NOT_FINISHED: 1})
+    line = progress_line(snapshot.summary(), 4, 60)
+    assert line == "2/3 done, 1 success, 1 failed, 1 not finished (4s of 60s)"
+    assert "running" not in line and "pending" not in line

@@ -953,7 +953,7 @@ def test_watch_settles_a_finished_command_and_stops_asking(provider, ssm):
     assert first.expected == 2
     assert first.missing == []
     assert first.records == []
-    assert first.unread == {"success": 1, "failed": 0, "running": 1}
+    assert first.unread == {"success": 1, "failed": 0, "not_finished": 1}
     assert provider.api_calls == 1
 
     second = watch.poll()
@@ -995,7 +995,7 @@ def test_watch_follows_failures_narrowed_by_status_when_asked(provider, ssm):
 
     first = watch.poll()
     assert [(record["instance_id"], record["status"], record["exit_code"]) for record in first.records] == [(I2, "failed", 2)]
-    assert first.unread == {"success": 1, "failed": 0, "running": 1}
+    assert first.unread == {"success": 1, "failed": 0, "not_finished": 1}
     summary = first.summary()
     assert (summary["terminal"], summary["open"], summary["counts"]["failed"], summary["counts"]["success"]) == (2, 1, 1, 1)
     second = watch.poll()
@@ -1047,9 +1047,9 @@ def test_watch_first_round_uses_the_commands_just_read(provider, ssm):
     (described,) = provider.describe_commands([CID])
     watch = provider.watch([described], [], True)
     watch.follow_failures = False
-    assert watch.poll().unread == {"success": 0, "failed": 0, "running": 2}
+    assert watch.poll().unread == {"success": 0, "failed": 0, "not_finished": 2}
     assert provider.api_calls == 1
-    assert watch.poll().unread == {"success": 1, "failed": 0, "running": 1}
+    assert watch.poll().unread == {"success": 1, "failed": 0, "not_finished": 1}
     assert provider.api_calls == 2
 
 
