@@ -32,15 +32,11 @@ else:
 from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import RequestTimer
 from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
-    AccessDenied,
     InvalidInput,
     InvocationError,
     MissingDependency,
     NotFound,
-    ProviderError,
-    Throttled,
     start_unconfirmed,
-    vendor_message,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, may_have_reached, post_json, with_retries
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
@@ -64,13 +60,15 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     validate_invoke_id,
     validate_region,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_spec import SPEC
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601
 from ansible_collections.multicloud.invocations.plugins.module_utils._signing_acs3 import acs3_headers, acs_timestamp, canonical_query, rpc_signed_params
+from ansible_collections.multicloud.invocations.plugins.module_utils._spec import classify_error as spec_classify_error
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import ALIBABA_ECS_INVOCATION, is_terminal, lookup
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
 API_VERSION = "2014-05-26"
-PAGE_SIZE = 50
+PAGE_SIZE = SPEC.page_size
 # Regions whose ECS endpoint is not ecs.<region>.aliyuncs.com (vendor-apis.md 5.1).
 ENDPOINT_EXCEPTIONS = {"cn-hangzhou": "ecs-cn-hangzhou.aliyuncs.com"}
 SHARED_ENDPOINT_REGIONS = frozenset(("cn-hangzhou-finance", "cn-shanghai-finance-1", "cn-shenzhen-finance-1", "cn-north-2-gov-1"))
@@ -79,10 +77,6 @@ MAX_ATTEMPTS = 4
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 
-ACCESS_CODE_PREFIXES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "Forbidden", "InvalidSecurityToken", "NoPermission")
-NOT_FOUND_CODE_PREFIXES = ("InvalidInvokeId.NotFound", "InvalidCommandId.NotFound", "InvalidInstance.NotFound", "InvalidInstanceId.NotFound")
-TRANSIENT_CODES = frozenset(("ServiceUnavailable", "InternalError", "UnknownError"))
-EXPIRED_TOKEN_CODES = frozenset(("InvalidParam.NextToken", "InvalidNextToken"))
 
 
 def endpoint_for(region: str) -> str:
@@ -95,19 +89,7 @@ def endpoint_for(region: str) -> str:
 
 def classify_error(http_status: int, body: dict[str, t.Any], action: str) -> InvocationError:
     """An Alibaba error envelope as one of our typed errors, Code and RequestId kept."""
-    code = str(body.get("Code") or f"HTTP{http_status}")
-    message = vendor_message(body.get("Message"))
-    facts = {"provider": PROVIDER, "code": code, "request_id": body.get("RequestId"), "http_status": http_status}
-    text = f"Cloud Assistant {action} failed: {message}"
-    if code.startswith("Throttling") or code == "Rejected.Throttling" or http_status == 429:
-        return Throttled(text, **facts)
-    if code.startswith(ACCESS_CODE_PREFIXES):
-        return AccessDenied(f"{text}. Check the access key (access_key, secret_key, session_token) and its RAM permissions", **facts)
-    if code.startswith(NOT_FOUND_CODE_PREFIXES) or code.endswith(".NotFound"):
-        return NotFound(text, **facts)
-    if code.startswith(("InvalidParameter", "MissingParameter", "InvalidRegionId", "Invalid")):
-        return InvalidInput(text, **facts)
-    return ProviderError(text, retryable=code in TRANSIENT_CODES or http_status >= 500, **facts)
+    return spec_classify_error(SPEC, action, body.get("Code"), body.get("Message"), http_status=http_status, request_id=body.get("RequestId"))
 
 
 class AlibabaClient:
@@ -194,7 +176,7 @@ class AlibabaClient:
                 page, token = unwrap(self.call(action, params))
             except InvalidInput as failure:
                 # A NextToken can expire between two pages: read the pages again from the first.
-                if "NextToken" not in params or not expired_page_token(failure, EXPIRED_TOKEN_CODES, restarts):
+                if "NextToken" not in params or not expired_page_token(failure, SPEC.expired_page_token, restarts):
                     raise
                 restarts += 1
                 items = []

@@ -12,7 +12,6 @@ execution timeout is 1-60 seconds. Facts are from vendor-apis.md section 6.
 from __future__ import annotations
 
 import datetime
-import os
 import random
 import time
 import traceback
@@ -37,9 +36,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     MissingDependency,
     NotFound,
     ProviderError,
-    Throttled,
     start_unconfirmed,
-    vendor_message,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import may_have_reached, post_json, with_retries
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
@@ -64,62 +61,39 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     validate_instance_id,
     validate_invocation_id,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_spec import SPEC
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601
+from ansible_collections.multicloud.invocations.plugins.module_utils._spec import classify_error as spec_classify_error, setting
 from ansible_collections.multicloud.invocations.plugins.module_utils._signing_zc2 import bearer_headers, zc2_headers
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
 API_VERSION = "2025-10-10"
 DEFAULT_ENDPOINT = "https://console.zenlayer.com/api/v2/zos"
 API_PATH = "/api/v2/zos"
-PAGE_SIZE = 100
+PAGE_SIZE = SPEC.page_size
 MAX_ATTEMPTS = 4
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 
-ENVIRONMENT = {
-    "access_key": ("ZENLAYERCLOUD_ACCESS_KEY_ID", "ZENLAYER_ACCESS_KEY_ID"),
-    "secret_key": ("ZENLAYERCLOUD_ACCESS_KEY_PASSWORD", "ZENLAYER_ACCESS_KEY_SECRET"),
-    "token": ("ZENLAYER_TOKEN",),
-}
 COMMAND_TYPES = {"RunShellScript": "SHELL", "RunPowerShellScript": "POWERSHELL", "RunBatScript": "BAT"}
-NOT_IDEMPOTENT = frozenset(("CreateCommand", "InvokeCommand"))
 # Pauses before each read of a command's invocations after an InvokeCommand answer was lost: a
 # run just started may take a moment to be listed.
 READ_BACK_PAUSES = (0.0, 1.0, 2.0)
-RETRYABLE_CODES = frozenset(("REQUEST_LIMIT_EXCEEDED", "SERVICE_TEMPORARY_UNAVAILABLE", "INTERNAL_SERVER_ERROR", "REQUEST_TIMED_OUT", "NETWORK_ERROR"))
-ACCESS_CODES = frozenset(("INVALID_AUTHORIZATION", "INVALID_ACCESS_KEY_ID", "SIGNATURE_EXPIRED", "SIGNATURE_FAILURE", "INVALID_TOKEN", "UNAUTHORIZED"))
 
 
 def classify_error(http_status: int, body: dict[str, t.Any], headers: t.Mapping[str, str], action: str) -> InvocationError:
     """A ZOS error envelope as one of our typed errors, code and requestId kept."""
-    code = str(body.get("code") or f"HTTP{http_status}")
-    facts = {"provider": PROVIDER, "code": code, "request_id": body.get("requestId"), "http_status": http_status}
-    text = f"ZOS {action} failed: {vendor_message(body.get('message'))}"
     if http_status == 403 and str(headers.get("cf-mitigated", "")).lower() == "challenge":
         return AccessDenied(
             f"ZOS {action} was stopped by a security challenge in front of the API (HTTP 403, cf-mitigated: challenge): "
             "the request came from an address or client the edge does not trust; retrying will not help",
             provider=PROVIDER, code="SECURITY_CHALLENGE", http_status=403,
         )
-    if code == "REQUEST_LIMIT_EXCEEDED" or http_status == 429:
-        return Throttled(text, **facts)
-    if code in ACCESS_CODES or http_status in (401, 403):
-        return AccessDenied(f"{text}. Check access_key / secret_key (access_key_password) or token", **facts)
-    if "NOT_FOUND" in code or http_status == 404:
-        return NotFound(text, **facts)
-    if code.startswith(("INVALID_", "MISSING_")) or http_status == 400:
-        return InvalidInput(text, **facts)
-    return ProviderError(text, retryable=code in RETRYABLE_CODES or http_status >= 500, **facts)
+    return spec_classify_error(SPEC, action, body.get("code"), body.get("message"), http_status=http_status, request_id=body.get("requestId"))
 
 
 def _setting(options: dict[str, t.Any], name: str) -> t.Any:
-    value = options.get(name)
-    if value not in (None, ""):
-        return value
-    for variable in ENVIRONMENT.get(name, ()):
-        if os.environ.get(variable):
-            return os.environ[variable]
-    return None
+    return setting(options, name, SPEC.environment)
 
 
 class ZenlayerClient:
@@ -174,7 +148,7 @@ class ZenlayerClient:
         # CreateCommand and InvokeCommand carry no client token: an answer cut short is not asked
         # again, or the command could run twice.
         return with_retries(attempt_once, attempts=MAX_ATTEMPTS, sleep=self._sleep, pause=self._pause,
-                            idempotent=action not in NOT_IDEMPOTENT, time_left=self.timer.left)
+                            idempotent=action not in SPEC.not_idempotent, time_left=self.timer.left)
 
     @staticmethod
     def _pause(attempt: int, retry_after: t.Any = None) -> float:

@@ -42,7 +42,7 @@ I3 = "ins-0003"
 V1 = "inv-1a2b3c4d"
 V2 = "inv-5e6f7a8b"
 C1 = "cmd-1a2b3c4d"
-ALL_VARIABLES = sorted({name for names in zenlayer_zos.ENVIRONMENT.values() for name in names})
+ALL_VARIABLES = sorted({name for names in zenlayer_zos.SPEC.environment.values() for name in names})
 
 
 @pytest.fixture(autouse=True)
