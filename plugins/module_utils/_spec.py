@@ -78,6 +78,7 @@ class ProviderSpec:
     page_size: int
     # The keys of an error answer's code and message (a signed-HTTP provider's envelope).
     error_keys: tuple[str, str] = ("Code", "Message")
+    request_id_key: str = "RequestId"
     # A response header that says how long to wait before retrying, if the vendor sends one.
     retry_after_header: str | None = None
     # Actions that start something and carry no idempotency token: never sent twice.

@@ -36,6 +36,7 @@ SPEC = ProviderSpec(
     },
     page_size=100,
     error_keys=("code", "message"),
+    request_id_key="requestId",
     # ZOS takes no idempotency token: an answer cut short is not asked again, or the command could run twice.
     not_idempotent=frozenset(("CreateCommand", "InvokeCommand")),
 )
