@@ -3,22 +3,39 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # Private to the multicloud.invocations collection: this API may change at any time.
-"""One HTTP POST that answers a JSON object or a typed error, and the API-level retry loop.
+"""The signed-HTTP client of the providers that speak HTTP themselves (Alibaba Cloud Assistant,
+Zenlayer ZOS): one HTTP POST that answers a JSON object or a typed error, and the API-level retry loop.
 
-Shared by the providers that speak HTTP themselves (Alibaba Cloud Assistant, Zenlayer ZOS);
-each signs its own requests and classifies its own vendor codes. These retries ride out a
-throttled or failing call; the waiter's rounds are a separate, slower loop above them.
+A vendor brings a signer (a subclass's ``sign``: the URL, headers and body of one attempt), the
+check of a successful answer's shape (``answer``) and its spec (error codes, which actions are not
+idempotent, its retry-after header). These retries ride out a throttled or failing call; the
+waiter's rounds are a separate, slower loop above them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 import socket
 import time
+import traceback
 import typing as t
+import urllib.parse
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import MIN_REQUEST_SECONDS, BudgetSpent
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, ProviderError
+try:
+    import requests
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR: str | None = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import MIN_REQUEST_SECONDS, BudgetSpent, RequestTimer
+from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, MissingDependency, ProviderError
+from ansible_collections.multicloud.invocations.plugins.module_utils._spec import ProviderSpec, classify_error
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import (
     describe_foreign_body,
     excerpt,
@@ -34,6 +51,11 @@ READ_PIECE = 65536
 # A page token that expires in the middle of a walk over pages starts the walk again from the
 # first page, this many times at most; then the round fails as a transient error (the waiter retries).
 PAGE_RESTARTS = 2
+# API-level retries (throttling, 5xx, a lost connection): a few, with jittered backoff; the waiter
+# retries beyond them.
+MAX_ATTEMPTS = 4
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
 
 
 def redact_urls(text: str) -> str:
@@ -216,3 +238,98 @@ def expired_page_token(failure: InvocationError, codes: frozenset[str], restarts
             code=failure.code, request_id=failure.request_id, http_status=failure.http_status, retryable=True,
         ) from failure
     return True
+
+
+@dataclasses.dataclass
+class SignedRequest:
+    """One attempt of a call, as a signer makes it: a fresh date and nonce each time."""
+
+    url: str
+    headers: dict[str, str]
+    data: bytes | None = None
+    # How messages name the endpoint (the URL without its signed query string), when not the URL itself.
+    endpoint: str | None = None
+
+
+class SignedHttpClient:
+    """Signs and sends one action of a vendor's API, retrying throttling and server errors a few times.
+
+    ``api_calls`` counts the HTTP requests sent (every attempt), ``retries`` the attempts after the first.
+    """
+
+    def __init__(self, spec: ProviderSpec, options: dict[str, t.Any], endpoint: str, sleep: t.Callable[[float], None] = time.sleep) -> None:
+        if not HAS_REQUESTS:
+            raise MissingDependency("requests", REQUESTS_IMPORT_ERROR)
+        self.spec = spec
+        parsed = urllib.parse.urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        # Shown by the module or lookup once the task ends (the plain-HTTP opt-in).
+        warning = check_plain_http(endpoint, bool(options.get("allow_plain_http")), spec.name)
+        self.warnings = [warning] if warning else []
+        self.base_url = f"{parsed.scheme}://{parsed.netloc}"
+        self.host = parsed.netloc
+        self.path = parsed.path
+        # validate_certs: false wins over a CA bundle, as for aws_ssm.
+        self.verify: t.Any = False if options.get("validate_certs") is False else (options.get("ca_bundle") or True)
+        self.session = requests.Session()
+        self._sleep = sleep
+        self.api_calls = 0
+        self.retries = 0
+        # Each request's time: request_timeout, and no more than what is left of a wait's budget.
+        self.timer = RequestTimer(options.get("request_timeout"), spec.name)
+
+    # -- the vendor's hooks -------------------------------------------------------------------
+
+    def sign(self, action: str, params: dict[str, t.Any]) -> SignedRequest:
+        """The request of one attempt, signed."""
+        raise NotImplementedError
+
+    def answer(self, action: str, http_status: int, body: dict[str, t.Any]) -> dict[str, t.Any]:
+        """A successful answer, checked against its documented shape."""
+        raise NotImplementedError
+
+    def refusal(self, action: str, http_status: int, body: dict[str, t.Any], headers: t.Mapping[str, str]) -> InvocationError:
+        """An error answer as one of our typed errors (the spec's tables; a vendor may look at headers first)."""
+        code_key, message_key = self.spec.error_keys
+        return classify_error(self.spec, action, body.get(code_key), body.get(message_key), http_status=http_status,
+                              request_id=body.get(self.spec.request_id_key))
+
+    # -- the call -----------------------------------------------------------------------------
+
+    def call(self, action: str, params: dict[str, t.Any]) -> dict[str, t.Any]:
+        spec = self.spec
+        code_key = spec.error_keys[0]
+        sent = 0
+
+        def attempt_once() -> dict[str, t.Any]:
+            nonlocal sent
+            request = self.sign(action, params)
+            self.retries += 1 if sent else 0
+            sent += 1
+            self.api_calls += 1
+            status, headers, body = post_json(
+                self.session, request.url, service=spec.service, provider=spec.name, error_keys=spec.error_keys,
+                headers=request.headers, data=request.data, timeout=self.timer.seconds(), verify=self.verify, endpoint=request.endpoint,
+            )
+            if status < 400 and code_key not in body:
+                return self.answer(action, status, body)
+            failure = self.refusal(action, status, body, headers)
+            if spec.retry_after_header:
+                failure.retry_after = headers.get(spec.retry_after_header)
+            raise failure
+
+        # An action that starts something without an idempotency token is not sent again after an
+        # answer cut short, or the command could run twice.
+        return with_retries(attempt_once, attempts=MAX_ATTEMPTS, sleep=self._sleep, pause=self._pause,
+                            idempotent=action not in spec.not_idempotent, time_left=self.timer.left)
+
+    @staticmethod
+    def _pause(attempt: int, retry_after: t.Any = None) -> float:
+        """Full jitter, capped; a retry-after header wins (milliseconds when large, else seconds)."""
+        if retry_after:
+            try:
+                value = float(retry_after)
+            except ValueError:
+                value = 0.0
+            if value > 0:
+                return min(value / 1000.0 if value > 100 else value, BACKOFF_CAP)
+        return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt))

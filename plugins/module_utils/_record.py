@@ -188,11 +188,6 @@ def instance_fields(steps: t.Sequence[dict[str, t.Any]], fallback_status: str) -
     return status, fields
 
 
-def record_key(record: dict[str, t.Any]) -> tuple:
-    """Identity of a record across poll rounds: one instance of one run."""
-    return (record["provider"], record["command_id"], record["invocation_id"], record["instance_id"])
-
-
 def iso8601(value: t.Any) -> str | None:
     """A vendor time (datetime, epoch seconds or ISO string) as ISO 8601 UTC, ``Z`` suffixed.
 
@@ -299,8 +294,3 @@ def progress_line(summary: dict[str, t.Any], elapsed: float, budget: float | Non
         parts.append(f"{summary['not_visible']} not visible yet")
     used = f"{elapsed:.0f}s" if budget is None else f"{elapsed:.0f}s of {budget:.0f}s"
     return f"{', '.join(parts)} ({used})"
-
-
-def failure_statuses() -> tuple[str, ...]:
-    """Terminal statuses that are not success, in report order."""
-    return (FAILED, TIMED_OUT, CANCELLED, UNDELIVERABLE, SKIPPED)

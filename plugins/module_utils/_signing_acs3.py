@@ -22,8 +22,6 @@ import typing as t
 import urllib.parse
 
 ACS3_ALGORITHM = "ACS3-HMAC-SHA256"
-# hex SHA-256 of an empty body: what RPC calls sign, as they carry everything in the query.
-EMPTY_PAYLOAD_SHA256 = hashlib.sha256(b"").hexdigest()
 
 HeaderInput = t.Union[t.Mapping[str, t.Any], t.Iterable[t.Tuple[str, t.Any]]]
 

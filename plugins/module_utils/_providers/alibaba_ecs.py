@@ -13,36 +13,19 @@ HMAC-SHA1 query signature that older gateways expect. Facts are from vendor-apis
 from __future__ import annotations
 
 import datetime
-import random
 import time
-import traceback
 import typing as t
-import urllib.parse
 import uuid
 
-try:
-    import requests
-except ImportError:
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR: str | None = traceback.format_exc()
-else:
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-
-from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import RequestTimer
-from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
-    AccessDenied,
     InvalidInput,
     InvocationError,
     MissingDependency,
     NotFound,
-    ProviderError,
-    Throttled,
     start_unconfirmed,
-    vendor_message,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, may_have_reached, post_json, with_retries
+from ansible_collections.multicloud.invocations.plugins.module_utils import _http
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import SignedHttpClient, SignedRequest, expired_page_token, may_have_reached
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_credentials import resolve
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import (
@@ -64,25 +47,19 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     validate_invoke_id,
     validate_region,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_spec import SPEC
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601
 from ansible_collections.multicloud.invocations.plugins.module_utils._signing_acs3 import acs3_headers, acs_timestamp, canonical_query, rpc_signed_params
+from ansible_collections.multicloud.invocations.plugins.module_utils._spec import classify_error as spec_classify_error
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import ALIBABA_ECS_INVOCATION, is_terminal, lookup
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
 API_VERSION = "2014-05-26"
-PAGE_SIZE = 50
+PAGE_SIZE = SPEC.page_size
 # Regions whose ECS endpoint is not ecs.<region>.aliyuncs.com (vendor-apis.md 5.1).
 ENDPOINT_EXCEPTIONS = {"cn-hangzhou": "ecs-cn-hangzhou.aliyuncs.com"}
 SHARED_ENDPOINT_REGIONS = frozenset(("cn-hangzhou-finance", "cn-shanghai-finance-1", "cn-shenzhen-finance-1", "cn-north-2-gov-1"))
-# API-level retries (throttling, 5xx): a few, with jittered backoff; the waiter retries beyond them.
-MAX_ATTEMPTS = 4
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 8.0
 
-ACCESS_CODE_PREFIXES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "Forbidden", "InvalidSecurityToken", "NoPermission")
-NOT_FOUND_CODE_PREFIXES = ("InvalidInvokeId.NotFound", "InvalidCommandId.NotFound", "InvalidInstance.NotFound", "InvalidInstanceId.NotFound")
-TRANSIENT_CODES = frozenset(("ServiceUnavailable", "InternalError", "UnknownError"))
-EXPIRED_TOKEN_CODES = frozenset(("InvalidParam.NextToken", "InvalidNextToken"))
 
 
 def endpoint_for(region: str) -> str:
@@ -95,48 +72,24 @@ def endpoint_for(region: str) -> str:
 
 def classify_error(http_status: int, body: dict[str, t.Any], action: str) -> InvocationError:
     """An Alibaba error envelope as one of our typed errors, Code and RequestId kept."""
-    code = str(body.get("Code") or f"HTTP{http_status}")
-    message = vendor_message(body.get("Message"))
-    facts = {"provider": PROVIDER, "code": code, "request_id": body.get("RequestId"), "http_status": http_status}
-    text = f"Cloud Assistant {action} failed: {message}"
-    if code.startswith("Throttling") or code == "Rejected.Throttling" or http_status == 429:
-        return Throttled(text, **facts)
-    if code.startswith(ACCESS_CODE_PREFIXES):
-        return AccessDenied(f"{text}. Check the access key (access_key, secret_key, session_token) and its RAM permissions", **facts)
-    if code.startswith(NOT_FOUND_CODE_PREFIXES) or code.endswith(".NotFound"):
-        return NotFound(text, **facts)
-    if code.startswith(("InvalidParameter", "MissingParameter", "InvalidRegionId", "Invalid")):
-        return InvalidInput(text, **facts)
-    return ProviderError(text, retryable=code in TRANSIENT_CODES or http_status >= 500, **facts)
+    return spec_classify_error(SPEC, action, body.get("Code"), body.get("Message"), http_status=http_status, request_id=body.get("RequestId"))
 
 
-class AlibabaClient:
-    """Signs and sends one RPC call, retrying throttling and server errors a few times."""
+class AlibabaClient(SignedHttpClient):
+    """Cloud Assistant's RPC calls, signed with ACS3 or, with ``signature_version: rpc_v1``, the legacy query signature."""
 
     def __init__(self, options: dict[str, t.Any], sleep: t.Callable[[float], None] = time.sleep) -> None:
-        if not HAS_REQUESTS:
-            raise MissingDependency("requests", REQUESTS_IMPORT_ERROR)
+        if not _http.HAS_REQUESTS:
+            raise MissingDependency("requests", _http.REQUESTS_IMPORT_ERROR)
         self.credentials = resolve(options)
         self.region = validate_region(options.get("region") or self.credentials.region)
-        endpoint = options.get("endpoint_url") or f"https://{endpoint_for(self.region)}"
-        parsed = urllib.parse.urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
-        # Shown by the module or lookup once the task ends (the plain-HTTP opt-in).
-        warning = check_plain_http(endpoint, bool(options.get("allow_plain_http")), PROVIDER)
-        self.warnings = [warning] if warning else []
-        self.base_url = f"{parsed.scheme}://{parsed.netloc}"
-        self.host = parsed.netloc
-        self.path = parsed.path or "/"
+        super().__init__(SPEC, options, options.get("endpoint_url") or f"https://{endpoint_for(self.region)}", sleep)
+        self.path = self.path or "/"
         self.signature_version = options.get("signature_version") or "acs3"
-        # validate_certs: false wins over a CA bundle, as for aws_ssm.
-        self.verify: t.Any = False if options.get("validate_certs") is False else (options.get("ca_bundle") or True)
-        self.session = requests.Session()
-        self._sleep = sleep
-        self.api_calls = 0
-        # Each request's time: request_timeout, and no more than what is left of a wait's budget.
-        self.timer = RequestTimer(options.get("request_timeout"), PROVIDER)
 
-    def _signed(self, action: str, params: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-        """(query, headers) for one attempt: a fresh date and nonce each time."""
+    def sign(self, action: str, params: dict[str, t.Any]) -> SignedRequest:
+        """A fresh date and nonce each attempt; the query string is sent exactly as it was signed."""
+        params = dict(params, RegionId=self.region)
         now = datetime.datetime.now(datetime.timezone.utc)
         nonce = uuid.uuid4().hex
         creds = self.credentials
@@ -144,43 +97,17 @@ class AlibabaClient:
             query = rpc_signed_params(
                 "POST", params, creds.access_key_id, creds.access_key_secret, action, API_VERSION, acs_timestamp(now), nonce, creds.security_token
             )
-            return query, {"accept": "application/json"}
-        headers = acs3_headers(
-            "POST", self.host, self.path, params, {"accept": "application/json"}, b"",
-            creds.access_key_id, creds.access_key_secret, action, API_VERSION, acs_timestamp(now), nonce, creds.security_token,
-        )
-        return params, headers
-
-    def call(self, action: str, params: dict[str, str]) -> dict[str, t.Any]:
-        params = dict(params, RegionId=self.region)
-
-        def attempt_once() -> dict[str, t.Any]:
-            # A fresh date and nonce each attempt; the query string is sent exactly as it was signed.
-            query, headers = self._signed(action, params)
-            self.api_calls += 1
-            status, response_headers, body = post_json(
-                self.session, f"{self.base_url}{self.path}?{canonical_query(query)}", service="Cloud Assistant", provider=PROVIDER,
-                error_keys=("Code", "Message"), headers=headers, timeout=self.timer.seconds(), verify=self.verify, endpoint=self.base_url,
+            headers = {"accept": "application/json"}
+        else:
+            query = params
+            headers = acs3_headers(
+                "POST", self.host, self.path, params, {"accept": "application/json"}, b"",
+                creds.access_key_id, creds.access_key_secret, action, API_VERSION, acs_timestamp(now), nonce, creds.security_token,
             )
-            if status < 400 and "Code" not in body:
-                return check_answer(body, ANSWERS.get(action, ANY), provider=PROVIDER, service="Cloud Assistant", operation=action, http_status=status)
-            failure = classify_error(status, body, action)
-            failure.retry_after = response_headers.get("x-acs-retry-after")
-            raise failure
+        return SignedRequest(f"{self.base_url}{self.path}?{canonical_query(query)}", headers, endpoint=self.base_url)
 
-        return with_retries(attempt_once, attempts=MAX_ATTEMPTS, sleep=self._sleep, pause=self._pause, time_left=self.timer.left)
-
-    @staticmethod
-    def _pause(attempt: int, retry_after: str | None) -> float:
-        """Full jitter, capped; a retry-after header wins (milliseconds when large, else seconds)."""
-        if retry_after:
-            try:
-                value = float(retry_after)
-            except ValueError:
-                value = 0.0
-            if value > 0:
-                return min(value / 1000.0 if value > 100 else value, BACKOFF_CAP)
-        return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt))
+    def answer(self, action: str, http_status: int, body: dict[str, t.Any]) -> dict[str, t.Any]:
+        return check_answer(body, ANSWERS.get(action, ANY), provider=PROVIDER, service=SPEC.service, operation=action, http_status=http_status)
 
     def pages(
         self, action: str, params: dict[str, str], unwrap: t.Callable[[dict[str, t.Any]], tuple[list[t.Any], str | None]], limit: int | None = None
@@ -194,7 +121,7 @@ class AlibabaClient:
                 page, token = unwrap(self.call(action, params))
             except InvalidInput as failure:
                 # A NextToken can expire between two pages: read the pages again from the first.
-                if "NextToken" not in params or not expired_page_token(failure, EXPIRED_TOKEN_CODES, restarts):
+                if "NextToken" not in params or not expired_page_token(failure, SPEC.expired_page_token, restarts):
                     raise
                 restarts += 1
                 items = []

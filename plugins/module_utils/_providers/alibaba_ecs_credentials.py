@@ -5,7 +5,7 @@
 # Private to the multicloud.invocations collection: this API may change at any time.
 """Alibaba Cloud access keys: module options, then environment variables, then profile files.
 
-Order per vendor-apis.md 5.11: the current SDK variable names first, then the alibaba.alicloud
+Order as the Alibaba Cloud SDK's credential chain reads them (https://www.alibabacloud.com/help/en/sdk/developer-reference/v2-manage-python-access-credentials): the current SDK variable names first, then the alibaba.alicloud
 ones, then an access-key profile from ``~/.aliyun/config.json`` (the CLI's) or
 ``~/.alibabacloud/credentials.ini`` (the SDK's). Only access-key profiles are read; role and
 OIDC profiles need an STS exchange this collection does not make.
@@ -20,14 +20,10 @@ import os
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import AccessDenied, InvalidInput
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_spec import SPEC
+from ansible_collections.multicloud.invocations.plugins.module_utils._spec import setting
 
-ENVIRONMENT = {
-    "access_key": ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY", "ALICLOUD_ACCESS_KEY_ID"),
-    "secret_key": ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECRET_ACCESS_KEY"),
-    "session_token": ("ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN"),
-    "region": ("ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION", "ALICLOUD_REGION_ID"),
-    "profile": ("ALIBABA_CLOUD_PROFILE", "ALICLOUD_PROFILE"),
-}
+ENVIRONMENT = SPEC.environment
 CLI_CONFIG = "~/.aliyun/config.json"
 INI_FILE = "~/.alibabacloud/credentials.ini"
 
@@ -41,13 +37,7 @@ class AlibabaCredentials:
 
 
 def _from_options_or_environment(options: dict[str, t.Any], name: str) -> t.Any:
-    value = options.get(name)
-    if value not in (None, ""):
-        return value
-    for variable in ENVIRONMENT.get(name, ()):
-        if os.environ.get(variable):
-            return os.environ[variable]
-    return None
+    return setting(options, name, ENVIRONMENT)
 
 
 def _cli_profile(path: str, name: str | None) -> dict[str, t.Any] | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import re
 import time
 import traceback
@@ -40,9 +39,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     MissingDependency,
     NotFound,
     ProviderError,
-    Throttled,
     start_unconfirmed,
-    vendor_message,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, may_have_reached
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import (
@@ -75,11 +72,13 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     validate_instance_id,
     with_start_marker,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_spec import SPEC
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import NOT_FINISHED, iso8601, parse_time
+from ansible_collections.multicloud.invocations.plugins.module_utils._spec import classify_error, setting
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import AWS_SSM_COMMAND, is_terminal, lookup
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
-PAGE_SIZE = 50
+PAGE_SIZE = SPEC.page_size
 # After a SendCommand answer was lost: the pauses before each scan for its marker (a command just
 # sent may take a moment to be listed), and the ListCommands pages one scan reads at most.
 READ_BACK_PAUSES = (0.0, 1.0, 2.0)
@@ -87,72 +86,15 @@ READ_BACK_PAGES = 20
 
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
-THROTTLING_CODES = frozenset(
-    (
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "SlowDown",
-    )
-)
-ACCESS_CODES = frozenset(
-    (
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnrecognizedClientException",
-        "InvalidSignatureException",
-        "SignatureDoesNotMatch",
-        "InvalidClientTokenId",
-        "ExpiredTokenException",
-        "MissingAuthenticationTokenException",
-        "IncompleteSignature",
-    )
-)
-# Signature errors, whose message goes on with what the server computed (vendor_message keeps the first sentence).
-SIGNATURE_CODES = frozenset(("InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature"))
-# Retried like HTTP 5xx (vendor-apis.md 3.11).
-TRANSIENT_CODES = frozenset(("RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "InternalServerError", "ServiceUnavailable"))
-EXPIRED_TOKEN_CODES = frozenset(("InvalidNextToken",))
-NOT_FOUND_CODES = frozenset(("InvalidCommandId", "InvocationDoesNotExist", "InvalidInstanceId", "InvalidPluginName", "DoesNotExistException"))
-INVALID_CODES = frozenset(("ValidationException", "InvalidParameters", "InvalidDocument", "InvalidFilterKey", "InvalidNextToken", "InvalidTarget"))
-
-# Connection options this provider reads, with the environment variables tried when the option is
-# not set, in amazon.aws order. botocore then applies its own chain (profile files, roles).
-ENVIRONMENT_FALLBACKS = {
-    "access_key": ("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY", "EC2_ACCESS_KEY"),
-    "secret_key": ("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "EC2_SECRET_KEY"),
-    "session_token": ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "EC2_SECURITY_TOKEN"),
-    "profile": ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"),
-    "region": ("AWS_REGION", "AWS_DEFAULT_REGION", "EC2_REGION"),
-    "endpoint_url": ("AWS_URL", "EC2_URL"),
-    "ca_bundle": ("AWS_CA_BUNDLE",),
-}
-
-
 def classify_client_error(error: t.Any, operation: str) -> InvocationError:
     """A botocore ClientError as one of our typed errors, vendor code and request id kept."""
     response = getattr(error, "response", {}) or {}
     details = response.get("Error", {}) or {}
     metadata = response.get("ResponseMetadata", {}) or {}
-    code = details.get("Code") or "Unknown"
-    # A signature error quotes the whole canonical request after its first sentence: keep that one.
-    message = vendor_message(details.get("Message") or str(error), first_sentence=code in SIGNATURE_CODES)
-    http_status = metadata.get("HTTPStatusCode")
-    facts = {"provider": PROVIDER, "code": code, "request_id": metadata.get("RequestId"), "http_status": http_status}
-    text = f"SSM {operation} failed: {message}"
-    if code in THROTTLING_CODES or http_status == 429:
-        return Throttled(text, **facts)
-    if code in ACCESS_CODES:
-        return AccessDenied(f"{text}. Check the credentials (access_key, secret_key, session_token or profile) and their IAM permissions", **facts)
-    if code in NOT_FOUND_CODES:
-        return NotFound(text, **facts)
-    if code in INVALID_CODES:
-        return InvalidInput(text, **facts)
-    return ProviderError(text, retryable=code in TRANSIENT_CODES or bool(http_status and http_status >= 500), **facts)
+    return classify_error(
+        SPEC, operation, details.get("Code") or "Unknown", details.get("Message") or str(error),
+        http_status=metadata.get("HTTPStatusCode"), request_id=metadata.get("RequestId"),
+    )
 
 
 # Statuses a ListCommandInvocations filter narrows a read to when only the failures are wanted
@@ -378,13 +320,7 @@ class AwsSsmProvider:
     # -- connection ---------------------------------------------------------------------------
 
     def _option(self, name: str) -> t.Any:
-        value = self._options.get(name)
-        if value not in (None, ""):
-            return value
-        for variable in ENVIRONMENT_FALLBACKS.get(name, ()):
-            if os.environ.get(variable):
-                return os.environ[variable]
-        return None
+        return setting(self._options, name, SPEC.environment)
 
     def client(self) -> t.Any:
         if self._client is not None:
@@ -586,7 +522,7 @@ class AwsSsmProvider:
                 response = self._call("list_command_invocations", **request)
             except InvalidInput as failure:
                 # A NextToken can expire between two pages: read the pages again from the first.
-                if "NextToken" not in request or not expired_page_token(failure, EXPIRED_TOKEN_CODES, restarts):
+                if "NextToken" not in request or not expired_page_token(failure, SPEC.expired_page_token, restarts):
                     raise
                 restarts += 1
                 items = []

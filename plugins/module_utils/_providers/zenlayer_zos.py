@@ -12,24 +12,9 @@ execution timeout is 1-60 seconds. Facts are from vendor-apis.md section 6.
 from __future__ import annotations
 
 import datetime
-import os
-import random
 import time
-import traceback
 import typing as t
-import urllib.parse
 
-try:
-    import requests
-except ImportError:
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR: str | None = traceback.format_exc()
-else:
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-
-from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import RequestTimer
-from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import (
     AccessDenied,
     InvalidInput,
@@ -37,11 +22,10 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     MissingDependency,
     NotFound,
     ProviderError,
-    Throttled,
     start_unconfirmed,
-    vendor_message,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._http import may_have_reached, post_json, with_retries
+from ansible_collections.multicloud.invocations.plugins.module_utils import _http
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import SignedHttpClient, SignedRequest, may_have_reached
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_records import (
     ANSWERS,
@@ -64,70 +48,44 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     validate_instance_id,
     validate_invocation_id,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_spec import SPEC
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601
+from ansible_collections.multicloud.invocations.plugins.module_utils._spec import classify_error as spec_classify_error, setting
 from ansible_collections.multicloud.invocations.plugins.module_utils._signing_zc2 import bearer_headers, zc2_headers
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
 API_VERSION = "2025-10-10"
 DEFAULT_ENDPOINT = "https://console.zenlayer.com/api/v2/zos"
 API_PATH = "/api/v2/zos"
-PAGE_SIZE = 100
-MAX_ATTEMPTS = 4
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 8.0
+PAGE_SIZE = SPEC.page_size
 
-ENVIRONMENT = {
-    "access_key": ("ZENLAYERCLOUD_ACCESS_KEY_ID", "ZENLAYER_ACCESS_KEY_ID"),
-    "secret_key": ("ZENLAYERCLOUD_ACCESS_KEY_PASSWORD", "ZENLAYER_ACCESS_KEY_SECRET"),
-    "token": ("ZENLAYER_TOKEN",),
-}
 COMMAND_TYPES = {"RunShellScript": "SHELL", "RunPowerShellScript": "POWERSHELL", "RunBatScript": "BAT"}
-NOT_IDEMPOTENT = frozenset(("CreateCommand", "InvokeCommand"))
 # Pauses before each read of a command's invocations after an InvokeCommand answer was lost: a
 # run just started may take a moment to be listed.
 READ_BACK_PAUSES = (0.0, 1.0, 2.0)
-RETRYABLE_CODES = frozenset(("REQUEST_LIMIT_EXCEEDED", "SERVICE_TEMPORARY_UNAVAILABLE", "INTERNAL_SERVER_ERROR", "REQUEST_TIMED_OUT", "NETWORK_ERROR"))
-ACCESS_CODES = frozenset(("INVALID_AUTHORIZATION", "INVALID_ACCESS_KEY_ID", "SIGNATURE_EXPIRED", "SIGNATURE_FAILURE", "INVALID_TOKEN", "UNAUTHORIZED"))
 
 
 def classify_error(http_status: int, body: dict[str, t.Any], headers: t.Mapping[str, str], action: str) -> InvocationError:
     """A ZOS error envelope as one of our typed errors, code and requestId kept."""
-    code = str(body.get("code") or f"HTTP{http_status}")
-    facts = {"provider": PROVIDER, "code": code, "request_id": body.get("requestId"), "http_status": http_status}
-    text = f"ZOS {action} failed: {vendor_message(body.get('message'))}"
     if http_status == 403 and str(headers.get("cf-mitigated", "")).lower() == "challenge":
         return AccessDenied(
             f"ZOS {action} was stopped by a security challenge in front of the API (HTTP 403, cf-mitigated: challenge): "
             "the request came from an address or client the edge does not trust; retrying will not help",
             provider=PROVIDER, code="SECURITY_CHALLENGE", http_status=403,
         )
-    if code == "REQUEST_LIMIT_EXCEEDED" or http_status == 429:
-        return Throttled(text, **facts)
-    if code in ACCESS_CODES or http_status in (401, 403):
-        return AccessDenied(f"{text}. Check access_key / secret_key (access_key_password) or token", **facts)
-    if "NOT_FOUND" in code or http_status == 404:
-        return NotFound(text, **facts)
-    if code.startswith(("INVALID_", "MISSING_")) or http_status == 400:
-        return InvalidInput(text, **facts)
-    return ProviderError(text, retryable=code in RETRYABLE_CODES or http_status >= 500, **facts)
+    return spec_classify_error(SPEC, action, body.get("code"), body.get("message"), http_status=http_status, request_id=body.get("requestId"))
 
 
 def _setting(options: dict[str, t.Any], name: str) -> t.Any:
-    value = options.get(name)
-    if value not in (None, ""):
-        return value
-    for variable in ENVIRONMENT.get(name, ()):
-        if os.environ.get(variable):
-            return os.environ[variable]
-    return None
+    return setting(options, name, SPEC.environment)
 
 
-class ZenlayerClient:
-    """Signs and sends one ZOS action, retrying throttling and server errors a few times."""
+class ZenlayerClient(SignedHttpClient):
+    """ZOS actions, signed with ZC2-HMAC-SHA256 or carrying a bearer token."""
 
     def __init__(self, options: dict[str, t.Any], sleep: t.Callable[[float], None] = time.sleep) -> None:
-        if not HAS_REQUESTS:
-            raise MissingDependency("requests", REQUESTS_IMPORT_ERROR)
+        if not _http.HAS_REQUESTS:
+            raise MissingDependency("requests", _http.REQUESTS_IMPORT_ERROR)
         self.access_key = _setting(options, "access_key")
         self.password = _setting(options, "secret_key")
         self.token = _setting(options, "token")
@@ -137,50 +95,24 @@ class ZenlayerClient:
                 "ZENLAYERCLOUD_ACCESS_KEY_ID / ZENLAYERCLOUD_ACCESS_KEY_PASSWORD or ZENLAYER_TOKEN environment variables",
                 provider=PROVIDER,
             )
-        endpoint = options.get("endpoint_url") or DEFAULT_ENDPOINT
-        parsed = urllib.parse.urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
-        # Shown by the module or lookup once the task ends (the plain-HTTP opt-in).
-        warning = check_plain_http(endpoint, bool(options.get("allow_plain_http")), PROVIDER)
-        self.warnings = [warning] if warning else []
-        self.host = parsed.netloc
-        self.url = f"{parsed.scheme}://{parsed.netloc}{parsed.path if parsed.path not in ('', '/') else API_PATH}"
-        self.verify: t.Any = False if options.get("validate_certs") is False else (options.get("ca_bundle") or True)
-        self.session = requests.Session()
-        self._sleep = sleep
-        self.api_calls = 0
-        # Each request's time: request_timeout, and no more than what is left of a wait's budget.
-        self.timer = RequestTimer(options.get("request_timeout"), PROVIDER)
+        super().__init__(SPEC, options, options.get("endpoint_url") or DEFAULT_ENDPOINT, sleep)
+        self.url = f"{self.base_url}{self.path if self.path not in ('', '/') else API_PATH}"
 
-    def _headers(self, action: str, body: bytes) -> dict[str, str]:
-        if self.token:
-            return bearer_headers(self.token, action, API_VERSION, host=self.host)
-        return zc2_headers(action, API_VERSION, int(time.time()), body, self.host, self.access_key, self.password)
-
-    def call(self, action: str, params: dict[str, t.Any]) -> dict[str, t.Any]:
+    def sign(self, action: str, params: dict[str, t.Any]) -> SignedRequest:
         body = json_body(params)
+        if self.token:
+            headers = bearer_headers(self.token, action, API_VERSION, host=self.host)
+        else:
+            headers = zc2_headers(action, API_VERSION, int(time.time()), body, self.host, self.access_key, self.password)
+        return SignedRequest(self.url, headers, data=body)
 
-        def attempt_once() -> dict[str, t.Any]:
-            self.api_calls += 1
-            status, response_headers, payload = post_json(
-                self.session, self.url, service="ZOS", provider=PROVIDER, error_keys=("code", "message"),
-                headers=self._headers(action, body), data=body, timeout=self.timer.seconds(), verify=self.verify,
-            )
-            if status < 400 and "code" not in payload:
-                facts = {"provider": PROVIDER, "service": "ZOS", "operation": action, "http_status": status}
-                envelope = check_answer(payload, ENVELOPE, **facts)
-                return check_answer(envelope["response"], ANSWERS.get(action, ANY), raw=payload, **facts)
-            raise classify_error(status, payload, response_headers, action)
+    def answer(self, action: str, http_status: int, body: dict[str, t.Any]) -> dict[str, t.Any]:
+        facts = {"provider": PROVIDER, "service": SPEC.service, "operation": action, "http_status": http_status}
+        envelope = check_answer(body, ENVELOPE, **facts)
+        return check_answer(envelope["response"], ANSWERS.get(action, ANY), raw=body, **facts)
 
-        # CreateCommand and InvokeCommand carry no client token: an answer cut short is not asked
-        # again, or the command could run twice.
-        return with_retries(attempt_once, attempts=MAX_ATTEMPTS, sleep=self._sleep, pause=self._pause,
-                            idempotent=action not in NOT_IDEMPOTENT, time_left=self.timer.left)
-
-    @staticmethod
-    def _pause(attempt: int, retry_after: t.Any = None) -> float:
-        """Full jitter, capped (ZOS sends no retry-after)."""
-        del retry_after
-        return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt))
+    def refusal(self, action: str, http_status: int, body: dict[str, t.Any], headers: t.Mapping[str, str]) -> InvocationError:
+        return classify_error(http_status, body, headers, action)
 
     def invocations(self, invocation_ids: list[str] | None = None, command_ids: list[str] | None = None, instance_ids: list[str] | None = None,
                     limit: int | None = None) -> list[dict[str, t.Any]]:

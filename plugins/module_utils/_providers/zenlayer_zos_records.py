@@ -38,7 +38,6 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     PENDING,
     RUNNING,
     UNDELIVERABLE,
-    ZENLAYER_ZOS_FAILED_ERROR_CODES,
     ZENLAYER_ZOS_INSTANCE,
     ZENLAYER_ZOS_INVOCATION,
     ZENLAYER_ZOS_REFINED_BY_ERROR_CODE,
@@ -179,11 +178,6 @@ def instance_status(task_status: str | None, error_code: str | None = None) -> s
     if vendor_key(task_status) in ZENLAYER_ZOS_REFINED_BY_ERROR_CODE and error_class(error_code) == UNDELIVERABLE:
         return UNDELIVERABLE
     return status
-
-
-def is_known_error_code(error_code: str | None) -> bool:
-    """Whether the reference lists this errorCode (either class)."""
-    return error_code in ZENLAYER_ZOS_UNDELIVERABLE_ERROR_CODES or error_code in ZENLAYER_ZOS_FAILED_ERROR_CODES
 
 
 def _ran(item: dict[str, t.Any], status: str) -> bool:

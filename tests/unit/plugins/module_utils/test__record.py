@@ -15,11 +15,9 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._record imp
     aggregate_status,
     instance_fields,
     make_step,
-    failure_statuses,
     iso8601,
     make_record,
     progress_line,
-    record_key,
     summarize,
 )
 
@@ -131,14 +129,6 @@ def test_make_record_terminal_flag(status, terminal):
     assert make_record("aws_ssm", status)["terminal"] is terminal
 
 
-def test_record_key_identifies_a_record_across_rounds():
-    first = make_record("aws_ssm", "running", command_id="c", instance_id="i-1")
-    later = make_record("aws_ssm", "success", command_id="c", instance_id="i-1", exit_code=0, steps=[make_step("s", "success")])
-    other = make_record("aws_ssm", "running", command_id="c", instance_id="i-2")
-    assert record_key(first) == record_key(later) == ("aws_ssm", "c", None, "i-1")
-    assert record_key(other) != record_key(first)
-
-
 # -- iso8601 -------------------------------------------------------------------------------------
 
 
@@ -214,10 +204,6 @@ def test_aggregate_status(statuses, expected):
 def test_aggregate_status_of_nothing_is_none():
     assert aggregate_status([]) is None
     assert aggregate_status(iter(())) is None
-
-
-def test_failure_statuses():
-    assert failure_statuses() == ("failed", "timed_out", "cancelled", "undeliverable", "skipped")
 
 
 # -- summarize and progress_line ----------------------------------------------------------------

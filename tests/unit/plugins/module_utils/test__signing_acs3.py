@@ -90,7 +90,6 @@ def test_vector_a_end_to_end_headers():
 
 
 def test_empty_payload_hash():
-    assert acs3.EMPTY_PAYLOAD_SHA256 == EMPTY_SHA256
     assert sign(VECTOR_A_QUERY, "DescribeInvocations")["x-acs-content-sha256"] == EMPTY_SHA256
     assert sign(VECTOR_A_QUERY, "DescribeInvocations", body=None)["x-acs-content-sha256"] == EMPTY_SHA256
 

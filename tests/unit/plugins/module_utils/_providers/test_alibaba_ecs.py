@@ -27,6 +27,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     ProviderError,
     Throttled,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils import _http
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs_credentials
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs import (
@@ -374,8 +375,8 @@ def test_client_validate_certs_false_wins_over_ca_bundle():
 
 
 def test_client_without_requests_is_a_missing_dependency(monkeypatch):
-    monkeypatch.setattr(alibaba_ecs, "HAS_REQUESTS", False)
-    monkeypatch.setattr(alibaba_ecs, "REQUESTS_IMPORT_ERROR", "Traceback: no module named requests")
+    monkeypatch.setattr(_http, "HAS_REQUESTS", False)
+    monkeypatch.setattr(_http, "REQUESTS_IMPORT_ERROR", "Traceback: no module named requests")
     with pytest.raises(MissingDependency) as caught:
         AlibabaClient(client_options())
     assert caught.value.library == "requests"
@@ -535,7 +536,7 @@ def test_a_final_error_is_not_retried():
 
 
 def test_throttling_is_retried_with_a_fresh_nonce_and_date(monkeypatch):
-    monkeypatch.setattr(alibaba_ecs.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr(_http.random, "uniform", lambda low, high: high)
     sleeps = []
     client = make_client(fail(400, "Throttling.User"), fail(400, "Throttling"), ok({"RequestId": "r", "Invocations": {"Invocation": []}}), sleeps=sleeps)
     assert client.call("DescribeInvocations", {"InvokeId": T1}) == {"RequestId": "r", "Invocations": {"Invocation": []}}
@@ -550,14 +551,14 @@ def test_throttling_is_retried_with_a_fresh_nonce_and_date(monkeypatch):
 
 def test_server_errors_give_up_after_max_attempts(monkeypatch):
     bounds = []
-    monkeypatch.setattr(alibaba_ecs.random, "uniform", lambda low, high: bounds.append((low, high)) or high)
+    monkeypatch.setattr(_http.random, "uniform", lambda low, high: bounds.append((low, high)) or high)
     sleeps = []
-    replies = [fail(503, "ServiceUnavailable") for index in range(alibaba_ecs.MAX_ATTEMPTS)]
+    replies = [fail(503, "ServiceUnavailable") for index in range(_http.MAX_ATTEMPTS)]
     client = make_client(*replies, sleeps=sleeps)
     with pytest.raises(ProviderError) as caught:
         client.call("DescribeInvocationResults", {})
     assert caught.value.retryable and caught.value.code == "ServiceUnavailable" and caught.value.http_status == 503
-    assert len(client.session.sent) == alibaba_ecs.MAX_ATTEMPTS == 4
+    assert len(client.session.sent) == _http.MAX_ATTEMPTS == 4
     assert bounds == [(0, 1.0), (0, 2.0), (0, 4.0)]
     assert sleeps == [1.0, 2.0, 4.0]
 
@@ -569,7 +570,7 @@ def test_throttling_that_never_ends_raises_throttled():
         client.call("DescribeInvocations", {})
     assert caught.value.code == "Throttling.Api" and caught.value.retryable
     assert len(sleeps) == 3
-    assert all(0 <= pause <= alibaba_ecs.BACKOFF_CAP for pause in sleeps)
+    assert all(0 <= pause <= _http.BACKOFF_CAP for pause in sleeps)
 
 
 @pytest.mark.parametrize(
@@ -591,16 +592,16 @@ def test_retry_after_header_sets_the_pause(header, pause):
 
 @pytest.mark.parametrize("header", [None, "", "soon", "0", "-3"])
 def test_unusable_retry_after_falls_back_to_jitter(monkeypatch, header):
-    monkeypatch.setattr(alibaba_ecs.random, "uniform", lambda low, high: high / 2)
+    monkeypatch.setattr(_http.random, "uniform", lambda low, high: high / 2)
     assert AlibabaClient._pause(1, header) == 0.5
     assert AlibabaClient._pause(2, header) == 1.0
 
 
 def test_jitter_is_capped(monkeypatch):
-    monkeypatch.setattr(alibaba_ecs.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr(_http.random, "uniform", lambda low, high: high)
     assert AlibabaClient._pause(3, None) == 4.0
-    assert AlibabaClient._pause(4, None) == alibaba_ecs.BACKOFF_CAP
-    assert AlibabaClient._pause(9, None) == alibaba_ecs.BACKOFF_CAP
+    assert AlibabaClient._pause(4, None) == _http.BACKOFF_CAP
+    assert AlibabaClient._pause(9, None) == _http.BACKOFF_CAP
 
 
 def test_connection_error_is_retried():
@@ -636,7 +637,7 @@ def test_tls_failure_is_not_retried_and_says_how_to_fix_it():
 
 
 def test_non_json_server_error_is_retried_and_quoted(monkeypatch):
-    monkeypatch.setattr(alibaba_ecs.random, "uniform", lambda low, high: 0.0)
+    monkeypatch.setattr(_http.random, "uniform", lambda low, high: 0.0)
     html = "<html><body>502 Bad Gateway</body></html>" + "x" * 400
     client = make_client(*[FakeResponse(502, text=html) for index in range(4)])
     with pytest.raises(ProviderError) as caught:
@@ -650,14 +651,14 @@ def test_non_json_server_error_is_retried_and_quoted(monkeypatch):
 
 def test_success_with_a_cut_short_body_is_asked_again(monkeypatch):
     # chaos (fleetsim --faults truncate) found a wait ending on one answer cut short on its way.
-    monkeypatch.setattr(alibaba_ecs.random, "uniform", lambda low, high: 0.0)
+    monkeypatch.setattr(_http.random, "uniform", lambda low, high: 0.0)
     client = make_client(FakeResponse(200, text='{"TotalCount":1,"Invocations":{"Invoc'), ok({"RequestId": "r2", "Invocations": {"Invocation": []}}))
     assert client.call("DescribeInvocations", {})["RequestId"] == "r2"
     assert len(client.session.sent) == 2
 
 
 def test_success_with_a_cut_short_body_every_time_is_a_transient_error(monkeypatch):
-    monkeypatch.setattr(alibaba_ecs.random, "uniform", lambda low, high: 0.0)
+    monkeypatch.setattr(_http.random, "uniform", lambda low, high: 0.0)
     client = make_client(*[FakeResponse(200, text="<html>captive portal</html>") for index in range(4)])
     with pytest.raises(ProviderError, match="answered HTTP 200 with a body that is not JSON") as caught:
         client.call("DescribeInvocations", {})

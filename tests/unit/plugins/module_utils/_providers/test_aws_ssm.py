@@ -1206,7 +1206,7 @@ def test_default_timeout_is_the_longest_command_budget(provider):
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
-    variables = [variable for names in aws_ssm.ENVIRONMENT_FALLBACKS.values() for variable in names]
+    variables = [variable for names in aws_ssm.SPEC.environment.values() for variable in names]
     for name in variables + ["AWS_DEFAULT_REGION", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))

@@ -24,6 +24,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     ProviderError,
     Throttled,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils import _http
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers import zenlayer_zos
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos import (
     InvocationWatch,
@@ -42,7 +43,7 @@ I3 = "ins-0003"
 V1 = "inv-1a2b3c4d"
 V2 = "inv-5e6f7a8b"
 C1 = "cmd-1a2b3c4d"
-ALL_VARIABLES = sorted({name for names in zenlayer_zos.ENVIRONMENT.values() for name in names})
+ALL_VARIABLES = sorted({name for names in zenlayer_zos.SPEC.environment.values() for name in names})
 
 
 @pytest.fixture(autouse=True)
@@ -152,7 +153,7 @@ def pinned(monkeypatch):
 @pytest.fixture
 def top_jitter(monkeypatch):
     """The backoff's jitter at its upper bound, so the pauses are known."""
-    monkeypatch.setattr(zenlayer_zos.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr(_http.random, "uniform", lambda low, high: high)
 
 
 def recomputed_zc2(sent: Sent, password: str) -> str:
@@ -390,8 +391,8 @@ def test_client_verify_and_timeout_are_passed_to_every_post(options, verify):
 
 
 def test_client_without_requests_is_a_missing_dependency(monkeypatch):
-    monkeypatch.setattr(zenlayer_zos, "HAS_REQUESTS", False)
-    monkeypatch.setattr(zenlayer_zos, "REQUESTS_IMPORT_ERROR", "Traceback: no module named requests")
+    monkeypatch.setattr(_http, "HAS_REQUESTS", False)
+    monkeypatch.setattr(_http, "REQUESTS_IMPORT_ERROR", "Traceback: no module named requests")
     with pytest.raises(MissingDependency) as caught:
         ZenlayerClient(client_options())
     assert caught.value.library == "requests"
@@ -423,6 +424,8 @@ def test_zc2_signature_changes_with_the_body(pinned):
     first, second = client.session.sent
     assert first.headers["Authorization"] != second.headers["Authorization"]
     assert second.headers["Authorization"] == recomputed_zc2(second, PASSWORD)
+    # Two calls, each answered at once: two HTTP requests and no retry.
+    assert (client.api_calls, client.retries) == (2, 0)
 
 
 def test_non_ascii_body_is_escaped_and_signed_as_sent(pinned):
@@ -560,15 +563,17 @@ def test_retries_resign_with_a_fresh_timestamp(monkeypatch):
     assert (first.headers["X-ZC-Timestamp"], second.headers["X-ZC-Timestamp"]) == (str(STAMP), str(STAMP + 7))
     assert first.data == second.data
     assert second.headers["Authorization"] == recomputed_zc2(second, PASSWORD)
+    # Both attempts are HTTP requests; the second is a retry.
+    assert (client.api_calls, client.retries) == (2, 1)
 
 
 def test_server_errors_give_up_after_max_attempts(top_jitter):
     sleeps = []
-    client = make_client(*[fail(500, "INTERNAL_SERVER_ERROR")] * zenlayer_zos.MAX_ATTEMPTS, sleeps=sleeps)
+    client = make_client(*[fail(500, "INTERNAL_SERVER_ERROR")] * _http.MAX_ATTEMPTS, sleeps=sleeps)
     with pytest.raises(ProviderError) as caught:
         client.call("DescribeCommandInvocations", {})
     assert caught.value.retryable and caught.value.code == "INTERNAL_SERVER_ERROR"
-    assert client.api_calls == zenlayer_zos.MAX_ATTEMPTS
+    assert client.api_calls == _http.MAX_ATTEMPTS
     # Jittered backoff: up to 0.5 * 2 ** attempt, capped; no pause after the last attempt.
     assert sleeps == [1.0, 2.0, 4.0]
 
@@ -580,13 +585,13 @@ def test_throttling_that_never_ends_raises_throttled():
         client.call("DescribeCommandInvocations", {})
     assert caught.value.retryable
     assert len(sleeps) == 3
-    assert all(0 <= pause <= zenlayer_zos.BACKOFF_CAP for pause in sleeps)
+    assert all(0 <= pause <= _http.BACKOFF_CAP for pause in sleeps)
 
 
 def test_jitter_is_capped(monkeypatch):
     bounds = []
-    monkeypatch.setattr(zenlayer_zos.random, "uniform", lambda low, high: bounds.append((low, high)) or high)
-    monkeypatch.setattr(zenlayer_zos, "MAX_ATTEMPTS", 7)
+    monkeypatch.setattr(_http.random, "uniform", lambda low, high: bounds.append((low, high)) or high)
+    monkeypatch.setattr(_http, "MAX_ATTEMPTS", 7)
     client = make_client(*[fail(503, "SERVICE_TEMPORARY_UNAVAILABLE")] * 7)
     with pytest.raises(ProviderError):
         client.call("DescribeCommandInvocations", {})
