@@ -199,8 +199,6 @@ stop_early:
   returned: when the wait ran
   type: str
   sample: failed
-  returned: when the wait ran
-  type: str
 polls:
   description: Poll rounds made.
   returned: when the wait ran
