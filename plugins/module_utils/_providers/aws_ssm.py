@@ -437,7 +437,7 @@ class AwsSsmProvider:
         self._client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
         self._client.meta.events.register("before-parse.ssm", self._keep_body)
         self._client.meta.events.register("needs-retry.ssm", self._no_retry_past_the_budget)
-        BoundedSender.install(self._client, self.timer.seconds)
+        BoundedSender.install(self._client, self.timer.bound)
         # SendCommand has no idempotency token: botocore must not send it again after a reset or a
         # read timeout (the command may already run), so starts go through a client that never
         # retries. Whatever aws_config says, this one is not overridden.
@@ -445,7 +445,7 @@ class AwsSsmProvider:
                                            config=config.merge(Config(retries={"mode": "standard", "total_max_attempts": 1})))
         self._send_client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
         self._send_client.meta.events.register("before-parse.ssm", self._keep_body)
-        BoundedSender.install(self._send_client, self.timer.seconds)
+        BoundedSender.install(self._send_client, self.timer.bound)
         return self._client
 
     def _keep_body(self, response_dict: t.Any = None, **_kwargs: t.Any) -> None:
