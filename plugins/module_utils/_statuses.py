@@ -7,7 +7,8 @@
 
 A vendor adapter never decides a normalised status in code: it looks its vendor's value up here.
 Adding a vendor means adding a table, not a branch. The tables follow
-AWS's command status documentation (https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html); where AWS documents a value both spaced
+AWS's command status documentation
+(https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html); where AWS documents a value both spaced
 ("Delivery Timed Out") and CamelCase (``DeliveryTimedOut``), :func:`vendor_key` folds the two.
 """
 
@@ -76,7 +77,8 @@ AWS_SSM_COMMAND = dict(
 )
 
 
-# AWS SSM Maintenance Windows (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_MaintenanceWindowExecution.html): Status of a window execution, of a task
+# AWS SSM Maintenance Windows
+# (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_MaintenanceWindowExecution.html): Status of a window execution, of a task
 # execution and of a task invocation (one enum, MaintenanceWindowExecutionStatus).
 AWS_SSM_WINDOW = {
     "pending": PENDING,
@@ -106,7 +108,8 @@ def is_terminal(status: str) -> bool:
     return status in TERMINAL_STATUSES
 
 
-# Alibaba Cloud ECS Cloud Assistant (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocationresults), per instance: InvocationStatus of a
+# Alibaba Cloud ECS Cloud Assistant
+# (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocationresults), per instance: InvocationStatus of a
 # DescribeInvocations InvokeInstance or a DescribeInvocationResults InvocationResult.
 ALIBABA_ECS_INSTANCE = {
     "pending": PENDING,
@@ -141,7 +144,9 @@ ALIBABA_ECS_INVOCATION = {
     "stopped": CANCELLED,
 }
 
-# Per-instance ErrorCode values (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocationresults) that mean the command never started on the
+# Per-instance ErrorCode values
+# (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocationresults)
+# that mean the command never started on the
 # instance because of the instance, its Cloud Assistant client or the network: the instance is
 # missing, released or stopped; the client is not running, not answering, upgrading or too old;
 # delivery timed out; a security group rule blocked the client; or the instance was already

@@ -298,7 +298,8 @@ def wait_and_judge(
         # just started may not be readable yet, and it saves a call per run and slice).
         checkpoint["handles"] = commands
         checkpoint["progress"] = progress_line(summary, elapsed, budget) + delay_note(params.get("delay"), budget)
-        return {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"], "api_retries": counters["api_retries"]}, None, None
+        slice_result = {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}
+        return dict(slice_result, api_retries=counters["api_retries"]), None, None
     verdict = judge(snapshot.records, policy, snapshot.expected)
     if outcome.timed_out and not (snapshot.records or snapshot.expected or snapshot.unread):
         # Nothing could be read before the budget ran out: that says nothing about the targets

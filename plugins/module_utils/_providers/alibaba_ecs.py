@@ -7,7 +7,8 @@
 
 The RPC API takes every parameter in the query string of a ``POST /``. Requests are signed with
 ACS3-HMAC-SHA256 (the current SDK's default) or, with ``signature_version: rpc_v1``, the legacy
-HMAC-SHA1 query signature that older gateways expect. Facts are from the ECS API reference (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocations).
+HMAC-SHA1 query signature that older gateways expect. Facts are from the ECS API reference
+(https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocations).
 """
 
 from __future__ import annotations
@@ -57,10 +58,10 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._waiter imp
 
 API_VERSION = "2014-05-26"
 PAGE_SIZE = SPEC.page_size
-# Regions whose ECS endpoint is not ecs.<region>.aliyuncs.com (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-endpoint).
+# Regions whose ECS endpoint is not ecs.<region>.aliyuncs.com
+# (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-endpoint).
 ENDPOINT_EXCEPTIONS = {"cn-hangzhou": "ecs-cn-hangzhou.aliyuncs.com"}
 SHARED_ENDPOINT_REGIONS = frozenset(("cn-hangzhou-finance", "cn-shanghai-finance-1", "cn-shenzhen-finance-1", "cn-north-2-gov-1"))
-
 
 
 def endpoint_for(region: str) -> str:
@@ -260,7 +261,8 @@ class AlibabaEcsProvider(SignedHttpProvider):
     def read_raw(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
         query = dict(self._selectors(params), ContentEncoding="PlainText")
         if "InvokeId" in query or "InstanceId" in query:
-            # DescribeInvocations takes IncludeOutput only with one of these (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocations).
+            # DescribeInvocations takes IncludeOutput only with one of these
+            # (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocations).
             query["IncludeOutput"] = "true"
         limit = None if "InvokeId" in query else params.get("max_results") or 50
         return {"Invocations": {"Invocation": self._named_exist(query, self.client().pages("DescribeInvocations", query, _invocations, limit))}}
@@ -340,7 +342,7 @@ class AlibabaEcsProvider(SignedHttpProvider):
         records = pending_records(handle["InvokeId"], handle.get("CommandId"), handle["InstanceIds"], handle.get("CreationTime"))
         return {"invocation_id": handle["InvokeId"], "command_id": handle.get("CommandId"), "command": handle, "invocations": records, "expected": len(records)}
 
-    def cancel(self, invocations: list[dict[str, t.Any]]) -> None:
-        for invocation in invocations:
+    def cancel(self, targets: list[dict[str, t.Any]]) -> None:
+        for invocation in targets:
             if not is_terminal(lookup(ALIBABA_ECS_INVOCATION, invocation.get("InvocationStatus"))):
                 self.client().call("StopInvocation", {"InvokeId": invocation["InvokeId"]})

@@ -6,7 +6,8 @@
 """Cloud Assistant responses as normalised records, and the timeouts a wait can count on.
 
 Pure functions over DescribeInvocations / DescribeInvocationResults data: no client, no I/O.
-Field names, statuses, caps and defaults are from the ECS API reference (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocations and its neighbours).
+Field names, statuses, caps and defaults are from the ECS API reference
+(https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocations and its neighbours).
 
 Choices made here:
 

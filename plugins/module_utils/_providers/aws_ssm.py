@@ -6,7 +6,8 @@
 """AWS Systems Manager Run Command through boto3: the client, its errors, and the wait over commands.
 
 Reads use the list calls (50 invocations a page) so a poll round costs one call per 50 targets,
-never one per target. Vendor facts this relies on are in the SSM API reference (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListCommands.html and its neighbours).
+never one per target. Vendor facts this relies on are in the SSM API reference
+(https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListCommands.html and its neighbours).
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ READ_BACK_PAUSES = (0.0, 1.0, 2.0)
 READ_BACK_PAGES = 20
 
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
 
 def classify_client_error(error: t.Any, operation: str) -> InvocationError:
     """A botocore ClientError as one of our typed errors, vendor code and request id kept."""

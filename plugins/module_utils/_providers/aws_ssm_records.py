@@ -26,7 +26,8 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import TIME, vendor_payload
 
 PROVIDER = "aws_ssm"
-# Caps of the output fields (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetCommandInvocation.html); output this long was cut by the service.
+# Caps of the output fields
+# (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetCommandInvocation.html); output this long was cut by the service.
 LIST_OUTPUT_CAP = 2500
 STDOUT_CAP = 24000
 STDERR_CAP = 8000

@@ -6,7 +6,9 @@
 """SSM Maintenance Window task invocations: reads and waits, through the SSM provider's client.
 
 The chain window -> execution -> task -> invocation is walked here so a user gives a window id
-and gets records (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeMaintenanceWindowExecutionTaskInvocations.html). For RUN_COMMAND tasks each invocation's ExecutionId is a
+and gets records
+(https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeMaintenanceWindowExecutionTaskInvocations.html).
+For RUN_COMMAND tasks each invocation's ExecutionId is a
 Run Command command id; the per-instance command records are read with ListCommandInvocations
 over the execution's time range (50 a page, every command at once), not one call per command.
 """
