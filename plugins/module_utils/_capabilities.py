@@ -43,6 +43,8 @@ OPTION_NEEDS = {
 class Capabilities:
     run_id: str
     wait_ids: str
+    # How messages name one of those ids.
+    run_id_name: str
     # option -> what to use instead ("nothing: why" when there is no counterpart)
     unused_start: dict[str, str] = dataclasses.field(default_factory=dict)
     unused_connection: dict[str, str] = dataclasses.field(default_factory=dict)
@@ -56,6 +58,7 @@ CAPABILITIES: dict[str, Capabilities] = {
     "aws_ssm": Capabilities(
         run_id="command_id",
         wait_ids="command_ids",
+        run_id_name="command id",
         unused_start={
             "command_type": "document_name (AWS-RunShellScript or AWS-RunPowerShellScript)",
             "saved_command_id": "document_name and parameters (SSM runs documents, not saved commands)",
@@ -75,6 +78,7 @@ CAPABILITIES: dict[str, Capabilities] = {
     "alibaba_ecs": Capabilities(
         run_id="invocation_id",
         wait_ids="invocation_ids",
+        run_id_name="invoke id",
         unused_start={
             "document_name": "command_type (RunShellScript, RunPowerShellScript or RunBatScript)",
             "delivery_timeout": "nothing: Cloud Assistant gives up on an unreachable instance after about a minute",
@@ -98,6 +102,7 @@ CAPABILITIES: dict[str, Capabilities] = {
     "zenlayer_zos": Capabilities(
         run_id="invocation_id",
         wait_ids="invocation_ids",
+        run_id_name="invocation id",
         unused_start={
             "document_name": "command_type",
             "targets": "instance_ids: ZOS runs commands on listed instances only",

@@ -17,12 +17,29 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import refuse_unsupported
+from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities, refuse_unsupported
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
 Records = t.List[t.Dict[str, t.Any]]
 # (records, expected targets, the vendor's own aggregate per run)
 ReadAnswer = t.Tuple[Records, int, t.Dict[str, t.Any]]
+
+
+def ids_to_wait_on(
+    provider: str, params: t.Mapping[str, t.Any], validate_id: t.Callable[[str], t.Any], validate_instance_id: t.Callable[[str], t.Any]
+) -> list[str]:
+    """The ids a wait names (its provider's ``wait_ids`` option), each once and in order; every id
+    and every instance id is checked before the first call."""
+    table = capabilities(provider)
+    run_ids = list(dict.fromkeys(params.get(table.wait_ids) or []))
+    if not run_ids:
+        raise InvalidInput(f"{table.wait_ids} is empty: give at least one {table.run_id_name} to wait on", provider=provider)
+    for run_id in run_ids:
+        validate_id(run_id)
+    for instance_id in params.get("instance_ids") or []:
+        validate_instance_id(instance_id)
+    return run_ids
 
 
 class Watch:

@@ -28,7 +28,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 from ansible_collections.multicloud.invocations.plugins.module_utils import _http
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import SignedHttpClient, SignedRequest, expired_page_token, may_have_reached
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
-from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider, ids_to_wait_on
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_credentials import resolve
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import (
     ANSWERS,
@@ -278,13 +278,7 @@ class AlibabaEcsProvider(SignedHttpProvider):
     # -- waits --------------------------------------------------------------------------------
 
     def wait_targets(self, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
-        invoke_ids = list(dict.fromkeys(params.get("invocation_ids") or []))
-        if not invoke_ids:
-            raise InvalidInput("invocation_ids is empty: give at least one invoke id to wait on", provider=PROVIDER)
-        for invoke_id in invoke_ids:
-            validate_invoke_id(invoke_id)
-        for instance_id in params.get("instance_ids") or []:
-            validate_instance_id(instance_id)
+        invoke_ids = ids_to_wait_on(PROVIDER, params, validate_invoke_id, validate_instance_id)
         invocations = [self.describe(invoke_id) for invoke_id in invoke_ids]
         periodic = [item["InvokeId"] for item in invocations if is_periodic(item)]
         if periodic:

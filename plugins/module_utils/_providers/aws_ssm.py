@@ -51,7 +51,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._payload im
     redact_secrets_in_text,
     wrong_shape,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, Watch
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, Watch, ids_to_wait_on
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import (
     ANSWERS,
     PROVIDER,
@@ -673,15 +673,8 @@ class AwsSsmProvider:
         """The commands to wait on, read once so an unknown id fails at once."""
         if selects_window(params):
             return aws_ssm_windows.wait_targets(self, params)
-        command_ids = list(dict.fromkeys(params.get("command_ids") or []))
-        if not command_ids:
-            raise InvalidInput("command_ids is empty: give at least one command id to wait on", provider=PROVIDER)
         # Every id is checked before the first call, instance ids too (watch() checks them again).
-        for command_id in command_ids:
-            validate_command_id(command_id)
-        for instance_id in params.get("instance_ids") or []:
-            validate_instance_id(instance_id)
-        return self.describe_commands(command_ids)
+        return self.describe_commands(ids_to_wait_on(PROVIDER, params, validate_command_id, validate_instance_id))
 
     def start_request(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
         return with_start_marker(build_send_request(params), new_start_marker())

@@ -27,7 +27,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 from ansible_collections.multicloud.invocations.plugins.module_utils import _http
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import SignedHttpClient, SignedRequest, may_have_reached
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
-from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider, ids_to_wait_on
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_records import (
     ANSWERS,
     ENVELOPE,
@@ -214,13 +214,7 @@ class ZenlayerZosProvider(SignedHttpProvider):
         return invocations
 
     def wait_targets(self, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
-        invocation_ids = list(dict.fromkeys(params.get("invocation_ids") or []))
-        if not invocation_ids:
-            raise InvalidInput("invocation_ids is empty: give at least one invocation id to wait on", provider=PROVIDER)
-        for invocation_id in invocation_ids:
-            validate_invocation_id(invocation_id)
-        for instance_id in params.get("instance_ids") or []:
-            validate_instance_id(instance_id)
+        invocation_ids = ids_to_wait_on(PROVIDER, params, validate_invocation_id, validate_instance_id)
         found = {item.get("invocationId"): item for item in self.client().invocations(invocation_ids=invocation_ids)}
         unknown = [invocation_id for invocation_id in invocation_ids if invocation_id not in found]
         if unknown:
