@@ -135,10 +135,14 @@ class Provider(t.Protocol):
 
 class SignedHttpProvider:
     """What a provider over a signed-HTTP client (``_http.SignedHttpClient``) shares: its client,
-    built on first use, and the counters and warnings read from it."""
+    built on first use, the counters and warnings read from it, and its watch and wait budget from
+    the vendor's hooks (``watch_class``, ``run_budget``)."""
 
     name: str
     client_class: t.Any
+    watch_class: t.Any
+    # A run's own budget (its timeouts and a margin), from the records module.
+    run_budget: t.Callable[[dict[str, t.Any]], float]
 
     def __init__(self, options: dict[str, t.Any], client: t.Any = None) -> None:
         self._options = options
@@ -163,6 +167,13 @@ class SignedHttpProvider:
         if self._client is None:
             self._client = self.client_class(self._options)
         return self._client
+
+    def watch(self, targets: Records, instance_ids: list[str], include_output: bool) -> Watch:
+        return self.watch_class(self, targets, instance_ids, include_output)
+
+    @classmethod
+    def default_timeout(cls, targets: Records) -> float:
+        return max(cls.run_budget(target) for target in targets)
 
     def cancel(self, targets: Records) -> None:
         # Reached only by a provider without the cancel capability when the check was skipped.

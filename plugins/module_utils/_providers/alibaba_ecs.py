@@ -205,6 +205,8 @@ class AlibabaEcsProvider(SignedHttpProvider):
 
     name = PROVIDER
     client_class = AlibabaClient
+    watch_class = InvocationWatch
+    run_budget = staticmethod(invocation_budget)
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -288,13 +290,6 @@ class AlibabaEcsProvider(SignedHttpProvider):
                 provider=PROVIDER,
             )
         return invocations
-
-    def watch(self, invocations: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> InvocationWatch:
-        return InvocationWatch(self, invocations, instance_ids, include_output)
-
-    @staticmethod
-    def default_timeout(invocations: list[dict[str, t.Any]]) -> float:
-        return max(invocation_budget(item) for item in invocations)
 
     # -- starts -------------------------------------------------------------------------------
 

@@ -173,6 +173,8 @@ class ZenlayerZosProvider(SignedHttpProvider):
 
     name = PROVIDER
     client_class = ZenlayerClient
+    watch_class = InvocationWatch
+    run_budget = staticmethod(invocation_budget)
 
     def _selectors(self, params: dict[str, t.Any]) -> dict[str, list[str]]:
         if params.get("max_results") is not None and params["max_results"] < 1:
@@ -220,13 +222,6 @@ class ZenlayerZosProvider(SignedHttpProvider):
         if unknown:
             raise NotFound(f"invocation {', '.join(unknown)} does not exist for these credentials", provider=PROVIDER)
         return [found[invocation_id] for invocation_id in invocation_ids]
-
-    def watch(self, invocations: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> InvocationWatch:
-        return InvocationWatch(self, invocations, instance_ids, include_output)
-
-    @staticmethod
-    def default_timeout(invocations: list[dict[str, t.Any]]) -> float:
-        return max(invocation_budget(item) for item in invocations)
 
     def start_request(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
         # The module's command_type values are Cloud Assistant's; ZOS names the same types SHELL, POWERSHELL, BAT.
