@@ -65,13 +65,13 @@ options:
     description:
       - When the wait stops before every target has ended. Whatever it stops on, it reads the targets
         once more and returns every one of them with the status it had then; a target still open keeps
-        its status (for example V(pending) for an instance that is offline), counts as not ended in
-        RV(reason), and RV(ended_because) says why the wait stopped.
-      - V(failed) stops as soon as the verdict can no longer be success (RV(ended_because=fail_fast)),
+        its status (for example V(pending) for an instance that is offline), counts as not finished in
+        the reason, and C(ended_because) says why the wait stopped.
+      - V(failed) stops as soon as the verdict can no longer be success (C(ended_because=fail_fast)),
         for example when O(max_failures=1) and two targets failed while another one is offline, since waiting
         for it could not change the verdict V(failed).
       - V(decided) also stops as soon as the verdict can no longer be anything but success
-        (RV(ended_because=decided), RV(verdict=success)) because the targets still open could all fail and the
+        (C(ended_because=decided), C(verdict=success)) because the targets still open could all fail and the
         policy would still pass. The command may still be running on those targets when the task returns,
         which is why this is never the default.
       - V(never) waits until every target has ended, or the budget has run out.

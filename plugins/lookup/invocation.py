@@ -109,6 +109,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import refuse_unsupported
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, MissingDependency
 from ansible_collections.multicloud.invocations.plugins.module_utils._info_task import read_invocations, read_raw
 from ansible_collections.multicloud.invocations.plugins.module_utils._query import compile_expression, evaluate, to_plain
@@ -196,10 +197,11 @@ class LookupModule(LookupBase):
         try:
             # Compile first: a bad expression must fail before any API call.
             compiled = compile_expression(options["query"], "query") if options["query"] else None
+            refuse_unsupported(options["provider"], options)
             provider = build_provider(options["provider"], options)
             data = read_raw(provider, options) if options["raw"] else read_invocations(provider, options)
             result = evaluate(compiled, data, "query") if compiled is not None else data
-            for warning in getattr(provider, "warnings", None) or ():
+            for warning in provider.warnings:
                 Display().warning(f"invocation lookup: {warning}")
         except MissingDependency as error:
             raise AnsibleLookupError(f"the invocation lookup needs the Python library {error.library} on the controller") from error

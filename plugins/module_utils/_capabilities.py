@@ -14,6 +14,11 @@ instead: set to anything but their default, they are refused, because a dropped 
 something other than what the task says. ``unused_connection`` lists the connection options a
 provider does not read: those are warned about, not refused, because one ``module_defaults``
 group often serves every provider of a play.
+
+``lacks`` names what a provider cannot do, with why: starting (``start``), stopping a run
+(``cancel``), maintenance windows (``windows``), steps within a run (``steps``), past runs of a
+periodic task (``history``). An option that needs one of them is refused before any call
+(:func:`refuse_unsupported`), as is an id option the provider does not take (``foreign_ids``).
 """
 
 from __future__ import annotations
@@ -21,20 +26,39 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
+
+# Option -> the capability it needs.
+OPTION_NEEDS = {
+    "cancel_on_timeout": "cancel",
+    "plugin_name": "steps",
+    "include_history": "history",
+    "window_id": "windows",
+    "window_execution_id": "windows",
+    "window_task_id": "windows",
+}
+
 
 @dataclasses.dataclass(frozen=True)
 class Capabilities:
     run_id: str
     wait_ids: str
+    # How messages name one of those ids.
+    run_id_name: str
     # option -> what to use instead ("nothing: why" when there is no counterpart)
     unused_start: dict[str, str] = dataclasses.field(default_factory=dict)
     unused_connection: dict[str, str] = dataclasses.field(default_factory=dict)
+    # capability -> why the provider lacks it (see OPTION_NEEDS)
+    lacks: dict[str, str] = dataclasses.field(default_factory=dict)
+    # id option the provider does not take -> what to give instead
+    foreign_ids: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 CAPABILITIES: dict[str, Capabilities] = {
     "aws_ssm": Capabilities(
         run_id="command_id",
         wait_ids="command_ids",
+        run_id_name="command id",
         unused_start={
             "command_type": "document_name (AWS-RunShellScript or AWS-RunPowerShellScript)",
             "saved_command_id": "document_name and parameters (SSM runs documents, not saved commands)",
@@ -45,10 +69,16 @@ CAPABILITIES: dict[str, Capabilities] = {
             "token": "nothing: it is the Zenlayer bearer token; AWS uses access_key, secret_key or a profile",
             "signature_version": "nothing: botocore signs AWS requests with SigV4",
         },
+        lacks={"history": "SSM keeps no past runs of a command (a command runs once)"},
+        foreign_ids={
+            "invocation_id": "aws_ssm identifies runs by command id: use command_id / command_ids, not invocation_id",
+            "invocation_ids": "aws_ssm identifies runs by command id: use command_id / command_ids, not invocation_id",
+        },
     ),
     "alibaba_ecs": Capabilities(
         run_id="invocation_id",
         wait_ids="invocation_ids",
+        run_id_name="invoke id",
         unused_start={
             "document_name": "command_type (RunShellScript, RunPowerShellScript or RunBatScript)",
             "delivery_timeout": "nothing: Cloud Assistant gives up on an unreachable instance after about a minute",
@@ -61,10 +91,18 @@ CAPABILITIES: dict[str, Capabilities] = {
             "token": "nothing: it is the Zenlayer bearer token; Alibaba Cloud uses access_key and secret_key",
             "aws_config": "nothing: it configures botocore, which alibaba_ecs does not use",
         },
+        lacks={
+            "steps": "Cloud Assistant invocations have no steps (plugin_name is an SSM notion)",
+            "windows": "Cloud Assistant has no maintenance windows (they are an SSM notion)",
+        },
+        foreign_ids={
+            "command_ids": "alibaba_ecs waits on runs by their invoke id: use invocation_ids ('t-...'), as returned by invocation_run",
+        },
     ),
     "zenlayer_zos": Capabilities(
         run_id="invocation_id",
         wait_ids="invocation_ids",
+        run_id_name="invocation id",
         unused_start={
             "document_name": "command_type",
             "targets": "instance_ids: ZOS runs commands on listed instances only",
@@ -84,6 +122,15 @@ CAPABILITIES: dict[str, Capabilities] = {
             "region": "nothing: ZOS has one endpoint for every region",
             "aws_config": "nothing: it configures botocore, which zenlayer_zos does not use",
             "signature_version": "nothing: ZOS requests are signed with ZC2-HMAC-SHA256 (or carry token)",
+        },
+        lacks={
+            "cancel": "ZOS has no call to stop an invocation",
+            "steps": "ZOS invocations have no steps (plugin_name is an SSM notion)",
+            "history": "ZOS keeps no past runs of an invocation",
+            "windows": "ZOS has no maintenance windows (they are an SSM notion)",
+        },
+        foreign_ids={
+            "command_ids": "zenlayer_zos waits on runs by their invocation id: use invocation_ids, as returned by invocation_run",
         },
     ),
 }
@@ -117,3 +164,15 @@ def describe_unused(provider: str, found: list[tuple[str, str]]) -> str:
         else:
             parts.append(f"{option} (use {instead})")
     return f"{provider} does not use " + "; ".join(parts)
+
+
+def refuse_unsupported(provider: str, params: t.Mapping[str, t.Any]) -> None:
+    """InvalidInput when an option asks for what ``provider`` cannot do, or names a run by an id it
+    does not take; before any call, so nothing is sent for a task that cannot be honoured."""
+    table = capabilities(provider)
+    for option, instead in table.foreign_ids.items():
+        if params.get(option):
+            raise InvalidInput(instead, provider=provider)
+    for option, capability in OPTION_NEEDS.items():
+        if params.get(option) and capability in table.lacks:
+            raise InvalidInput(f"{table.lacks[capability]}, so {option} cannot be honoured; leave it unset", provider=provider)

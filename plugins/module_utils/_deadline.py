@@ -66,3 +66,11 @@ class RequestTimer:
         if left < MIN_REQUEST_SECONDS:
             raise BudgetSpent(left, self._provider)
         return min(self.limit, left)
+
+    def bound(self) -> float:
+        """The time a request already let through by ``seconds()`` (or by a retry check) may still take:
+        the limit, or what is left of the budget. Never refused: the SDK's own work between that check
+        and the send (building and signing the request, loading its models on a first call) must not
+        turn an admitted request into a refused one."""
+        left = self.left()
+        return self.limit if left is None else max(0.0, min(self.limit, left))

@@ -11,6 +11,7 @@ import random
 import time
 import typing as t
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Provider
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
 from ansible_collections.multicloud.invocations.plugins.module_utils._visibility import read_when_visible
 
@@ -37,7 +38,7 @@ def _no_invocation_yet(params: dict[str, t.Any]) -> t.Callable[[tuple[list[t.Any
     return check
 
 
-def read_invocations(provider: t.Any, params: dict[str, t.Any], **hooks: t.Any) -> dict[str, t.Any]:
+def read_invocations(provider: Provider, params: dict[str, t.Any], **hooks: t.Any) -> dict[str, t.Any]:
     """``{"invocations": [...], "summary": {...}}`` for the selectors in ``params``.
 
     With ``not_found_grace``, an id the vendor does not show yet is read again for that long.
@@ -52,6 +53,6 @@ def read_invocations(provider: t.Any, params: dict[str, t.Any], **hooks: t.Any) 
     return {"invocations": records, "summary": summarize(records, expected, vendor_aggregate)}
 
 
-def read_raw(provider: t.Any, params: dict[str, t.Any], **hooks: t.Any) -> dict[str, t.Any]:
+def read_raw(provider: Provider, params: dict[str, t.Any], **hooks: t.Any) -> dict[str, t.Any]:
     """The vendor's own response for the same selectors (every page joined), as the CLI shows it."""
     return read_when_visible(lambda: provider.read_raw(params), _grace(params), **dict(CLOCKS, **hooks))

@@ -16,10 +16,11 @@ import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities, describe_unused, unused_options
+from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities, describe_unused, refuse_unsupported, unused_options
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import merged, provider_argument_spec
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, MissingDependency
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError, MissingDependency
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import option_secrets
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Provider
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import build_provider
 
 
@@ -42,8 +43,12 @@ class MultiCloudModule:
         spec = merged(provider_argument_spec(), argument_spec)
         self.module = _SecretMaskingModule(argument_spec=spec, **kwargs)
         self.started = time.monotonic()
-        self._provider: t.Any = None
+        self._provider: Provider | None = None
         self._check_unused_options(spec, starts)
+        try:
+            refuse_unsupported(self.module.params["provider"], self.module.params)
+        except InvalidInput as error:
+            self.fail(error)
 
     def _check_unused_options(self, spec: dict[str, t.Any], starts: bool) -> None:
         """Options the chosen provider does not use are never dropped silently."""
@@ -56,7 +61,7 @@ class MultiCloudModule:
             if refused:
                 self.module.fail_json(
                     msg=f"{describe_unused(provider, refused)}. Remove them from the task, or set provider to one that uses them",
-                    error_kind="invalid_input", changed=False, api_calls=0,
+                    error_kind="invalid_input", changed=False, api_calls=0, api_retries=0,
                 )
         ignored = unused_options(table.unused_connection, params, defaults)
         if ignored:
@@ -67,7 +72,7 @@ class MultiCloudModule:
         return getattr(self.module, name)
 
     @property
-    def provider(self) -> t.Any:
+    def provider(self) -> Provider:
         """The adapter for ``provider``, built on first use."""
         if self._provider is None:
             self._provider = build_provider(self.module.params["provider"], self.module.params)
@@ -76,11 +81,13 @@ class MultiCloudModule:
     def api_calls(self) -> int:
         return self._provider.api_calls if self._provider is not None else 0
 
+    def api_retries(self) -> int:
+        return self._provider.retries if self._provider is not None else 0
+
     def _warn_from_provider(self, result: dict[str, t.Any] | None = None) -> None:
         """The provider's warnings (a plain-HTTP endpoint allowed on purpose) and the wait's (a delay
         past the timeout, ``wait_warnings`` in the result) as task warnings."""
-        warnings = getattr(self._provider, "warnings", None)
-        for warning in warnings if isinstance(warnings, list) else ():
+        for warning in self._provider.warnings if self._provider is not None else ():
             self.module.warn(warning)
         for warning in (result or {}).get("wait_warnings") or ():
             self.module.warn(warning)
@@ -90,6 +97,7 @@ class MultiCloudModule:
         self._warn_from_provider(result)
         result.setdefault("changed", False)
         result.setdefault("api_calls", self.api_calls())
+        result.setdefault("api_retries", self.api_retries())
         result.setdefault("elapsed", round(time.monotonic() - self.started, 3))
         result.update(error.as_result())
         if isinstance(error, MissingDependency):
@@ -105,4 +113,5 @@ class MultiCloudModule:
         self._warn_from_provider(result)
         result.setdefault("changed", False)
         result.setdefault("api_calls", self.api_calls())
+        result.setdefault("api_retries", self.api_retries())
         self.module.exit_json(**result)

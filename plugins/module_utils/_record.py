@@ -230,7 +230,7 @@ def parse_time(value: t.Any) -> datetime.datetime | None:
 
 
 def aggregate_status(statuses: t.Iterable[str]) -> str | None:
-    """The vendor-neutral aggregate of per-target statuses (vendor-apis.md section 7.1).
+    """The vendor-neutral aggregate of per-target statuses (docs/design.md, "Status model").
 
     Returns None for an empty set: nothing was seen, so nothing can be said.
     """

@@ -7,7 +7,9 @@
 
 Pure functions over the standard library. Nothing here reads a clock, draws a nonce or opens a
 connection: the caller passes the time and the nonce, so every result can be pinned by a test.
-The algorithms and their edge cases follow vendor-apis.md sections 5.12 and 5.13; the test
+The algorithms and their edge cases follow Alibaba Cloud's signature documentation
+(https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature
+and, for the legacy one, https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism); the test
 vectors of section 8 are reproduced in the unit tests.
 """
 

@@ -7,7 +7,7 @@
 
 Pure functions over the standard library. Nothing here reads a clock or opens a connection: the
 caller passes the timestamp, so every result can be pinned by a test. The algorithm follows
-vendor-apis.md section 6.7; the test vectors of section 8.3 are reproduced in the unit tests.
+Zenlayer's SDK (https://github.com/zenlayer/zenlayercloud-sdk-python); its test vectors are reproduced in the unit tests.
 
 Unlike ACS3, ZC2 signs very little: the canonical URI is always ``/`` (not ``/api/v2/zos``), the
 query is always empty, only ``content-type`` and ``host`` are signed, and the action, version and

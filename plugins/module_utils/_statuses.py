@@ -7,7 +7,8 @@
 
 A vendor adapter never decides a normalised status in code: it looks its vendor's value up here.
 Adding a vendor means adding a table, not a branch. The tables follow
-``vendor-apis.md`` (AWS section 3.8); where AWS documents a value both spaced
+AWS's command status documentation
+(https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html); where AWS documents a value both spaced
 ("Delivery Timed Out") and CamelCase (``DeliveryTimedOut``), :func:`vendor_key` folds the two.
 """
 
@@ -76,7 +77,8 @@ AWS_SSM_COMMAND = dict(
 )
 
 
-# AWS SSM Maintenance Windows (vendor-apis.md 3.12): Status of a window execution, of a task
+# AWS SSM Maintenance Windows
+# (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_MaintenanceWindowExecution.html): Status of a window execution, of a task
 # execution and of a task invocation (one enum, MaintenanceWindowExecutionStatus).
 AWS_SSM_WINDOW = {
     "pending": PENDING,
@@ -106,7 +108,8 @@ def is_terminal(status: str) -> bool:
     return status in TERMINAL_STATUSES
 
 
-# Alibaba Cloud ECS Cloud Assistant (vendor-apis.md 5.8), per instance: InvocationStatus of a
+# Alibaba Cloud ECS Cloud Assistant
+# (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocationresults), per instance: InvocationStatus of a
 # DescribeInvocations InvokeInstance or a DescribeInvocationResults InvocationResult.
 ALIBABA_ECS_INSTANCE = {
     "pending": PENDING,
@@ -141,7 +144,9 @@ ALIBABA_ECS_INVOCATION = {
     "stopped": CANCELLED,
 }
 
-# Per-instance ErrorCode values (vendor-apis.md 5.8) that mean the command never started on the
+# Per-instance ErrorCode values
+# (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocationresults)
+# that mean the command never started on the
 # instance because of the instance, its Cloud Assistant client or the network: the instance is
 # missing, released or stopped; the client is not running, not answering, upgrading or too old;
 # delivery timed out; a security group rule blocked the client; or the instance was already
@@ -180,7 +185,7 @@ ALIBABA_ECS_TIMED_OUT_ERROR_CODES = frozenset(("ExecutionTimeout",))
 # ExecutionTimeout). Aborted is undeliverable already; every other value keeps its table entry.
 ALIBABA_ECS_REFINED_BY_ERROR_CODE = frozenset(("error", "failed"))
 
-# Zenlayer ZOS (vendor-apis.md 6.3), per instance: taskStatus of a DescribeCommandInvocations
+# Zenlayer ZOS (https://github.com/zenlayer/zenlayercloud-sdk-python), per instance: taskStatus of a DescribeCommandInvocations
 # invocationInstances item. ZOS has no cancel, so nothing maps to cancelling or cancelled.
 ZENLAYER_ZOS_INSTANCE = {
     "pending": PENDING,
@@ -205,7 +210,7 @@ ZENLAYER_ZOS_INVOCATION = {
     "partialfailed": PARTIAL_FAILED,
 }
 
-# Per-instance errorCode values (vendor-apis.md 6.3) that mean the command never started on the
+# Per-instance errorCode values (https://github.com/zenlayer/zenlayercloud-sdk-python) that mean the command never started on the
 # instance: the instance does not exist, is not running ("InstanceInstanceState", spelled so by
 # the vendor), or the command's type does not fit its platform.
 ZENLAYER_ZOS_UNDELIVERABLE_ERROR_CODES = frozenset(("InstanceNotExists", "InstanceInstanceState", "CommandPlatformInvalid"))

@@ -29,6 +29,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._policy imp
     judge,
     should_stop,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Provider
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import progress_line
 from ansible_collections.multicloud.invocations.plugins.module_utils._visibility import read_when_visible
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import (
@@ -179,15 +180,8 @@ def describe_failures(records: t.Sequence[dict[str, t.Any]]) -> str:
     return "; ".join(lines)
 
 
-def limit_requests(provider: t.Any, seconds: float) -> None:
-    """Tell the provider that no request may run past ``seconds`` from now, if it can bound them."""
-    limit = getattr(provider, "limit_requests_to", None)
-    if limit is not None:
-        limit(seconds)
-
-
 def lookup_targets(
-    provider: t.Any,
+    provider: Provider,
     params: dict[str, t.Any],
     sleep: t.Callable[[float], None] = time.sleep,
     clock: t.Callable[[], float] = time.monotonic,
@@ -202,7 +196,7 @@ def lookup_targets(
     start = clock()
     budget = params.get("timeout")
     if budget is not None:
-        limit_requests(provider, float(budget))
+        provider.limit_requests_to(float(budget))
 
     def read_riding_out_transient_errors() -> list[dict[str, t.Any]]:
         for attempt in range(1, LOOKUP_ATTEMPTS + 1):
@@ -221,7 +215,7 @@ def lookup_targets(
 
 
 def look_up_and_wait(
-    provider: t.Any,
+    provider: Provider,
     params: dict[str, t.Any],
     on_progress: t.Callable[[str], None] | None = None,
     **hooks: t.Any,
@@ -256,7 +250,7 @@ TASK_CLOCKS: dict[str, t.Any] = {"clock": time.monotonic, "sleep": time.sleep, "
 
 
 def wait_and_judge(
-    provider: t.Any,
+    provider: Provider,
     commands: list[dict[str, t.Any]],
     params: dict[str, t.Any],
     on_progress: t.Callable[[str], None] | None = None,
@@ -282,9 +276,8 @@ def wait_and_judge(
     policy = policy_from(params)
     conditions = conditions_from(params)
     watch = provider.watch(commands, params.get("instance_ids") or [], params.get("include_output", True))
-    if hasattr(watch, "follow_failures"):
-        # A watch that can read failures early (at a cost) only does so when the policy may stop at one.
-        watch.follow_failures = policy.stop_mode != STOP_NEVER
+    # A watch that can read failures early (at a cost) only does so when the policy may stop at one.
+    watch.follow_failures = policy.stop_mode != STOP_NEVER
 
     # A condition that cannot judge a record ends the wait with a clear error, and the result still
     # carries every record seen.
@@ -310,10 +303,9 @@ def wait_and_judge(
         return None
 
     # No request may carry the wait past its budget (a stuck or trickling endpoint included).
-    limit_requests(provider, budget - spent)
+    provider.limit_requests_to(budget - spent)
     waiter_hooks.setdefault("resume_interval", resume.get("interval"))
-    if hasattr(watch, "read_all"):
-        waiter_hooks.setdefault("read_all", watch.read_all)
+    waiter_hooks.setdefault("read_all", watch.read_all)
     outcome = wait_for(watch.poll, settings, stop_early=stop_early, on_progress=on_progress, **waiter_hooks)
     snapshot = outcome.snapshot
     apply_conditions(snapshot.records)
@@ -323,6 +315,7 @@ def wait_and_judge(
         "polls": int(resume.get("polls", 0)) + outcome.polls,
         "throttled_polls": int(resume.get("throttled_polls", 0)) + outcome.throttled,
         "api_calls": int(resume.get("api_calls", 0)) + provider.api_calls,
+        "api_retries": int(resume.get("api_retries", 0)) + provider.retries,
     }
     summary = snapshot.summary()
     if outcome.ended_because == ENDED_CHECKPOINT and condition_error is None:
@@ -331,7 +324,8 @@ def wait_and_judge(
         # just started may not be readable yet, and it saves a call per run and slice).
         checkpoint["handles"] = commands
         checkpoint["progress"] = progress_line(summary, elapsed, budget) + delay_note(params.get("delay"), budget)
-        return {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}, None, None
+        slice_result = {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}
+        return dict(slice_result, api_retries=counters["api_retries"]), None, None
     verdict = judge(snapshot.records, policy, snapshot.expected, pass_when_decided=outcome.ended_because == ENDED_DECIDED)
     if outcome.timed_out and not (snapshot.records or snapshot.expected or snapshot.unread):
         # Nothing could be read before the budget ran out: that says nothing about the targets
@@ -342,7 +336,7 @@ def wait_and_judge(
     if outcome.timed_out and params.get("cancel_on_timeout"):
         # Only on request: stopping commands is not read-only, and a later task may resume the wait.
         # The budget is spent by now; the cancel gets a short time of its own.
-        limit_requests(provider, CANCEL_SECONDS)
+        provider.limit_requests_to(CANCEL_SECONDS)
         provider.cancel(commands)
         cancelled = True
     result = {

@@ -388,7 +388,13 @@ summary:
       description: The vendor's own command-level status and counts, per command.
       type: dict
 api_calls:
-  description: API requests the task made.
+  description: HTTP requests the task sent to the vendor's API, every attempt counted (retries included, see RV(api_retries)).
+  returned: always
+  type: int
+api_retries:
+  description:
+    - Of RV(api_calls), the requests that repeated an earlier one after throttling or a transient error (the API client's
+      retries, not the wait's poll rounds).
   returned: always
   type: int
 """

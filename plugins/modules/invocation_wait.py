@@ -12,8 +12,10 @@ version_added: 1.0.0
 description:
   - Waits on one or many commands in one poll loop with one time budget, until every target instance
     has a final status, then judges the targets with a failure policy and returns every record it saw.
-  - Reads a whole fleet with the vendor's list calls (for SSM, one C(ListCommandInvocations) call per
-    50 instances per poll round), not one call per instance, so large fleets do not throttle the account.
+  - Reads a whole fleet with the vendor's list calls, not one call per instance, so large fleets do not
+    throttle the account. For SSM, a poll round reads the commands' counters with one C(ListCommands)
+    call per 50 open commands, and a command's invocations (C(ListCommandInvocations), 50 a page) once,
+    when its counters say every target has ended (or every round when O(instance_ids) is set).
   - Invocations that are not visible yet right after a command was sent are looked for again during
     O(not_found_grace); throttling is retried with backoff and never fails the wait by itself.
   - The verdict is taken from the instances, never from the vendor's aggregate, which can read
@@ -199,8 +201,6 @@ stop_early:
   returned: when the wait ran
   type: str
   sample: failed
-  returned: when the wait ran
-  type: str
 polls:
   description: Poll rounds made.
   returned: when the wait ran
@@ -217,7 +217,13 @@ wait_warnings:
   type: list
   elements: str
 api_calls:
-  description: API requests the task made.
+  description: HTTP requests the task sent to the vendor's API, every attempt counted (retries included, see RV(api_retries)).
+  returned: always
+  type: int
+api_retries:
+  description:
+    - Of RV(api_calls), the requests that repeated an earlier one after throttling or a transient error (the API client's
+      retries, not the wait's poll rounds).
   returned: always
   type: int
 error_code:

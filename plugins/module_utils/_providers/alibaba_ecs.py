@@ -7,7 +7,8 @@
 
 The RPC API takes every parameter in the query string of a ``POST /``. Requests are signed with
 ACS3-HMAC-SHA256 (the current SDK's default) or, with ``signature_version: rpc_v1``, the legacy
-HMAC-SHA1 query signature that older gateways expect. Facts are from vendor-apis.md section 5.
+HMAC-SHA1 query signature that older gateways expect. Facts are from the ECS API reference
+(https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocations).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 from ansible_collections.multicloud.invocations.plugins.module_utils import _http
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import SignedHttpClient, SignedRequest, expired_page_token, may_have_reached
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider, ids_to_wait_on
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_credentials import resolve
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import (
     ANSWERS,
@@ -56,10 +58,10 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._waiter imp
 
 API_VERSION = "2014-05-26"
 PAGE_SIZE = SPEC.page_size
-# Regions whose ECS endpoint is not ecs.<region>.aliyuncs.com (vendor-apis.md 5.1).
+# Regions whose ECS endpoint is not ecs.<region>.aliyuncs.com
+# (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-endpoint).
 ENDPOINT_EXCEPTIONS = {"cn-hangzhou": "ecs-cn-hangzhou.aliyuncs.com"}
 SHARED_ENDPOINT_REGIONS = frozenset(("cn-hangzhou-finance", "cn-shanghai-finance-1", "cn-shenzhen-finance-1", "cn-north-2-gov-1"))
-
 
 
 def endpoint_for(region: str) -> str:
@@ -146,44 +148,37 @@ def _results(body: dict[str, t.Any]) -> tuple[list[dict[str, t.Any]], str | None
     return list(items or []), holder.get("NextToken") or None
 
 
-class InvocationWatch:
+class InvocationWatch(RunWatch):
     """A wait over several invoke ids: per-instance results, 50 a page, settled ones not asked again."""
 
-    def __init__(self, provider: "AlibabaEcsProvider", invocations: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> None:
-        self._provider = provider
-        self._invocations = {item["InvokeId"]: item for item in invocations}
-        self._instance_ids = list(instance_ids)
-        self._include_output = include_output
-        self._settled: dict[str, list[dict[str, t.Any]]] = {}
+    run_key = "InvokeId"
 
     def poll(self) -> Snapshot:
         snapshot = Snapshot()
         now = datetime.datetime.now(datetime.timezone.utc)
-        for invoke_id, invocation in self._invocations.items():
+        for invoke_id, invocation in self._runs.items():
             records, expected, missing = self._poll_one(invoke_id)
             snapshot.records.extend(records)
             snapshot.expected += expected
             snapshot.missing.extend(missing)
-            snapshot.vendor_aggregate[invoke_id] = invocation_summary(self._invocations[invoke_id])
+            snapshot.vendor_aggregate[invoke_id] = invocation_summary(self._runs[invoke_id])
             if invoke_id not in self._settled:
-                wake_in = next_timeout_in(invocation, records, now)
-                if wake_in is not None and (snapshot.wake_in is None or wake_in < snapshot.wake_in):
-                    snapshot.wake_in = wake_in
-        snapshot.complete = len(self._settled) == len(self._invocations)
+                self._wake_by(snapshot, next_timeout_in(invocation, records, now))
+        snapshot.complete = self._all_settled()
         return snapshot
 
     def _poll_one(self, invoke_id: str) -> tuple[list[dict[str, t.Any]], int, list[str]]:
         if invoke_id in self._settled:
             records = self._settled[invoke_id]
             return records, len(records), []
-        if not _instances_of(self._invocations[invoke_id]):
+        if not _instances_of(self._runs[invoke_id]):
             # Started by tag: the instance list is known only once the service has resolved it.
-            self._invocations[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
+            self._runs[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
         results = self._provider.results(invoke_id)
         records = [result_record(result, self._include_output, "PlainText") for result in results]
-        known = self._instance_ids or [item.get("InstanceId") for item in _instances_of(self._invocations[invoke_id])]
+        known = self._instance_ids or [item.get("InstanceId") for item in _instances_of(self._runs[invoke_id])]
         if self._instance_ids:
-            records = [record for record in records if record["instance_id"] in self._instance_ids]
+            records = [record for record in records if record["instance_id"] in self._wanted]
         seen = {record["instance_id"] for record in records}
         # Alibaba writes no record for an instance whose agent or network is broken: the
         # instances the invocation names but the results lack are missing, within the grace.
@@ -193,7 +188,7 @@ class InvocationWatch:
         expected = max(len(known), len(seen))
         if not missing and records and all(record["terminal"] for record in records):
             # One last read so the vendor's own aggregate beside ours is current.
-            self._invocations[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
+            self._runs[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
             self._settled[invoke_id] = records
         return records, expected, missing
 
@@ -205,34 +200,13 @@ def _instances_of(invocation: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     return list(holder)
 
 
-class AlibabaEcsProvider:
-    """Cloud Assistant: reads, waits and starts (the provider protocol in docs/design.md)."""
+class AlibabaEcsProvider(SignedHttpProvider):
+    """Cloud Assistant: reads, waits and starts (the provider protocol, _provider.py)."""
 
     name = PROVIDER
-
-    def __init__(self, options: dict[str, t.Any], client: AlibabaClient | None = None) -> None:
-        self._options = options
-        self._client = client
-
-    @property
-    def api_calls(self) -> int:
-        return self._client.api_calls if self._client is not None else 0
-
-    @property
-    def warnings(self) -> list[str]:
-        warnings = getattr(self._client, "warnings", None)
-        return list(warnings) if isinstance(warnings, list) else []
-
-    def limit_requests_to(self, seconds: float) -> None:
-        """No request from now on runs past ``seconds`` from now (a wait's budget)."""
-        timer = getattr(self.client(), "timer", None)
-        if timer is not None:
-            timer.budget(seconds)
-
-    def client(self) -> AlibabaClient:
-        if self._client is None:
-            self._client = AlibabaClient(self._options)
-        return self._client
+    client_class = AlibabaClient
+    watch_class = InvocationWatch
+    run_budget = staticmethod(invocation_budget)
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -250,8 +224,6 @@ class AlibabaEcsProvider:
         return self.client().pages("DescribeInvocationResults", params, _results)
 
     def _selectors(self, params: dict[str, t.Any]) -> dict[str, str]:
-        if params.get("plugin_name"):
-            raise InvalidInput("plugin_name is an SSM notion; Cloud Assistant invocations have no steps", provider=PROVIDER)
         selectors: dict[str, str] = {}
         if params.get("invocation_id"):
             selectors["InvokeId"] = validate_invoke_id(params["invocation_id"])
@@ -291,7 +263,8 @@ class AlibabaEcsProvider:
     def read_raw(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
         query = dict(self._selectors(params), ContentEncoding="PlainText")
         if "InvokeId" in query or "InstanceId" in query:
-            # DescribeInvocations takes IncludeOutput only with one of these (vendor-apis.md 5.4).
+            # DescribeInvocations takes IncludeOutput only with one of these
+            # (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocations).
             query["IncludeOutput"] = "true"
         limit = None if "InvokeId" in query else params.get("max_results") or 50
         return {"Invocations": {"Invocation": self._named_exist(query, self.client().pages("DescribeInvocations", query, _invocations, limit))}}
@@ -307,18 +280,7 @@ class AlibabaEcsProvider:
     # -- waits --------------------------------------------------------------------------------
 
     def wait_targets(self, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
-        if params.get("command_ids"):
-            raise InvalidInput(
-                "alibaba_ecs waits on runs by their invoke id: use invocation_ids ('t-...'), as returned by invocation_run",
-                provider=PROVIDER,
-            )
-        invoke_ids = list(dict.fromkeys(params.get("invocation_ids") or []))
-        if not invoke_ids:
-            raise InvalidInput("invocation_ids is empty: give at least one invoke id to wait on", provider=PROVIDER)
-        for invoke_id in invoke_ids:
-            validate_invoke_id(invoke_id)
-        for instance_id in params.get("instance_ids") or []:
-            validate_instance_id(instance_id)
+        invoke_ids = ids_to_wait_on(PROVIDER, params, validate_invoke_id, validate_instance_id)
         invocations = [self.describe(invoke_id) for invoke_id in invoke_ids]
         periodic = [item["InvokeId"] for item in invocations if is_periodic(item)]
         if periodic:
@@ -328,13 +290,6 @@ class AlibabaEcsProvider:
                 provider=PROVIDER,
             )
         return invocations
-
-    def watch(self, invocations: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> InvocationWatch:
-        return InvocationWatch(self, invocations, instance_ids, include_output)
-
-    @staticmethod
-    def default_timeout(invocations: list[dict[str, t.Any]]) -> float:
-        return max(invocation_budget(item) for item in invocations)
 
     # -- starts -------------------------------------------------------------------------------
 
@@ -376,7 +331,7 @@ class AlibabaEcsProvider:
         records = pending_records(handle["InvokeId"], handle.get("CommandId"), handle["InstanceIds"], handle.get("CreationTime"))
         return {"invocation_id": handle["InvokeId"], "command_id": handle.get("CommandId"), "command": handle, "invocations": records, "expected": len(records)}
 
-    def cancel(self, invocations: list[dict[str, t.Any]]) -> None:
-        for invocation in invocations:
+    def cancel(self, targets: list[dict[str, t.Any]]) -> None:
+        for invocation in targets:
             if not is_terminal(lookup(ALIBABA_ECS_INVOCATION, invocation.get("InvocationStatus"))):
                 self.client().call("StopInvocation", {"InvokeId": invocation["InvokeId"]})

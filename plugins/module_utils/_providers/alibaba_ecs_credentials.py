@@ -5,7 +5,9 @@
 # Private to the multicloud.invocations collection: this API may change at any time.
 """Alibaba Cloud access keys: module options, then environment variables, then profile files.
 
-Order as the Alibaba Cloud SDK's credential chain reads them (https://www.alibabacloud.com/help/en/sdk/developer-reference/v2-manage-python-access-credentials): the current SDK variable names first, then the alibaba.alicloud
+Order as the Alibaba Cloud SDK's credential chain reads them
+(https://www.alibabacloud.com/help/en/sdk/developer-reference/v2-manage-python-access-credentials):
+the current SDK variable names first, then the alibaba.alicloud
 ones, then an access-key profile from ``~/.aliyun/config.json`` (the CLI's) or
 ``~/.alibabacloud/credentials.ini`` (the SDK's). Only access-key profiles are read; role and
 OIDC profiles need an STS exchange this collection does not make.

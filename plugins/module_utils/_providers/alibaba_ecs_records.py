@@ -6,7 +6,8 @@
 """Cloud Assistant responses as normalised records, and the timeouts a wait can count on.
 
 Pure functions over DescribeInvocations / DescribeInvocationResults data: no client, no I/O.
-Field names, statuses, caps and defaults are from vendor-apis.md section 5.
+Field names, statuses, caps and defaults are from the ECS API reference
+(https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocations and its neighbours).
 
 Choices made here:
 
@@ -54,7 +55,7 @@ PROVIDER = "alibaba_ecs"
 DEFAULT_CONTENT_ENCODING = "Base64"
 
 # RunCommand's default Timeout, and the minute an instance has to take delivery before the run
-# is Aborted (vendor-apis.md 5.2 and 5.8).
+# is Aborted (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-runcommand).
 DEFAULT_TIMEOUT = 60
 DELIVERY_WINDOW = 60
 WAIT_MARGIN = 60
@@ -153,7 +154,7 @@ def _dropped(item: dict[str, t.Any]) -> int:
         return 0
 
 
-# The documented shape of every answer this provider reads (vendor-apis.md 5.2 to 5.6; Alibaba Cloud
+# The documented shape of every answer this provider reads (the ECS API reference of each action; Alibaba Cloud
 # ECS API reference), refused by _payload.check_answer before any parser reads it. Cloud Assistant
 # nests lists XML style ({"Invocation": [...]}); the flat form is read as well.
 _INSTANCE = {

@@ -7,7 +7,8 @@
 
 Everything is checked before any call, with a message that says what was wrong and how to fix
 it. The result is the flat RPC parameter dict (``InstanceId.1``, ``ResourceTag.1.Key``...) that
-goes into the query string as is. Parameter names, limits and defaults are from vendor-apis.md
+goes into the query string as is. Parameter names, limits and defaults are from the ECS API reference
+(https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-runcommand)
 sections 5.1 to 5.3.
 """
 

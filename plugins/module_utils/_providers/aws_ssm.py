@@ -6,7 +6,8 @@
 """AWS Systems Manager Run Command through boto3: the client, its errors, and the wait over commands.
 
 Reads use the list calls (50 invocations a page) so a poll round costs one call per 50 targets,
-never one per target. Vendor facts this relies on are in vendor-apis.md section 3.
+never one per target. Vendor facts this relies on are in the SSM API reference
+(https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListCommands.html and its neighbours).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._payload im
     redact_secrets_in_text,
     wrong_shape,
 )
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, Watch, ids_to_wait_on
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import (
     ANSWERS,
     PROVIDER,
@@ -85,6 +87,7 @@ READ_BACK_PAUSES = (0.0, 1.0, 2.0)
 READ_BACK_PAGES = 20
 
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
 
 def classify_client_error(error: t.Any, operation: str) -> InvocationError:
     """A botocore ClientError as one of our typed errors, vendor code and request id kept."""
@@ -129,7 +132,7 @@ def refuse_cut_short_answers(http_response: t.Any = None, model: t.Any = None, *
                              f"(cut short on its way?): {content[:200]!r}") from None
 
 
-class CommandWatch:
+class CommandWatch(RunWatch):
     """The state of one wait over several commands: what to ask for next, what is settled.
 
     A poll round costs one ListCommands call per 50 open commands (one call per command when
@@ -143,12 +146,10 @@ class CommandWatch:
     A command whose targets are all visible and terminal is not asked for again.
     """
 
+    run_key = "CommandId"
+
     def __init__(self, provider: "AwsSsmProvider", commands: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> None:
-        self._provider = provider
-        self._commands = {command["CommandId"]: command for command in commands}
-        self._instance_ids = list(instance_ids)
-        self._include_output = include_output
-        self._settled: dict[str, list[dict[str, t.Any]]] = {}
+        super().__init__(provider, commands, instance_ids, include_output)
         # Failed invocations read early (follow_failures), and the failure count they were read at.
         self._failures: dict[str, list[dict[str, t.Any]]] = {}
         self._failures_at: dict[str, int] = {}
@@ -161,21 +162,19 @@ class CommandWatch:
         snapshot = Snapshot()
         now = datetime.datetime.now(datetime.timezone.utc)
         fresh = self._refresh_open() if not (self._instance_ids or self._read_everything) else set()
-        for command_id in self._commands:
-            if command_id in fresh and self._counters_suffice(self._commands[command_id]):
-                records, expected, complete = self._poll_counters(command_id, snapshot.unread), self._commands[command_id]["TargetCount"], False
+        for command_id in self._runs:
+            if command_id in fresh and self._counters_suffice(self._runs[command_id]):
+                records, expected, complete = self._poll_counters(command_id, snapshot.unread), self._runs[command_id]["TargetCount"], False
                 missing: list[str] = []
             else:
                 records, expected, missing, complete = self._poll_command(command_id, refreshed=command_id in fresh)
             snapshot.records.extend(records)
             snapshot.expected += expected
             snapshot.missing.extend(missing)
-            snapshot.vendor_aggregate[command_id] = command_summary(self._commands[command_id])
+            snapshot.vendor_aggregate[command_id] = command_summary(self._runs[command_id])
             if not complete:
-                wake_in = next_timeout_in(self._commands[command_id], records, now)
-                if wake_in is not None and (snapshot.wake_in is None or wake_in < snapshot.wake_in):
-                    snapshot.wake_in = wake_in
-        snapshot.complete = len(self._settled) == len(self._commands)
+                self._wake_by(snapshot, next_timeout_in(self._runs[command_id], records, now))
+        snapshot.complete = self._all_settled()
         return snapshot
 
     def read_all(self) -> Snapshot:
@@ -193,7 +192,7 @@ class CommandWatch:
 
     def _refresh_open(self) -> set[str]:
         """Read every open command's counters; the ids read. One call covers up to 50 commands."""
-        open_ids = [command_id for command_id in self._commands if command_id not in self._settled]
+        open_ids = self._open_ids()
         stale = open_ids
         if not self._rounds:
             # A command read a moment ago (the check of the ids right before the first round) is current.
@@ -204,13 +203,13 @@ class CommandWatch:
             return set(open_ids)
         found = {}
         if stale:
-            earliest = min((self._commands[command_id].get("RequestedDateTime") or "" for command_id in stale), default="")
+            earliest = min((self._runs[command_id].get("RequestedDateTime") or "" for command_id in stale), default="")
             if earliest:
                 pages = len(stale) // PAGE_SIZE + 1 + SPARE_COMMAND_PAGES
                 found = self._provider.commands_requested_since(earliest, set(stale), pages)
         for command_id in stale:
             if command_id in found:
-                self._commands[command_id] = found[command_id]
+                self._runs[command_id] = found[command_id]
             else:
                 # Not in the shared listing (a busy account pushed it past the pages read): ask for it alone.
                 self._refresh(command_id)
@@ -225,7 +224,7 @@ class CommandWatch:
 
     def _poll_counters(self, command_id: str, unread: dict[str, int]) -> list[dict[str, t.Any]]:
         """The failures read so far, and the rest of the command as counts (added to ``unread``)."""
-        command = self._commands[command_id]
+        command = self._runs[command_id]
         errors = (command.get("ErrorCount") or 0) + (command.get("DeliveryTimedOutCount") or 0)
         if self.follow_failures and errors > self._failures_at.get(command_id, 0):
             failed = []
@@ -252,10 +251,10 @@ class CommandWatch:
         if command_id in self._settled:
             records = self._settled[command_id]
             return records, len({record["instance_id"] for record in records}), [], True
-        command = self._commands[command_id]
+        command = self._runs[command_id]
         invocations = self._provider.list_command_invocations(command_id)
         if self._instance_ids:
-            invocations = [item for item in invocations if item.get("InstanceId") in self._instance_ids]
+            invocations = [item for item in invocations if item.get("InstanceId") in self._wanted]
         seen = {item.get("InstanceId") for item in invocations}
         target_count = command.get("TargetCount") or 0
         if not refreshed and (not target_count or (not self._instance_ids and len(seen) < target_count)):
@@ -294,8 +293,8 @@ class CommandWatch:
         return records, expected, missing, complete
 
     def _refresh(self, command_id: str) -> dict[str, t.Any]:
-        command = self._provider.get_command(command_id, may_appear=True) or self._commands[command_id]
-        self._commands[command_id] = command
+        command = self._provider.get_command(command_id, may_appear=True) or self._runs[command_id]
+        self._runs[command_id] = command
         return command
 
 
@@ -309,7 +308,11 @@ class AwsSsmProvider:
         self._client = client
         self._send_client: t.Any = None
         self.timer = RequestTimer(options.get("request_timeout"), PROVIDER)
+        # HTTP requests sent (botocore's own retries included), and how many of them were retries.
         self.api_calls = 0
+        self.retries = 0
+        # Requests botocore has sent so far (its ``before-send`` event: one per attempt).
+        self._sent = 0
         # The raw body of the last answer, when botocore reports it (for messages about its shape).
         self._last_body: t.Any = None
         # When each command was last read (monotonic seconds), so a wait does not read it twice at once.
@@ -373,7 +376,10 @@ class AwsSsmProvider:
         self._client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
         self._client.meta.events.register("before-parse.ssm", self._keep_body)
         self._client.meta.events.register("needs-retry.ssm", self._no_retry_past_the_budget)
-        BoundedSender.install(self._client, self.timer.seconds)
+        # Counted before the bounded sender answers the event: botocore stops at the first handler
+        # that returns a response, so a hook registered after it would never run.
+        self._client.meta.events.register("before-send.ssm", self._count_request)
+        BoundedSender.install(self._client, self.timer.bound)
         # SendCommand has no idempotency token: botocore must not send it again after a reset or a
         # read timeout (the command may already run), so starts go through a client that never
         # retries. Whatever aws_config says, this one is not overridden.
@@ -381,8 +387,13 @@ class AwsSsmProvider:
                                            config=config.merge(Config(retries={"mode": "standard", "total_max_attempts": 1})))
         self._send_client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
         self._send_client.meta.events.register("before-parse.ssm", self._keep_body)
-        BoundedSender.install(self._send_client, self.timer.seconds)
+        self._send_client.meta.events.register("before-send.ssm", self._count_request)
+        BoundedSender.install(self._send_client, self.timer.bound)
         return self._client
+
+    def _count_request(self, **_kwargs: t.Any) -> None:
+        """A ``before-send`` hook: botocore is about to send one HTTP request (a retry included)."""
+        self._sent += 1
 
     def _keep_body(self, response_dict: t.Any = None, **_kwargs: t.Any) -> None:
         """Keep the raw body of the last answer (botocore's ``before-parse`` event), so a message about
@@ -405,6 +416,13 @@ class AwsSsmProvider:
             if left is not None and left < MIN_REQUEST_SECONDS:
                 raise BudgetSpent(left, PROVIDER, after=str(caught_exception or f"HTTP {response[0].status_code}"))
 
+    def _count_call(self, sent_before: int) -> None:
+        """Count one call's HTTP requests: what botocore sent, or one for a client built elsewhere
+        (an injected or stubbed client sends nothing through our hook)."""
+        requests_sent = max(self._sent - sent_before, 1)
+        self.api_calls += requests_sent
+        self.retries += requests_sent - 1
+
     def send_client(self) -> t.Any:
         """The client for SendCommand: one attempt per call (an injected client serves both)."""
         client = self.client()
@@ -413,11 +431,19 @@ class AwsSsmProvider:
     def _call(self, operation: str, _client: t.Any = None, **kwargs: t.Any) -> dict[str, t.Any]:
         client = _client or self.client()
         self.timer.seconds()  # raises BudgetSpent when too little of a wait's budget is left
-        self.api_calls += 1
         self._last_body = None
         name = _pascal(operation)
+        sent_before = self._sent
         try:
-            response = getattr(client, operation)(**kwargs)
+            response = self._send(client, operation, name, kwargs)
+        finally:
+            self._count_call(sent_before)
+        return check_answer(response, ANSWERS.get(name, ANY), provider=PROVIDER, service="SSM", operation=name, raw=self._last_body)
+
+    def _send(self, client: t.Any, operation: str, name: str, kwargs: dict[str, t.Any]) -> dict[str, t.Any]:
+        """One call through botocore, its failures as our typed errors."""
+        try:
+            return getattr(client, operation)(**kwargs)
         except BudgetSpent:
             raise
         except SHAPE_ERRORS as error:
@@ -456,7 +482,6 @@ class AwsSsmProvider:
         except BotoCoreError as error:
             # Not chained, and the text redacted: botocore quotes the endpoint or proxy URL with its user-info.
             raise ProviderError(f"SSM {name} failed: {redact_secrets_in_text(str(error))}", provider=PROVIDER) from None
-        return check_answer(response, ANSWERS.get(name, ANY), provider=PROVIDER, service="SSM", operation=name, raw=self._last_body)
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -582,7 +607,7 @@ class AwsSsmProvider:
 
     # -- waits --------------------------------------------------------------------------------
 
-    def watch(self, commands: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> t.Any:
+    def watch(self, commands: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> Watch:
         if commands and aws_ssm_windows.is_window_handle(commands[0]):
             return aws_ssm_windows.watch(self, commands, include_output)
         for instance_id in instance_ids:
@@ -643,13 +668,7 @@ class AwsSsmProvider:
 
     # -- the provider protocol (docs/design.md): what modules, the lookup and the role call -----
 
-    @staticmethod
-    def _refuse_invocation_ids(params: dict[str, t.Any]) -> None:
-        if params.get("invocation_id") or params.get("invocation_ids"):
-            raise InvalidInput("aws_ssm identifies runs by command id: use command_id / command_ids, not invocation_id", provider=PROVIDER)
-
     def read(self, params: dict[str, t.Any]) -> tuple[list[dict[str, t.Any]], int, dict[str, t.Any]]:
-        self._refuse_invocation_ids(params)
         if selects_window(params):
             return aws_ssm_windows.read(self, params)
         return self.query(
@@ -657,25 +676,16 @@ class AwsSsmProvider:
         )
 
     def read_raw(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
-        self._refuse_invocation_ids(params)
         if selects_window(params):
             return aws_ssm_windows.read_raw(self, params)
         return self.raw_query(params.get("command_id"), params.get("instance_id"), params.get("plugin_name"), params.get("max_results", 50))
 
     def wait_targets(self, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
         """The commands to wait on, read once so an unknown id fails at once."""
-        self._refuse_invocation_ids(params)
         if selects_window(params):
             return aws_ssm_windows.wait_targets(self, params)
-        command_ids = list(dict.fromkeys(params.get("command_ids") or []))
-        if not command_ids:
-            raise InvalidInput("command_ids is empty: give at least one command id to wait on", provider=PROVIDER)
         # Every id is checked before the first call, instance ids too (watch() checks them again).
-        for command_id in command_ids:
-            validate_command_id(command_id)
-        for instance_id in params.get("instance_ids") or []:
-            validate_instance_id(instance_id)
-        return self.describe_commands(command_ids)
+        return self.describe_commands(ids_to_wait_on(PROVIDER, params, validate_command_id, validate_instance_id))
 
     def start_request(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
         return with_start_marker(build_send_request(params), new_start_marker())

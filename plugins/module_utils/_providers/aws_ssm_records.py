@@ -6,7 +6,7 @@
 """SSM Run Command responses as normalised records, and the timeouts a wait can count on.
 
 Pure functions over boto3 response data: no client, no I/O. Field names, caps and defaults are
-from vendor-apis.md section 3.
+from the SSM API reference (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListCommandInvocations.html and its neighbours).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import TIME, vendor_payload
 
 PROVIDER = "aws_ssm"
-# Caps of the output fields (vendor-apis.md 3.9); output this long was cut by the service.
+# Caps of the output fields
+# (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetCommandInvocation.html); output this long was cut by the service.
 LIST_OUTPUT_CAP = 2500
 STDOUT_CAP = 24000
 STDERR_CAP = 8000
@@ -42,7 +43,7 @@ DEFAULT_EXECUTION_TIMEOUT = 3600
 WAIT_MARGIN = 60
 
 
-# The documented shape of every answer this provider reads (vendor-apis.md 3.2 to 3.5 and 3.12; AWS
+# The documented shape of every answer this provider reads (the SSM API reference of each action; AWS
 # Systems Manager API Reference), as botocore hands it over: an answer without it is refused by
 # _payload.check_answer before any parser reads it. Optional fields end in "?".
 _COMMAND = {

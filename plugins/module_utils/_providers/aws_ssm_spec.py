@@ -29,10 +29,16 @@ SPEC = ProviderSpec(
             "AccessDenied", "AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException", "SignatureDoesNotMatch",
             "InvalidClientTokenId", "ExpiredTokenException", "MissingAuthenticationTokenException", "IncompleteSignature",
         ))),
-        not_found=CodeClass(codes=frozenset(("InvalidCommandId", "InvocationDoesNotExist", "InvalidInstanceId", "InvalidPluginName", "DoesNotExistException"))),
-        invalid=CodeClass(codes=frozenset(("ValidationException", "InvalidParameters", "InvalidDocument", "InvalidFilterKey", "InvalidNextToken", "InvalidTarget"))),
+        not_found=CodeClass(codes=frozenset((
+            "InvalidCommandId", "InvocationDoesNotExist", "InvalidInstanceId", "InvalidPluginName", "DoesNotExistException",
+        ))),
+        invalid=CodeClass(codes=frozenset((
+            "ValidationException", "InvalidParameters", "InvalidDocument", "InvalidFilterKey", "InvalidNextToken", "InvalidTarget",
+        ))),
         # Retried like HTTP 5xx.
-        transient=CodeClass(codes=frozenset(("RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "InternalServerError", "ServiceUnavailable"))),
+        transient=CodeClass(codes=frozenset((
+            "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "InternalServerError", "ServiceUnavailable",
+        ))),
         access_hint="Check the credentials (access_key, secret_key, session_token or profile) and their IAM permissions",
         # A signature error quotes the whole canonical request after its first sentence.
         first_sentence=frozenset(("InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature")),

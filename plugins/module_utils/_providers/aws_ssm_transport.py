@@ -43,8 +43,9 @@ class AnswerTooSlow(ReadTimeoutError):  # type: ignore[misc,valid-type]
 class BoundedSender:
     """A ``before-send`` handler: sends one attempt and reads its answer, both by a deadline.
 
-    ``seconds()`` gives the time the attempt may take (``RequestTimer.seconds``); it raises when too
-    little of the budget is left, and the request is then not sent.
+    ``seconds()`` gives the time the attempt may take (``RequestTimer.bound``); if it raises, the
+    request is not sent. Whether a request may start at all is decided before botocore builds it
+    (``AwsSsmProvider._call`` for the first attempt, its ``needs-retry`` hook for the others).
     """
 
     def __init__(self, http_session: t.Any, seconds: t.Callable[[], float]) -> None:

@@ -6,7 +6,8 @@
 """SSM Maintenance Window task invocations as normalised records; the window selectors, checked.
 
 Pure functions over boto3 response data: no client, no I/O. The chain window -> execution ->
-task -> invocation, the status enum and the filters are in vendor-apis.md sections 3.6 and 3.12.
+task -> invocation, the status enum and the filters are in the SSM API reference
+(https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeMaintenanceWindowExecutionTaskInvocations.html).
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@
 """SSM Maintenance Window task invocations: reads and waits, through the SSM provider's client.
 
 The chain window -> execution -> task -> invocation is walked here so a user gives a window id
-and gets records (vendor-apis.md 3.12). For RUN_COMMAND tasks each invocation's ExecutionId is a
+and gets records
+(https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeMaintenanceWindowExecutionTaskInvocations.html).
+For RUN_COMMAND tasks each invocation's ExecutionId is a
 Run Command command id; the per-instance command records are read with ListCommandInvocations
 over the execution's time range (50 a page, every command at once), not one call per command.
 """
@@ -17,6 +19,7 @@ import datetime
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, NotFound
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Watch
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import PROVIDER, invocation_records, plain
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_window_records import (
     RUN_COMMAND,
@@ -159,7 +162,7 @@ def is_window_handle(handle: t.Any) -> bool:
     return isinstance(handle, dict) and "WindowExecutionId" in handle
 
 
-class WindowWatch:
+class WindowWatch(Watch):
     """Reads of one window execution: every task, every invocation, their commands.
 
     A task whose invocations (and their commands) are all terminal, and which is terminal itself,

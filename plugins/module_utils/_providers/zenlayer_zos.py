@@ -6,7 +6,7 @@
 """Zenlayer ZOS over HTTPS with requests, signed by our own ZC2 code (or a Bearer token).
 
 ZOS has no one-shot run and no cancel: a run is CreateCommand then InvokeCommand, and its
-execution timeout is 1-60 seconds. Facts are from vendor-apis.md section 6.
+execution timeout is 1-60 seconds. Facts are from Zenlayer's SDK (https://github.com/zenlayer/zenlayercloud-sdk-python).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 from ansible_collections.multicloud.invocations.plugins.module_utils import _http
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import SignedHttpClient, SignedRequest, may_have_reached
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider, ids_to_wait_on
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_records import (
     ANSWERS,
     ENVELOPE,
@@ -128,22 +129,17 @@ class ZenlayerClient(SignedHttpClient):
             page += 1
 
 
-class InvocationWatch:
+class InvocationWatch(RunWatch):
     """A wait over several invocation ids: all open ones in one paged call per round."""
 
-    def __init__(self, provider: "ZenlayerZosProvider", invocations: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> None:
-        self._provider = provider
-        self._invocations = {item["invocationId"]: item for item in invocations}
-        self._instance_ids = list(instance_ids)
-        self._include_output = include_output
-        self._settled: dict[str, list[dict[str, t.Any]]] = {}
+    run_key = "invocationId"
 
     def poll(self) -> Snapshot:
         snapshot = Snapshot()
         now = datetime.datetime.now(datetime.timezone.utc)
-        open_ids = [invocation_id for invocation_id in self._invocations if invocation_id not in self._settled]
+        open_ids = self._open_ids()
         fresh = {item.get("invocationId"): item for item in self._provider.client().invocations(invocation_ids=open_ids)} if open_ids else {}
-        for invocation_id in self._invocations:
+        for invocation_id in self._runs:
             if invocation_id in self._settled:
                 records = self._settled[invocation_id]
             else:
@@ -151,11 +147,11 @@ class InvocationWatch:
                 if item is None:
                     snapshot.missing.append(f"invocation {invocation_id}")
                     continue
-                self._invocations[invocation_id] = item
+                self._runs[invocation_id] = item
                 records = invocation_records(item, self._include_output)
                 missing_here: list[str] = []
                 if self._instance_ids:
-                    records = [record for record in records if record["instance_id"] in self._instance_ids]
+                    records = [record for record in records if record["instance_id"] in self._wanted]
                     seen = {record["instance_id"] for record in records}
                     missing_here = [f"instance {i} in invocation {invocation_id}" for i in self._instance_ids if i not in seen]
                     snapshot.missing.extend(missing_here)
@@ -163,49 +159,24 @@ class InvocationWatch:
                 if not missing_here and records and all(record["terminal"] for record in records):
                     self._settled[invocation_id] = records
                 else:
-                    wake_in = next_timeout_in(item, records, now)
-                    if wake_in is not None and (snapshot.wake_in is None or wake_in < snapshot.wake_in):
-                        snapshot.wake_in = wake_in
+                    self._wake_by(snapshot, next_timeout_in(item, records, now))
             snapshot.records.extend(records)
             # The instances asked for count as targets even while the invocation does not list them.
             snapshot.expected += max(len(records), len(self._instance_ids))
-            snapshot.vendor_aggregate[invocation_id] = invocation_summary(self._invocations[invocation_id])
-        snapshot.complete = len(self._settled) == len(self._invocations)
+            snapshot.vendor_aggregate[invocation_id] = invocation_summary(self._runs[invocation_id])
+        snapshot.complete = self._all_settled()
         return snapshot
 
 
-class ZenlayerZosProvider:
-    """ZOS: reads, waits and starts (the provider protocol in docs/design.md)."""
+class ZenlayerZosProvider(SignedHttpProvider):
+    """ZOS: reads, waits and starts (the provider protocol, _provider.py); it has no cancel."""
 
     name = PROVIDER
-
-    def __init__(self, options: dict[str, t.Any], client: ZenlayerClient | None = None) -> None:
-        self._options = options
-        self._client = client
-
-    @property
-    def api_calls(self) -> int:
-        return self._client.api_calls if self._client is not None else 0
-
-    @property
-    def warnings(self) -> list[str]:
-        warnings = getattr(self._client, "warnings", None)
-        return list(warnings) if isinstance(warnings, list) else []
-
-    def limit_requests_to(self, seconds: float) -> None:
-        """No request from now on runs past ``seconds`` from now (a wait's budget)."""
-        timer = getattr(self.client(), "timer", None)
-        if timer is not None:
-            timer.budget(seconds)
-
-    def client(self) -> ZenlayerClient:
-        if self._client is None:
-            self._client = ZenlayerClient(self._options)
-        return self._client
+    client_class = ZenlayerClient
+    watch_class = InvocationWatch
+    run_budget = staticmethod(invocation_budget)
 
     def _selectors(self, params: dict[str, t.Any]) -> dict[str, list[str]]:
-        if params.get("plugin_name") or params.get("include_history"):
-            raise InvalidInput("plugin_name and include_history do not apply to ZOS invocations", provider=PROVIDER)
         if params.get("max_results") is not None and params["max_results"] < 1:
             raise InvalidInput(f"max_results must be 1 or more, got {params['max_results']}", provider=PROVIDER)
         selectors = {}
@@ -223,10 +194,11 @@ class ZenlayerZosProvider:
         selectors = self._selectors(params)
         limit = None if "invocation_ids" in selectors else params.get("max_results") or 50
         invocations = self._named_exist(selectors, self.client().invocations(limit=limit, **selectors))
+        wanted = set(selectors.get("instance_ids") or ())
         records = []
         for item in invocations:
             for record in invocation_records(item, params.get("include_output", True)):
-                if "instance_ids" not in selectors or record["instance_id"] in selectors["instance_ids"]:
+                if "instance_ids" not in selectors or record["instance_id"] in wanted:
                     records.append(record)
         return records, len(records), {item.get("invocationId"): invocation_summary(item) for item in invocations}
 
@@ -244,33 +216,14 @@ class ZenlayerZosProvider:
         return invocations
 
     def wait_targets(self, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
-        if params.get("command_ids"):
-            raise InvalidInput("zenlayer_zos waits on runs by their invocation id: use invocation_ids, as returned by invocation_run", provider=PROVIDER)
-        invocation_ids = list(dict.fromkeys(params.get("invocation_ids") or []))
-        if not invocation_ids:
-            raise InvalidInput("invocation_ids is empty: give at least one invocation id to wait on", provider=PROVIDER)
-        for invocation_id in invocation_ids:
-            validate_invocation_id(invocation_id)
-        for instance_id in params.get("instance_ids") or []:
-            validate_instance_id(instance_id)
-        if params.get("cancel_on_timeout"):
-            raise InvalidInput("ZOS has no call to stop an invocation, so cancel_on_timeout cannot be honoured; leave it unset", provider=PROVIDER)
+        invocation_ids = ids_to_wait_on(PROVIDER, params, validate_invocation_id, validate_instance_id)
         found = {item.get("invocationId"): item for item in self.client().invocations(invocation_ids=invocation_ids)}
         unknown = [invocation_id for invocation_id in invocation_ids if invocation_id not in found]
         if unknown:
             raise NotFound(f"invocation {', '.join(unknown)} does not exist for these credentials", provider=PROVIDER)
         return [found[invocation_id] for invocation_id in invocation_ids]
 
-    def watch(self, invocations: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> InvocationWatch:
-        return InvocationWatch(self, invocations, instance_ids, include_output)
-
-    @staticmethod
-    def default_timeout(invocations: list[dict[str, t.Any]]) -> float:
-        return max(invocation_budget(item) for item in invocations)
-
     def start_request(self, params: dict[str, t.Any]) -> dict[str, t.Any]:
-        if params.get("cancel_on_timeout"):
-            raise InvalidInput("ZOS has no call to stop an invocation, so cancel_on_timeout cannot be honoured; leave it unset", provider=PROVIDER)
         # The module's command_type values are Cloud Assistant's; ZOS names the same types SHELL, POWERSHELL, BAT.
         params = dict(params, command_type=COMMAND_TYPES.get(params.get("command_type"), params.get("command_type")))
         if params.get("saved_command_id"):
@@ -348,6 +301,3 @@ class ZenlayerZosProvider:
         return {
             "invocation_id": handle["invocationId"], "command_id": handle.get("commandId"), "command": handle, "invocations": records, "expected": len(records)
         }
-
-    def cancel(self, invocations: list[dict[str, t.Any]]) -> None:
-        raise InvalidInput("ZOS has no call to stop an invocation", provider=PROVIDER)

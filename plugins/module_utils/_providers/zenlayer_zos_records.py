@@ -6,7 +6,7 @@
 """ZOS responses as normalised records, and the timeouts a wait can count on.
 
 Pure functions over DescribeCommandInvocations data: no client, no I/O. Field names, statuses,
-caps and defaults are from vendor-apis.md section 6.
+caps and defaults are from Zenlayer's SDK (https://github.com/zenlayer/zenlayercloud-sdk-python).
 
 Choices made here:
 
@@ -21,7 +21,7 @@ Choices made here:
   ``undeliverable``; any other ``Error`` is ``failed`` (the classes are in ``_statuses``).
 - Times: ZOS writes ``2025-10-17 14:31:25`` (``yyyy-MM-dd HH:mm:ss``) with no zone, and the zone
   is not documented. They are taken as **UTC**, as other Zenlayer services document UTC ISO 8601
-  times (vendor-apis.md 6.4, unverified). Should the service turn out to write local time, the
+  times (the SDK's examples; not confirmed by the vendor). Should the service turn out to write local time, the
   times in the records are off by that zone's offset and the wait budget counted from
   ``createTime`` is shorter or longer by as much (never below its margin).
 """
@@ -50,7 +50,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._payload im
 
 PROVIDER = "zenlayer_zos"
 
-# The documented shape of every answer this provider reads (vendor-apis.md 6.2 and 6.5; Zenlayer ZOS
+# The documented shape of every answer this provider reads (https://github.com/zenlayer/zenlayercloud-sdk-python; Zenlayer ZOS
 # API reference): the envelope, then the ``response`` object of each action. An answer without it is
 # refused by _payload.check_answer before any parser reads it.
 ENVELOPE = {"requestId?": str, "response": dict}
@@ -69,7 +69,7 @@ ANSWERS: dict[str, t.Any] = {
     "DescribeCommandInvocations": OneOf({"dataSet": [_INVOCATION], "totalCount?": NUMBER}, {"totalCount": NUMBER, "dataSet?": [_INVOCATION]}),
 }
 
-# InvokeCommand's timeout: 1 to 60 seconds, 30 when not given (vendor-apis.md 6.2).
+# InvokeCommand's timeout: 1 to 60 seconds, 30 when not given (https://github.com/zenlayer/zenlayercloud-sdk-python).
 DEFAULT_TIMEOUT = 30
 # ZOS documents no delivery window; allow this long for the guest agent to pick a task up,
 # and this much again before a wait gives up (timeout + 60 s in all, as 6.3 suggests).

@@ -9,7 +9,7 @@ the ZOS id checks, and page-number paging.
 Everything is checked before any call, with a message that says what was wrong and how to fix
 it. The results are the JSON request objects (camelCase keys, None left out) that
 :func:`json_body` turns into the exact bytes to sign and send. Parameter names, limits and
-defaults are from vendor-apis.md sections 6.2 and 6.4.
+defaults are from Zenlayer's SDK (https://github.com/zenlayer/zenlayercloud-sdk-python).
 
 ZOS has no one-shot run: running new commands means CreateCommand once, then InvokeCommand with
 the ``commandId`` it returns (:func:`build_run_requests` checks both before either call).

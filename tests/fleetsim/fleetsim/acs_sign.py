@@ -1,4 +1,4 @@
-# Alibaba Cloud request signatures, verified on the server side (vendor-apis.md 5.12, 5.13):
+# Alibaba Cloud request signatures, verified on the server side (Alibaba Cloud's signature documentation):
 #   * ACS3-HMAC-SHA256 (the current SDK default): canonical request over method, path, sorted
 #     query, the listed headers and the payload hash; hex HMAC-SHA256 keyed by the secret;
 #   * legacy RPC signature v1: Base64 HMAC-SHA1 keyed by secret + "&" over the sorted,

@@ -1,4 +1,4 @@
-# How engine phases read in Alibaba Cloud Assistant words (vendor-apis.md 5.8, 5.9): per-instance
+# How engine phases read in Alibaba Cloud Assistant words (the Cloud Assistant API reference): per-instance
 # InvocationStatus with ErrorCode/ErrorInfo, the invocation-level aggregation rules, the legacy
 # status fields, and Output encoding with the 24 KB cap and `Dropped`.
 from __future__ import annotations

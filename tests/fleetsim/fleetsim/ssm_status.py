@@ -1,5 +1,5 @@
 # How engine phases read in AWS SSM words: invocation/plugin Status and StatusDetails, the
-# command-level aggregation rules (vendor-apis.md 3.5, 3.7, 3.8) and plugin output truncation.
+# command-level aggregation rules (the SSM API reference) and plugin output truncation.
 #
 # StatusDetails use the CamelCase spelling that awscli shows and that filters accept
 # (`DeliveryTimedOut`, `ExecutionTimedOut`, `InProgress`).

@@ -1,4 +1,4 @@
-# AWS Systems Manager Maintenance Windows on top of the SSM front-end (vendor-apis.md 3.12).
+# AWS Systems Manager Maintenance Windows on top of the SSM front-end (the SSM API reference).
 #
 # Windows, their targets and RUN_COMMAND tasks are registered through the API; an execution is
 # started by the control endpoint POST /_fleetsim/window-executions (AWS starts them on a

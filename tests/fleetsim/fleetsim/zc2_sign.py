@@ -1,4 +1,4 @@
-# Zenlayer ZC2-HMAC-SHA256 request signing and verification (vendor-apis.md 6.7), stdlib only.
+# Zenlayer ZC2-HMAC-SHA256 request signing and verification (Zenlayer's SDK), stdlib only.
 #
 # Canonical request: METHOD, the fixed URI "/", an empty query, the two canonical headers
 # `content-type:<value>` and `host:<value>`, the SignedHeaders list `content-type;host` and the

@@ -1,4 +1,4 @@
-# Zenlayer ZOS front-end (API version 2025-10-10, vendor-apis.md section 6).
+# Zenlayer ZOS front-end (API version 2025-10-10, Zenlayer's SDK).
 #
 # Requests are `POST /api/v2/zos` (or `POST /` with an X-ZC-Action header) with a JSON body,
 # the action in X-ZC-Action and the version in X-ZC-Version, authenticated with ZC2-HMAC-SHA256
@@ -24,7 +24,7 @@ DEFAULT_TOKEN = "fleetsim-zenlayer-token-000000000000"
 TYPES = {"SHELL": "Linux", "POWERSHELL": "Windows", "BAT": "Windows"}
 MAX_INSTANCES = 200
 MAX_NAME = 64
-MAX_CONTENT = 16_384        # CLI metadata; the documentation says 4,096 (vendor-apis.md 9.9)
+MAX_CONTENT = 16_384        # CLI metadata; the documentation says 4,096 (not confirmed by the vendor)
 MAX_DESCRIPTION = 255
 MAX_COMMAND_IDS = 100
 MAX_TAGS = 20
@@ -72,7 +72,7 @@ def _missing(name: str) -> ZosError:
 
 
 def zos_time(ts: float | None) -> str | None:
-    """`yyyy-MM-dd HH:mm:ss` in UTC (vendor-apis.md 6.4; the zone is fleetsim's choice)."""
+    """`yyyy-MM-dd HH:mm:ss` in UTC (Zenlayer's SDK; the zone is fleetsim's choice)."""
     if ts is None:
         return None
     return datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
@@ -91,7 +91,7 @@ def task_status(inv: e.Invocation, now: float) -> tuple[str, str | None]:
 
 
 def aggregate(statuses: list[str]) -> str:
-    """invocationStatus from the taskStatus values (vendor-apis.md 6.3).  Mixed open states are
+    """invocationStatus from the taskStatus values (Zenlayer's SDK).  Mixed open states are
     undocumented; fleetsim answers Pending only when every task is Pending, else Running while any
     task is open.  All terminal: all Success -> Success, none -> Failed, else PartialFailed."""
     present = set(statuses)

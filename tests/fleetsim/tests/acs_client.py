@@ -1,5 +1,5 @@
 # A small, independent Alibaba RPC client for the tests: ACS3-HMAC-SHA256 or RPC v1 signing
-# written from vendor-apis.md 5.12/5.13 (deliberately not sharing code with fleetsim.acs_sign).
+# written from Alibaba Cloud's signature documentation (deliberately not sharing code with fleetsim.acs_sign).
 from __future__ import annotations
 
 import base64

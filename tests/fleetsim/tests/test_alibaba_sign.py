@@ -1,4 +1,4 @@
-# Alibaba request signing: the vendor-apis.md 8.1/8.2 vectors, and every authentication failure on the wire.
+# Alibaba request signing: Alibaba Cloud's signature test vectors, and every authentication failure on the wire.
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,4 @@
-# ZC2-HMAC-SHA256: the reference vectors (vendor-apis.md 8.3) and fleetsim's verifier.
+# ZC2-HMAC-SHA256: the reference vectors (Zenlayer's signature documentation) and fleetsim's verifier.
 from __future__ import annotations
 
 import json

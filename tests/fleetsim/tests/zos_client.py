@@ -1,5 +1,5 @@
 # A small, independent Zenlayer ZOS client for the tests: ZC2-HMAC-SHA256 signing written from
-# vendor-apis.md 6.7 (deliberately not sharing code with fleetsim.zc2_sign).
+# Zenlayer's SDK (deliberately not sharing code with fleetsim.zc2_sign).
 from __future__ import annotations
 
 import hashlib

@@ -9,18 +9,18 @@ import pytest
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 
-from ansible_collections.multicloud.invocations.plugins.module_utils import _query
-from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs, aws_ssm, zenlayer_zos
+from ansible_collections.multicloud.invocations.plugins.module_utils import _http, _query
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers import aws_ssm
 
 CID = "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10"
 SDKS = [
     pytest.param(aws_ssm, "HAS_BOTO3", "boto3", {"provider": "aws_ssm", "command_id": CID, "region": "us-east-1"}, id="aws_ssm"),
     pytest.param(
-        alibaba_ecs, "HAS_REQUESTS", "requests",
+        _http, "HAS_REQUESTS", "requests",
         {"provider": "alibaba_ecs", "invocation_id": "t-hz0jdfwd9f1a2b3", "region": "cn-hangzhou", "access_key": "AK", "secret_key": "SK"}, id="alibaba_ecs",
     ),
     pytest.param(
-        zenlayer_zos, "HAS_REQUESTS", "requests",
+        _http, "HAS_REQUESTS", "requests",
         {"provider": "zenlayer_zos", "invocation_id": "inv-1a2b3c4d", "token": "zos-unit-test-token"},
         id="zenlayer_zos",
     ),

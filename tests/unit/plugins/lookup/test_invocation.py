@@ -22,6 +22,7 @@ class FakeProvider:
     def __init__(self, options):
         self.options = options
         self.api_calls = 0
+        self.warnings = []
         self.asked = []
 
     def read(self, params):

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import CAPABILITIES, describe_unused, unused_options
+from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import (
+    CAPABILITIES,
+    OPTION_NEEDS,
+    describe_unused,
+    refuse_unsupported,
+    unused_options,
+)
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import provider_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import PROVIDER_NAMES
 
@@ -44,3 +51,51 @@ def test_the_message_names_the_provider_and_what_to_do():
         "aws_ssm does not use username (SSM runs commands as the agent's user; use sudo -u in commands); "
         "client_token (SendCommand takes no idempotency token)"
     )
+
+
+# -- options that need a capability --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "provider, params, message",
+    [
+        ("zenlayer_zos", {"invocation_ids": ["inv-1a2b3c4d"], "cancel_on_timeout": True},
+         "ZOS has no call to stop an invocation, so cancel_on_timeout cannot be honoured; leave it unset"),
+        ("zenlayer_zos", {"invocation_id": "inv-1a2b3c4d", "plugin_name": "aws:runShellScript"}, "ZOS invocations have no steps"),
+        ("zenlayer_zos", {"invocation_id": "inv-1a2b3c4d", "include_history": True}, "ZOS keeps no past runs"),
+        ("zenlayer_zos", {"command_ids": ["cmd-1a2b3c4d"]}, "zenlayer_zos waits on runs by their invocation id"),
+        ("zenlayer_zos", {"window_id": "mw-0c50858d01EXAMPLE"}, "ZOS has no maintenance windows"),
+        ("alibaba_ecs", {"invocation_id": "t-hz0jdfwd9f1a2b3", "plugin_name": "aws:runShellScript"}, "plugin_name is an SSM notion"),
+        ("alibaba_ecs", {"command_ids": ["c-hz0jdfwd9f1a2b3"]}, "alibaba_ecs waits on runs by their invoke id"),
+        ("alibaba_ecs", {"invocation_ids": ["t-hz0jdfwd9f1a2b3"], "command_ids": ["c-hz0jdfwd9f1a2b3"]}, "use invocation_ids"),
+        ("alibaba_ecs", {"window_execution_id": "3d4e5f6a-1b2c-4d5e-8f9a-0b1c2d3e4f5a"}, "Cloud Assistant has no maintenance windows"),
+        ("aws_ssm", {"invocation_id": "t-hz0jdfwd9f1a2b3"}, "aws_ssm identifies runs by command id"),
+        ("aws_ssm", {"invocation_ids": ["t-hz0jdfwd9f1a2b3"]}, "aws_ssm identifies runs by command id"),
+        ("aws_ssm", {"command_id": "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10", "include_history": True}, "SSM keeps no past runs"),
+    ],
+)
+def test_an_option_the_provider_cannot_honour_is_refused(provider, params, message):
+    with pytest.raises(InvalidInput, match=message) as caught:
+        refuse_unsupported(provider, params)
+    assert caught.value.provider == provider
+
+
+@pytest.mark.parametrize(
+    "provider, params",
+    [
+        ("aws_ssm", {"command_ids": ["c"], "cancel_on_timeout": True, "plugin_name": "aws:runShellScript", "window_id": "mw-1"}),
+        ("alibaba_ecs", {"invocation_ids": ["t-1"], "cancel_on_timeout": True, "include_history": True}),
+        # Unset, false and empty options ask for nothing.
+        ("zenlayer_zos", {"invocation_ids": ["inv-1"], "cancel_on_timeout": False, "plugin_name": None, "include_history": False, "command_ids": []}),
+    ],
+)
+def test_what_the_provider_can_do_passes(provider, params):
+    refuse_unsupported(provider, params)
+
+
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
+def test_lacks_names_known_capabilities_and_foreign_ids_are_id_options(provider):
+    table = CAPABILITIES[provider]
+    assert set(table.lacks) <= set(OPTION_NEEDS.values()) | {"start"}
+    assert set(table.foreign_ids) <= {"command_id", "command_ids", "invocation_id", "invocation_ids"}
+    assert table.wait_ids not in table.foreign_ids

@@ -44,6 +44,18 @@ def test_a_budget_shortens_requests_and_stops_them_near_its_end():
     assert caught.value.retryable and not may_have_reached(caught.value)
 
 
+def test_a_request_let_through_keeps_what_is_left_even_under_a_second():
+    # The SDK's own work between the check and the send must not refuse an admitted request.
+    clock = Clock()
+    timer = RequestTimer(30, clock=clock)
+    assert timer.bound() == 30.0
+    timer.budget(20)
+    clock.now += 19.2
+    assert timer.bound() == pytest.approx(0.8)
+    clock.now += 5
+    assert timer.bound() == 0.0
+
+
 @pytest.mark.parametrize("limit", [0, 0.5, -3, "soon", True])
 def test_a_bad_request_timeout_is_refused(limit):
     with pytest.raises(InvalidInput, match="request_timeout must be a number of seconds, at least 1"):

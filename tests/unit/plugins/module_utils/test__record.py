@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to multicloud.invocations
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Records, times, the vendor-neutral aggregate (vendor-apis.md 7.1) and summaries."""
+"""Records, times, the vendor-neutral aggregate (docs/design.md, "Status model") and summaries."""
 
 from __future__ import annotations
 
@@ -161,7 +161,7 @@ def test_iso8601_keeps_what_it_cannot_parse():
     assert iso8601("PT0.091S") == "PT0.091S"
 
 
-# -- aggregate_status (vendor-apis.md 7.1) ------------------------------------------------------
+# -- aggregate_status (docs/design.md, "Status model") ------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to multicloud.invocations
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Alibaba request signing: every vector of vendor-apis.md 8.1 and 8.2, the encoding edge cases,
+"""Alibaba request signing: every vector of Alibaba Cloud's signature documentation, the encoding edge cases,
 and extra vectors produced with the official SDK signer."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def sign(query, action, extra=None, token=None, sign_all=False, body=b""):
     return acs3.acs3_headers("POST", HOST, "/", query, extra, body, AK, SECRET, action, VERSION, DATE, NONCE, security_token=token, sign_all=sign_all)
 
 
-# -- vendor-apis.md 8.1, Vector A ----------------------------------------------------------------
+# -- Alibaba Cloud's signature documentation, Vector A ----------------------------------------------------------------
 
 VECTOR_A_QUERY = {
     "ContentEncoding": "PlainText",
@@ -94,7 +94,7 @@ def test_empty_payload_hash():
     assert sign(VECTOR_A_QUERY, "DescribeInvocations", body=None)["x-acs-content-sha256"] == EMPTY_SHA256
 
 
-# -- vendor-apis.md 8.1, Vector B (what the ECS client sends: every header signed) ----------------
+# -- Alibaba Cloud's signature documentation, Vector B (what the ECS client sends: every header signed) ----------------
 
 VECTOR_B_QUERY = dict(VECTOR_A_QUERY, IncludeOutput="True")
 VECTOR_B_EXTRA = {"accept": "application/json", "user-agent": "test-agent/1.0", "x-acs-credentials-provider": "static_ak"}
@@ -126,7 +126,7 @@ def test_vector_b_headers_signed_with_the_minimal_rule_leave_out_accept_and_user
     assert headers["user-agent"] == "test-agent/1.0"
 
 
-# -- vendor-apis.md 8.1, Vector C (encoding edge cases) ------------------------------------------
+# -- Alibaba Cloud's signature documentation, Vector C (encoding edge cases) ------------------------------------------
 
 VECTOR_C_QUERY = {
     "CommandContent": "echo 'a b'+c/d~e=f&g*h 中",
@@ -258,7 +258,7 @@ def test_acs_timestamp():
     assert acs3.acs_timestamp(datetime.datetime(2026, 1, 1)) == DATE
 
 
-# -- vendor-apis.md 8.2, Vector D (legacy RPC v1) ------------------------------------------------
+# -- Alibaba Cloud's signature documentation, Vector D (legacy RPC v1) ------------------------------------------------
 
 VECTOR_D_PARAMS = {
     "AccessKeyId": "testid",

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to multicloud.invocations
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Zenlayer request signing: every vector of vendor-apis.md 8.3 (the vendor documentation's
+"""Zenlayer request signing: every vector of Zenlayer's signature documentation (the vendor documentation's
 example included), extra vectors produced with the official SDK signer, and the Bearer headers."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def authorization(signature: str, access_key_id: str = AK) -> str:
     return f"ZC2-HMAC-SHA256 Credential={access_key_id}, SignedHeaders=content-type;host, Signature={signature}"
 
 
-# -- vendor-apis.md 8.3, Vector Z1 (direct signing call) -----------------------------------------
+# -- Zenlayer's signature documentation, Vector Z1 (direct signing call) -----------------------------------------
 
 Z1_BODY = b'{"invocationIds": ["inv-test-0001"]}'
 Z1_BODY_SHA256 = "bd0225af27e9d7030a6542efd95f73752ebb70a0c8bfd25247b41f9bb81295d1"
@@ -80,7 +80,7 @@ def test_authorization_separators_are_comma_and_space():
     assert value.startswith("ZC2-HMAC-SHA256 Credential=testid, SignedHeaders=content-type;host, Signature=")
 
 
-# -- vendor-apis.md 8.3, Vector Z2 (end to end through ZosClient.DescribeCommandInvocations) -----
+# -- Zenlayer's signature documentation, Vector Z2 (end to end through ZosClient.DescribeCommandInvocations) -----
 
 Z2_BODY = b'{"invocationIds": ["inv-test-0001"], "pageSize": 100, "pageNum": 1}'
 Z2_SIGNATURE = "6767776fd0c403318c5927b5311207e01f6cd876f0a4221610e1257e2bd2a233"
@@ -111,7 +111,7 @@ def test_vector_z2_with_the_service_header_the_sdk_adds():
     assert headers["Authorization"] == authorization(Z2_SIGNATURE)
 
 
-# -- vendor-apis.md 8.3, Vector Z3 (the vendor documentation's "Signature Algorithm v2" example) --
+# -- Zenlayer's signature documentation, Vector Z3 (the vendor documentation's "Signature Algorithm v2" example) --
 
 Z3_BODY = b'{"pageSize":10,"pageNum":1,"zoneId":"HKG-A"}'
 Z3_PASSWORD = "Gu5t9xGARNpq86cd98joQYCN3"

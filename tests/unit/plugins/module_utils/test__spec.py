@@ -38,7 +38,8 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._spec impor
 ])
 def test_each_spec_classifies_its_codes(spec, code, status, kind, retryable):
     error = classify_error(spec, "Act", code, "it went wrong.", http_status=status, request_id="req-9")
-    assert type(error) is kind
+    # The class itself, not a subclass (ProviderError is the base of the others).
+    assert error.__class__ is kind
     assert (error.code, error.request_id, error.http_status, error.provider, error.retryable) == (code, "req-9", status, spec.name, retryable)
     assert error.message.startswith(f"{spec.service} Act failed: it went wrong")
 

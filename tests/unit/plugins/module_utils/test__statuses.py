@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to multicloud.invocations
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The AWS status tables of vendor-apis.md section 3.8, value by value."""
+"""The AWS status tables of the SSM API reference, value by value."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.multicloud.invocations.plugins.module_utils import _statuses as s
 
-# (vendor value, normalised, terminal) -- vendor-apis.md 3.8, invocation and plugin level.
+# (vendor value, normalised, terminal) -- the SSM API reference, invocation and plugin level.
 INVOCATION_TABLE = [
     ("Pending", s.PENDING, False),
     ("InProgress", s.RUNNING, False),
@@ -29,7 +29,7 @@ INVOCATION_TABLE = [
     ("TimedOut", s.TIMED_OUT, True),
 ]
 
-# vendor-apis.md 3.8, command level (ListCommands).
+# the SSM API reference, command level (ListCommands).
 COMMAND_TABLE = [
     ("Pending", s.PENDING, False),
     ("InProgress", s.RUNNING, False),

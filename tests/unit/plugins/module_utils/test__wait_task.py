@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import AccessDenied, InvalidInput, NotFound, ProviderError, Throttled
 from ansible_collections.multicloud.invocations.plugins.module_utils._policy import UNDELIVERABLE_IGNORED
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Watch
 from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import (
     FAILURES_NAMED,
     STDERR_TAIL,
@@ -47,7 +48,7 @@ def params(**overrides):
     return values
 
 
-class FakeWatch:
+class FakeWatch(Watch):
     def __init__(self, steps):
         self.steps = list(steps)
         self.polls = 0
@@ -64,9 +65,14 @@ class FakeProvider:
     def __init__(self, *steps, default_timeout=120.0):
         self._default_timeout = default_timeout
         self.api_calls = 17
+        self.retries = 2
         self.watch_calls = []
         self.timeout_calls = []
+        self.request_limits = []
         self.watcher = FakeWatch(steps)
+
+    def limit_requests_to(self, seconds):
+        self.request_limits.append(seconds)
 
     def default_timeout(self, commands):
         self.timeout_calls.append(commands)
@@ -386,13 +392,6 @@ def test_the_watch_follows_failures_only_when_the_policy_may_stop_at_one(fake_cl
     assert provider.watcher.follow_failures is follows
 
 
-def test_a_watch_without_failure_following_is_left_alone(fake_clock, recs):
-    provider = FakeProvider(snapshot(recs("success")))
-    result, error, failure = wait_and_judge(provider, [COMMAND], params(fail_fast=True), **fake_clock.hooks())
-    assert not hasattr(provider.watcher, "follow_failures")
-    assert (result["verdict"], error, failure) == ("success", None, None)
-
-
 def test_progress_lines_are_few_because_each_costs_a_module_start():
     first = settings_from(params(checkpoint_after=30.0), 1000)
     resumed = settings_from(params(checkpoint_after=30.0, resume={"elapsed": 31.0, "timeout": 1000}), 1000)
@@ -410,6 +409,9 @@ class LookupProvider:
     def __init__(self, *errors):
         self.errors = list(errors)
         self.calls = 0
+
+    def limit_requests_to(self, seconds):
+        pass
 
     def wait_targets(self, _params):
         self.calls += 1

@@ -14,23 +14,24 @@ import sys
 import pytest
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.multicloud.invocations.plugins.module_utils import _query
+from ansible_collections.multicloud.invocations.plugins.module_utils import _http, _query
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
-from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs, aws_ssm, zenlayer_zos
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers import aws_ssm
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
 from ansible_collections.multicloud.invocations.plugins.modules import invocation_info, invocation_run, invocation_wait
 
 CID = "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10"
 
 # provider module, its guard flag, its import-error variable, the library, options that pass validation.
+# (Alibaba Cloud and Zenlayer share the signed-HTTP client, whose module holds the requests guard.)
 SDKS = [
     pytest.param(aws_ssm, "HAS_BOTO3", "BOTO3_IMPORT_ERROR", "boto3", {"provider": "aws_ssm", "command_id": CID, "region": "us-east-1"}, id="aws_ssm"),
     pytest.param(
-        alibaba_ecs, "HAS_REQUESTS", "REQUESTS_IMPORT_ERROR", "requests",
+        _http, "HAS_REQUESTS", "REQUESTS_IMPORT_ERROR", "requests",
         {"provider": "alibaba_ecs", "invocation_id": "t-hz0jdfwd9f1a2b3", "region": "cn-hangzhou", "access_key": "AK", "secret_key": "SK"}, id="alibaba_ecs",
     ),
     pytest.param(
-        zenlayer_zos, "HAS_REQUESTS", "REQUESTS_IMPORT_ERROR", "requests",
+        _http, "HAS_REQUESTS", "REQUESTS_IMPORT_ERROR", "requests",
         {"provider": "zenlayer_zos", "invocation_id": "inv-1a2b3c4d", "token": "zos-unit-test-token"}, id="zenlayer_zos",
     ),
 ]
@@ -44,6 +45,8 @@ def load_without(module, library, monkeypatch):
     monkeypatch.setitem(sys.modules, library, None)
     spec = importlib.util.spec_from_file_location(f"_mci_without_{library}_{module.__name__.rsplit('.', 1)[-1]}", module.__file__)
     copy = importlib.util.module_from_spec(spec)
+    # Registered, as an import would: dataclasses look their module up while the class is made.
+    monkeypatch.setitem(sys.modules, spec.name, copy)
     spec.loader.exec_module(copy)
     return copy
 

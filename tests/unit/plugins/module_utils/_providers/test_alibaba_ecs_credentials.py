@@ -2,7 +2,7 @@
 # Copyright: contributors to multicloud.invocations
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Alibaba Cloud access keys: options, then ALIBABA_CLOUD_* and ALICLOUD_* variables, then the CLI
-profile file and the SDK's INI file, with the refusals of vendor-apis.md 5.11."""
+profile file and the SDK's INI file, with the refusals of the Alibaba Cloud SDK's credential chain."""
 
 from __future__ import annotations
 

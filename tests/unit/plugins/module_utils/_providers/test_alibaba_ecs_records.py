@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to multicloud.invocations
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Cloud Assistant records: the status tables of vendor-apis.md 5.8, the ErrorCode classes, and
+"""Cloud Assistant records: the status tables of the Cloud Assistant API reference, the ErrorCode classes, and
 records built from realistic DescribeInvocations / DescribeInvocationResults payloads."""
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def one(inv, instance=None, **kwargs):
     return record
 
 
-# -- status tables (vendor-apis.md 5.8) ----------------------------------------------------------
+# -- status tables (the Cloud Assistant API reference) ----------------------------------------------------------
 
 INSTANCE_TABLE = [
     ("Pending", s.PENDING, False),
@@ -170,7 +170,7 @@ INVOCATION_TABLE = [
     ("Stopped", s.CANCELLED, True),
 ]
 
-# Every per-instance ErrorCode vendor-apis.md 5.8 lists, with the class encoded for it.
+# Every per-instance ErrorCode the Cloud Assistant API reference lists, with the class encoded for it.
 ERROR_CODES = {
     "InstanceNotExists": s.UNDELIVERABLE,
     "InstanceReleased": s.UNDELIVERABLE,

@@ -1435,3 +1435,41 @@ def test_a_signature_error_keeps_the_code_the_first_sentence_and_the_request_id(
     )
     assert "session-token-never-shown" not in error.describe()
     assert ".." not in error.describe()
+
+
+# -- api_calls counts HTTP requests, botocore's retries included ---------------------------------
+
+
+class _AlwaysFailingHandler(_WrongShapeHandler):
+    """Answers every call with HTTP 500 and SSM's JSON error, and counts the requests."""
+
+    requests = 0
+
+    def do_POST(self):  # pylint: disable=invalid-name  # http.server naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        type(self).requests += 1
+        body = b'{"__type": "InternalServerError", "message": "try again"}'
+        self.send_response(500)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_api_calls_count_every_http_request_and_retries_beside_them():
+    _AlwaysFailingHandler.requests = 0
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AlwaysFailingHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        provider = AwsSsmProvider({"region": "us-east-1", "endpoint_url": f"http://127.0.0.1:{server.server_address[1]}",
+                                   "access_key": "AKIAFAKEFAKEFAKEFAKE", "secret_key": "fake/secret/key",
+                                   "aws_config": {"retries": {"mode": "standard", "total_max_attempts": 3}}})
+        with pytest.raises(ProviderError) as caught:
+            provider.get_command(CID)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert caught.value.code == "InternalServerError" and caught.value.retryable
+    # One logical call, three HTTP requests (botocore retried twice), as on Alibaba Cloud and Zenlayer.
+    assert _AlwaysFailingHandler.requests == 3
+    assert (provider.api_calls, provider.retries) == (3, 2)

@@ -153,8 +153,8 @@ def test_no_request_is_sent_with_too_little_of_the_budget_left(endpoint):
 
 def test_the_answer_is_read_whole_and_the_connection_kept(endpoint):
     provider = provider_for(endpoint.url)
-    for _ in range(3):
-        assert provider.get_command(CID)["CommandId"] == CID
+    answers = [provider.get_command(CID), provider.get_command(CID), provider.get_command(CID)]
+    assert [answer["CommandId"] for answer in answers] == [CID] * 3
     assert len(endpoint.seen) == 3 and len({seen["port"] for seen in endpoint.seen}) == 1
 
 

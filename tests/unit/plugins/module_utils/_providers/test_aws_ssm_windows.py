@@ -2,7 +2,7 @@
 # Copyright: contributors to multicloud.invocations
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Maintenance windows: the status table, the records, the selectors, and resolving a window id to
-its latest execution on a botocore Stubber (vendor-apis.md 3.12)."""
+its latest execution on a botocore Stubber (the SSM API reference)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ I2 = "i-0fedcba9876543210"
 T0 = datetime.datetime(2026, 11, 22, 2, 0, 0, tzinfo=UTC)
 TASKS_REQUEST = {"WindowExecutionId": EXEC_NEW, "MaxResults": 100}
 
-# vendor-apis.md 3.12: MaintenanceWindowExecutionStatus -> (normalised, terminal).
+# the SSM API reference: MaintenanceWindowExecutionStatus -> (normalised, terminal).
 WINDOW_TABLE = [
     ("PENDING", s.PENDING, False),
     ("IN_PROGRESS", s.RUNNING, False),

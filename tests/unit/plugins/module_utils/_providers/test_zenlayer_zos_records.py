@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to multicloud.invocations
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ZOS records: the status tables of vendor-apis.md 6.3, the errorCode classes, ZOS times, and
+"""ZOS records: the status tables of Zenlayer's SDK, the errorCode classes, ZOS times, and
 records built from realistic DescribeCommandInvocations payloads."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ FINISHED = "2026-01-01 00:00:05"
 CREATED_AT = datetime.datetime(2026, 1, 1, tzinfo=UTC)
 
 
-# -- realistic payloads (field lists of vendor-apis.md 6.2) ---------------------------------------
+# -- realistic payloads (field lists of Zenlayer's SDK) ---------------------------------------
 
 
 def instance(instance_id=I1, status="Success", exit_code=0, output="ok\n", output_error="", error_code=None, started=True, finished=True, **extra):
@@ -79,7 +79,7 @@ def one(inv, **kwargs):
     return record
 
 
-# -- status tables (vendor-apis.md 6.3) ----------------------------------------------------------
+# -- status tables (Zenlayer's SDK) ----------------------------------------------------------
 
 INSTANCE_TABLE = [
     ("Pending", s.PENDING, False),
@@ -98,7 +98,7 @@ INVOCATION_TABLE = [
     ("PartialFailed", s.PARTIAL_FAILED, True),
 ]
 
-# Every per-instance errorCode vendor-apis.md 6.3 lists, with the class an Error instance gets.
+# Every per-instance errorCode Zenlayer's SDK lists, with the class an Error instance gets.
 ERROR_CODES = {
     "InstanceNotExists": s.UNDELIVERABLE,
     "InstanceInstanceState": s.UNDELIVERABLE,
@@ -200,7 +200,7 @@ def test_instance_status_edges(status, code, expected):
     assert instance_status(status, code) == expected
 
 
-# -- times (vendor-apis.md 6.4: no zone written, taken as UTC) -----------------------------------
+# -- times (Zenlayer's SDK: no zone written, taken as UTC) -----------------------------------
 
 
 @pytest.mark.parametrize(
