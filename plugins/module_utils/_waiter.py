@@ -189,7 +189,12 @@ def wait_for(
         one_read_only = settings.delay >= available
         sleep(max(min(settings.delay, available), 0.0))
 
+    longest_poll = latest_wake = 0.0
     while True:
+        if read_all and snapshot.unread and deadline - clock() < final_read_reserve(sum(snapshot.unread.values()), longest_poll):
+            # The pause ended later than asked (a busy machine): one more round would eat the time
+            # the full read needs, so read every target now, while it still fits in the budget.
+            return outcome(ENDED_TIMEOUT)
         slow_down = False
         changed = False
         poll_started = clock()
@@ -261,11 +266,15 @@ def wait_for(
                     return outcome(ENDED_CHECKPOINT)
 
         poll_seconds = clock() - poll_started
+        longest_poll = max(longest_poll, poll_seconds)
         remaining = 0.0 if one_read_only else deadline - clock()
         if read_all and snapshot.unread:
             # The full read that ends an early stop is a request like any other and must fit in
-            # the budget too: stop polling while there is still time for it.
-            remaining -= final_read_reserve(sum(snapshot.unread.values()), poll_seconds)
+            # the budget too: stop polling while there is still time for one more round (as long
+            # as the longest so far) and that read.
+            remaining -= final_read_reserve(sum(snapshot.unread.values()), longest_poll) + longest_poll
+        # A pause that ended late before may end late again (a busy machine): keep that much too.
+        remaining -= latest_wake
         if remaining <= 0:
             if last_transient is not None:
                 # The budget ran out while every read failed: nothing current is known about the
@@ -275,7 +284,9 @@ def wait_for(
         pause = min(pacer.next_pause(changed, slow_down), remaining)
         if snapshot.wake_in is not None and not slow_down:
             pause = min(pause, max(snapshot.wake_in, settings.interval / 2))
+        asleep_at = clock()
         sleep(pause)
+        latest_wake = max(latest_wake, clock() - asleep_at - pause)
 
 
 def final_read_reserve(targets: int, poll_seconds: float) -> float:

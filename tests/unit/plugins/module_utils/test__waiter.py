@@ -544,3 +544,51 @@ def test_targets_open_on_the_counters_are_not_finished_in_the_progress_line(rec)
     line = progress_line(snapshot.summary(), 4, 60)
     assert line == "2/3 done, 1 success, 1 failed, 1 not finished (4s of 60s)"
     assert "running" not in line and "pending" not in line
+
+
+def _read_all_within(fake_clock, deadline, full, read_at):
+    """A full read that, like the request timer, refuses to start with less than a second left."""
+
+    def read_all():
+        if deadline - fake_clock.elapsed < 1.0:
+            raise BudgetSpent(deadline - fake_clock.elapsed, "aws_ssm")
+        read_at.append(fake_clock.elapsed)
+        return full
+
+    return read_all
+
+
+def test_a_sleep_that_overruns_still_leaves_the_full_read_its_time(fake_clock, rec):
+    # On a busy machine a pause can end seconds late. The waiter then reads every target at once
+    # instead of polling again, so the wait still returns a record for every target (seen failing
+    # in invocation_coverage at load 20: the last poll ate the reserve and the read was refused).
+    full = snap(rec, "success", "running", "running", expected=3)
+    read_at: list[float] = []
+
+    def late_sleep(seconds):
+        fake_clock.sleep(seconds + 3.0)
+
+    poll = Script(fake_clock, counted())
+    hooks = dict(fake_clock.hooks(), sleep=late_sleep)
+    outcome = wait_for(poll, settings(timeout=10, interval=1, max_interval=1), read_all=_read_all_within(fake_clock, 10, full, read_at), **hooks)
+    assert outcome.ended_because == ENDED_TIMEOUT
+    assert outcome.snapshot is full
+    assert len(read_at) == 1
+
+
+def test_a_slow_poll_round_leaves_room_for_the_next_round_and_the_full_read(fake_clock, rec):
+    # Rounds take 0.2 s and 2 s by turns: after a quick one the waiter must still keep room for a
+    # slow one, or the slow round eats the time the full read needs.
+    full = snap(rec, "success", "running", "running", expected=3)
+    read_at: list[float] = []
+    durations = iter([0.2, 2.0] * 50)
+
+    def uneven_poll():
+        fake_clock.now += next(durations)
+        return counted()
+
+    outcome = wait_for(uneven_poll, settings(timeout=20, interval=2, max_interval=2), read_all=_read_all_within(fake_clock, 20, full, read_at),
+                       **fake_clock.hooks())
+    assert outcome.ended_because == ENDED_TIMEOUT
+    assert outcome.snapshot is full
+    assert len(read_at) == 1
