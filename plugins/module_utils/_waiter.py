@@ -49,6 +49,10 @@ MAX_CONSECUTIVE_TRANSIENT_ERRORS = 8
 # (SSM and Alibaba list 50 per page) and the least time a page is taken to need.
 FULL_READ_PAGE = 50
 MIN_PAGE_SECONDS = 0.05
+# Between the waiter deciding that a read still fits and the request timer checking it, the module
+# builds, signs and hands over the request: on a busy machine that alone can take a fair part of a
+# second, and a read refused there loses every record the wait would have returned.
+DECISION_SLACK_SECONDS = 0.5
 
 
 @dataclasses.dataclass
@@ -291,9 +295,10 @@ def wait_for(
 
 def final_read_reserve(targets: int, poll_seconds: float) -> float:
     """Seconds to keep for reading ``targets`` in full at the end: the least time a request may
-    start with, plus a page (of up to FULL_READ_PAGE targets) as long as the last poll round took."""
+    start with and the slack before it is sent, plus a page (of up to FULL_READ_PAGE targets) as long
+    as a poll round took."""
     pages = max(1, math.ceil(targets / FULL_READ_PAGE))
-    return MIN_REQUEST_SECONDS + pages * max(poll_seconds, MIN_PAGE_SECONDS)
+    return MIN_REQUEST_SECONDS + DECISION_SLACK_SECONDS + pages * max(poll_seconds, MIN_PAGE_SECONDS)
 
 
 def _persistent(error: InvocationError, rounds: int, when: str) -> InvocationError:

@@ -419,7 +419,7 @@ def test_the_full_read_at_a_timeout_fits_in_the_budget(fake_clock, rec):
                        **fake_clock.hooks())
     assert outcome.ended_because == ENDED_TIMEOUT and outcome.snapshot is full
     assert len(read_at) == 1 and read_at[0] <= 10 - final_read_reserve(3, 0.0) + 1e-9
-    assert final_read_reserve(3, 0.0) == 1.05 and final_read_reserve(120, 0.2) == 1.6
+    assert final_read_reserve(3, 0.0) == pytest.approx(1.55) and final_read_reserve(120, 0.2) == pytest.approx(2.1)
 
 
 def test_a_fail_fast_stop_on_counters_reads_every_target_once(fake_clock, rec):

@@ -55,14 +55,14 @@ def test_timeout_fails_but_returns_the_invocations(run_module, monkeypatch, ssm,
     calls = fake_reads(monkeypatch, ssm, ("Success", "InProgress"))
     result = run_module(invocation_wait, {"command_id": ssm.cid, "timeout": 20, "region": "us-east-1"})
     assert result["failed"] is True
-    # Polling stops 1.05 s before the deadline, so that the full read of every target fits in the budget.
-    assert result["msg"].startswith("timed out after 19s (budget 20s): 1 of 2 targets had not finished")
-    assert result["elapsed"] == 18.95
+    # Polling stops 1.55 s before the deadline, so that the full read of every target fits in the budget.
+    assert result["msg"].startswith("timed out after 18s (budget 20s): 1 of 2 targets had not finished")
+    assert result["elapsed"] == 18.45
     assert result["verdict"] == "timed_out"
     assert result["timed_out"] is True
     assert result["ended_because"] == "timeout"
     assert [(record["instance_id"], record["status"]) for record in result["invocations"]] == [(ssm.i1, "success"), (ssm.i2, "running")]
-    assert fake_waits.elapsed == pytest.approx(18.95)
+    assert fake_waits.elapsed == pytest.approx(18.45)
     # While the counters say a target runs, the invocations are not read; the wait that ends on
     # its budget reads them once, so the result still holds every target.
     assert result["polls"] > 1 and calls["list"] == 1
@@ -209,9 +209,9 @@ def test_the_module_start_counts_when_the_controller_says_when_the_task_started(
     result = run_module(invocation_wait, {"command_id": ssm.cid, "timeout": 20, "fail_on_timeout": False, "budget_started_at": started_at,
                                           "region": "us-east-1"})
     assert result["ended_because"] == "timeout"
-    # 13 s less the 1.05 s kept for the full read at the end.
-    assert fake_waits.elapsed == pytest.approx(11.95)
-    assert result["elapsed"] == 18.95
+    # 13 s less the 1.55 s kept for the full read at the end.
+    assert fake_waits.elapsed == pytest.approx(11.45)
+    assert result["elapsed"] == 18.45
 
 
 def _no_api(self):
