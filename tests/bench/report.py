@@ -155,7 +155,7 @@ def targets(rows) -> list[tuple[str, str, bool | None]]:
 def _calls(row, operation: str) -> int:
     """How many requests of one operation a run made (from its "Op=count ..." column)."""
     for item in (row.calls_by_operation or "").split():
-        name, _, count = item.partition("=")
+        name, _equals, count = item.partition("=")
         if name == operation:
             return int(count)
     return 0
