@@ -249,3 +249,18 @@ requirements:
   - requests >= 2.28.0 (for O(provider=alibaba_ecs) and O(provider=zenlayer_zos))
   - jmespath (for O(query))
 """
+
+    # not_found_grace for the one-read entry points (invocation_info and the lookup); a wait has its
+    # own, in the wait fragment, where the grace also covers the poll rounds.
+    READ_GRACE = r"""
+options:
+  not_found_grace:
+    description:
+      - Seconds during which an id the service does not show yet is read again, for a command or
+        invocation just sent by another task, job or tool (the services' read APIs are eventually consistent).
+      - After that, the task fails with a message that says the id never became visible.
+      - The default V(0) reads once, so an id the service does not know fails at once.
+      - An id whose format cannot exist fails at once, before any API call.
+    type: float
+    default: 0
+"""

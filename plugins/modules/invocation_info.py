@@ -102,17 +102,9 @@ options:
       - How many invocations to return at most when querying by O(instance_id) alone.
     type: int
     default: 50
-  not_found_grace:
-    description:
-      - Seconds during which an id the service does not show yet is read again, for a command or
-        invocation just sent by another task, job or tool (the services' read APIs are eventually consistent).
-      - After that, the task fails with a message that says the id never became visible.
-      - The default V(0) reads once, so an id the service does not know fails at once.
-      - An id whose format cannot exist fails at once, before any API call.
-    type: float
-    default: 0
 extends_documentation_fragment:
   - multicloud.invocations.common
+  - multicloud.invocations.common.read_grace
   - multicloud.invocations.attributes
   - multicloud.invocations.attributes.INFO_MODULE
 seealso:

@@ -84,7 +84,8 @@ def fragment_options(reference: str) -> dict:
     """The options of a doc fragment named like 'multicloud.invocations.common' or '...attributes.INFO_MODULE'."""
     parts = reference.split(".")[2:]
     fragment = importlib.import_module(f"{PACKAGE}.doc_fragments.{parts[0]}").ModuleDocFragment
-    text = getattr(fragment, parts[1] if len(parts) > 1 else "DOCUMENTATION")
+    # Ansible reads a named section in upper case, however the reference spells it.
+    text = getattr(fragment, parts[1].upper() if len(parts) > 1 else "DOCUMENTATION")
     return yaml.safe_load(text).get("options") or {}
 
 
