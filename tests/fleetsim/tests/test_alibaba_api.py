@@ -91,9 +91,11 @@ def test_timeout_with_manual_clock(make_app):
 def test_stopped_and_offline_instances_abort(make_app, tmp_path):
     instances = fleet_from([{"name": "up"}, {"name": "down", "state": "stopped", "undeliverable_after": 0.2},
                             {"name": "off", "online": False}], tmp_path=tmp_path)
-    app = make_app(instances, alibaba_delivery_window=0.6)
+    # The window is far longer than the stopped instance's 0.2 s, so a loaded machine cannot read
+    # the offline one after its window has already closed.
+    app = make_app(instances, alibaba_delivery_window=3)
     sent = run(app.url, [i.alibaba_id for i in instances], "true")
-    time.sleep(0.4)
+    wait_for(lambda: results(app.url, sent["InvokeId"], InstanceId=instances[1].alibaba_id)[0]["InvocationStatus"] == "Aborted", 5, 0.05)
     rows = {r["InstanceId"]: r for r in results(app.url, sent["InvokeId"])}
     down, off = rows[instances[1].alibaba_id], rows[instances[2].alibaba_id]
     assert (down["InvocationStatus"], down["ErrorCode"], down["ErrorInfo"]) == ("Aborted", "InstanceNotRunning", "the instance is not running when create task")

@@ -209,10 +209,13 @@ def test_throttling_429(make_app):
 
 
 def test_visibility_delay(make_app):
-    app = make_app(build_fleet(1), visibility_delay=0.6)
+    # Long enough that a loaded machine cannot outlast it; then turned off through /config, which
+    # reads see at once.
+    app = make_app(build_fleet(1), visibility_delay=30)
     inv_id = invoke(app.url, create(app.url, "true"), [app.engine.instances[0].zenlayer_id])
     hidden = ok(app.url, "DescribeCommandInvocations", {"invocationIds": [inv_id]})
     assert (hidden["totalCount"], hidden["dataSet"]) == (0, [])
+    control(app.url, "config", {"visibility_delay": 0})
     assert wait_for(lambda: invocation(app.url, inv_id), 3, 0.05)["invocationId"] == inv_id
 
 
