@@ -73,7 +73,7 @@ def steps(lanes: int, cores: float) -> list[Step]:
         Step("release-docs", ["release-docs"], ("release-checks",), weight=1, seconds=90),
         Step("bench-quick", ["bench-quick"], ("setup",), weight=1, seconds=60),
         Step("chaos-quick", ["chaos-quick"], ("setup",), weight=cores, seconds=45),
-        Step("load", ["load"], ("setup",), weight=cores, seconds=90),
+        Step("load-quick", ["load-quick"], ("setup",), weight=cores, seconds=50),
     ]
     # Integration: about 1,300 s one target after another (the serial run), in `lanes` equal lanes.
     # A lane waits on fleetsim's clock most of the time: 106-188 s of CPU in 730-938 s of wall in
