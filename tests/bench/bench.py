@@ -36,6 +36,16 @@ FULL = (
     # default 2 s (one-1000 above is the default's row).
     Scenario("tuning-1000", 1000, contenders=("invocation_wait@1/15", "invocation_wait@4/15"),
              title="Pacer tuning: 1,000 instances, base interval 1 s and 4 s (max 15 s)"),
+    # Alibaba: one invocation by tag over the fleet (the per-call instance quota raised past its
+    # default 100); Zenlayer: one invocation per 200 instances, its API's limit.
+    Scenario("alibaba-1000", 1000, provider="alibaba_ecs", contenders=("invocation_wait", "alibaba_aggregate"),
+             title="Alibaba Cloud Assistant: 1 invocation, 1,000 instances (virtual)"),
+    Scenario("alibaba-10000", 10000, provider="alibaba_ecs", contenders=("invocation_wait", "alibaba_aggregate"),
+             title="Alibaba Cloud Assistant: 1 invocation, 10,000 instances (virtual)"),
+    Scenario("zenlayer-1000", 1000, provider="zenlayer_zos", commands=5, contenders=("invocation_wait", "zenlayer_pending"),
+             title="Zenlayer ZOS: 5 invocations of 200 instances, 1,000 in all (virtual)"),
+    Scenario("zenlayer-10000", 10000, provider="zenlayer_zos", commands=50, contenders=("invocation_wait", "zenlayer_pending"),
+             title="Zenlayer ZOS: 50 invocations of 200 instances, 10,000 in all (virtual)"),
     Scenario("ansible-own-cost", 1, contenders=("ansible_debug",), title="Ansible's own cost: `ansible-playbook` running one `debug` task"),
 )
 
@@ -45,6 +55,10 @@ QUICK = (
              title="quick: 5 commands of 40 instances"),
     Scenario("quick-limited-500", 500, rate_limit=20, durations=(1.0, 5.0), contenders=("invocation_wait",),
              title="quick: 500 instances behind 20 requests/s"),
+    Scenario("quick-alibaba-200", 200, provider="alibaba_ecs", durations=(1.0, 5.0), contenders=("invocation_wait", "alibaba_aggregate"),
+             title="quick: Alibaba, 1 invocation, 200 instances"),
+    Scenario("quick-zenlayer-400", 400, provider="zenlayer_zos", commands=2, durations=(1.0, 5.0),
+             contenders=("invocation_wait", "zenlayer_pending"), title="quick: Zenlayer, 2 invocations of 200 instances"),
 )
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-from fleet import ACCESS_KEY, REGION, SECRET_KEY
+from fleet import ACCESS_KEY, ALIBABA_REGION, REGION, SECRET_KEY
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -26,8 +26,19 @@ DESCRIPTIONS = {
     "until_loop": "Ansible `until:` loop over `aws ssm get-command-invocation` per instance (delay 5, retries 60)",
     "ssm_counters": "the boto3 script a skilled SSM engineer writes: `ListCommands` counters every 2 s (invocation_wait's default "
                     "base interval), every `ListCommandInvocations` page (50) once at the end",
+    "alibaba_aggregate": "the script a skilled Cloud Assistant engineer writes with Alibaba Cloud's Python SDK: each open "
+                         "invocation's `DescribeInvocations` status every 2 s, every `DescribeInvocationResults` page (50) once "
+                         "it ended",
+    "zenlayer_pending": "the script a skilled Zenlayer engineer writes with Zenlayer's Python SDK: one "
+                        "`DescribeCommandInvocations` row filtered to Pending and Running every 2 s (its totalCount), "
+                        "every invocation (100 a page, instances nested) once none is",
     "ansible_debug": "`ansible-playbook` running one `debug` task: Ansible's own cost, waiting on nothing",
 }
+
+# Each provider's competent peer (tests/bench/peers), and how invocation_wait names its runs.
+PEERS = {"aws_ssm": "ssm_counters", "alibaba_ecs": "alibaba_aggregate", "zenlayer_zos": "zenlayer_pending"}
+RUN_KEY = {"aws_ssm": "command_id", "alibaba_ecs": "invocation_id", "zenlayer_zos": "invocation_id"}
+REGIONS = {"aws_ssm": REGION, "alibaba_ecs": ALIBABA_REGION}  # Zenlayer takes no region
 
 # Contenders that wait on nothing: measured for their cost only, never judged.
 BASELINES = frozenset({"ansible_debug"})
@@ -54,6 +65,11 @@ def base_env(tools: dict[str, str]) -> dict[str, str]:
         AWS_CONFIG_FILE=os.devnull,
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
         AWS_EC2_METADATA_DISABLED="true",
+        # The Alibaba and Zenlayer peers read their keys from here (never from the command line).
+        ALIBABA_CLOUD_ACCESS_KEY_ID=ACCESS_KEY,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET_KEY,
+        ZENLAYER_ACCESS_KEY_ID=ACCESS_KEY,
+        ZENLAYER_ACCESS_KEY_PASSWORD=SECRET_KEY,
         PATH=os.pathsep.join(p for p in (tools.get("awscli_bin"), os.path.dirname(sys.executable), env.get("PATH", "")) if p),
     )
     return env
@@ -76,14 +92,17 @@ def ansible_env(env: dict[str, str], result_path: str, per_item_moments: bool = 
     return env
 
 
-def command_line(name: str, url: str, targets: dict[str, list[str]], scratch: str, tools: dict[str, str]) -> tuple[list[str], dict[str, str], str]:
+def command_line(name: str, url: str, targets: dict[str, list[str]], scratch: str, tools: dict[str, str],
+                 provider: str = "aws_ssm") -> tuple[list[str], dict[str, str], str]:
     """(argv, environment, result file) for one contender."""
     env = base_env(tools)
     result = os.path.join(scratch, f"{name.replace('/', '-')}.result")
     playbook = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
                 "-e", f"ansible_python_interpreter={sys.executable}"]
     if name.startswith("invocation_wait"):
-        extra = {"bench_url": url, "bench_command_ids": list(targets)}
+        extra = {"bench_url": url, "bench_command_ids": list(targets), "bench_provider": provider, "bench_run_key": RUN_KEY[provider]}
+        if provider in REGIONS:
+            extra["bench_region"] = REGIONS[provider]
         if "@" in name:
             # invocation_wait@INTERVAL/MAX_INTERVAL: a pacer-tuning run.
             extra["bench_interval"], extra["bench_max_interval"] = (float(v) for v in name.split("@", 1)[1].split("/"))
@@ -92,7 +111,7 @@ def command_line(name: str, url: str, targets: dict[str, list[str]], scratch: st
         ((command_id, instance_ids),) = targets.items()
         extra = {"bench_url": url, "bench_command_id": command_id, "bench_instance_ids": instance_ids}
         return playbook + ["-e", json.dumps(extra), os.path.join(HERE, "playbooks", "until_loop.yml")], ansible_env(env, result, True), result
-    if name in ("boto3_waiter", "ssm_counters"):
+    if name in ("boto3_waiter", *PEERS.values()):
         targets_path = os.path.join(scratch, "targets.json")
         with open(targets_path, "w", encoding="utf-8") as handle:
             json.dump(targets, handle)
@@ -166,11 +185,11 @@ def parse(name: str, result_path: str, targets: dict[str, list[str]], log_path: 
             reported.outcomes[key] = record["outcome"]
             if record["outcome"] == "error" and len(reported.notes) < 3:
                 reported.notes.append(f"{record['instance_id']}: {record['detail'][:160]}")
-    elif name == "ssm_counters":
-        # It returns once for the whole fleet: no per-instance moments.
+    elif name in PEERS.values():
+        # They return once for the whole fleet: no per-instance moments (the launcher notes the return).
         for line in _lines(result_path):
             record = json.loads(line)
-            reported.returned_at = record["returned_at"]
+            reported.returned_at = record.get("returned_at")
             reported.outcomes[(record["command_id"], record["instance_id"])] = record["outcome"]
     elif name == "aws_cli_wait":
         for line in _lines(result_path):

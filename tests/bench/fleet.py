@@ -23,6 +23,12 @@ from botocore.config import Config
 ACCESS_KEY = "AKIAFLEETSIM00000001"
 SECRET_KEY = "fleetsim-secret-key-0000000000000000000000"
 REGION = "us-east-1"
+ALIBABA_REGION = "cn-hangzhou"
+# Zenlayer's InvokeCommand takes at most 200 instance ids (its API reference), so a fleet is one
+# invocation per 200 instances. Alibaba's RunCommand takes 1-100 instances by default, a quota that
+# can be raised: the bench models it raised, one invocation by tag (ResourceTag) over the whole
+# fleet, as SSM's tag-targeted command.
+ZENLAYER_PER_INVOCATION = 200
 SEED = 7
 # Real processes up to this many instances, virtual outcomes above (architecture.md, fleetsim inside).
 REAL_MODE_MAX = 100
@@ -32,6 +38,7 @@ REAL_MODE_MAX = 100
 class Scenario:
     name: str
     instances: int
+    provider: str = "aws_ssm"
     commands: int = 1
     per_command: int = 0  # 0: one command over the whole fleet (by tag)
     rate_limit: float = 0.0
@@ -57,7 +64,10 @@ class Fleet:
     url: str
     process: subprocess.Popen
     scratch: str
+    # Run id (SSM CommandId, Alibaba InvokeId, Zenlayer invocationId) -> the vendor's instance ids.
     command_targets: dict[str, list[str]] = field(default_factory=dict)
+    # fleetsim's own instance id -> the id this scenario's vendor shows (its timeline uses the former).
+    vendor_ids: dict[str, str] = field(default_factory=dict)
 
     def control(self, name: str, payload: dict | None = None) -> dict:
         data = None if payload is None else json.dumps(payload).encode()
@@ -125,8 +135,16 @@ def real_mode_script(scenario: Scenario, instance_ids: list[str]) -> list[str]:
 
 
 def send_commands(fleet: Fleet, scenario: Scenario) -> None:
+    instances = fleet.control("instances")["instances"]
+    id_field = {"aws_ssm": "id", "alibaba_ecs": "alibaba_id", "zenlayer_zos": "zenlayer_id"}[scenario.provider]
+    fleet.vendor_ids = {item["id"]: item[id_field] for item in instances}
+    if scenario.provider != "aws_ssm" and scenario.mode == "real":
+        raise ValueError(f"{scenario.name}: only SSM scenarios script real processes; give it more than {REAL_MODE_MAX} instances")
+    SENDERS[scenario.provider](fleet, scenario, [item[id_field] for item in instances])
+
+
+def _send_ssm(fleet: Fleet, scenario: Scenario, instance_ids: list[str]) -> None:
     ssm = client(fleet.url)
-    instance_ids = [item["id"] for item in fleet.control("instances")["instances"]]
     common = {"DocumentName": "AWS-RunShellScript", "MaxConcurrency": "100%", "MaxErrors": "100%", "TimeoutSeconds": 600}
     script = real_mode_script(scenario, instance_ids) if scenario.mode == "real" else ["echo done"]
     parameters = {"commands": script, "executionTimeout": ["120"]}
@@ -138,3 +156,39 @@ def send_commands(fleet: Fleet, scenario: Scenario) -> None:
         chunk = instance_ids[number * scenario.per_command:(number + 1) * scenario.per_command]
         sent = ssm.send_command(InstanceIds=chunk, Parameters=parameters, **common)["Command"]
         fleet.command_targets[sent["CommandId"]] = chunk
+
+
+def _send_alibaba(fleet: Fleet, _scenario: Scenario, instance_ids: list[str]) -> None:
+    """RunCommand by tag over the fleet, with Alibaba's official SDK (virtual mode: the fleet file decides outcomes)."""
+    # pylint: disable=import-outside-toplevel  # the SDKs are needed by these scenarios only
+    from alibabacloud_ecs20140526 import client as ecs_client, models as ecs_models
+    from alibabacloud_tea_openapi import models as openapi_models
+
+    config = openapi_models.Config(endpoint=fleet.url.split("//", 1)[1], protocol="http", access_key_id=ACCESS_KEY,
+                                   access_key_secret=SECRET_KEY, region_id=ALIBABA_REGION)
+    tag = ecs_models.RunCommandRequestResourceTag(key="bench", value="yes")
+    sent = ecs_client.Client(config).run_command(ecs_models.RunCommandRequest(
+        region_id=ALIBABA_REGION, type="RunShellScript", command_content="echo done", resource_tag=[tag], timeout=600,
+        name="bench")).body
+    fleet.command_targets[sent.invoke_id] = instance_ids
+
+
+def _send_zenlayer(fleet: Fleet, _scenario: Scenario, instance_ids: list[str]) -> None:
+    """One command, invoked on the fleet 200 instances at a time, with Zenlayer's official SDK."""
+    # pylint: disable=import-outside-toplevel  # the SDKs are needed by these scenarios only
+    from zenlayercloud.common import config as zos_config, credential
+    from zenlayercloud.zos.v20251010 import models as zos_models, zos_client
+
+    client_ = zos_client.ZosClient(credential.Credential(ACCESS_KEY, SECRET_KEY),
+                                   zos_config.Config(scheme="http", domain=fleet.url.split("//", 1)[1], request_timeout=60))
+    create = zos_models.CreateCommandRequest()
+    create.name, create.type, create.content = "bench", "SHELL", "echo done"
+    command_id = client_.CreateCommand(create).commandId
+    for start_at in range(0, len(instance_ids), ZENLAYER_PER_INVOCATION):
+        chunk = instance_ids[start_at:start_at + ZENLAYER_PER_INVOCATION]
+        invoke = zos_models.InvokeCommandRequest()
+        invoke.commandId, invoke.instanceIds, invoke.timeout = command_id, chunk, 60  # its API allows 1-60 s
+        fleet.command_targets[client_.InvokeCommand(invoke).invocationId] = chunk
+
+
+SENDERS = {"aws_ssm": _send_ssm, "alibaba_ecs": _send_alibaba, "zenlayer_zos": _send_zenlayer}

@@ -82,7 +82,8 @@ def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict[str, str], 
         if contender not in contenders.BASELINES:
             fleetsim_run.send_commands(fleet, scenario)
         before = fleet.control("stats")
-        argv, env, result_path = contenders.command_line(contender, fleet.url, fleet.command_targets, fleet.scratch, tools)
+        argv, env, result_path = contenders.command_line(contender, fleet.url, fleet.command_targets, fleet.scratch, tools,
+                                                         scenario.provider)
         log_path = os.path.join(keep_logs, f"{scenario.name}-{contender.replace('/', '-')}-{number}.log")
         code, cpu, peak, wall, exited_at = _run_process(argv, env, log_path)
         after = fleet.control("stats")
@@ -91,21 +92,24 @@ def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict[str, str], 
         # Every contender's return is the moment its process ended, taken by the launcher outside the
         # measured tree; per-instance moments stay the contender's own.
         reported.returned_at = exited_at
+        vendor_ids = fleet.vendor_ids
     finally:
         fleet.stop()
         shutil.rmtree(fleet.scratch, ignore_errors=True)
-    return _figures(scenario, contender, number, before, after, timeline, reported, code, cpu, peak, wall)
+    return _figures(scenario, contender, number, (before, after, timeline, vendor_ids), reported, code, cpu, peak, wall)
 
 
-def _figures(scenario, contender, number, before, after, timeline, reported, code, cpu, peak, wall) -> Figures:  # pylint: disable=too-many-arguments
-    ops_before = before["requests"].get("aws_ssm", {})
-    ops_after = after["requests"].get("aws_ssm", {})
+def _figures(scenario, contender, number, fleetsim_view, reported, code, cpu, peak, wall) -> Figures:  # pylint: disable=too-many-arguments
+    before, after, timeline, vendor_ids = fleetsim_view
+    ops_before = before["requests"].get(scenario.provider, {})
+    ops_after = after["requests"].get(scenario.provider, {})
     by_operation = {op: count - ops_before.get(op, 0) for op, count in ops_after.items() if count - ops_before.get(op, 0)}
     ended = {}
     truth = {}
     for command in timeline["commands"]:
         for item in command["invocations"]:
-            key = (command["command_id"], item["instance_id"])
+            # The timeline names instances by fleetsim's own id; contenders by the vendor's.
+            key = (command["command_id"], vendor_ids.get(item["instance_id"], item["instance_id"]))
             ended[key] = item["ended_at"]
             truth[key] = "success" if item["phase"] == "success" else ("open" if item["ended_at"] is None else "failed")
     notes = list(reported.notes)
