@@ -53,7 +53,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601
 from ansible_collections.multicloud.invocations.plugins.module_utils._signing_acs3 import acs3_headers, acs_timestamp, canonical_query, rpc_signed_params
 from ansible_collections.multicloud.invocations.plugins.module_utils._spec import classify_error as spec_classify_error
-from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import ALIBABA_ECS_INVOCATION, is_terminal, lookup
+from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import ALIBABA_ECS_INVOCATION, SUCCESS, is_terminal, lookup
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
 API_VERSION = "2014-05-26"
@@ -149,31 +149,83 @@ def _results(body: dict[str, t.Any]) -> tuple[list[dict[str, t.Any]], str | None
 
 
 class InvocationWatch(RunWatch):
-    """A wait over several invoke ids: per-instance results, 50 a page, settled ones not asked again."""
+    """A wait over several invoke ids: the invocation's own state each round, its results once.
+
+    A round reads each open invocation with DescribeInvocations, one call however many instances
+    it names: the vendor's aggregate and every instance's status (Alibaba has no counters). While
+    some of its instances have not ended, those statuses speak for them (``unread``: counted in the
+    progress, not in the verdict; with ``follow_failures`` the failed ones are records at once, so
+    the policy sees them). The per-instance results (DescribeInvocationResults, 50 a page: output,
+    exit code, error code) are read once every instance the invocation names has ended, or when
+    the wait ends early (``read_all``). Reading every page every round would cost ``instances / 50``
+    calls a round and show nothing the statuses do not. Waits on chosen instances, and invocations
+    that name no instance yet (started by tag, not resolved), read the results every round. An
+    invocation whose every instance has a terminal result is not asked for again.
+    """
 
     run_key = "InvokeId"
+
+    def __init__(self, provider: "AlibabaEcsProvider", runs: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> None:
+        super().__init__(provider, runs, instance_ids, include_output)
+        # Set by the caller when the policy stops at the first failure.
+        self.follow_failures = True
+        self._read_everything = False
 
     def poll(self) -> Snapshot:
         snapshot = Snapshot()
         now = datetime.datetime.now(datetime.timezone.utc)
-        for invoke_id, invocation in self._runs.items():
-            records, expected, missing = self._poll_one(invoke_id)
+        for invoke_id in self._runs:
+            described = False
+            if invoke_id not in self._settled and not (self._instance_ids or self._read_everything):
+                self._runs[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
+                described = True
+                statuses = instance_records(self._runs[invoke_id], include_output=False)
+                if statuses and not all(record["terminal"] for record in statuses):
+                    records = self._count_open(statuses, snapshot.unread)
+                    snapshot.records.extend(records)
+                    snapshot.expected += len(statuses)
+                    snapshot.vendor_aggregate[invoke_id] = invocation_summary(self._runs[invoke_id])
+                    self._wake_by(snapshot, next_timeout_in(self._runs[invoke_id], statuses, now))
+                    continue
+            records, expected, missing = self._poll_one(invoke_id, described)
             snapshot.records.extend(records)
             snapshot.expected += expected
             snapshot.missing.extend(missing)
             snapshot.vendor_aggregate[invoke_id] = invocation_summary(self._runs[invoke_id])
             if invoke_id not in self._settled:
-                self._wake_by(snapshot, next_timeout_in(invocation, records, now))
+                self._wake_by(snapshot, next_timeout_in(self._runs[invoke_id], records, now))
         snapshot.complete = self._all_settled()
         return snapshot
 
-    def _poll_one(self, invoke_id: str) -> tuple[list[dict[str, t.Any]], int, list[str]]:
+    def read_all(self) -> Snapshot:
+        """A round that reads every open invocation's results in full, whatever the statuses say.
+
+        What a wait that ends early (timeout, fail fast) returns, so it holds every target's record.
+        """
+        self._read_everything = True
+        try:
+            return self.poll()
+        finally:
+            self._read_everything = False
+
+    def _count_open(self, statuses: list[dict[str, t.Any]], unread: dict[str, int]) -> list[dict[str, t.Any]]:
+        """The failures as records (with ``follow_failures``), every other instance as a count in ``unread``."""
+        records = []
+        for record in statuses:
+            if self.follow_failures and record["terminal"] and record["status"] != SUCCESS:
+                records.append(record)
+            else:
+                unread[record["status"]] = unread.get(record["status"], 0) + 1
+        return records
+
+    def _poll_one(self, invoke_id: str, described: bool = False) -> tuple[list[dict[str, t.Any]], int, list[str]]:
         if invoke_id in self._settled:
             records = self._settled[invoke_id]
             return records, len(records), []
-        if not _instances_of(self._runs[invoke_id]):
+        if not described and not _instances_of(self._runs[invoke_id]):
             # Started by tag: the instance list is known only once the service has resolved it.
             self._runs[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
+            described = True
         results = self._provider.results(invoke_id)
         records = [result_record(result, self._include_output, "PlainText") for result in results]
         known = self._instance_ids or [item.get("InstanceId") for item in _instances_of(self._runs[invoke_id])]
@@ -187,8 +239,9 @@ class InvocationWatch(RunWatch):
             missing = [f"the results of invocation {invoke_id}"]
         expected = max(len(known), len(seen))
         if not missing and records and all(record["terminal"] for record in records):
-            # One last read so the vendor's own aggregate beside ours is current.
-            self._runs[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
+            if not described:
+                # One last read so the vendor's own aggregate beside ours is current.
+                self._runs[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
             self._settled[invoke_id] = records
         return records, expected, missing
 

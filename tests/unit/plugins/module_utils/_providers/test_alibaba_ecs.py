@@ -766,27 +766,93 @@ def test_results_unwrap(body, items, token):
 
 
 def test_poll_reports_instances_without_results_as_missing():
-    provider, session = make_provider(("DescribeInvocationResults", results_page(result(I1))))
+    # Every instance the invocation names has ended, by its own state: its results are read, and an
+    # instance they lack (a broken agent writes none) is missing.
+    provider, session = make_provider(
+        ("DescribeInvocations", invocations_page(invocation(T1, status="Success", instances=(I1, I2)))),
+        ("DescribeInvocationResults", results_page(result(I1))),
+    )
     watch = provider.watch([invocation(T1, instances=(I1, I2))], [], True)
     snapshot = watch.poll()
     assert [record["instance_id"] for record in snapshot.records] == [I1]
     assert snapshot.expected == 2
     assert snapshot.missing == [f"instance {I2} in invocation {T1}"]
     assert not snapshot.complete
-    assert session.actions == ["DescribeInvocationResults"]
-    query = session.sent[0].query
+    assert session.actions == ["DescribeInvocations", "DescribeInvocationResults"]
+    query = session.sent[1].query
     assert (query["InvokeId"], query["ContentEncoding"]) == (T1, "PlainText")
     assert "IncludeHistory" not in query
 
 
+def test_poll_counts_open_instances_from_the_invocation_and_reads_results_once_at_the_end():
+    running = invocation(T1, instances=(I1, I2), InvokeInstances={"InvokeInstance": [
+        instance(I1), instance(I2, "Running", StartTime=now_iso(2))]})
+    final = invocation(T1, status="Success", instances=(I1, I2))
+    provider, session = make_provider(
+        ("DescribeInvocations", invocations_page(running)),
+        ("DescribeInvocations", invocations_page(running)),
+        ("DescribeInvocations", invocations_page(final)),
+        ("DescribeInvocationResults", results_page(result(I1), result(I2))),
+    )
+    watch = provider.watch([invocation(T1, instances=(I1, I2))], [], False)
+    watch.follow_failures = False
+    first = watch.poll()
+    # No result page while an instance runs: the invocation's own state counts them.
+    assert first.records == [] and first.unread == {"success": 1, "running": 1}
+    assert not first.complete and first.missing == [] and first.expected == 2
+    assert first.vendor_aggregate[T1]["status"] == "Running"
+    assert first.wake_in is not None and 0 < first.wake_in <= 62
+    assert first.summary()["counts"]["running"] == 1
+    watch.poll()
+    assert session.actions == ["DescribeInvocations", "DescribeInvocations"]
+    third = watch.poll()
+    assert third.complete and third.unread == {}
+    assert [record["status"] for record in third.records] == ["success", "success"]
+    assert third.vendor_aggregate[T1]["status"] == "Success"
+    # The results once, and no second describe for the vendor's aggregate: this round's is current.
+    assert session.actions == ["DescribeInvocations"] * 3 + ["DescribeInvocationResults"]
+    fourth = watch.poll()
+    assert fourth.complete and fourth.records == third.records and len(session.sent) == 4
+
+
+def test_poll_with_follow_failures_keeps_failed_instances_as_records_at_once():
+    running = invocation(T1, instances=(I1, I2, I3), InvokeInstances={"InvokeInstance": [
+        instance(I1, "Failed", ExitCode=3, ErrorCode="ExitCodeNonzero"), instance(I2, "Running"), instance(I3)]})
+    provider, session = make_provider(("DescribeInvocations", invocations_page(running)))
+    watch = provider.watch([invocation(T1, instances=(I1, I2, I3))], [], True)
+    assert watch.follow_failures
+    snapshot = watch.poll()
+    assert [(record["instance_id"], record["status"], record["exit_code"]) for record in snapshot.records] == [(I1, "failed", 3)]
+    assert snapshot.unread == {"running": 1, "success": 1}
+    assert session.actions == ["DescribeInvocations"]
+
+
+def test_read_all_reads_the_results_of_an_invocation_still_running():
+    running = invocation(T1, instances=(I1, I2), InvokeInstances={"InvokeInstance": [instance(I1), instance(I2, "Running")]})
+    provider, session = make_provider(
+        ("DescribeInvocations", invocations_page(running)),
+        ("DescribeInvocationResults", results_page(result(I1), result(I2, "Running", FinishedTime=""))),
+        ("DescribeInvocations", invocations_page(running)),
+    )
+    watch = provider.watch([invocation(T1, instances=(I1, I2))], [], True)
+    assert watch.poll().unread
+    whole = watch.read_all()
+    assert whole.unread == {} and not whole.complete
+    assert [(record["instance_id"], record["status"], record["stdout"]) for record in whole.records] == [
+        (I1, "success", f"out {I1}"), (I2, "running", f"out {I2}")]
+    # The next round is a cheap one again.
+    assert watch.poll().unread and session.actions == ["DescribeInvocations", "DescribeInvocationResults", "DescribeInvocations"]
+
+
 def test_poll_settles_with_a_final_describe_and_then_asks_no_more():
+    # A wait on chosen instances reads their results every round, and describes once at the end.
     final = invocation(T1, status="Success", instances=(I1, I2))
     provider, session = make_provider(
         ("DescribeInvocationResults", results_page(result(I1), result(I2, "Running", FinishedTime=""))),
         ("DescribeInvocationResults", results_page(result(I1), result(I2))),
         ("DescribeInvocations", invocations_page(final)),
     )
-    watch = provider.watch([invocation(T1, instances=(I1, I2))], [], False)
+    watch = provider.watch([invocation(T1, instances=(I1, I2))], [I1, I2], False)
     first = watch.poll()
     assert not first.complete and first.missing == [] and first.expected == 2
     assert first.vendor_aggregate[T1]["status"] == "Running"
@@ -806,19 +872,19 @@ def test_poll_settles_with_a_final_describe_and_then_asks_no_more():
 
 def test_poll_started_by_tag_describes_first():
     handle = invocation(T1, status="Pending", instances=())
-    resolved = invocation(T1, status="Running", instances=(I1, I2))
+    resolved = invocation(T1, status="Running", instances=(I1, I2), InvokeInstances={"InvokeInstance": [
+        instance(I1, "Running"), instance(I2, "Pending")]})
     provider, session = make_provider(
         ("DescribeInvocations", invocations_page(resolved)),
-        ("DescribeInvocationResults", results_page(result(I1, "Running", FinishedTime=""))),
-        ("DescribeInvocationResults", results_page(result(I1, "Running", FinishedTime=""), result(I2, "Running", FinishedTime=""))),
+        ("DescribeInvocations", invocations_page(resolved)),
     )
     watch = provider.watch([handle], [], True)
     first = watch.poll()
-    assert first.expected == 2 and first.missing == [f"instance {I2} in invocation {T1}"]
+    assert first.expected == 2 and first.missing == [] and first.unread == {"running": 1, "pending": 1}
     assert first.vendor_aggregate[T1]["instance_count"] == 2
     second = watch.poll()
     assert second.missing == [] and not second.complete
-    assert session.actions == ["DescribeInvocations", "DescribeInvocationResults", "DescribeInvocationResults"]
+    assert session.actions == ["DescribeInvocations", "DescribeInvocations"]
 
 
 def test_poll_started_by_tag_not_yet_resolved_is_missing_its_results():
@@ -854,25 +920,25 @@ def test_poll_keeps_only_the_instances_asked_for():
 
 def test_poll_over_several_invocations_is_complete_when_each_is_settled():
     provider, session = make_provider(
-        ("DescribeInvocationResults", results_page(result(I1))),
         ("DescribeInvocations", invocations_page(invocation(T1, status="Success"))),
-        ("DescribeInvocationResults", results_page(result(I2, "Running", invoke_id=T2, FinishedTime=""))),
-        ("DescribeInvocationResults", results_page(result(I2, "Failed", invoke_id=T2))),
+        ("DescribeInvocationResults", results_page(result(I1))),
+        ("DescribeInvocations", invocations_page(invocation(T2, instances=(I2,), InvokeInstances={"InvokeInstance": [instance(I2, "Running")]}))),
         ("DescribeInvocations", invocations_page(invocation(T2, status="Failed", instances=(I2,)))),
+        ("DescribeInvocationResults", results_page(result(I2, "Failed", invoke_id=T2))),
     )
     watch = provider.watch([invocation(T1), invocation(T2, instances=(I2,))], [], True)
     first = watch.poll()
-    assert not first.complete and first.expected == 2 and len(first.records) == 2
+    assert not first.complete and first.expected == 2 and len(first.records) == 1 and first.unread == {"running": 1}
     second = watch.poll()
     assert second.complete
     assert sorted(second.vendor_aggregate) == [T1, T2]
     assert [record["status"] for record in second.records] == ["success", "failed"]
     assert session.actions == [
-        "DescribeInvocationResults",
         "DescribeInvocations",
         "DescribeInvocationResults",
-        "DescribeInvocationResults",
         "DescribeInvocations",
+        "DescribeInvocations",
+        "DescribeInvocationResults",
     ]
 
 
