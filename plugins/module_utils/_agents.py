@@ -119,9 +119,9 @@ def validate_options(provider: str, params: t.Mapping[str, t.Any]) -> None:
 
 def plan(provider: t.Any, params: dict[str, t.Any]) -> Plan | None:
     """Read the targets' agents (read-only) and decide what to send; None without agent_check."""
+    validate_options(provider.name, params)
     if not params.get("agent_check"):
         return None
-    validate_options(provider.name, params)
     entries = provider.agent_states(list(params.get("instance_ids") or []), list(params.get("targets") or []))
     result = Plan(entries=entries, params=params)
     offline = result.offline

@@ -372,7 +372,9 @@ def main() -> None:
         if preflight is not None:
             result["agents"] = preflight.entries
             if preflight.refusal:
-                module.fail_json(msg=preflight.refusal, invocations=preflight.left_out, summary=summarize(preflight.left_out), **result)
+                result.update(invocations=preflight.left_out, summary=summarize(preflight.left_out),
+                              api_calls=module.api_calls(), api_retries=module.api_retries())
+                module.fail_json(msg=preflight.refusal, **result)
             if preflight.params is not params:
                 # Some targets are left out: the start goes to the others only.
                 params = preflight.params
