@@ -159,7 +159,8 @@ options:
       - For O(offline_targets=skip) with V(aws_ssm) tag O(targets) - send the command to the instance ids the tags
         resolve to (the managed nodes whose agent is online) instead of to the tags.
       - The command then reaches only the instances resolved now, not one tagged a moment later. At most 50 instances
-        (one C(SendCommand)); for more, use O(offline_targets=fail) or O(offline_targets=send), which keep the tags.
+        (one C(SendCommand)); more are refused before anything is sent. For more, use O(offline_targets=fail) or
+        O(offline_targets=send), which keep the tags.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -377,8 +378,8 @@ def main() -> None:
                 module.fail_json(msg=preflight.refusal, **result)
             if preflight.params is not params:
                 # Some targets are left out: the start goes to the others only.
+                request = agents.narrowed_request(module.provider, params, preflight)
                 params = preflight.params
-                request = module.provider.start_request(params)
                 result["request"] = request
         if module.check_mode:
             # The id a later wait would be given, as a placeholder that wait skips (see _check_mode).
