@@ -274,9 +274,9 @@ class WithKnownRecords(Watch):
         return self._with_known(self._inner.read_all())
 
     def _with_known(self, snapshot: Snapshot) -> Snapshot:
-        snapshot.records = [dict(record) for record in self._records] + list(snapshot.records)
-        snapshot.expected += len(self._records)
-        return snapshot
+        # A copy: a watch may hand out the same snapshot again (a settled run is not read twice).
+        return dataclasses.replace(snapshot, records=[dict(record) for record in self._records] + list(snapshot.records),
+                                   expected=snapshot.expected + len(self._records))
 
 
 def wait_and_judge(
