@@ -264,6 +264,7 @@ invocations:
     - Records as in M(multicloud.invocations.invocation_info).
     - Without O(wait), the explicit instances as V(pending); with O(targets) the instances are only known
       once the service resolved them, so the list may be empty.
+    - With O(agent_check), first an V(undeliverable) record for each target not sent to (its agent in C(agent)).
   returned: always
   type: list
   elements: dict
