@@ -17,7 +17,7 @@ group often serves every provider of a play.
 
 ``lacks`` names what a provider cannot do, with why: starting (``start``), stopping a run
 (``cancel``), maintenance windows (``windows``), steps within a run (``steps``), past runs of a
-periodic task (``history``). An option that needs one of them is refused before any call
+periodic task (``history``), reading the state of the targets' agents (``agents``). An option that needs one of them is refused before any call
 (:func:`refuse_unsupported`), as is an id option the provider does not take (``foreign_ids``).
 """
 
@@ -36,6 +36,7 @@ OPTION_NEEDS = {
     "window_id": "windows",
     "window_execution_id": "windows",
     "window_task_id": "windows",
+    "agent_check": "agents",
 }
 
 
@@ -127,6 +128,8 @@ CAPABILITIES: dict[str, Capabilities] = {
             "cancel": "ZOS has no call to stop an invocation",
             "steps": "ZOS invocations have no steps (plugin_name is an SSM notion)",
             "history": "ZOS keeps no past runs of an invocation",
+            "agents": "ZOS (API 2025-10-10) documents no call that reports the guest agent's state; InvokeCommand only refuses an "
+                      "instance without it (INVALID_INSTANCE_QGA_REQUIRED)",
             "windows": "ZOS has no maintenance windows (they are an SSM notion)",
         },
         foreign_ids={
@@ -176,3 +179,10 @@ def refuse_unsupported(provider: str, params: t.Mapping[str, t.Any]) -> None:
     for option, capability in OPTION_NEEDS.items():
         if params.get(option) and capability in table.lacks:
             raise InvalidInput(f"{table.lacks[capability]}, so {option} cannot be honoured; leave it unset", provider=provider)
+
+
+def require(provider: str, capability: str, what: str) -> None:
+    """InvalidInput, before any call, when ``provider`` lacks ``capability`` that ``what`` (a module) needs."""
+    table = capabilities(provider)
+    if capability in table.lacks:
+        raise InvalidInput(f"{table.lacks[capability]}, so {what} cannot be used with {provider}", provider=provider)

@@ -132,6 +132,10 @@ class Provider(t.Protocol):
     def cancel(self, targets: Records) -> None:
         """Stop the runs that are still open (only with the cancel capability)."""
 
+    # -- agents (invocation_run's pre-flight, agent_info)
+    def agent_states(self, instance_ids: list[str], targets: Records) -> Records:
+        """Each target's agent (``_agents.agent_entry``), read-only (only with the agents capability)."""
+
 
 class SignedHttpProvider:
     """What a provider over a signed-HTTP client (``_http.SignedHttpClient``) shares: its client,
@@ -178,3 +182,8 @@ class SignedHttpProvider:
     def cancel(self, targets: Records) -> None:
         # Reached only by a provider without the cancel capability when the check was skipped.
         refuse_unsupported(self.name, {"cancel_on_timeout": True})
+
+    def agent_states(self, instance_ids: list[str], targets: Records) -> Records:
+        # Reached only by a provider without the agents capability when the check was skipped.
+        refuse_unsupported(self.name, {"agent_check": True})
+        return []

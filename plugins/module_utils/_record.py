@@ -62,6 +62,9 @@ RECORD_SCHEMA = (
     ("steps", "list", "The vendor's steps on this instance, in document order, each with the step fields below. "
      "aws_ssm: one per CommandPlugin (a one-step document gives one). alibaba_ecs and zenlayer_zos run one script "
      "per instance and report no steps: the list is empty and the record's own fields are the run's."),
+    ("agent", "dict", "invocation_run with agent_check only: the target's agent when it was not online (instance_id, state "
+     "lost or not_registered, ready, vendor_status, last_seen); null otherwise. A target left out by the pre-flight is an "
+     "undeliverable record of its own with this field set."),
     ("window", "dict", "Maintenance windows only: window, execution, task and invocation ids, task type, parameters, owner "
      "information, window target id, and the Run Command records of the task."),
     ("raw", "dict", "The vendor's payload for this instance (for aws_ssm the invocation, plugins under CommandPlugins)."),
@@ -94,7 +97,6 @@ PLANNED_RECORD_FIELDS = (
      "limit of the result (head and tail are kept); 0 when nothing was left out."),
     ("output_warnings", "list", "Complete output: per-record warnings of a fetch of the complete copy (no permission, "
      "not there yet, delivery failed), each with the vendor's code; the verdict never depends on them."),
-    ("agent", "dict", "Agent pre-flight: the agent's state beside an undeliverable record of an offline target."),
     ("raw", "dict", "Compact records: the vendor's payload is returned only when asked for, by one option named apart from "
      "the lookup's raw; conditions may still read the vendor's fields."),
 )

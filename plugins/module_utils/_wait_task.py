@@ -29,7 +29,8 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._policy imp
     judge,
     should_stop,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Provider
+from ansible_collections.multicloud.invocations.plugins.module_utils._agents import attach as attach_agents
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Provider, Watch
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import progress_line
 from ansible_collections.multicloud.invocations.plugins.module_utils._visibility import read_when_visible
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import (
@@ -37,6 +38,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._waiter imp
     ENDED_DECIDED,
     ENDED_ERROR,
     ENDED_FAIL_FAST,
+    Snapshot,
     WaitSettings,
     wait_for,
 )
@@ -249,6 +251,34 @@ def spent_since_the_task_started(params: dict[str, t.Any]) -> float | None:
 TASK_CLOCKS: dict[str, t.Any] = {"clock": time.monotonic, "sleep": time.sleep, "rand": random.random, "wall": time.time}
 
 
+class WithKnownRecords(Watch):
+    """A watch whose every round also carries records known before the wait began (targets the
+    agent pre-flight did not send to): they count for the policy, the summary and the verdict."""
+
+    def __init__(self, inner: Watch, records: list[dict[str, t.Any]]) -> None:
+        self._inner = inner
+        self._records = records
+
+    @property  # type: ignore[override]
+    def follow_failures(self) -> bool:  # pylint: disable=invalid-overridden-method
+        return self._inner.follow_failures
+
+    @follow_failures.setter
+    def follow_failures(self, value: bool) -> None:
+        self._inner.follow_failures = value
+
+    def poll(self) -> Snapshot:
+        return self._with_known(self._inner.poll())
+
+    def read_all(self) -> Snapshot:
+        return self._with_known(self._inner.read_all())
+
+    def _with_known(self, snapshot: Snapshot) -> Snapshot:
+        # A copy: a watch may hand out the same snapshot again (a settled run is not read twice).
+        return dataclasses.replace(snapshot, records=[dict(record) for record in self._records] + list(snapshot.records),
+                                   expected=snapshot.expected + len(self._records))
+
+
 def wait_and_judge(
     provider: Provider,
     commands: list[dict[str, t.Any]],
@@ -276,6 +306,12 @@ def wait_and_judge(
     policy = policy_from(params)
     conditions = conditions_from(params)
     watch = provider.watch(commands, params.get("instance_ids") or [], params.get("include_output", True))
+    # Targets the agent pre-flight left out (their records) and the agents it read travel with
+    # every slice of the wait, so the verdict and the final records include them.
+    known_records = list(resume.get("known_records") or params.get("known_records") or [])
+    agents = list(resume.get("agents") or params.get("agents") or [])
+    if known_records:
+        watch = WithKnownRecords(watch, known_records)
     # A watch that can read failures early (at a cost) only does so when the policy may stop at one.
     watch.follow_failures = policy.stop_mode != STOP_NEVER
 
@@ -323,6 +359,10 @@ def wait_and_judge(
         # The runs travel with the checkpoint, so a resumed slice need not read them again (a run
         # just started may not be readable yet, and it saves a call per run and slice).
         checkpoint["handles"] = commands
+        if known_records:
+            checkpoint["known_records"] = known_records
+        if agents:
+            checkpoint["agents"] = agents
         checkpoint["progress"] = progress_line(summary, elapsed, budget) + delay_note(params.get("delay"), budget)
         slice_result = {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}
         return dict(slice_result, api_retries=counters["api_retries"]), None, None
@@ -332,6 +372,7 @@ def wait_and_judge(
         # ("no target ran" would be a verdict on what was never seen).
         verdict = dataclasses.replace(verdict, verdict=VERDICT_TIMED_OUT, passed=False,
                                       reason=f"the budget ran out before any target could be read; policy: {policy.describe()}")
+    attach_agents(snapshot.records, agents)
     cancelled = False
     if outcome.timed_out and params.get("cancel_on_timeout"):
         # Only on request: stopping commands is not read-only, and a later task may resume the wait.

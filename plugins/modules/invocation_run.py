@@ -126,6 +126,43 @@ options:
       - Include stdout and stderr in the records.
     type: bool
     default: true
+  agent_check:
+    description:
+      - Before sending, read the state of every target's agent (read-only; SSM C(DescribeInstanceInformation),
+        every page; Alibaba Cloud C(DescribeCloudAssistantStatus), 50 instances a call), and act on the targets whose
+        agent is not online as O(offline_targets) says. The agents read are returned in RV(agents).
+      - An agent is V(online), V(lost) (registered, no longer answering - SSM C(ConnectionLost), Cloud Assistant
+        V("false") with an agent version) or V(not_registered) (SSM - not a managed node, which includes stopped and
+        terminated instances; Cloud Assistant - V("false") without a version, or not listed).
+      - A vendor's agent state is a hint, not a promise - an agent may go offline right after the check, and a wait
+        still reports what really happened.
+      - The check runs in check mode too (it changes nothing), so RV(request) shows what would be sent.
+      - V(aws_ssm) checks O(instance_ids) or tag O(targets) (V(tag:<name>), V(tag-key)); with tag targets it reads the
+        managed nodes the tags select. V(alibaba_ecs) checks O(instance_ids) only (its status call takes no tag).
+      - V(zenlayer_zos) refuses it - ZOS documents no call that reports the guest agent's state.
+    type: bool
+    default: false
+  offline_targets:
+    description:
+      - With O(agent_check), what to do when some targets' agents are not online.
+      - V(fail) sends nothing and fails, with an V(undeliverable) record for each such target (RV(api_calls) counts only
+        the check).
+      - V(skip) sends to the targets whose agent is online, and returns an V(undeliverable) record for each target left
+        out, its agent in the record's C(agent) field, so the failure policy (see O(undeliverable)) and a gate count it.
+        Nothing is sent when no agent is online. With O(targets) it needs O(resolve_targets).
+      - V(send) sends to every target anyway; the vendor's record of each offline target carries its agent in C(agent).
+    type: str
+    choices: [fail, skip, send]
+    default: fail
+  resolve_targets:
+    description:
+      - For O(offline_targets=skip) with V(aws_ssm) tag O(targets) - send the command to the instance ids the tags
+        resolve to (the managed nodes whose agent is online) instead of to the tags.
+      - The command then reaches only the instances resolved now, not one tagged a moment later. At most 50 instances
+        (one C(SendCommand)); more are refused before anything is sent. For more, use O(offline_targets=fail) or
+        O(offline_targets=send), which keep the tags.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - multicloud.invocations.common
   - multicloud.invocations.wait
@@ -181,6 +218,22 @@ EXAMPLES = r"""
     timeout: 300
     region: eu-west-1
   register: health
+
+- name: Check the agents first; send only where they are online and report the others
+  multicloud.invocations.invocation_run:
+    commands:
+      - /opt/app/bin/rotate-logs
+    instance_ids:
+      - i-0bbbbbbbbbbbbbbb4
+      - i-0123456789abcdef0
+      - i-0fedcba9876543210
+    agent_check: true
+    offline_targets: skip
+    wait: true
+    # The instance left out is an undeliverable record; this gate judges only those that ran.
+    undeliverable: ignore
+    region: eu-west-1
+  register: rotated
 """
 
 RETURN = r"""
@@ -211,6 +264,7 @@ invocations:
     - Records as in M(multicloud.invocations.invocation_info).
     - Without O(wait), the explicit instances as V(pending); with O(targets) the instances are only known
       once the service resolved them, so the list may be empty.
+    - With O(agent_check), first an V(undeliverable) record for each target not sent to (its agent in C(agent)).
   returned: always
   type: list
   elements: dict
@@ -247,6 +301,15 @@ api_calls:
   description: HTTP requests the task sent to the vendor's API, every attempt counted (retries included, see RV(api_retries)).
   returned: always
   type: int
+agents:
+  description:
+    - With O(agent_check), every target's agent as the vendor reported it before anything was sent.
+    - Each has C(instance_id), C(state) (V(online), V(lost), V(not_registered)), C(ready) (the state is online),
+      C(vendor_status) (SSM C(PingStatus), Cloud Assistant C(CloudAssistantStatus), or a note when the vendor does not
+      list the instance), C(last_seen) (the agent's last heartbeat, where the vendor gives it) and C(raw) (the vendor's item).
+  returned: when O(agent_check=true)
+  type: list
+  elements: dict
 api_retries:
   description:
     - Of RV(api_calls), the requests that repeated an earlier one after throttling or a transient error (the API client's
@@ -255,6 +318,8 @@ api_retries:
   type: int
 """
 
+from ansible_collections.multicloud.invocations.plugins.module_utils import _agents as agents
+from ansible_collections.multicloud.invocations.plugins.module_utils._agents import OFFLINE_FAIL, OFFLINE_TARGETS
 from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities
 from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import NOT_STARTED
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import wait_argument_spec
@@ -289,6 +354,9 @@ def main() -> None:
         "output_s3_key_prefix": {"type": "str", "no_log": False},
         "wait": {"type": "bool", "default": False},
         "include_output": {"type": "bool", "default": True},
+        "agent_check": {"type": "bool", "default": False},
+        "offline_targets": {"type": "str", "default": OFFLINE_FAIL, "choices": list(OFFLINE_TARGETS)},
+        "resolve_targets": {"type": "bool", "default": False},
     }
     argument_spec.update(wait_argument_spec())
     module = MultiCloudModule(
@@ -302,15 +370,36 @@ def main() -> None:
         if params["wait"]:
             # A bad wait option must fail before anything runs on the instances.
             validate_wait_options(params)
+        preflight = agents.plan(module.provider, params)
+        if preflight is not None:
+            result["agents"] = preflight.entries
+            if preflight.refusal:
+                result.update(invocations=preflight.left_out, summary=summarize(preflight.left_out),
+                              api_calls=module.api_calls(), api_retries=module.api_retries())
+                module.fail_json(msg=preflight.refusal, **result)
+            if preflight.params is not params:
+                # Some targets are left out: the start goes to the others only.
+                request = agents.narrowed_request(module.provider, params, preflight)
+                params = preflight.params
+                result["request"] = request
         if module.check_mode:
             # The id a later wait would be given, as a placeholder that wait skips (see _check_mode).
             placeholder = {capabilities(params["provider"]).run_id: NOT_STARTED}
-            module.exit(changed=True, request=request, invocations=[], summary=summarize([]), msg="check mode: nothing was sent", **placeholder)
+            left_out = preflight.left_out if preflight is not None else []
+            result.update(placeholder, changed=True, invocations=left_out, summary=summarize(left_out), msg="check mode: nothing was sent")
+            module.exit(**result)
         handle = module.provider.start(request)
         started = module.provider.started(handle)
         expected = started.pop("expected")
-        result.update(started, changed=True, summary=summarize(started["invocations"], expected))
+        left_out = preflight.left_out if preflight is not None else []
+        started["invocations"] = left_out + started["invocations"]
+        if preflight is not None:
+            agents.attach(started["invocations"], preflight.entries)
+        result.update(started, changed=True, summary=summarize(started["invocations"], expected + len(left_out)))
         if params["wait"]:
+            if preflight is not None:
+                # What the pre-flight found travels with the wait (and its later slices).
+                params = dict(params, known_records=left_out, agents=[agents.beside_record(entry) for entry in preflight.offline])
             # The waiter treats a run it cannot read yet as not visible yet, within the grace.
             waited, error, failure = wait_and_judge(module.provider, [handle], params, already_spent=spent_since_the_task_started(params))
             if error and not waited.get("invocations"):

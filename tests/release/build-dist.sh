@@ -28,7 +28,7 @@ trap 'rm -rf "$scratch"' EXIT
 required=(
   MANIFEST.json FILES.json README.md CHANGELOG.rst COPYING requirements.txt bindep.txt
   meta/runtime.yml meta/execution-environment.yml
-  plugins/modules/invocation_info.py plugins/modules/invocation_wait.py plugins/modules/invocation_run.py
+  plugins/modules/invocation_info.py plugins/modules/invocation_wait.py plugins/modules/invocation_run.py plugins/modules/agent_info.py
   plugins/lookup/invocation.py roles/invocation_gate/meta/argument_specs.yml
   docs/docsite/extra-docs.yml docs/docsite/links.yml docs/docsite/rst/status_model.rst
 )

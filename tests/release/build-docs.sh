@@ -50,7 +50,7 @@ PY
   exit 1
 }
 pages=$(find "$site/sphinx/build/html" -name '*.html' | wc -l)
-for page in invocation_info_module invocation_wait_module invocation_run_module invocation_lookup invocation_gate_role \
+for page in invocation_info_module invocation_wait_module invocation_run_module agent_info_module invocation_lookup invocation_gate_role \
   docsite/getting_started docsite/status_model docsite/ci_gating docsite/migrating docsite/troubleshooting; do
   [ -s "$site/sphinx/build/html/$page.html" ] || { echo "FAIL: the site has no $page.html" >&2; exit 1; }
 done

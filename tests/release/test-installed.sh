@@ -27,7 +27,7 @@ ansible-galaxy collection install --offline "$tarball" >/dev/null
 ansible-galaxy collection list multicloud.invocations | grep -q "^multicloud.invocations *$version" ||
   { echo "FAIL: ansible-galaxy does not list multicloud.invocations $version in $collections" >&2; exit 1; }
 
-for plugin in module:invocation_info module:invocation_wait module:invocation_run lookup:invocation role:invocation_gate; do
+for plugin in module:invocation_info module:invocation_wait module:invocation_run module:agent_info lookup:invocation role:invocation_gate; do
   type=${plugin%%:*} name=multicloud.invocations.${plugin#*:}
   doc=$(ansible-doc -t "$type" "$name")
   if [ "$type" != role ] && ! grep -qF "($installed/plugins/" <<<"$doc"; then

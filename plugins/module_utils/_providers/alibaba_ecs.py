@@ -29,6 +29,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils import _htt
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import SignedHttpClient, SignedRequest, expired_page_token, may_have_reached
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
 from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider, ids_to_wait_on
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs_agents
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_credentials import resolve
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import (
     ANSWERS,
@@ -343,6 +344,28 @@ class AlibabaEcsProvider(SignedHttpProvider):
                 provider=PROVIDER,
             )
         return invocations
+
+    # -- agents -------------------------------------------------------------------------------
+
+    def agent_states(self, instance_ids: list[str], targets: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+        """Each instance's Cloud Assistant agent (DescribeCloudAssistantStatus, 50 ids a call, every page), in the
+        order given; an instance the answer leaves out is not_registered."""
+        if targets:
+            raise InvalidInput(
+                "agent_check reads Cloud Assistant's status by instance id (DescribeCloudAssistantStatus has no tag filter): "
+                "give instance_ids instead of targets, or leave agent_check off",
+                provider=PROVIDER,
+            )
+        for instance_id in instance_ids:
+            validate_instance_id(instance_id)
+        found: dict[str, dict[str, t.Any]] = {}
+        size = alibaba_ecs_agents.IDS_PER_CALL
+        for start in range(0, len(instance_ids), size):
+            # The client adds RegionId to every call.
+            params = {f"InstanceId.{n}": i for n, i in enumerate(instance_ids[start:start + size], start=1)}
+            for item in self.client().pages("DescribeCloudAssistantStatus", params, alibaba_ecs_agents.statuses):
+                found[item["InstanceId"]] = item
+        return [alibaba_ecs_agents.status_agent(found[i]) if i in found else alibaba_ecs_agents.missing_agent(i) for i in instance_ids]
 
     # -- starts -------------------------------------------------------------------------------
 

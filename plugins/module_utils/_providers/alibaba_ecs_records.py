@@ -175,6 +175,11 @@ ANSWERS: dict[str, t.Any] = {
         "Invocation": {"InvocationResults": OneOf({"InvocationResult": [_RESULT]}, [_RESULT]), "NextToken?": str},
     },
     "StopInvocation": dict,
+    "DescribeCloudAssistantStatus": {
+        "InstanceCloudAssistantStatusSet": OneOf({"InstanceCloudAssistantStatus": [{"InstanceId": str, "CloudAssistantStatus": str}]},
+                                                 [{"InstanceId": str, "CloudAssistantStatus": str}]),
+        "NextToken?": str,
+    },
 }
 
 

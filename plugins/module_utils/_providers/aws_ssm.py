@@ -63,7 +63,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     pending_records,
     plain,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._providers import aws_ssm_windows
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers import aws_ssm_agents, aws_ssm_windows
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_window_records import selects_window
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_transport import AnswerTooSlow, BoundedSender
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_requests import (
@@ -665,6 +665,32 @@ class AwsSsmProvider:
         if instance_ids:
             request["InstanceIds"] = instance_ids
         self._call("cancel_command", **request)
+
+    # -- agents -------------------------------------------------------------------------------
+
+    def managed_nodes(self, filters: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+        """Every page of DescribeInstanceInformation for ``filters``, 50 a page."""
+        request: dict[str, t.Any] = {"Filters": filters, "MaxResults": PAGE_SIZE}
+        nodes: list[dict[str, t.Any]] = []
+        while True:
+            response = self._call("describe_instance_information", **request)
+            nodes.extend(response.get("InstanceInformationList") or [])
+            if not response.get("NextToken"):
+                return nodes
+            request["NextToken"] = response["NextToken"]
+
+    def agent_states(self, instance_ids: list[str], targets: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+        """Each target's agent. Tag targets: the managed nodes the tags select (the nodes SendCommand's Targets reach).
+        Instance ids: in the order given; one that is not a managed node is not_registered."""
+        if targets:
+            return [aws_ssm_agents.node_agent(node) for node in self.managed_nodes(aws_ssm_agents.tag_filters(targets))]
+        for instance_id in instance_ids:
+            validate_instance_id(instance_id)
+        found: dict[str, dict[str, t.Any]] = {}
+        for filters in aws_ssm_agents.id_filters(instance_ids):
+            for node in self.managed_nodes(filters):
+                found[node["InstanceId"]] = node
+        return [aws_ssm_agents.node_agent(found[i]) if i in found else aws_ssm_agents.missing_agent(i) for i in instance_ids]
 
     # -- the provider protocol (docs/design.md): what modules, the lookup and the role call -----
 

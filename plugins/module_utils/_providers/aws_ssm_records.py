@@ -69,6 +69,10 @@ ANSWERS: dict[str, t.Any] = {
         "StandardOutputContent?": str, "StandardErrorContent?": str, "ExecutionStartDateTime?": str, "ExecutionEndDateTime?": str,
     },
     "CancelCommand": dict,
+    "DescribeInstanceInformation": {
+        "InstanceInformationList": [{"InstanceId": str, "PingStatus?": str, "LastPingDateTime?": TIME, "PlatformType?": str}],
+        "NextToken?": str,
+    },
     "DescribeMaintenanceWindowExecutions": {"WindowExecutions": [{"WindowExecutionId": str, "WindowId?": str, "Status?": str}], "NextToken?": str},
     "GetMaintenanceWindowExecution": {"WindowExecutionId": str, "Status?": str, "TaskIds?": [str]},
     "DescribeMaintenanceWindowExecutionTasks": {"WindowExecutionTaskIdentities": [{"WindowExecutionId?": str, "TaskExecutionId?": str, "Status?": str}],

@@ -32,6 +32,12 @@ MAX_PARAMETERS = 10
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([A-Za-z0-9_\-]+)\s*\}\}")
 ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 RESULT_KEY_BASE = 1_000_000      # page cursor of a result: invocation seq * base + instance index
+# DescribeCloudAssistantStatus (its API reference): InstanceId.N 1 to 50 ids, OSType one of these.
+MAX_STATUS_INSTANCES = 50
+OS_TYPES = ("Windows", "Linux", "FreeBSD")
+AGENT_VERSION = "2.2.3.857"
+# A lost agent loaded from the fleet file last sent a heartbeat this long before the server started.
+LOST_BEFORE_START = 900.0
 
 
 class EcsError(Exception):
@@ -163,6 +169,7 @@ class EcsFrontEnd:
         self.secrets = secrets_by_key
         self.nonces = acs_sign.NonceCache()
         self.by_alibaba_id = {inst.alibaba_id: inst for inst in engine.instances}
+        self._started_at = engine.now()
         self.saved: dict[str, dict[str, Any]] = {}        # CommandId -> saved command, insertion order
         self._saved_seq = 0
         self.client_tokens: dict[tuple[str, str], tuple[tuple[tuple[str, str], ...], dict[str, Any]]] = {}
@@ -173,6 +180,7 @@ class EcsFrontEnd:
             "DescribeCommands": self.describe_commands,
             "DeleteCommand": self.delete_command,
             "DescribeInvocations": self.describe_invocations,
+            "DescribeCloudAssistantStatus": self.describe_cloud_assistant_status,
             "DescribeInvocationResults": self.describe_invocation_results,
             "StopInvocation": self.stop_invocation,
         }
@@ -554,6 +562,46 @@ class EcsFrontEnd:
             "Launcher": c["Launcher"], "Tags": {"Tag": []},
         } for c in page]
         return dict(info, Commands={"Command": rendered})
+
+    # -- DescribeCloudAssistantStatus ------------------------------------------------------
+
+    def describe_cloud_assistant_status(self, params: Params) -> dict[str, Any]:
+        """Whether each instance's Cloud Assistant agent is up ("true" / "false", strings). An agent
+        never installed reads "false" with no version; a terminated instance no longer exists and an
+        id fleetsim does not know is left out (the reference does not say what the service does)."""
+        region = params.required("RegionId")
+        ids = params.listed("InstanceId")
+        if len(ids) > MAX_STATUS_INSTANCES:
+            raise _invalid("InstanceId", f"At most {MAX_STATUS_INSTANCES} instance ids.")
+        os_type = params.get("OSType")
+        if os_type and os_type not in OS_TYPES:
+            raise _invalid("OSType", f"Expected one of {', '.join(OS_TYPES)}.")
+        wanted = set(ids)
+        instances = [inst for inst in self.engine.instances
+                     if inst.state != "terminated" and (not wanted or inst.alibaba_id in wanted) and (not os_type or inst.platform == os_type)]
+        query = {"op": "DescribeCloudAssistantStatus", "r": region, "i": ids, "o": os_type}
+        now = self.engine.now()
+        page, info = self._page(params, query, [(inst.index, inst) for inst in instances], lambda key, cursor: key > cursor)
+        return dict(info, InstanceCloudAssistantStatusSet={"InstanceCloudAssistantStatus": [self._agent_status(inst, now) for inst in page]})
+
+    def _agent_status(self, inst: e.Instance, now: float) -> dict[str, Any]:
+        up = inst.agent == e.AGENT_ONLINE and inst.state == "running"
+        installed = inst.agent != e.AGENT_UNREGISTERED
+        if up:
+            heartbeat: float | None = now
+        elif installed:
+            heartbeat = inst.agent_changed_at if inst.agent_changed_at is not None else self._started_at - LOST_BEFORE_START
+        else:
+            heartbeat = None
+        invocations = [c.by_instance[inst.id] for c in self.engine.snapshot_commands(self.vendor) if inst.id in c.by_instance]
+        active = sum(1 for inv in invocations if inv.phase_at(now) in e.OPEN_PHASES)
+        last_invoked = max((inv.command.requested_at for inv in invocations), default=None)
+        return {
+            "InstanceId": inst.alibaba_id, "CloudAssistantStatus": "true" if up else "false",
+            "CloudAssistantVersion": AGENT_VERSION if installed else "", "OSType": inst.platform,
+            "LastHeartbeatTime": _time(heartbeat), "ActiveTaskCount": active, "InvocationCount": len(invocations),
+            "LastInvokedTime": _time(last_invoked), "SupportSessionManager": installed,
+        }
 
     # -- DescribeInvocations ----------------------------------------------------------------
 

@@ -35,6 +35,18 @@ LIST_FILTER_KEYS = {"InvokedAfter", "InvokedBefore", "Status", "DocumentName"}
 COMMAND_FILTER_KEYS = LIST_FILTER_KEYS | {"ExecutionStage"}
 NO_NOTIFICATION = {"NotificationArn": "", "NotificationEvents": [], "NotificationType": ""}
 NO_CLOUDWATCH = {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False}
+# DescribeInstanceInformation (its API reference and botocore's model): MaxResults 5 to 50, 10 by
+# default; each filter 1 to 100 values; tag filters cannot be combined with other filter types.
+INFO_PAGE_DEFAULT, INFO_PAGE_MIN, INFO_PAGE_MAX = 10, 5, 50
+INFO_FILTER_KEYS = {"ActivationIds", "AgentVersion", "AssociationStatus", "IamRole", "InstanceIds", "PingStatus", "PlatformTypes",
+                    "ResourceType", "SourceIds", "SourceTypes"}
+LEGACY_INFO_FILTER_KEYS = {"InstanceIds", "AgentVersion", "PingStatus", "PlatformTypes", "ActivationIds", "IamRole", "ResourceType",
+                           "AssociationStatus"}
+PING_STATUS = {e.AGENT_ONLINE: "Online", e.AGENT_LOST: "ConnectionLost"}
+PING_STATUSES = ("Online", "ConnectionLost", "Inactive")
+AGENT_VERSION = "3.3.1611.0"
+# A lost agent loaded from the fleet file last pinged this long before the server started.
+LOST_BEFORE_START = 900.0
 
 
 class SsmError(Exception):
@@ -83,9 +95,11 @@ class SsmFrontEnd:
             "ListCommands": self.list_commands,
             "ListCommandInvocations": self.list_command_invocations,
             "GetCommandInvocation": self.get_command_invocation,
+            "DescribeInstanceInformation": self.describe_instance_information,
         }
         # Maintenance windows live in their own module; their task invocations send commands here.
         self.windows = MaintenanceWindows(engine, self.send_command)
+        self._started_at = engine.now()
         self.operations.update(self.windows.operations())
 
     def reset(self) -> None:
@@ -327,13 +341,15 @@ class SsmFrontEnd:
                 raise _validation("instanceIds", instance_ids, "Member must have length less than or equal to 50")
             if len(set(instance_ids)) != len(instance_ids):
                 raise SsmError("DuplicateInstanceId", "Instance Id list contains duplicates.")
-            unknown = [i for i in instance_ids if i not in fleet]
+            # InvalidInstanceId's reference: an instance whose agent is not registered is refused too.
+            unknown = [i for i in instance_ids if i not in fleet or fleet[i].agent == e.AGENT_UNREGISTERED]
             if unknown:
                 raise SsmError("InvalidInstanceId", f"Instances [{unknown}] not in a valid state for account.")
             return [fleet[i] for i in instance_ids]
         if not isinstance(targets, list) or len(targets) > 5:
             raise _validation("targets", targets, "Member must have length less than or equal to 5")
-        selected = list(self.engine.instances)
+        # Targets reach managed instances only: one whose agent never registered is not among them.
+        selected = [inst for inst in self.engine.instances if inst.agent != e.AGENT_UNREGISTERED]
         for target in targets:
             selected = [inst for inst in selected if self._target_matches(target, inst)]
         return selected
@@ -352,6 +368,95 @@ class SsmFrontEnd:
         if key in ("InstanceIds", "instanceids"):
             return "*" in values or inst.id in values
         raise SsmError("InvalidParameters", f"Target key {key} is not supported (use tag:<key>, tag-key or InstanceIds).")
+
+    # -- DescribeInstanceInformation -------------------------------------------------------
+
+    def describe_instance_information(self, params: dict[str, Any], identity: sigv4.SignedIdentity) -> dict[str, Any]:
+        """Managed nodes and their agents' PingStatus. Only registered agents are managed nodes, and
+        the reference says stopped and terminated nodes are not returned."""
+        del identity
+        tests = self._info_filters(params)
+        size = params.get("MaxResults", INFO_PAGE_DEFAULT)
+        if not isinstance(size, int) or isinstance(size, bool) or not INFO_PAGE_MIN <= size <= INFO_PAGE_MAX:
+            raise _validation("maxResults", size, f"Member must have value between {INFO_PAGE_MIN} and {INFO_PAGE_MAX}")
+        query = {"op": "DescribeInstanceInformation", "f": params.get("Filters"), "l": params.get("InstanceInformationFilterList")}
+        try:
+            offset = paging.read_token(params.get("NextToken"), query)
+        except paging.BadToken as exc:
+            raise SsmError("InvalidNextToken", "The specified token is not valid.") from exc
+        now = self.engine.now()
+        nodes = [inst for inst in self.engine.instances
+                 if inst.agent != e.AGENT_UNREGISTERED and inst.state == "running" and all(test(inst) for test in tests)]
+        page = nodes[offset:offset + size]
+        result: dict[str, Any] = {"InstanceInformationList": [self._render_node(inst, now) for inst in page]}
+        if offset + size < len(nodes):
+            result["NextToken"] = paging.make_token(offset + size, query)
+        return result
+
+    def _info_filters(self, params: dict[str, Any]) -> list[Callable[[e.Instance], bool]]:
+        filters, legacy = params.get("Filters"), params.get("InstanceInformationFilterList")
+        if filters and legacy:
+            raise SsmError("InvalidFilterKey", "Filters and InstanceInformationFilterList cannot be used together; use Filters.")
+        if legacy:
+            pairs = [(item.get("key"), item.get("valueSet")) if isinstance(item, dict) else (None, None) for item in legacy]
+            allowed = LEGACY_INFO_FILTER_KEYS
+        else:
+            pairs = [(item.get("Key"), item.get("Values")) if isinstance(item, dict) else (None, None) for item in filters or []]
+            allowed = INFO_FILTER_KEYS
+        tests = []
+        kinds = set()
+        for key, values in pairs:
+            if not isinstance(key, str) or not key:
+                raise _validation("filters.member.key", key, "Member must not be null")
+            if not isinstance(values, list) or not 1 <= len(values) <= 100 or not all(isinstance(v, str) for v in values):
+                raise _validation("filters.member.values", values, "Member must have length between 1 and 100")
+            is_tag = not legacy and (key == "tag-key" or (key.startswith("tag:") and len(key) > 4))
+            if not is_tag and key not in allowed:
+                raise SsmError("InvalidFilterKey", f"The filter key {key} is not valid.")
+            kinds.add(is_tag)
+            tests.append(self._info_test(key, values, is_tag))
+        if len(kinds) > 1:
+            raise SsmError("InvalidFilterKey", "Tag filters cannot be combined with other filter types.")
+        return tests
+
+    @staticmethod
+    def _info_test(key: str, values: list[str], is_tag: bool) -> Callable[[e.Instance], bool]:
+        if is_tag and key == "tag-key":
+            return lambda inst: any(v in inst.tags for v in values)
+        if is_tag:
+            return lambda inst: inst.tags.get(key[4:]) in values
+        if key == "InstanceIds":
+            bad = [v for v in values if not INSTANCE_ID_RE.match(v)]
+            if bad:
+                raise SsmError("InvalidInstanceInformationFilterValue", f"The filter value {bad[0]} is not valid for InstanceIds.")
+            return lambda inst: inst.id in values
+        if key == "PingStatus":
+            bad = [v for v in values if v not in PING_STATUSES]
+            if bad:
+                raise SsmError("InvalidInstanceInformationFilterValue", f"The filter value {bad[0]} is not valid for PingStatus.")
+            return lambda inst: PING_STATUS.get(inst.agent) in values
+        if key == "PlatformTypes":
+            return lambda inst: inst.platform in values
+        if key == "ResourceType":
+            return lambda inst: "EC2Instance" in values
+        if key == "AgentVersion":
+            return lambda inst: AGENT_VERSION in values
+        return lambda inst: False   # activations, roles, associations, sources: none in the simulated fleet
+
+    def _render_node(self, inst: e.Instance, now: float) -> dict[str, Any]:
+        if inst.agent == e.AGENT_ONLINE:
+            last_ping = now
+        else:
+            last_ping = inst.agent_changed_at if inst.agent_changed_at is not None else self._started_at - LOST_BEFORE_START
+        windows = inst.platform == "Windows"
+        return {
+            "InstanceId": inst.id, "PingStatus": PING_STATUS[inst.agent], "LastPingDateTime": _epoch(last_ping),
+            "AgentVersion": AGENT_VERSION, "IsLatestVersion": True, "PlatformType": inst.platform,
+            "PlatformName": "Microsoft Windows Server 2022 Datacenter" if windows else "Amazon Linux",
+            "PlatformVersion": "10.0.20348" if windows else "2023", "ResourceType": "EC2Instance",
+            "IPAddress": f"10.0.{inst.index // 250}.{inst.index % 250 + 4}", "ComputerName": f"{inst.name}.ec2.internal",
+            "SourceId": inst.id, "SourceType": "AWS::EC2::Instance",
+        }
 
     # -- CancelCommand ----------------------------------------------------------------------
 

@@ -41,6 +41,13 @@ ERROR_PHASES = frozenset({FAILED, EXECUTION_TIMED_OUT})
 KILLED_EXIT_CODE = {"Linux": 137, "Windows": -1}
 
 
+# What a machine's agent can be: heartbeating, installed but silent, or never registered.
+AGENT_ONLINE = "online"
+AGENT_LOST = "lost"
+AGENT_UNREGISTERED = "unregistered"
+AGENT_STATES = (AGENT_ONLINE, AGENT_LOST, AGENT_UNREGISTERED)
+
+
 @dataclass
 class Instance:
     """One simulated machine.  `workdir` is filled in by the executor set-up."""
@@ -61,8 +68,15 @@ class Instance:
     # The vendor counts this instance among a run's targets (and runs it), but its per-instance
     # result never appears in the list and get calls: a target announced and never visible.
     unlisted: bool = False
+    # The vendor's agent on the machine (AGENT_STATES): "online", "lost" (installed, not heartbeating)
+    # or "unregistered" (never installed or never registered). Blank: from `online`.
+    agent: str = ""
+    # Engine time the agent last changed state through the control API (None: as loaded).
+    agent_changed_at: float | None = None
 
     def __post_init__(self) -> None:
+        if not self.agent:
+            self.agent = AGENT_ONLINE if self.online else AGENT_LOST
         if not self.alibaba_id:
             self.alibaba_id = alibaba_instance_id(self.id)
         if not self.zenlayer_id:
@@ -71,7 +85,15 @@ class Instance:
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "platform": self.platform, "online": self.online,
                 "state": self.state, "tags": dict(self.tags), "alibaba_id": self.alibaba_id,
-                "zenlayer_id": self.zenlayer_id, "unlisted": self.unlisted}
+                "zenlayer_id": self.zenlayer_id, "unlisted": self.unlisted, "agent": self.agent}
+
+    def set_agent(self, agent: str, now: float) -> None:
+        """The agent goes online, is lost or was never registered from `now` on (later sends only)."""
+        if agent not in AGENT_STATES:
+            raise ValueError(f"agent must be one of {', '.join(AGENT_STATES)}")
+        self.agent = agent
+        self.online = agent == AGENT_ONLINE
+        self.agent_changed_at = now
 
 
 ALNUM36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -180,6 +202,8 @@ class Engine:
                  tick_interval: float = 0.05) -> None:
         self.instances = list(instances)
         self.instance_by_id = {inst.id: inst for inst in self.instances}
+        # Agents as the fleet file gave them, restored by reset (the control API changes them).
+        self._loaded_agents = {inst.id: inst.agent for inst in self.instances}
         self.executor = executor
         self.clock = clock or SystemClock()
         self.dispatch_delay = dispatch_delay
@@ -216,6 +240,10 @@ class Engine:
             self.commands.clear()
             self.command_by_id.clear()
             self.executor.prepare(self.instances)
+            for inst in self.instances:
+                if inst.agent != self._loaded_agents[inst.id]:
+                    inst.set_agent(self._loaded_agents[inst.id], self.now())
+                    inst.agent_changed_at = None
 
     def _kill_all(self) -> None:
         for command in self.commands:

@@ -7,7 +7,7 @@ import os
 import re
 from typing import Any
 
-from fleetsim.engine import Instance
+from fleetsim.engine import AGENT_ONLINE, AGENT_STATES, Instance
 
 INSTANCE_ID_RE = re.compile(r"^(i-(\w{8}|\w{17})|mi-\w{17})$")
 PLATFORMS = ("Linux", "Windows")
@@ -15,7 +15,7 @@ ALIBABA_ID_RE = re.compile(r"^i-[a-z0-9]{8,30}$")
 ZENLAYER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 STATES = ("running", "stopped", "terminated")
 INSTANCE_KEYS = {"id", "alibaba_id", "zenlayer_id", "name", "platform", "online", "state", "tags", "files", "virtual", "undeliverable_after",
-                 "unlisted"}
+                 "unlisted", "agent"}
 GROUP_KEYS = (INSTANCE_KEYS - {"id", "alibaba_id", "zenlayer_id", "name"}) | {"count", "name_prefix"}
 VIRTUAL_KEYS = {"duration", "exit_code", "stdout", "stderr", "failure_rate"}
 
@@ -134,6 +134,7 @@ def _build(entry: dict[str, Any], where: str, inst_id: str, name: str, index: in
     online = entry.get("online", True)
     if not isinstance(online, bool):
         raise FleetError(f"{where}: online must be true or false")
+    agent = _agent(entry, online, where)
     tags = _string_map(entry.get("tags", {}), where, "tags")
     tags.setdefault("Name", name)
     files = _string_map(entry.get("files", {}), where, "files")
@@ -151,8 +152,20 @@ def _build(entry: dict[str, Any], where: str, inst_id: str, name: str, index: in
     unlisted = entry.get("unlisted", False)
     if not isinstance(unlisted, bool):
         raise FleetError(f"{where}: unlisted must be true or false")
-    return Instance(id=inst_id, name=name, platform=platform, online=online, state=state, tags=tags,
-                    files=files, virtual=dict(virtual), undeliverable_after=float(after), index=index, unlisted=unlisted)
+    return Instance(id=inst_id, name=name, platform=platform, online=online and agent in ("", AGENT_ONLINE), state=state, tags=tags,
+                    files=files, virtual=dict(virtual), undeliverable_after=float(after), index=index, unlisted=unlisted, agent=agent)
+
+
+def _agent(entry: dict[str, Any], online: bool, where: str) -> str:
+    """The agent's state: `agent` when given (it must agree with `online`), else from `online`."""
+    if "agent" not in entry:
+        return ""   # the Instance derives it from online
+    agent = entry["agent"]
+    if agent not in AGENT_STATES:
+        raise FleetError(f"{where}: agent must be one of {', '.join(AGENT_STATES)}")
+    if "online" in entry and online != (agent == AGENT_ONLINE):
+        raise FleetError(f"{where}: online: {str(online).lower()} contradicts agent: {agent} (give only agent)")
+    return agent
 
 
 def _check_virtual(virtual: dict[str, Any], where: str) -> None:

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from fleetsim.alibaba_ecs import EcsFrontEnd
 from fleetsim.answers import WrongAnswerError, WrongAnswers
 from fleetsim.aws_ssm import SsmFrontEnd
-from fleetsim.engine import Engine
+from fleetsim.engine import AGENT_STATES, Engine
 from fleetsim.faults import FaultInjector
 from fleetsim.mishaps import MishapError, Mishaps
 from fleetsim.ratelimit import TokenBucket
@@ -166,7 +166,8 @@ class FleetSim:
                  ("GET", "config"): self._get_config, ("GET", "instances"): self._instances,
                  ("POST", "window-executions"): self._start_window_execution,
                  ("GET", "timeline"): self._timeline, ("GET", "executions"): self._executions,
-                 ("GET", "mishaps"): self._get_mishaps, ("POST", "mishaps"): self._set_mishaps}.get((request.method, name))
+                 ("GET", "mishaps"): self._get_mishaps, ("POST", "mishaps"): self._set_mishaps,
+                 ("POST", "agents"): self._set_agents}.get((request.method, name))
         if route is None:
             return json_response(404, {"message": f"unknown control endpoint {request.method} /_fleetsim/{name}"}, operation=name)
         response = route(request)
@@ -291,6 +292,35 @@ class FleetSim:
                 instance_id = getattr(inv.instance, id_of.get(command.spec.vendor, "id"))
                 per_vendor[instance_id] = per_vendor.get(instance_id, 0) + 1
         return json_response(200, {"executions": executions})
+
+    def _set_agents(self, request: Request) -> Response:
+        """Change agents' states from now on: {"agents": {"<id, vendor id or name>": "lost"}}.
+        Commands already sent keep what they were sent to; agent status calls answer the new state."""
+        try:
+            payload = json.loads(request.body or b"{}")
+            changes = payload.get("agents") if isinstance(payload, dict) else None
+            if not isinstance(changes, dict) or not changes:
+                raise ValueError('expected a JSON object {"agents": {"<instance id or name>": "online|lost|unregistered"}}')
+            with self.engine.lock:
+                found = {key: self._instance_named(key) for key in changes}
+                unknown = sorted(key for key, inst in found.items() if inst is None)
+                if unknown:
+                    raise ValueError(f"no instance has the id or name {', '.join(unknown)}")
+                bad = sorted(str(state) for state in changes.values() if state not in AGENT_STATES)
+                if bad:
+                    raise ValueError(f"agent state(s) {', '.join(bad)} unknown: use {', '.join(AGENT_STATES)}")
+                now = self.engine.now()
+                for key, state in changes.items():
+                    found[key].set_agent(state, now)
+        except ValueError as exc:
+            return json_response(400, {"message": str(exc)})
+        return json_response(200, {"agents": {inst.id: inst.agent for inst in self.engine.instances}})
+
+    def _instance_named(self, key: str) -> Any:
+        for inst in self.engine.instances:
+            if key in (inst.id, inst.alibaba_id, inst.zenlayer_id, inst.name):
+                return inst
+        return None
 
     def _instances(self, _request: Request) -> Response:
         return json_response(200, {"instances": [inst.public() for inst in self.engine.instances]})

@@ -18,7 +18,7 @@ def test_health_instances_and_config(app):
     assert [i["name"] for i in fleet] == ["node-001", "node-002", "node-003"]
     assert fleet[0] == {"id": app.engine.instances[0].id, "name": "node-001", "platform": "Linux", "online": True,
                         "state": "running", "tags": {"Name": "node-001"}, "alibaba_id": app.engine.instances[0].alibaba_id,
-                        "zenlayer_id": app.engine.instances[0].zenlayer_id, "unlisted": False}
+                        "zenlayer_id": app.engine.instances[0].zenlayer_id, "unlisted": False, "agent": "online"}
     assert re.match(r"^i-[0-9a-z]{20}$", fleet[0]["alibaba_id"])
     assert control(app.url, "config", {"visibility_delay": 1.5, "rate_limit": 0}) == \
         {"visibility_delay": 1.5, "rate_limit": 0.0, "mode": "real", "alibaba_delivery_window": 60.0,

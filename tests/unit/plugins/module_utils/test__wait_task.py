@@ -526,3 +526,25 @@ def test_lookup_without_a_grace_fails_at_once_on_an_unknown_id():
     with pytest.raises(NotFound) as caught:
         lookup(provider, grace=0)
     assert caught.value.message == "no such command" and provider.calls == 1
+
+
+def test_targets_left_out_by_the_agent_pre_flight_count_in_every_slice_of_the_wait(fake_clock, recs, rec):
+    # invocation_run's skip: the left-out record and the agents travel in the checkpoint, so the
+    # slice that ends the wait (invocation_wait with resume) still judges and reports them.
+    left_out = rec("undeliverable", "i-0bbbbbbbbbbbbbbb4", command_id=None,
+                   agent={"instance_id": "i-0bbbbbbbbbbbbbbb4", "state": "lost", "ready": False, "vendor_status": "ConnectionLost", "last_seen": None})
+    sent_anyway = {"instance_id": "i-00000000000000000", "state": "lost", "ready": False, "vendor_status": "ConnectionLost", "last_seen": None}
+    provider = FakeProvider(snapshot(recs("running"), complete=False))
+    first, _error, _failure = wait_and_judge(provider, [COMMAND], params(checkpoint_after=30.0, known_records=[left_out], agents=[sent_anyway]),
+                                             **fake_clock.hooks())
+    checkpoint = first["checkpoint"]
+    assert checkpoint["known_records"] == [left_out] and checkpoint["agents"] == [sent_anyway]
+    assert first["summary"]["counts"]["undeliverable"] == 1 and first["summary"]["total"] == 2
+    provider = FakeProvider(snapshot(recs("success")))
+    final, error, failure = wait_and_judge(provider, [COMMAND], params(resume=checkpoint), **fake_clock.hooks())
+    assert error is None and final["verdict"] == "failed" and "i-0bbbbbbbbbbbbbbb4: undeliverable" in failure
+    assert [record["instance_id"] for record in final["invocations"]] == ["i-0bbbbbbbbbbbbbbb4", "i-00000000000000000"]
+    assert final["invocations"][1]["agent"]["state"] == "lost"
+    lenient, _error, failure = wait_and_judge(FakeProvider(snapshot(recs("success"))), [COMMAND],
+                                              params(resume=checkpoint, undeliverable=UNDELIVERABLE_IGNORED), **fake_clock.hooks())
+    assert lenient["verdict"] == "success" and failure is None and lenient["summary"]["counts"]["undeliverable"] == 1

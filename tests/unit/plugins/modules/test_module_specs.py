@@ -55,7 +55,7 @@ def example_tasks(name: str) -> list[dict]:
 
 
 def test_every_module_is_covered():
-    assert MODULE_NAMES == ["invocation_info", "invocation_run", "invocation_wait"]
+    assert MODULE_NAMES == ["agent_info", "invocation_info", "invocation_run", "invocation_wait"]
 
 
 @pytest.mark.parametrize("name", MODULE_NAMES)
