@@ -52,6 +52,8 @@ class Capabilities:
     lacks: dict[str, str] = dataclasses.field(default_factory=dict)
     # id option the provider does not take -> what to give instead
     foreign_ids: dict[str, str] = dataclasses.field(default_factory=dict)
+    # The keys, anywhere in a record's raw payload, that hold a copy of the output (output_limit cuts them too).
+    raw_output_keys: frozenset[str] = frozenset()
 
 
 CAPABILITIES: dict[str, Capabilities] = {
@@ -70,6 +72,8 @@ CAPABILITIES: dict[str, Capabilities] = {
             "signature_version": "nothing: botocore signs AWS requests with SigV4",
         },
         lacks={"history": "SSM keeps no past runs of a command (a command runs once)"},
+        # GetCommandInvocation's streams, and each CommandPlugin's Output in ListCommandInvocations.
+        raw_output_keys=frozenset(("StandardOutputContent", "StandardErrorContent", "Output")),
         foreign_ids={
             "invocation_id": "aws_ssm identifies runs by command id: use command_id / command_ids, not invocation_id",
             "invocation_ids": "aws_ssm identifies runs by command id: use command_id / command_ids, not invocation_id",
@@ -95,6 +99,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "steps": "Cloud Assistant invocations have no steps (plugin_name is an SSM notion)",
             "windows": "Cloud Assistant has no maintenance windows (they are an SSM notion)",
         },
+        raw_output_keys=frozenset(("Output",)),
         foreign_ids={
             "command_ids": "alibaba_ecs waits on runs by their invoke id: use invocation_ids ('t-...'), as returned by invocation_run",
         },
@@ -129,6 +134,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "history": "ZOS keeps no past runs of an invocation",
             "windows": "ZOS has no maintenance windows (they are an SSM notion)",
         },
+        raw_output_keys=frozenset(("output", "outputError")),
         foreign_ids={
             "command_ids": "zenlayer_zos waits on runs by their invocation id: use invocation_ids, as returned by invocation_run",
         },

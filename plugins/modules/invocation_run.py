@@ -128,6 +128,7 @@ options:
     default: true
 extends_documentation_fragment:
   - multicloud.invocations.common
+  - multicloud.invocations.output
   - multicloud.invocations.wait
   - multicloud.invocations.attributes
 attributes:
@@ -257,7 +258,7 @@ api_retries:
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities
 from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import NOT_STARTED
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import wait_argument_spec
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec, wait_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
@@ -291,6 +292,7 @@ def main() -> None:
         "include_output": {"type": "bool", "default": True},
     }
     argument_spec.update(wait_argument_spec())
+    argument_spec.update(output_argument_spec())
     module = MultiCloudModule(
         argument_spec=argument_spec, starts=True, mutually_exclusive=[("instance_ids", "targets")], required_one_of=[("instance_ids", "targets")]
     )
