@@ -126,6 +126,14 @@ EXAMPLES = r"""
     instance_id: i-0123456789abcdef0
     region: eu-west-1
 
+- name: Keep 2,000 characters of each stream in the result and save every stream to a file
+  multicloud.invocations.invocation_info:
+    command_id: "{{ deploy.command_id }}"
+    region: eu-west-1
+    output_limit: 2000
+    output_dir: "{{ playbook_dir }}/output"
+  register: saved_output
+
 - name: List the failed invocations only, without output
   multicloud.invocations.invocation_info:
     command_id: "{{ deploy.command_id }}"
