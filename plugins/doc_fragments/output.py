@@ -16,8 +16,8 @@ options:
       - A longer stream keeps its first half and its last half of this many characters, joined by a line
         C([... N characters left out by output_limit ...]); the count is in C(stdout_omitted) / C(stderr_omitted).
         The vendor's copies of the output in C(raw) are cut the same way.
-      - The limit applies to what the task returns. O(success_when) and O(failure_when) judge the whole output,
-        and O(output_dir) gets the whole output.
+      - The limit applies to what the task returns. The conditions of a wait (C(success_when), C(failure_when)) judge
+        the whole output, and O(output_dir) gets the whole output.
       - V(0) keeps only the counts. When not set, nothing is left out.
     type: int
   output_dir:

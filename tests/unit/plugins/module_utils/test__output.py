@@ -29,11 +29,9 @@ def ssm_record(command_id="0b5b1c3e-8a8f-4b43-9d55-0123456789ab", instance_id="i
         make_step("aws:runShellScript", "success", exit_code=0, stdout="setup done\n", stderr=""),
         make_step("verify", "failed", exit_code=3, stdout=stdout, stderr=stderr),
     ]
-    return make_record(
-        "aws_ssm", "failed", command_id=command_id, instance_id=instance_id, exit_code=3, stdout=stdout, stderr=stderr, steps=steps,
-        raw={"CommandId": command_id, "CommandPlugins": [{"Name": "aws:runShellScript", "Output": "setup done\n"},
-                                                          {"Name": "verify", "Output": stdout}]},
-    )
+    plugins = [{"Name": "aws:runShellScript", "Output": "setup done\n"}, {"Name": "verify", "Output": stdout}]
+    return make_record("aws_ssm", "failed", command_id=command_id, instance_id=instance_id, exit_code=3, stdout=stdout, stderr=stderr,
+                       steps=steps, raw={"CommandId": command_id, "CommandPlugins": plugins})
 
 
 def alibaba_record(invocation_id="t-hz0jdfwd9f1a2b3", instance_id="i-bp1abc", stdout=LONG):
