@@ -36,4 +36,25 @@ options:
       - A file that cannot be written is a warning in the record's C(output_warnings); the result keeps the output.
       - With O(include_output=false) there is no output, so no file.
     type: path
+  fetch_complete_output:
+    description:
+      - For every record of a target that ended and whose output the vendor cut (C(stdout_truncated) or C(stderr_truncated)),
+        and only for those, read the complete copy the vendor delivered to object storage and put it in place of the cut one
+        (before O(output_limit) and O(output_dir) apply). The flag is then false.
+      - V(aws_ssm) reads S3 (C(s3:GetObject)) at the record's C(stdout_url) / C(stderr_url), with the same credentials and
+        TLS settings as SSM, at O(s3_endpoint_url) if given. SSM delivers there only for commands sent with an S3 bucket
+        (O(multicloud.invocations.invocation_run#module:output_s3_bucket_name)); SSM cuts stdout at 24,000 characters and
+        stderr at 8,000 in C(GetCommandInvocation), and the output of each step at 2,500 in the list that waits read.
+      - A stream that cannot be fetched (C(AccessDenied), C(NoSuchKey) when the object is not there (yet), a command that
+        sent no copy, C(NotDelivered)) keeps what the vendor returned, and the record gets an entry in
+        C(output_warnings) with the code, the request id and a message; the task warns once. The verdict never depends
+        on it.
+      - V(alibaba_ecs) and V(zenlayer_zos) refuse it (Cloud Assistant's OSS delivery is not read yet; ZOS has none).
+    type: bool
+    default: false
+  s3_endpoint_url:
+    description:
+      - V(aws_ssm) only. The S3 endpoint O(fetch_complete_output) reads from, for a VPC endpoint or a test server.
+        When not set, S3's own endpoint for the region.
+    type: str
 """

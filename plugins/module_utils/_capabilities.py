@@ -17,7 +17,7 @@ group often serves every provider of a play.
 
 ``lacks`` names what a provider cannot do, with why: starting (``start``), stopping a run
 (``cancel``), maintenance windows (``windows``), steps within a run (``steps``), past runs of a
-periodic task (``history``). An option that needs one of them is refused before any call
+periodic task (``history``), fetching the complete output from object storage (``complete_output``). An option that needs one of them is refused before any call
 (:func:`refuse_unsupported`), as is an id option the provider does not take (``foreign_ids``).
 """
 
@@ -36,6 +36,7 @@ OPTION_NEEDS = {
     "window_id": "windows",
     "window_execution_id": "windows",
     "window_task_id": "windows",
+    "fetch_complete_output": "complete_output",
 }
 
 
@@ -94,8 +95,11 @@ CAPABILITIES: dict[str, Capabilities] = {
         unused_connection={
             "token": "nothing: it is the Zenlayer bearer token; Alibaba Cloud uses access_key and secret_key",
             "aws_config": "nothing: it configures botocore, which alibaba_ecs does not use",
+            "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; Cloud Assistant delivers to OSS",
         },
         lacks={
+            "complete_output": "this collection does not read Cloud Assistant's OSS output delivery yet (its records keep the tail "
+                               "Cloud Assistant returns)",
             "steps": "Cloud Assistant invocations have no steps (plugin_name is an SSM notion)",
             "windows": "Cloud Assistant has no maintenance windows (they are an SSM notion)",
         },
@@ -126,9 +130,11 @@ CAPABILITIES: dict[str, Capabilities] = {
             "profile": "access_key and secret_key, or token",
             "region": "nothing: ZOS has one endpoint for every region",
             "aws_config": "nothing: it configures botocore, which zenlayer_zos does not use",
+            "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; ZOS delivers none",
             "signature_version": "nothing: ZOS requests are signed with ZC2-HMAC-SHA256 (or carry token)",
         },
         lacks={
+            "complete_output": "ZOS documents no delivery of the output to object storage, so there is no complete copy to fetch",
             "cancel": "ZOS has no call to stop an invocation",
             "steps": "ZOS invocations have no steps (plugin_name is an SSM notion)",
             "history": "ZOS keeps no past runs of an invocation",

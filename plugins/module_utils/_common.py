@@ -81,6 +81,8 @@ def output_argument_spec() -> dict[str, t.Any]:
     return {
         "output_limit": {"type": "int"},
         "output_dir": {"type": "path"},
+        "fetch_complete_output": {"type": "bool", "default": False},
+        "s3_endpoint_url": {"type": "str"},
     }
 
 

@@ -99,11 +99,17 @@ class MultiCloudModule:
     def _shape_output(self, result: dict[str, t.Any]) -> None:
         """output_dir and output_limit, applied on every way out (success, verdict, error) to the
         records the result returns, so a wait that ends early or on an error is limited and saved too."""
-        if self.output.active and isinstance(result.get("invocations"), list):
-            shape_output(result["invocations"], self.output)
-            troubled = sum(1 for record in result["invocations"] if record.get("output_warnings"))
-            if troubled:
-                self.module.warn(f"{troubled} of the records have output_warnings: their output is in the result, but not all of it was saved or fetched")
+        records = result.get("invocations")
+        if not isinstance(records, list):
+            return
+        if self.module.params.get("fetch_complete_output") and self._provider is not None and records:
+            # After the targets ended and the verdict was drawn: the fetch only completes what is returned.
+            self._provider.fetch_complete_output(records)
+        if self.output.active:
+            shape_output(records, self.output)
+        troubled = sum(1 for record in records if record.get("output_warnings"))
+        if troubled:
+            self.module.warn(f"{troubled} of the records have output_warnings: their output is in the result, but not all of it was saved or fetched")
 
     def fail(self, error: InvocationError, **result: t.Any) -> t.NoReturn:
         """Fail with the error's message and vendor facts, keeping everything seen so far."""

@@ -32,6 +32,7 @@ import tempfile
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import CAPABILITIES
+from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import deciding_step
 
@@ -91,6 +92,8 @@ class OutputOptions:
         directory = params.get("output_dir")
         if directory is not None:
             directory = check_directory(directory)
+        # The same rule as endpoint_url: https, or plain HTTP to loopback or with allow_plain_http.
+        check_plain_http(params.get("s3_endpoint_url"), bool(params.get("allow_plain_http")), params.get("provider") or "", option="s3_endpoint_url")
         return cls(limit=limit, directory=directory)
 
     @property

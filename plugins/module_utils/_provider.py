@@ -132,6 +132,11 @@ class Provider(t.Protocol):
     def cancel(self, targets: Records) -> None:
         """Stop the runs that are still open (only with the cancel capability)."""
 
+    # -- output (fetch_complete_output, only with the complete_output capability)
+    def fetch_complete_output(self, records: Records) -> None:
+        """Replace each stream the vendor cut, of each ended record, with its complete copy; a
+        failure is an ``output_warnings`` entry on the record, never an error of the task."""
+
 
 class SignedHttpProvider:
     """What a provider over a signed-HTTP client (``_http.SignedHttpClient``) shares: its client,
@@ -178,3 +183,7 @@ class SignedHttpProvider:
     def cancel(self, targets: Records) -> None:
         # Reached only by a provider without the cancel capability when the check was skipped.
         refuse_unsupported(self.name, {"cancel_on_timeout": True})
+
+    def fetch_complete_output(self, records: Records) -> None:
+        # Likewise, for a provider without the complete_output capability.
+        refuse_unsupported(self.name, {"fetch_complete_output": True})
