@@ -50,8 +50,9 @@ RECORD_SCHEMA = (
      "timed out or never started stays in raw."),
     ("stdout", "str", "Standard output of the step that decided status (of the run without steps), as far as the vendor keeps it."),
     ("stderr", "str", "Standard error, like stdout (SSM's list view joins the streams; they are split again)."),
-    ("stdout_truncated", "bool", "The vendor cut stdout (SSM: 2,500 characters in the list view, 24,000 in GetCommandInvocation)."),
-    ("stderr_truncated", "bool", "The vendor cut stderr (SSM GetCommandInvocation: 8,000 characters)."),
+    ("stdout_truncated", "bool", "The vendor cut stdout (SSM: 2,500 characters in the list view, 24,000 in GetCommandInvocation) "
+     "and no complete copy replaced it (fetch_complete_output)."),
+    ("stderr_truncated", "bool", "The vendor cut stderr (SSM GetCommandInvocation: 8,000 characters), like stdout_truncated."),
     ("stdout_url", "str", "Where the vendor delivered the complete stdout (SSM OutputS3BucketName), if it did."),
     ("stderr_url", "str", "Where the vendor delivered the complete stderr, if it did."),
     ("stdout_file", "str", "With output_dir: the path of the file holding the deciding step's stdout (the run's, without "
@@ -61,7 +62,8 @@ RECORD_SCHEMA = (
      "line that gives this count); 0 when nothing was left out."),
     ("stderr_omitted", "int", "Characters output_limit left out of stderr; 0 when nothing was left out."),
     ("output_warnings", "list", "What went wrong with this record's output apart from the run (a file that could not be "
-     "written, a complete copy that could not be fetched), each a dict with the code and a message; the verdict never depends on them."),
+     "written, a complete copy that could not be fetched: NoSuchKey, AccessDenied, NotDelivered...), each a dict with code, "
+     "message and, for a fetch, stream, step and the vendor's request_id; the verdict never depends on them."),
     ("requested_at", "str", "When the run was requested (ISO 8601 UTC)."),
     ("started_at", "str", "When the first step (or the run) started."),
     ("ended_at", "str", "When the last step (or the run) ended; null while open."),

@@ -228,7 +228,9 @@ invocations:
       description: Standard error of the deciding step, as far as the vendor returns it.
       type: str
     stdout_truncated:
-      description: Whether the vendor cut standard output (see RV(invocations[].stdout_url) for the full copy).
+      description:
+        - Whether the vendor cut standard output (see RV(invocations[].stdout_url) for the full copy), and no complete copy
+          replaced it (O(fetch_complete_output)).
       type: bool
     stderr_truncated:
       description: Whether the vendor cut standard error.
@@ -253,8 +255,9 @@ invocations:
       type: int
     output_warnings:
       description:
-        - What went wrong with this record's output apart from the run itself (a file that could not be written),
-          each with C(code) and C(message). The verdict never depends on them.
+        - What went wrong with this record's output apart from the run itself (a file that could not be written, a
+          complete copy that could not be fetched), each with C(code) and C(message), and for a fetch C(stream),
+          C(step) and the vendor's C(request_id). The verdict never depends on them.
       type: list
       elements: dict
     requested_at:
