@@ -40,7 +40,7 @@ def ended(ssm, command_id, instance_id):
 
 def key_of(url):
     path = urlsplit(url).path.lstrip("/")
-    bucket, _, key = path.partition("/")
+    bucket, _slash, key = path.partition("/")
     assert bucket == BUCKET
     return key
 
