@@ -104,7 +104,12 @@ class MultiCloudModule:
             return
         if self.module.params.get("fetch_complete_output") and self._provider is not None and records:
             # After the targets ended and the verdict was drawn: the fetch only completes what is returned.
+            calls, retries = self._provider.api_calls, self._provider.retries
             self._provider.fetch_complete_output(records)
+            # A wait's result counted its calls already; the fetch's S3 calls are added to them.
+            for key, before, now in (("api_calls", calls, self._provider.api_calls), ("api_retries", retries, self._provider.retries)):
+                if key in result:
+                    result[key] += now - before
         if self.output.active:
             shape_output(records, self.output)
         troubled = sum(1 for record in records if record.get("output_warnings"))

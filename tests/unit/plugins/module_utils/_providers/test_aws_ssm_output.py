@@ -158,3 +158,12 @@ def test_no_read_starts_once_the_budget_is_spent(stubbed):
     record = get_invocation_record(got("x" * 24_000))
     provider.fetch_complete_output([record])
     assert record["output_warnings"][0]["code"] == "BudgetSpent"
+
+
+def test_a_signed_url_in_a_message_loses_its_query():
+    record = get_invocation_record(got("o" * 24_000))
+    s3 = FakeS3(errors={f"{KEY}/stdout": ProviderError(
+        "S3 GetObject failed: see https://fleet-output.s3.amazonaws.com/k?X-Amz-Signature=abc123&X-Amz-Credential=AKIA", code="AccessDenied")})
+    fetch_complete_output([record], s3)
+    message = record["output_warnings"][0]["message"]
+    assert "abc123" not in message and "X-Amz-Credential" not in message and "<query redacted>" in message
