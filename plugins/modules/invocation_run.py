@@ -111,6 +111,7 @@ options:
   output_s3_bucket_name:
     description:
       - An S3 bucket that receives the full output; records then carry its object URLs in C(stdout_url) and C(stderr_url).
+      - With O(wait) and O(fetch_complete_output), the output SSM cut is read back from there.
     type: str
   output_s3_key_prefix:
     description:
