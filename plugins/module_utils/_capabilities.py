@@ -17,7 +17,8 @@ group often serves every provider of a play.
 
 ``lacks`` names what a provider cannot do, with why: starting (``start``), stopping a run
 (``cancel``), maintenance windows (``windows``), steps within a run (``steps``), past runs of a
-periodic task (``history``), reading the state of the targets' agents (``agents``). An option that needs one of them is refused before any call
+periodic task (``history``), reading the state of the targets' agents (``agents``), fetching the complete output
+from object storage (``complete_output``). An option that needs one of them is refused before any call
 (:func:`refuse_unsupported`), as is an id option the provider does not take (``foreign_ids``).
 """
 
@@ -37,6 +38,7 @@ OPTION_NEEDS = {
     "window_execution_id": "windows",
     "window_task_id": "windows",
     "agent_check": "agents",
+    "fetch_complete_output": "complete_output",
 }
 
 
@@ -53,6 +55,8 @@ class Capabilities:
     lacks: dict[str, str] = dataclasses.field(default_factory=dict)
     # id option the provider does not take -> what to give instead
     foreign_ids: dict[str, str] = dataclasses.field(default_factory=dict)
+    # The keys, anywhere in a record's raw payload, that hold a copy of the output (output_limit cuts them too).
+    raw_output_keys: frozenset[str] = frozenset()
 
 
 CAPABILITIES: dict[str, Capabilities] = {
@@ -71,6 +75,8 @@ CAPABILITIES: dict[str, Capabilities] = {
             "signature_version": "nothing: botocore signs AWS requests with SigV4",
         },
         lacks={"history": "SSM keeps no past runs of a command (a command runs once)"},
+        # GetCommandInvocation's streams, and each CommandPlugin's Output in ListCommandInvocations.
+        raw_output_keys=frozenset(("StandardOutputContent", "StandardErrorContent", "Output")),
         foreign_ids={
             "invocation_id": "aws_ssm identifies runs by command id: use command_id / command_ids, not invocation_id",
             "invocation_ids": "aws_ssm identifies runs by command id: use command_id / command_ids, not invocation_id",
@@ -91,11 +97,15 @@ CAPABILITIES: dict[str, Capabilities] = {
         unused_connection={
             "token": "nothing: it is the Zenlayer bearer token; Alibaba Cloud uses access_key and secret_key",
             "aws_config": "nothing: it configures botocore, which alibaba_ecs does not use",
+            "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; Cloud Assistant delivers to OSS",
         },
         lacks={
+            "complete_output": "this collection does not read Cloud Assistant's OSS output delivery yet (its records keep the tail "
+                               "Cloud Assistant returns)",
             "steps": "Cloud Assistant invocations have no steps (plugin_name is an SSM notion)",
             "windows": "Cloud Assistant has no maintenance windows (they are an SSM notion)",
         },
+        raw_output_keys=frozenset(("Output",)),
         foreign_ids={
             "command_ids": "alibaba_ecs waits on runs by their invoke id: use invocation_ids ('t-...'), as returned by invocation_run",
         },
@@ -122,9 +132,11 @@ CAPABILITIES: dict[str, Capabilities] = {
             "profile": "access_key and secret_key, or token",
             "region": "nothing: ZOS has one endpoint for every region",
             "aws_config": "nothing: it configures botocore, which zenlayer_zos does not use",
+            "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; ZOS delivers none",
             "signature_version": "nothing: ZOS requests are signed with ZC2-HMAC-SHA256 (or carry token)",
         },
         lacks={
+            "complete_output": "ZOS documents no delivery of the output to object storage, so there is no complete copy to fetch",
             "cancel": "ZOS has no call to stop an invocation",
             "steps": "ZOS invocations have no steps (plugin_name is an SSM notion)",
             "history": "ZOS keeps no past runs of an invocation",
@@ -132,6 +144,7 @@ CAPABILITIES: dict[str, Capabilities] = {
                       "instance without it (INVALID_INSTANCE_QGA_REQUIRED)",
             "windows": "ZOS has no maintenance windows (they are an SSM notion)",
         },
+        raw_output_keys=frozenset(("output", "outputError")),
         foreign_ids={
             "command_ids": "zenlayer_zos waits on runs by their invocation id: use invocation_ids, as returned by invocation_run",
         },

@@ -6,7 +6,8 @@
 """Argument specs shared by the modules, each paired with a doc fragment of the same name.
 
 ``provider_argument_spec`` <-> ``multicloud.invocations.common``;
-``wait_argument_spec`` <-> ``multicloud.invocations.wait``. A unit test keeps each pair in step.
+``wait_argument_spec`` <-> ``multicloud.invocations.wait``;
+``output_argument_spec`` <-> ``multicloud.invocations.output``. A unit test keeps each pair in step.
 
 Credentials have no ``env_fallback`` here on purpose: the same option serves several providers,
 and each provider reads its own vendor's environment variables when the option is not set.
@@ -72,6 +73,16 @@ def wait_argument_spec() -> dict[str, t.Any]:
         "checkpoint_after": {"type": "float"},
         "resume": {"type": "dict"},
         "budget_started_at": {"type": "float"},
+    }
+
+
+def output_argument_spec() -> dict[str, t.Any]:
+    """What each output stream puts into the result, and where its complete copy goes (``_output.py``)."""
+    return {
+        "output_limit": {"type": "int"},
+        "output_dir": {"type": "path"},
+        "fetch_complete_output": {"type": "bool", "default": False},
+        "s3_endpoint_url": {"type": "str"},
     }
 
 

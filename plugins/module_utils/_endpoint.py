@@ -34,7 +34,7 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def check_plain_http(url: str | None, allow_plain_http: bool, provider: str) -> str | None:
+def check_plain_http(url: str | None, allow_plain_http: bool, provider: str, option: str = "endpoint_url") -> str | None:
     """None when ``url`` is fine as it is; a warning to show when plain HTTP was allowed on purpose.
 
     Raises InvalidInput for a plain-HTTP endpoint that is not loopback without the opt-in, and for
@@ -47,16 +47,16 @@ def check_plain_http(url: str | None, allow_plain_http: bool, provider: str) -> 
     if scheme == "https":
         return None
     if scheme != "http":
-        raise InvalidInput(f"endpoint_url {_safe(parsed)} must start with https:// (or http:// for a loopback address)", provider=provider)
+        raise InvalidInput(f"{option} {_safe(parsed)} must start with https:// (or http:// for a loopback address)", provider=provider)
     if is_loopback(parsed.hostname):
         return None
     if not allow_plain_http:
         raise InvalidInput(
-            f"endpoint_url {_safe(parsed)} uses plain HTTP to a host that is not loopback, so credentials and requests would cross the "
+            f"{option} {_safe(parsed)} uses plain HTTP to a host that is not loopback, so credentials and requests would cross the "
             "network unencrypted: use https://, or set allow_plain_http: true if the network path is trusted",
             provider=provider,
         )
-    return f"endpoint_url {_safe(parsed)} uses plain HTTP (allow_plain_http is set): credentials and requests are not encrypted on the network"
+    return f"{option} {_safe(parsed)} uses plain HTTP (allow_plain_http is set): credentials and requests are not encrypted on the network"
 
 
 def _safe(parsed: urllib.parse.SplitResult) -> str:

@@ -19,6 +19,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities, describe_unused, refuse_unsupported, unused_options
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import merged, provider_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError, MissingDependency
+from ansible_collections.multicloud.invocations.plugins.module_utils._output import OutputOptions, shape_output
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import option_secrets
 from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Provider
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import build_provider
@@ -45,8 +46,11 @@ class MultiCloudModule:
         self.started = time.monotonic()
         self._provider: Provider | None = None
         self._check_unused_options(spec, starts)
+        self.output = OutputOptions()
         try:
             refuse_unsupported(self.module.params["provider"], self.module.params)
+            # Checked before any call: a directory that cannot take the files fails the task first.
+            self.output = OutputOptions.from_params(self.module.params)
         except InvalidInput as error:
             self.fail(error)
 
@@ -92,8 +96,29 @@ class MultiCloudModule:
         for warning in (result or {}).get("wait_warnings") or ():
             self.module.warn(warning)
 
+    def _shape_output(self, result: dict[str, t.Any]) -> None:
+        """output_dir and output_limit, applied on every way out (success, verdict, error) to the
+        records the result returns, so a wait that ends early or on an error is limited and saved too."""
+        records = result.get("invocations")
+        if not isinstance(records, list):
+            return
+        if self.module.params.get("fetch_complete_output") and self._provider is not None and records:
+            # After the targets ended and the verdict was drawn: the fetch only completes what is returned.
+            calls, retries = self._provider.api_calls, self._provider.retries
+            self._provider.fetch_complete_output(records)
+            # A wait's result counted its calls already; the fetch's S3 calls are added to them.
+            for key, before, now in (("api_calls", calls, self._provider.api_calls), ("api_retries", retries, self._provider.retries)):
+                if key in result:
+                    result[key] += now - before
+        if self.output.active:
+            shape_output(records, self.output)
+        troubled = sum(1 for record in records if record.get("output_warnings"))
+        if troubled:
+            self.module.warn(f"{troubled} of the records have output_warnings: their output is in the result, but not all of it was saved or fetched")
+
     def fail(self, error: InvocationError, **result: t.Any) -> t.NoReturn:
         """Fail with the error's message and vendor facts, keeping everything seen so far."""
+        self._shape_output(result)
         self._warn_from_provider(result)
         result.setdefault("changed", False)
         result.setdefault("api_calls", self.api_calls())
@@ -106,10 +131,12 @@ class MultiCloudModule:
 
     def fail_json(self, **result: t.Any) -> t.NoReturn:
         """A verdict the module decides itself (not a typed error), with the provider's warnings."""
+        self._shape_output(result)
         self._warn_from_provider(result)
         self.module.fail_json(**result)
 
     def exit(self, **result: t.Any) -> t.NoReturn:
+        self._shape_output(result)
         self._warn_from_provider(result)
         result.setdefault("changed", False)
         result.setdefault("api_calls", self.api_calls())

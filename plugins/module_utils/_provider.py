@@ -136,6 +136,11 @@ class Provider(t.Protocol):
     def agent_states(self, instance_ids: list[str], targets: Records) -> Records:
         """Each target's agent (``_agents.agent_entry``), read-only (only with the agents capability)."""
 
+    # -- output (fetch_complete_output, only with the complete_output capability)
+    def fetch_complete_output(self, records: Records) -> None:
+        """Replace each stream the vendor cut, of each ended record, with its complete copy; a
+        failure is an ``output_warnings`` entry on the record, never an error of the task."""
+
 
 class SignedHttpProvider:
     """What a provider over a signed-HTTP client (``_http.SignedHttpClient``) shares: its client,
@@ -187,3 +192,7 @@ class SignedHttpProvider:
         # Reached only by a provider without the agents capability when the check was skipped.
         refuse_unsupported(self.name, {"agent_check": True})
         return []
+
+    def fetch_complete_output(self, records: Records) -> None:
+        # Likewise, for a provider without the complete_output capability.
+        refuse_unsupported(self.name, {"fetch_complete_output": True})

@@ -50,10 +50,20 @@ RECORD_SCHEMA = (
      "timed out or never started stays in raw."),
     ("stdout", "str", "Standard output of the step that decided status (of the run without steps), as far as the vendor keeps it."),
     ("stderr", "str", "Standard error, like stdout (SSM's list view joins the streams; they are split again)."),
-    ("stdout_truncated", "bool", "The vendor cut stdout (SSM: 2,500 characters in the list view, 24,000 in GetCommandInvocation)."),
-    ("stderr_truncated", "bool", "The vendor cut stderr (SSM GetCommandInvocation: 8,000 characters)."),
+    ("stdout_truncated", "bool", "The vendor cut stdout (SSM: 2,500 characters in the list view, 24,000 in GetCommandInvocation) "
+     "and no complete copy replaced it (fetch_complete_output)."),
+    ("stderr_truncated", "bool", "The vendor cut stderr (SSM GetCommandInvocation: 8,000 characters), like stdout_truncated."),
     ("stdout_url", "str", "Where the vendor delivered the complete stdout (SSM OutputS3BucketName), if it did."),
     ("stderr_url", "str", "Where the vendor delivered the complete stderr, if it did."),
+    ("stdout_file", "str", "With output_dir: the path of the file holding the deciding step's stdout (the run's, without "
+     "steps) as complete as the task read it; null otherwise."),
+    ("stderr_file", "str", "With output_dir: the path of the file holding stderr, like stdout_file."),
+    ("stdout_omitted", "int", "Characters output_limit left out of stdout (its first and last halves are kept, joined by a "
+     "line that gives this count); 0 when nothing was left out."),
+    ("stderr_omitted", "int", "Characters output_limit left out of stderr; 0 when nothing was left out."),
+    ("output_warnings", "list", "What went wrong with this record's output apart from the run (a file that could not be "
+     "written, a complete copy that could not be fetched: NoSuchKey, AccessDenied, NotDelivered...), each a dict with code, "
+     "message and, for a fetch, stream, step and the vendor's request_id; the verdict never depends on them."),
     ("requested_at", "str", "When the run was requested (ISO 8601 UTC)."),
     ("started_at", "str", "When the first step (or the run) started."),
     ("ended_at", "str", "When the last step (or the run) ended; null while open."),
@@ -83,6 +93,10 @@ STEP_SCHEMA = (
     ("stderr_truncated", "bool", "The vendor cut the step's stderr."),
     ("stdout_url", "str", "Where the vendor delivered the step's complete stdout, if it did."),
     ("stderr_url", "str", "Where the vendor delivered the step's complete stderr, if it did."),
+    ("stdout_file", "str", "With output_dir: the path of the file holding the step's stdout; null otherwise."),
+    ("stderr_file", "str", "With output_dir: the path of the file holding the step's stderr; null otherwise."),
+    ("stdout_omitted", "int", "Characters output_limit left out of the step's stdout; 0 when nothing was left out."),
+    ("stderr_omitted", "int", "Characters output_limit left out of the step's stderr; 0 when nothing was left out."),
     ("started_at", "str", "When the step started."),
     ("ended_at", "str", "When the step ended; null while open."),
 )
@@ -91,12 +105,6 @@ STEP_SCHEMA = (
 # added to records (and to steps, for the output fields) with the option that fills it, and
 # none changes a field above. Adding them does not break a consumer of this shape.
 PLANNED_RECORD_FIELDS = (
-    ("stdout_file, stderr_file", "str", "Complete output: the path, on the controller, of the file holding the complete "
-     "stream of the instance (and of each step), when an output directory is given."),
-    ("stdout_omitted, stderr_omitted", "int", "Complete output: characters left out of stdout / stderr by the per-stream "
-     "limit of the result (head and tail are kept); 0 when nothing was left out."),
-    ("output_warnings", "list", "Complete output: per-record warnings of a fetch of the complete copy (no permission, "
-     "not there yet, delivery failed), each with the vendor's code; the verdict never depends on them."),
     ("raw", "dict", "Compact records: the vendor's payload is returned only when asked for, by one option named apart from "
      "the lookup's raw; conditions may still read the vendor's fields."),
 )
@@ -121,7 +129,7 @@ def make_record(provider: str, status: str, **fields: t.Any) -> dict[str, t.Any]
     if unknown:
         raise TypeError(f"unknown record fields: {sorted(unknown)}")
     record: dict[str, t.Any] = {name: None for name in RECORD_FIELDS}
-    record["steps"] = []
+    record.update(steps=[], output_warnings=[], stdout_omitted=0, stderr_omitted=0)
     record.update(fields)
     record["provider"] = provider
     record["status"] = status
@@ -153,6 +161,7 @@ def make_step(name: str | None, status: str, **fields: t.Any) -> dict[str, t.Any
     if unknown:
         raise TypeError(f"unknown step fields: {sorted(unknown)}")
     step: dict[str, t.Any] = {field: None for field in STEP_FIELDS}
+    step.update(stdout_omitted=0, stderr_omitted=0)
     step.update(fields)
     step["name"] = name
     step["status"] = status

@@ -104,6 +104,7 @@ options:
     default: 50
 extends_documentation_fragment:
   - multicloud.invocations.common
+  - multicloud.invocations.output
   - multicloud.invocations.common.read_grace
   - multicloud.invocations.attributes
   - multicloud.invocations.attributes.INFO_MODULE
@@ -124,6 +125,14 @@ EXAMPLES = r"""
     command_id: "{{ deploy.command_id }}"
     instance_id: i-0123456789abcdef0
     region: eu-west-1
+
+- name: Keep 2,000 characters of each stream in the result and save every stream to a file
+  multicloud.invocations.invocation_info:
+    command_id: "{{ deploy.command_id }}"
+    region: eu-west-1
+    output_limit: 2000
+    output_dir: "{{ playbook_dir }}/output"
+  register: saved_output
 
 - name: List the failed invocations only, without output
   multicloud.invocations.invocation_info:
@@ -219,7 +228,9 @@ invocations:
       description: Standard error of the deciding step, as far as the vendor returns it.
       type: str
     stdout_truncated:
-      description: Whether the vendor cut standard output (see RV(invocations[].stdout_url) for the full copy).
+      description:
+        - Whether the vendor cut standard output (see RV(invocations[].stdout_url) for the full copy), and no complete copy
+          replaced it (O(fetch_complete_output)).
       type: bool
     stderr_truncated:
       description: Whether the vendor cut standard error.
@@ -230,6 +241,25 @@ invocations:
     stderr_url:
       description: Where the full standard error is stored, when output storage was configured.
       type: str
+    stdout_file:
+      description: With O(output_dir), the path of the file that holds the deciding step's standard output; null otherwise.
+      type: str
+    stderr_file:
+      description: With O(output_dir), the path of the file that holds the deciding step's standard error; null otherwise.
+      type: str
+    stdout_omitted:
+      description: How many characters O(output_limit) left out of RV(invocations[].stdout); V(0) when none.
+      type: int
+    stderr_omitted:
+      description: How many characters O(output_limit) left out of RV(invocations[].stderr); V(0) when none.
+      type: int
+    output_warnings:
+      description:
+        - What went wrong with this record's output apart from the run itself (a file that could not be written, a
+          complete copy that could not be fetched), each with C(code) and C(message), and for a fetch C(stream),
+          C(step) and the vendor's C(request_id). The verdict never depends on them.
+      type: list
+      elements: dict
     requested_at:
       description: When the command was sent, ISO 8601 UTC.
       type: str
@@ -282,6 +312,18 @@ invocations:
         stderr_url:
           description: Where the step's full standard error is stored, when output storage was configured.
           type: str
+        stdout_file:
+          description: With O(output_dir), the path of the file that holds the step's standard output.
+          type: str
+        stderr_file:
+          description: With O(output_dir), the path of the file that holds the step's standard error.
+          type: str
+        stdout_omitted:
+          description: How many characters O(output_limit) left out of the step's standard output.
+          type: int
+        stderr_omitted:
+          description: How many characters O(output_limit) left out of the step's standard error.
+          type: int
         started_at:
           description: When the step started, ISO 8601 UTC.
           type: str
@@ -391,6 +433,7 @@ api_retries:
   type: int
 """
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
 from ansible_collections.multicloud.invocations.plugins.module_utils._info_task import read_invocations
@@ -415,6 +458,7 @@ def main() -> None:
             "executed_after": {"type": "str"},
             "executed_before": {"type": "str"},
             "include_command_details": {"type": "bool", "default": True},
+            **output_argument_spec(),
         },
         required_one_of=[("command_id", "invocation_id", "instance_id", "window_id", "window_execution_id")],
     )

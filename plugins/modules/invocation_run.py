@@ -111,6 +111,7 @@ options:
   output_s3_bucket_name:
     description:
       - An S3 bucket that receives the full output; records then carry its object URLs in C(stdout_url) and C(stderr_url).
+      - With O(wait) and O(fetch_complete_output), the output SSM cut is read back from there.
     type: str
   output_s3_key_prefix:
     description:
@@ -165,6 +166,7 @@ options:
     default: false
 extends_documentation_fragment:
   - multicloud.invocations.common
+  - multicloud.invocations.output
   - multicloud.invocations.wait
   - multicloud.invocations.attributes
 attributes:
@@ -322,7 +324,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils import _age
 from ansible_collections.multicloud.invocations.plugins.module_utils._agents import OFFLINE_FAIL, OFFLINE_TARGETS
 from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities
 from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import NOT_STARTED
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import wait_argument_spec
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec, wait_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
@@ -359,6 +361,7 @@ def main() -> None:
         "resolve_targets": {"type": "bool", "default": False},
     }
     argument_spec.update(wait_argument_spec())
+    argument_spec.update(output_argument_spec())
     module = MultiCloudModule(
         argument_spec=argument_spec, starts=True, mutually_exclusive=[("instance_ids", "targets")], required_one_of=[("instance_ids", "targets")]
     )

@@ -89,6 +89,7 @@ options:
     default: true
 extends_documentation_fragment:
   - multicloud.invocations.common
+  - multicloud.invocations.output
   - multicloud.invocations.wait
   - multicloud.invocations.attributes
   - multicloud.invocations.attributes.INFO_MODULE
@@ -237,7 +238,7 @@ request_id:
 """
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import VERDICT_SKIPPED, skip_message, without_not_started
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import wait_argument_spec
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec, wait_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
@@ -274,6 +275,7 @@ def main() -> None:
         "include_command_details": {"type": "bool", "default": True},
     }
     argument_spec.update(wait_argument_spec())
+    argument_spec.update(output_argument_spec())
     module = MultiCloudModule(argument_spec=argument_spec, required_one_of=[("command_ids", "invocation_ids", "window_id", "window_execution_id")])
     params = module.params
     result = {"invocations": []}

@@ -63,7 +63,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     pending_records,
     plain,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._providers import aws_ssm_agents, aws_ssm_windows
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers import aws_ssm_agents, aws_ssm_output, aws_ssm_windows
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_window_records import selects_window
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_transport import AnswerTooSlow, BoundedSender
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_requests import (
@@ -319,6 +319,10 @@ class AwsSsmProvider:
         self._read_at: dict[str, float] = {}
         # Shown by the module or lookup once the task ends (the plain-HTTP opt-in).
         self.warnings: list[str] = []
+        self._session: t.Any = None
+        self._config: t.Any = None
+        self._verify: t.Any = True
+        self._s3_client: t.Any = None
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -372,6 +376,8 @@ class AwsSsmProvider:
         verify: t.Any = self._option("ca_bundle") or True
         if self._options.get("validate_certs") is False:
             verify = False
+        # Kept for the S3 client that fetches the complete output (same credentials, TLS and timeouts).
+        self._session, self._config, self._verify = session, config, verify
         self._client = session.client("ssm", endpoint_url=endpoint_url, config=config, verify=verify)
         self._client.meta.events.register("after-call.ssm", refuse_cut_short_answers)
         self._client.meta.events.register("before-parse.ssm", self._keep_body)
@@ -390,6 +396,56 @@ class AwsSsmProvider:
         self._send_client.meta.events.register("before-send.ssm", self._count_request)
         BoundedSender.install(self._send_client, self.timer.bound)
         return self._client
+
+    # -- the complete output in S3 (fetch_complete_output) ------------------------------------
+
+    def s3_client(self) -> t.Any:
+        """An S3 client on the SSM client's session: the same credentials, TLS settings and
+        timeouts, at ``s3_endpoint_url`` (a VPC endpoint, a test server) or S3's own endpoint."""
+        if self._s3_client is not None:
+            return self._s3_client
+        self.client()
+        if self._session is None:
+            raise ProviderError("the complete output cannot be fetched with an SSM client built elsewhere", provider=PROVIDER)
+        endpoint_url = self._options.get("s3_endpoint_url")
+        warning = check_plain_http(endpoint_url, bool(self._options.get("allow_plain_http")), PROVIDER, option="s3_endpoint_url")
+        if warning:
+            self.warnings.append(warning)
+        # Path-style addressing: a bucket name never has to resolve as a host name of a custom endpoint.
+        config = self._config.merge(Config(s3={"addressing_style": "path"})) if endpoint_url else self._config
+        self._s3_client = self._session.client("s3", endpoint_url=endpoint_url, config=config, verify=self._verify)
+        self._s3_client.meta.events.register("needs-retry.s3", self._no_retry_past_the_budget)
+        self._s3_client.meta.events.register("before-send.s3", self._count_request)
+        BoundedSender.install(self._s3_client, self.timer.bound, service="s3")
+        return self._s3_client
+
+    def fetch_complete_output(self, records: list[dict[str, t.Any]]) -> None:
+        """Replace every stream SSM cut, of every ended record, with its complete copy from S3;
+        a failure is a warning on the record (aws_ssm_output.py)."""
+        aws_ssm_output.fetch_complete_output(records, self._get_object)
+
+    def _get_object(self, bucket: str, key: str) -> str:
+        """One s3:GetObject, its body as text; failures as typed errors with S3's code and request id."""
+        client = self.s3_client()
+        sent_before = self._sent
+        try:
+            self.timer.seconds()  # raises BudgetSpent when too little of a wait's budget is left
+            body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except ClientError as error:
+            response = getattr(error, "response", {}) or {}
+            details = response.get("Error", {}) or {}
+            metadata = response.get("ResponseMetadata", {}) or {}
+            code = str(details.get("Code") or f"HTTP{metadata.get('HTTPStatusCode', '')}")
+            raise ProviderError(f"S3 GetObject failed: {details.get('Message') or code}", provider=PROVIDER, code=code,
+                                request_id=metadata.get("RequestId"), http_status=metadata.get("HTTPStatusCode")) from None
+        except BudgetSpent as error:
+            raise ProviderError(f"no time was left of the budget ({error.message})", provider=PROVIDER, code="BudgetSpent") from None
+        except (BotoCoreError, AnswerTooSlow) as error:
+            raise ProviderError(f"S3 GetObject failed: {redact_secrets_in_text(str(error))}", provider=PROVIDER,
+                                code=type(error).__name__) from None
+        finally:
+            self._count_call(sent_before)
+        return body.decode("utf-8", "replace")
 
     def _count_request(self, **_kwargs: t.Any) -> None:
         """A ``before-send`` hook: botocore is about to send one HTTP request (a retry included)."""

@@ -19,6 +19,7 @@ it, so botocore's retry rules (reads retried, starts never) see every outcome as
 from __future__ import annotations
 
 import http.client
+import io
 import threading
 import time
 import typing as t
@@ -53,14 +54,14 @@ class BoundedSender:
         self._seconds = seconds
 
     @classmethod
-    def install(cls, client: t.Any, seconds: t.Callable[[], float]) -> bool:
+    def install(cls, client: t.Any, seconds: t.Callable[[], float], service: str = "ssm") -> bool:
         """Route every request of ``client`` through a BoundedSender. False, and botocore sends on
         its own (each socket wait bounded, not the whole answer), if the client has no HTTP session
         where botocore has kept it since its first releases."""
         session = getattr(getattr(client, "_endpoint", None), "http_session", None)
         if session is None or not callable(getattr(session, "send", None)):
             return False
-        client.meta.events.register("before-send.ssm", cls(session, seconds))
+        client.meta.events.register(f"before-send.{service}", cls(session, seconds))
         return True
 
     def __call__(self, request: t.Any, **_kwargs: t.Any) -> t.Any:
@@ -130,6 +131,14 @@ class _Read:
 
     def __init__(self, body: bytes) -> None:
         self._body = body
+        self._unread = io.BytesIO(body)
 
     def stream(self, *_args: t.Any, **_kwargs: t.Any) -> t.Iterator[bytes]:
         yield self._body
+
+    def read(self, amt: int | None = None, **_kwargs: t.Any) -> bytes:
+        """A streaming answer (S3 GetObject's Body) reads the body through this, as from urllib3."""
+        return self._unread.read(amt)
+
+    def close(self) -> None:
+        self._unread.close()

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from fleetsim import engine as e
 from fleetsim import paging, sigv4, ssm_status, ssm_steps
+from fleetsim.ssm_s3 import OutputDelivery, key_of
 from fleetsim.ssm_windows import MaintenanceWindows, WindowError
 from fleetsim.faults import json_body_token
 from fleetsim.wire import Request, Response, json_response
@@ -101,9 +102,32 @@ class SsmFrontEnd:
         self.windows = MaintenanceWindows(engine, self.send_command)
         self._started_at = engine.now()
         self.operations.update(self.windows.operations())
+        # The agent's upload of the complete output to OutputS3BucketName (ssm_s3.py).
+        self.delivery = OutputDelivery(settings, secrets)
 
     def reset(self) -> None:
         self.windows.reset()
+        self.delivery.reset()
+
+    def _deliver_output(self, inv: e.Invocation, phase: str) -> None:
+        """Upload an ended invocation's complete output to S3 when the command asked for it."""
+        if phase in e.OPEN_PHASES or not inv.command.meta.get("OutputS3BucketName"):
+            return
+        self.delivery.deliver_once(inv.command.id, inv.instance.id, inv.command.meta, lambda: self._plugin_outputs(inv))
+
+    def _plugin_outputs(self, inv: e.Invocation) -> list[tuple[str, str, str, str]]:
+        """(stdout key, stdout, stderr key, stderr) of each plugin, whole: what the agent uploads."""
+        bucket = inv.command.meta["OutputS3BucketName"]
+        names = self._plugin_names(inv.command)
+        if len(names) > 1:
+            streams = [(outcome.stdout, outcome.stderr) for outcome in self._step_outcomes(inv)]
+        else:
+            streams = [(inv.stdout, inv.stderr)]
+        outputs = []
+        for name, (stdout, stderr) in zip(names, streams):
+            _prefix, out_url, err_url = self._output_urls(inv, name)
+            outputs.append((key_of(out_url, bucket), stdout or "", key_of(err_url, bucket), stderr or ""))
+        return outputs
 
     # -- routing ----------------------------------------------------------------------------
 
@@ -624,6 +648,7 @@ class SsmFrontEnd:
     def _render_invocation(self, inv: e.Invocation, now: float, details: bool) -> dict[str, Any]:
         command, meta = inv.command, inv.command.meta
         phase = inv.phase_at(now)
+        self._deliver_output(inv, phase)
         status, status_details = ssm_status.invocation_status(phase)
         key_prefix, out_url, err_url = self._output_urls(inv)
         item: dict[str, Any] = {
@@ -735,6 +760,7 @@ class SsmFrontEnd:
         if inv is None or inv.instance.unlisted or not self._visible(command, now):
             raise SsmError("InvocationDoesNotExist", "")
         phase = inv.phase_at(now)
+        self._deliver_output(inv, phase)
         status, status_details = ssm_status.invocation_status(phase)
         terminal = phase not in e.OPEN_PHASES
         out_url, err_url = self._output_urls(inv, plugin_name)[1:]

@@ -12,9 +12,10 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-# Output kept per stream.  Vendor APIs show far less (SSM: 24,000 / 8,000 characters); keeping
-# a little more lets front-ends truncate the way their vendor does.
-KEEP_CHARS = 64_000
+# Output kept per stream.  Vendor APIs show far less (SSM: 24,000 / 8,000 characters), but SSM's
+# delivery to S3 carries the complete output, so fleetsim keeps enough for tests of that (a
+# 100,000-character output) and front-ends truncate the way their vendor does.
+KEEP_CHARS = 256_000
 MINIMAL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 

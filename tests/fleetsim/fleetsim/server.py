@@ -46,6 +46,9 @@ class Settings:
     alibaba_interrupted_exit_code: int | None = None
     zenlayer_token: str = DEFAULT_TOKEN     # accepted as `Authorization: Bearer <token>`; never shown in /config
     faults: FaultInjector | None = None     # --faults: per-request faults, late commands, clock skew
+    # Where SSM's complete output goes when a command names OutputS3BucketName (--s3-endpoint, or
+    # s3_endpoint in /config): an S3 server such as moto_server. None: nothing is uploaded.
+    s3_endpoint: str | None = None
 
     def visibility_for(self, command_id: str) -> float:
         """Seconds after SendCommand before a command's invocations can be seen."""
@@ -203,7 +206,8 @@ class FleetSim:
     def _current_config(self) -> dict[str, Any]:
         config = {"visibility_delay": self.settings.visibility_delay, "rate_limit": self.settings.rate_limit,
                   "mode": self.settings.mode, "alibaba_delivery_window": self.settings.alibaba_delivery_window,
-                  "alibaba_interrupted_exit_code": self.settings.alibaba_interrupted_exit_code}
+                  "alibaba_interrupted_exit_code": self.settings.alibaba_interrupted_exit_code,
+                  "s3_endpoint": self.settings.s3_endpoint}
         wrong_answers = self.wrong_answers.describe()
         if wrong_answers:
             config["wrong_answers"] = wrong_answers
@@ -226,6 +230,10 @@ class FleetSim:
             skew = changes.pop("clock_skew", None)
             if skew is not None and (isinstance(skew, bool) or not isinstance(skew, (int, float)) or self.settings.faults is None):
                 raise ValueError("clock_skew must be a number of seconds, and needs a server started with --faults")
+            s3_set = "s3_endpoint" in changes
+            s3_endpoint = changes.pop("s3_endpoint", None)
+            if s3_endpoint is not None and not (isinstance(s3_endpoint, str) and s3_endpoint.startswith(("http://", "https://"))):
+                raise ValueError("s3_endpoint must be an http:// or https:// URL, or null")
             interrupted_set = "alibaba_interrupted_exit_code" in changes
             interrupted = changes.pop("alibaba_interrupted_exit_code", None)
             if interrupted is not None and (isinstance(interrupted, bool) or not isinstance(interrupted, int)):
@@ -249,6 +257,8 @@ class FleetSim:
             self.settings.alibaba_delivery_window = values["alibaba_delivery_window"]
         if interrupted_set:
             self.settings.alibaba_interrupted_exit_code = interrupted
+        if s3_set:
+            self.settings.s3_endpoint = s3_endpoint
         if active is not None and self.settings.faults is not None:
             self.settings.faults.active = active
         if skew is not None and self.settings.faults is not None:

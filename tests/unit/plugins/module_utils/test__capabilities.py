@@ -15,7 +15,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._capabiliti
     unused_options,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import provider_argument_spec
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec, provider_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import PROVIDER_NAMES
 
 RUN_OPTIONS = (
@@ -33,7 +33,8 @@ def test_every_provider_has_one_table():
 def test_tables_name_options_the_modules_have(provider):
     table = CAPABILITIES[provider]
     assert set(table.unused_start) <= set(RUN_OPTIONS)
-    assert set(table.unused_connection) <= set(provider_argument_spec())
+    # s3_endpoint_url, the output fragment's endpoint, is a connection option too.
+    assert set(table.unused_connection) <= set(provider_argument_spec()) | set(output_argument_spec())
     assert table.wait_ids == table.run_id + "s"
 
 

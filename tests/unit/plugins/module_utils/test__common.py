@@ -12,8 +12,8 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.multicloud.invocations.plugins.doc_fragments import common, wait
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import merged, provider_argument_spec, wait_argument_spec
+from ansible_collections.multicloud.invocations.plugins.doc_fragments import common, output, wait
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import merged, output_argument_spec, provider_argument_spec, wait_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs import AlibabaEcsProvider
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
@@ -23,6 +23,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._registry i
 PAIRS = [
     pytest.param(common.ModuleDocFragment.DOCUMENTATION, provider_argument_spec, id="common-provider_argument_spec"),
     pytest.param(wait.ModuleDocFragment.DOCUMENTATION, wait_argument_spec, id="wait-wait_argument_spec"),
+    pytest.param(output.ModuleDocFragment.DOCUMENTATION, output_argument_spec, id="output-output_argument_spec"),
 ]
 
 

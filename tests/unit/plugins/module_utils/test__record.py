@@ -34,8 +34,10 @@ def test_make_record_fills_every_field_with_none():
     assert record["status"] == "running"
     assert record["terminal"] is False
     assert record["stdout_truncated"] is False and record["stderr_truncated"] is False
-    assert record["steps"] == []
-    others = set(RECORD_FIELDS) - {"provider", "status", "terminal", "stdout_truncated", "stderr_truncated", "steps"}
+    assert record["steps"] == [] and record["output_warnings"] == []
+    assert record["stdout_omitted"] == 0 and record["stderr_omitted"] == 0
+    others = set(RECORD_FIELDS) - {"provider", "status", "terminal", "stdout_truncated", "stderr_truncated", "steps", "output_warnings",
+                                   "stdout_omitted", "stderr_omitted"}
     assert all(record[name] is None for name in others)
 
 

@@ -236,3 +236,54 @@ def test_the_placeholder_is_skipped_and_the_other_runs_are_waited_on(run_module,
     assert "failed" not in result, result
     assert result["verdict"] == "success"
     assert "1 of the runs to wait on did not start" in json.dumps(result.get("warnings"))
+
+
+def long_reads(monkeypatch, ssm, output, url=""):
+    """Both targets ended (one failed) with ``output`` in the list view, their plugins naming ``url``."""
+    def get_command(self, command_id, may_appear=False):
+        return ended_with_one_failure(ssm)
+
+    def list_command_invocations(self, command_id=None, instance_id=None, limit=None):
+        items = []
+        for instance_id, status in ((ssm.i1, "Success"), (ssm.i2, "Failed")):
+            item = ssm.invocation(instance_id, status, output=output)
+            for plugin in item["CommandPlugins"]:
+                plugin["StandardOutputUrl"] = f"{url}/{instance_id}/stdout" if url else ""
+            items.append(item)
+        return items
+
+    monkeypatch.setattr(AwsSsmProvider, "get_command", get_command)
+    monkeypatch.setattr(AwsSsmProvider, "list_command_invocations", list_command_invocations)
+
+
+def test_a_failed_wait_still_limits_and_saves_every_record(run_module, monkeypatch, ssm, fake_waits, tmp_path):
+    long_reads(monkeypatch, ssm, "x" * 1000 + "\n")
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1", "output_limit": 100, "output_dir": str(tmp_path)})
+    assert result["failed"] is True and result["verdict"] == "failed"
+    for record in result["invocations"]:
+        assert record["stdout_omitted"] == 901 and "901 characters left out by output_limit" in record["stdout"]
+        with open(record["stdout_file"], encoding="utf-8") as saved:
+            assert saved.read() == "x" * 1000 + "\n"
+        assert record["stdout_file"].startswith(str(tmp_path / "aws_ssm" / ssm.cid))
+
+
+def test_fetch_complete_output_replaces_only_what_ssm_cut_after_the_verdict(run_module, monkeypatch, ssm, fake_waits):
+    long_reads(monkeypatch, ssm, "y" * 2_480 + "\n---Output truncated---", url="https://s3.us-east-1.amazonaws.com/out/runs")
+    fetched = []
+
+    def get_object(self, bucket, key):
+        fetched.append((bucket, key))
+        return "y" * 100_000
+
+    monkeypatch.setattr(AwsSsmProvider, "_get_object", get_object)
+    result = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1", "fetch_complete_output": True, "output_limit": 1000})
+    assert result["verdict"] == "failed"
+    assert sorted(fetched) == [("out", f"runs/{ssm.i1}/stdout"), ("out", f"runs/{ssm.i2}/stdout")]
+    for record in result["invocations"]:
+        assert record["stdout_truncated"] is False and record["stdout_omitted"] == 99_000 and record["output_warnings"] == []
+
+
+def test_fetch_complete_output_is_refused_where_the_vendor_has_no_delivery(run_module):
+    result = run_module(invocation_wait, {"provider": "zenlayer_zos", "invocation_ids": ["inv-1"], "fetch_complete_output": True})
+    assert result["failed"] is True and result["api_calls"] == 0
+    assert "ZOS documents no delivery of the output to object storage" in result["msg"]

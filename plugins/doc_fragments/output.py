@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Paired with output_argument_spec() in plugins/module_utils/_common.py.
+    DOCUMENTATION = r"""
+options:
+  output_limit:
+    description:
+      - The most characters of each output stream (stdout, stderr, of each record and of each step) the result keeps,
+        so that a result over a large fleet stays small.
+      - A longer stream keeps its first half and its last half of this many characters, joined by a line
+        C([... N characters left out by output_limit ...]); the count is in C(stdout_omitted) / C(stderr_omitted).
+        The vendor's copies of the output in C(raw) are cut the same way.
+      - The limit applies to what the task returns. The conditions of a wait (C(success_when), C(failure_when)) judge
+        the whole output, and O(output_dir) gets the whole output.
+      - V(0) keeps only the counts. When not set, nothing is left out.
+    type: int
+  output_dir:
+    description:
+      - An absolute path of a directory where each output stream is written to a file, as complete as the task
+        read it (a stream the vendor cut is cut there too; see C(stdout_truncated)). The path of each file is
+        in the record's C(stdout_file) / C(stderr_file), and in each step's.
+      - The files are named C(<output_dir>/<provider>/<command or invocation id>/<instance id>/<step>.stdout)
+        (C(<step>) is the step's position and name, for example V(0.aws_runShellScript)), or
+        C(<output_dir>/<provider>/<invocation id>/<instance id>/stdout) for providers without steps. Characters
+        other than letters, digits, C(.), C(-) and C(_) in an id become C(_) (with a digest of the id appended),
+        so a name from the vendor never leads out of O(output_dir).
+      - "The files are written where the module runs: on the controller in a play on C(localhost) or with
+        C(delegate_to: localhost), as this collection's examples run. The directory is created if missing (mode C(0700));
+        files are written with mode C(0600) and replaced when the task runs again."
+      - A file that cannot be written is a warning in the record's C(output_warnings); the result keeps the output.
+      - With O(include_output=false) there is no output, so no file.
+    type: path
+  fetch_complete_output:
+    description:
+      - For every record of a target that ended and whose output the vendor cut (C(stdout_truncated) or C(stderr_truncated)),
+        and only for those, read the complete copy the vendor delivered to object storage and put it in place of the cut one
+        (before O(output_limit) and O(output_dir) apply). The flag is then false.
+      - V(aws_ssm) reads S3 (C(s3:GetObject)) at the record's C(stdout_url) / C(stderr_url), with the same credentials and
+        TLS settings as SSM, at O(s3_endpoint_url) if given. SSM delivers there only for commands sent with an S3 bucket
+        (O(multicloud.invocations.invocation_run#module:output_s3_bucket_name)); SSM cuts stdout at 24,000 characters and
+        stderr at 8,000 in C(GetCommandInvocation), and the output of each step at 2,500 in the list that waits read.
+      - A stream that cannot be fetched (C(AccessDenied), C(NoSuchKey) when the object is not there (yet), a command that
+        sent no copy, C(NotDelivered)) keeps what the vendor returned, and the record gets an entry in
+        C(output_warnings) with the code, the request id and a message; the task warns once. The verdict never depends
+        on it.
+      - V(alibaba_ecs) and V(zenlayer_zos) refuse it (Cloud Assistant's OSS delivery is not read yet; ZOS has none).
+    type: bool
+    default: false
+  s3_endpoint_url:
+    description:
+      - V(aws_ssm) only. The S3 endpoint O(fetch_complete_output) reads from, for a VPC endpoint or a test server.
+        When not set, S3's own endpoint for the region.
+    type: str
+"""

@@ -1,0 +1,169 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""fetch_complete_output for SSM: only streams SSM cut, of targets that ended, are read from S3, at
+the object the URL names; a failed read is a warning with S3's code, the stream keeps SSM's copy."""
+
+from __future__ import annotations
+
+import io
+
+import boto3
+import botocore.response as botocore_response
+import botocore.stub as botocore_stub
+import pytest
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import ProviderError
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_output import fetch_complete_output, object_location
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import get_invocation_record, invocation_records
+
+CID = "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10"
+I1 = "i-0123456789abcdef0"
+KEY = f"runs/{CID}/{I1}/awsrunShellScript/0.awsrunShellScript"
+URL = f"https://s3.us-east-1.amazonaws.com/fleet-output/{KEY}"
+WHOLE = "x" * 99_999 + "\n"
+
+
+def listed(status="Success", output="", url=URL):
+    """A ListCommandInvocations item (Details=true) with one plugin."""
+    plugin = {"Name": "aws:runShellScript", "Status": status, "StatusDetails": status, "ResponseCode": 0, "Output": output,
+              "StandardOutputUrl": f"{url}/stdout" if url else "", "StandardErrorUrl": f"{url}/stderr" if url else ""}
+    return {"CommandId": CID, "InstanceId": I1, "Status": status, "StatusDetails": status, "CommandPlugins": [plugin],
+            "StandardOutputUrl": plugin["StandardOutputUrl"], "StandardErrorUrl": plugin["StandardErrorUrl"]}
+
+
+def got(stdout, stderr="", status="Success", url=URL):
+    return {"CommandId": CID, "InstanceId": I1, "Status": status, "StatusDetails": status, "ResponseCode": 0,
+            "StandardOutputContent": stdout, "StandardErrorContent": stderr,
+            "StandardOutputUrl": f"{url}/stdout" if url else "", "StandardErrorUrl": f"{url}/stderr" if url else ""}
+
+
+class FakeS3:
+    def __init__(self, objects=None, errors=None):
+        self.objects = objects or {}
+        self.errors = errors or {}
+        self.reads = []
+
+    def __call__(self, bucket, key):
+        self.reads.append((bucket, key))
+        if key in self.errors:
+            raise self.errors[key]
+        return self.objects[key]
+
+
+@pytest.mark.parametrize("url, expected", [
+    (f"{URL}/stdout", ("fleet-output", f"{KEY}/stdout")),
+    ("https://s3.amazonaws.com/fleet-output/a/b/stdout", ("fleet-output", "a/b/stdout")),
+    ("https://fleet-output.s3.amazonaws.com/a/stdout", ("fleet-output", "a/stdout")),
+    ("https://fleet.output.s3.eu-west-1.amazonaws.com/a/stdout", ("fleet.output", "a/stdout")),
+    ("https://fleet-output.s3-eu-west-1.amazonaws.com/a%20b/stdout", ("fleet-output", "a b/stdout")),
+    ("s3://fleet-output/a/stdout", ("fleet-output", "a/stdout")),
+    ("https://s3.us-east-1.amazonaws.com/fleet-output", None),
+    ("", None),
+])
+def test_the_object_an_ssm_url_names(url, expected):
+    assert object_location(url) == expected
+
+
+def test_a_cut_stdout_of_an_ended_target_is_replaced_by_the_complete_copy():
+    (record,) = invocation_records(listed(output="x" * 2_480 + "\n---Output truncated---"))
+    assert record["stdout_truncated"]
+    s3 = FakeS3({f"{KEY}/stdout": WHOLE})
+    fetch_complete_output([record], s3)
+    assert s3.reads == [("fleet-output", f"{KEY}/stdout")]
+    assert record["stdout"] == WHOLE and record["steps"][0]["stdout"] == WHOLE
+    assert record["stdout_truncated"] is False and record["steps"][0]["stdout_truncated"] is False
+    assert record["output_warnings"] == []
+
+
+def test_get_command_invocation_cut_at_24000_and_8000_fetches_both_streams():
+    record = get_invocation_record(got("o" * 24_000, "e" * 8_000))
+    s3 = FakeS3({f"{KEY}/stdout": "o" * 30_000, f"{KEY}/stderr": "e" * 9_000})
+    fetch_complete_output([record], s3)
+    assert len(s3.reads) == 2
+    assert (len(record["stdout"]), len(record["stderr"])) == (30_000, 9_000)
+
+
+def test_output_that_was_not_cut_and_targets_still_running_cost_no_read():
+    whole = get_invocation_record(got("short\n"))
+    running = get_invocation_record(got("o" * 24_000, status="InProgress"))
+    s3 = FakeS3()
+    fetch_complete_output([whole, running], s3)
+    assert s3.reads == []
+    assert whole["output_warnings"] == [] and running["output_warnings"] == []
+    assert running["stdout_truncated"]
+
+
+def test_a_missing_object_and_a_denied_read_are_warnings_with_s3s_code():
+    missing = get_invocation_record(got("o" * 24_000))
+    denied = get_invocation_record(got("o" * 24_000, url="https://s3.us-east-1.amazonaws.com/locked/k"))
+    s3 = FakeS3(errors={
+        f"{KEY}/stdout": ProviderError("S3 GetObject failed: The specified key does not exist.", code="NoSuchKey", request_id="R1"),
+        "k/stdout": ProviderError("S3 GetObject failed: Access Denied", code="AccessDenied", request_id="R2"),
+    })
+    fetch_complete_output([missing, denied], s3)
+    assert missing["stdout"] == "o" * 24_000 and missing["stdout_truncated"] is True
+    (warning,) = missing["output_warnings"]
+    assert (warning["code"], warning["request_id"], warning["stream"], warning["step"]) == ("NoSuchKey", "R1", "stdout", None)
+    assert f"s3://fleet-output/{KEY}/stdout" in warning["message"] and "keeps what SSM returned" in warning["message"]
+    assert denied["output_warnings"][0]["code"] == "AccessDenied" and denied["status"] == "success"
+
+
+def test_a_cut_stream_without_a_copy_in_s3_says_how_to_keep_one():
+    record = get_invocation_record(got("o" * 24_000, url=""))
+    fetch_complete_output([record], FakeS3())
+    (warning,) = record["output_warnings"]
+    assert warning["code"] == "NotDelivered" and "output_s3_bucket_name" in warning["message"]
+
+
+# -- the provider's S3 client ----------------------------------------------------------------------
+
+
+@pytest.fixture(name="stubbed")
+def stubbed_fixture():
+    s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="secret")
+    stubber = botocore_stub.Stubber(s3)
+    provider = AwsSsmProvider({"region": "us-east-1"})
+    provider._s3_client = s3  # pylint: disable=protected-access
+    with stubber:
+        yield provider, stubber
+
+
+def test_the_provider_reads_the_object_as_text(stubbed):
+    provider, stubber = stubbed
+    stubber.add_response("get_object", {"Body": botocore_response.StreamingBody(io.BytesIO(WHOLE.encode()), len(WHOLE))},
+                         {"Bucket": "fleet-output", "Key": f"{KEY}/stdout"})
+    record = get_invocation_record(got("x" * 24_000))
+    provider.fetch_complete_output([record])
+    assert record["stdout"] == WHOLE and record["output_warnings"] == []
+    assert provider.api_calls == 1
+
+
+def test_the_provider_keeps_s3s_code_and_request_id(stubbed):
+    provider, stubber = stubbed
+    stubber.add_client_error("get_object", service_error_code="AccessDenied", service_message="Access Denied", http_status_code=403,
+                             response_meta={"RequestId": "4442587FB7D0A2F9"})
+    record = get_invocation_record(got("x" * 24_000))
+    provider.fetch_complete_output([record])
+    (warning,) = record["output_warnings"]
+    assert (warning["code"], warning["request_id"]) == ("AccessDenied", "4442587FB7D0A2F9")
+    assert "Access Denied" in warning["message"]
+    assert record["stdout"] == "x" * 24_000
+
+
+def test_no_read_starts_once_the_budget_is_spent(stubbed):
+    provider, _stubber = stubbed
+    provider.limit_requests_to(0.5)
+    record = get_invocation_record(got("x" * 24_000))
+    provider.fetch_complete_output([record])
+    assert record["output_warnings"][0]["code"] == "BudgetSpent"
+
+
+def test_a_signed_url_in_a_message_loses_its_query():
+    record = get_invocation_record(got("o" * 24_000))
+    s3 = FakeS3(errors={f"{KEY}/stdout": ProviderError(
+        "S3 GetObject failed: see https://fleet-output.s3.amazonaws.com/k?X-Amz-Signature=abc123&X-Amz-Credential=AKIA", code="AccessDenied")})
+    fetch_complete_output([record], s3)
+    message = record["output_warnings"][0]["message"]
+    assert "abc123" not in message and "X-Amz-Credential" not in message and "<query redacted>" in message
