@@ -358,6 +358,11 @@ def wait_and_judge(
     # keeps warnings out of a registered result, so a playbook could not see them otherwise.
     result["wait_warnings"] = [warning for warning in (delay_warning(params.get("delay"), budget),) if warning]
     error = condition_error if condition_error is not None else (outcome.error if outcome.ended_because == ENDED_ERROR else None)
+    if error is None:
+        # Part of a wait over several providers failed while the others went on: their records are kept.
+        error = watch.failure()
+        if error is not None:
+            result["ended_because"] = ENDED_ERROR
     if error is not None or outcome.ended_because == ENDED_ERROR:
         # The reads or a condition failed: the records seen are kept, but no verdict is drawn about the targets.
         message = error.message if error is not None else "an error"
