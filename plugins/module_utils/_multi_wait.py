@@ -145,6 +145,7 @@ class _Part:
     throttled: int = 0
     transient_in_row: int = 0
     last_counts: tuple | None = None
+    slowing_down: bool = False
 
     @property
     def done(self) -> bool:
@@ -183,8 +184,10 @@ class GroupWatch(Watch):
         now = self._clock()
         for part in self.parts:
             # An item due within half its own pause is read in this round too: reading it a little
-            # early keeps the rounds to about those of the busiest item, not one per item.
-            if part.done or part.due_at - now > part.pacer.interval / 2:
+            # early keeps the rounds to about those of the busiest item, not one per item. One that
+            # is slowing down (throttled, failing) waits its whole pause.
+            early = 0.0 if part.slowing_down else part.pacer.interval / 2
+            if part.done or part.due_at - now > early:
                 continue
             try:
                 part.polls += 1
@@ -210,6 +213,7 @@ class GroupWatch(Watch):
         changed, part.last_counts = counts != part.last_counts, counts
         part.snapshot = snapshot
         part.transient_in_row = 0
+        part.slowing_down = False
         pause = part.pacer.next_pause(changed)
         if snapshot.wake_in is not None:
             pause = min(pause, max(snapshot.wake_in, self._settings.interval / 2))
@@ -219,6 +223,7 @@ class GroupWatch(Watch):
         if isinstance(error, Throttled):
             # Throttling never ends a wait: this item slows down, the others keep their pace.
             part.throttled += 1
+            part.slowing_down = True
             part.due_at = self._clock() + part.pacer.next_pause(False, slow_down=True)
         elif isinstance(error, NotFound):
             if self._clock() >= self._grace_ends:
@@ -235,6 +240,7 @@ class GroupWatch(Watch):
         if part.transient_in_row >= MAX_CONSECUTIVE_TRANSIENT_ERRORS:
             part.item.error = persistent_error(error, part.transient_in_row, "in a row")
         else:
+            part.slowing_down = True
             part.due_at = self._clock() + part.pacer.next_pause(False, slow_down=True)
 
     def read_all(self) -> Snapshot:
