@@ -24,9 +24,11 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._policy imp
     VERDICT_TIMED_OUT,
     FailurePolicy,
     STOP_CHOICES,
+    count_outcomes,
     STOP_NEVER,
     VERDICT_SUCCESS,
     judge,
+    outcome as record_outcome,
     should_stop,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Provider
@@ -327,6 +329,8 @@ def wait_and_judge(
         slice_result = {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}
         return dict(slice_result, api_retries=counters["api_retries"]), None, None
     verdict = judge(snapshot.records, policy, snapshot.expected, pass_when_decided=outcome.ended_because == ENDED_DECIDED)
+    for record in snapshot.records:
+        record["outcome"] = record_outcome(record, policy)
     if outcome.timed_out and not (snapshot.records or snapshot.expected or snapshot.unread):
         # Nothing could be read before the budget ran out: that says nothing about the targets
         # ("no target ran" would be a verdict on what was never seen).
@@ -346,6 +350,8 @@ def wait_and_judge(
         "passed": verdict.passed,
         "reason": verdict.reason,
         "policy": policy.describe(),
+        # Records per outcome (what reports count); targets not visible yet are in summary.not_visible.
+        "outcomes": count_outcomes(snapshot.records, policy),
         "stop_early": policy.stop_mode,
         "elapsed": round(elapsed, 3),
         "timeout": budget,

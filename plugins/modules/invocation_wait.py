@@ -48,8 +48,8 @@ options:
     aliases: [invocation_id]
   waits:
     description:
-      - Wait on the runs of several providers, regions or accounts at once, instead of O(command_ids) / O(invocation_ids):
-        one item per provider (or region, or account), each with its own connection options and the ids to wait on.
+      - Wait on the runs of several providers, regions or accounts at once, instead of O(command_ids) / O(invocation_ids),
+        with one item per provider (or region, or account), each with its own connection options and the ids to wait on.
       - Every item is waited on in one poll loop with one deadline (O(timeout), or the longest item's own budget when not set).
         Each item is read at its own pace (its own backoff while nothing changes, and it alone slows down when its vendor
         throttles it). The failure policy judges the targets of all items together, once.
@@ -57,8 +57,8 @@ options:
         provider's environment variables. An option the item's provider does not use, set in the item, is refused.
       - An item whose runs cannot be read (an unknown id, a wrong region, refused credentials) stops being read; the others
         are still waited on, the task fails with every item's error, and RV(invocations) keeps every record seen.
-      - Cannot be combined with O(command_ids), O(invocation_ids), O(instance_ids) or the maintenance window options:
-        each item names its own runs. O(provider) is not used.
+      - Cannot be combined with O(command_ids), O(invocation_ids), O(instance_ids) or the maintenance window options,
+        since each item names its own runs. O(provider) is not used.
     type: list
     elements: dict
     version_added: 1.1.0
@@ -394,7 +394,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
 from ansible_collections.multicloud.invocations.plugins.module_utils._multi_wait import drop_runs_not_started, items_from, look_up_and_wait_all
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
-from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import look_up_and_wait, validate_wait_options
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import look_up_and_wait, policy_from, validate_wait_options
 
 
 def skip_runs_not_started(module: MultiCloudModule, params: dict) -> None:
@@ -418,13 +418,16 @@ def wait_on_every_item(module: MultiCloudModule, params: dict) -> None:
     result = {"invocations": []}
     try:
         validate_wait_options(params)
+        # Said however the wait ends, an error before any item was read included (a gate's report states the rule).
+        result["policy"] = policy_from(params).describe()
         items, skipped = drop_runs_not_started(items_from(params))
         if skipped and not items:
             module.exit(skipped=True, changed=False, msg=skip_message(), reason=skip_message(), verdict=VERDICT_SKIPPED, passed=False,
                         invocations=[], summary=summarize([]), waits=[])
         if skipped:
             module.warn(f"{skipped} of the runs to wait on did not start (invocation_run ran in check mode); waiting on the others")
-        result, error, failure, group = look_up_and_wait_all(items, params)
+        waited, error, failure, group = look_up_and_wait_all(items, params)
+        result.update(waited)
         module.use_provider(group)
     except InvocationError as error:
         module.fail(error, **result)
