@@ -325,7 +325,7 @@ wait_warnings:
   elements: str
 waits:
   description:
-    - With O(waits), one entry per item, in the order given: what it waited on and how that went.
+    - With O(waits), one entry per item, in the order given, with what it waited on and how that went.
   returned: when O(waits) is set and the wait ran
   type: list
   elements: dict

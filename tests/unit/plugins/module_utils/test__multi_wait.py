@@ -156,7 +156,7 @@ def test_three_providers_one_verdict_every_record_with_its_provider(fake_clock):
 def test_each_item_is_built_from_its_own_options_over_the_task_ones(fake_clock):
     builder = Builder(fake_clock, {"aws_ssm": [snap("aws_ssm", "success")], "zenlayer_zos": [snap("zenlayer_zos", "success")]})
     task = params([AWS_ITEM, ZOS_ITEM, {"provider": "aws_ssm", "command_ids": [AWS_COMMAND]}], endpoint_url="https://proxy.example")
-    result, *_ = wait(fake_clock, builder, task)
+    result, *_rest = wait(fake_clock, builder, task)
     assert [entry["region"] for entry in result["waits"]] == ["eu-west-1", "us-east-1", "us-east-1"]
     zos = builder.built["zenlayer_zos"].options
     assert zos["provider"] == "zenlayer_zos"
@@ -274,7 +274,7 @@ def test_a_failure_anywhere_stops_the_whole_wait_under_the_policy(fake_clock):
 
 def test_cancel_on_timeout_goes_to_each_items_own_provider(fake_clock):
     builder = Builder(fake_clock, {"aws_ssm": [snap("aws_ssm", "running")], "alibaba_ecs": [snap("alibaba_ecs", "running")]})
-    result, *_ = wait(fake_clock, builder, params([AWS_ITEM, ALI_ITEM], timeout=20, cancel_on_timeout=True))
+    result, *_rest = wait(fake_clock, builder, params([AWS_ITEM, ALI_ITEM], timeout=20, cancel_on_timeout=True))
     assert result["cancelled"] is True
     assert builder.built["aws_ssm"].cancelled == [[{"run": AWS_COMMAND}]]
     assert builder.built["alibaba_ecs"].cancelled == [[{"run": ALI_INVOKE}]]
@@ -284,7 +284,7 @@ def test_a_checkpoint_carries_each_items_runs_and_a_resumed_slice_reads_none_aga
     scripts = {"aws_ssm": [snap("aws_ssm", "running")] * 40 + [snap("aws_ssm", "success")], "alibaba_ecs": [snap("alibaba_ecs", "success")]}
     builder = Builder(fake_clock, scripts)
     task = params([AWS_ITEM, ALI_ITEM], timeout=600, checkpoint_after=30.0)
-    result, *_ = wait(fake_clock, builder, task)
+    result, *_rest = wait(fake_clock, builder, task)
     checkpoint = result["checkpoint"]
     assert checkpoint["handles"] == [{"wait": 0, "runs": [{"run": AWS_COMMAND}]}, {"wait": 1, "runs": [{"run": ALI_INVOKE}]}]
     resumed_builder = Builder(fake_clock, dict(scripts, aws_ssm=[snap("aws_ssm", "success")]),
@@ -300,7 +300,8 @@ def test_a_checkpoint_carries_each_items_runs_and_a_resumed_slice_reads_none_aga
     (params([AWS_ITEM], window_id="mw-0c50858d01e5f0a1b"), "window_id cannot be set beside it"),
     (params([]), "waits is empty"),
     (params([{"provider": "alibaba_ecs", "region": "cn-hangzhou"}]), r"waits\[0\] \(alibaba_ecs\) names no run: give invocation_ids"),
-    (params([AWS_ITEM, {"provider": "alibaba_ecs", "command_ids": [AWS_COMMAND]}]), r"waits\[1\] \(alibaba_ecs\): alibaba_ecs waits on runs by their invoke id"),
+    (params([AWS_ITEM, {"provider": "alibaba_ecs", "command_ids": [AWS_COMMAND]}]),
+     r"waits\[1\] \(alibaba_ecs\): alibaba_ecs waits on runs by their invoke id"),
     (params([{"provider": "aws_ssm", "invocation_ids": [ALI_INVOKE]}]), r"waits\[0\] \(aws_ssm\): aws_ssm identifies runs by command id"),
     (params([dict(ZOS_ITEM, region="eu-west-1")]), r"waits\[0\] \(zenlayer_zos\): zenlayer_zos does not use region"),
     (params([dict(ZOS_ITEM, instance_ids=[])]), r"waits\[0\] \(zenlayer_zos\): instance_ids is empty"),
@@ -317,7 +318,10 @@ def test_a_region_inherited_from_the_task_is_not_refused_on_an_item_that_does_no
 
 
 def test_check_mode_placeholders_are_dropped_per_item():
-    items = items_from(params([dict(AWS_ITEM, command_ids=["not-started-in-check-mode"]), dict(ZOS_ITEM, invocation_ids=[ZOS_INVOCATION, "not-started-in-check-mode"])]))
+    items = items_from(params([
+        dict(AWS_ITEM, command_ids=["not-started-in-check-mode"]),
+        dict(ZOS_ITEM, invocation_ids=[ZOS_INVOCATION, "not-started-in-check-mode"]),
+    ]))
     kept, skipped = drop_runs_not_started(items)
     assert skipped == 2
     assert [item.provider_name for item in kept] == ["zenlayer_zos"]
