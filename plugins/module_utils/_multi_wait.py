@@ -309,6 +309,9 @@ class ProviderGroup:
         for item in self._waited():
             item.provider.limit_requests_to(seconds)
 
+    def waited_on(self) -> list[WaitItem]:
+        return self._waited()
+
     def _waited(self) -> list[WaitItem]:
         return [item for item in self.items if item.error is None and item.targets]
 
@@ -327,13 +330,25 @@ class ProviderGroup:
             item.provider.cancel(item.targets)
 
     def handles(self) -> list[dict[str, t.Any]]:
-        """What a resumed slice needs to wait on the same runs without reading them again."""
-        return [{"wait": item.index, "runs": item.targets} for item in self._waited()]
+        """What a resumed slice needs to wait on the same runs without reading them again, and to
+        report the items whose lookup failed (their error travels with the checkpoint)."""
+        handles = [{"wait": item.index, "runs": item.targets} for item in self._waited()]
+        for item in self.items:
+            if item.error is not None and not item.targets:
+                error = item.error
+                handles.append({"wait": item.index, "runs": [], "error": {
+                    "message": error.message, "code": error.code, "request_id": error.request_id, "http_status": error.http_status}})
+        return handles
 
     def resume(self, handles: list[dict[str, t.Any]]) -> None:
-        by_index = {handle["wait"]: handle["runs"] for handle in handles}
+        by_index = {handle["wait"]: handle for handle in handles}
         for item in self.items:
-            item.targets = by_index.get(item.index, [])
+            handle = by_index.get(item.index) or {}
+            item.targets = handle.get("runs") or []
+            failed = handle.get("error")
+            if failed:
+                item.error = InvocationError(failed["message"], provider=item.provider_name, code=failed.get("code"),
+                                             request_id=failed.get("request_id"), http_status=failed.get("http_status"))
 
     def describe(self) -> list[dict[str, t.Any]]:
         """Per item: what was waited on, how it went, and its error if it failed (code and request id kept)."""
@@ -404,7 +419,7 @@ def look_up_and_wait_all(
         for item in items:
             _look_up(item, clocks, (spent or 0.0) + clocks["clock"]() - started)
         spent = (spent or 0.0) + clocks["clock"]() - started
-    if not group.handles():
+    if not group.waited_on():
         # Every lookup failed: nothing to wait on, and nothing seen.
         error = combined_error(items)
         result = {"invocations": [], "summary": summarize([]), "waits": group.describe(), "verdict": VERDICT_ERROR, "passed": False,

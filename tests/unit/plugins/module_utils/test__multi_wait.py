@@ -335,3 +335,17 @@ def test_persistent_server_errors_end_only_that_item(fake_clock):
     assert "poll rounds failed in a row" in error.message
     assert [entry["ended"] for entry in result["waits"]] == ["finished", "error"]
     assert [record["status"] for record in result["invocations"]] == ["success"]
+
+
+def test_an_item_that_failed_its_lookup_is_still_reported_after_a_checkpoint(fake_clock):
+    missing = NotFound("no such invocation", provider="alibaba_ecs", code="InvalidInvokeId.NotFound", request_id="req-9")
+    scripts = {"aws_ssm": [snap("aws_ssm", "running")] * 40 + [snap("aws_ssm", "success")], "alibaba_ecs": [snap("alibaba_ecs", "success")]}
+    builder = Builder(fake_clock, scripts, lookup_errors={"alibaba_ecs": missing})
+    task = params([AWS_ITEM, ALI_ITEM], timeout=600, not_found_grace=0.0, checkpoint_after=30.0)
+    result, *_rest = wait(fake_clock, builder, task)
+    checkpoint = result["checkpoint"]
+    final, error, _failure, _group = wait(fake_clock, Builder(fake_clock, dict(scripts, aws_ssm=[snap("aws_ssm", "success")])),
+                                          dict(task, checkpoint_after=None, resume=checkpoint))
+    assert [entry["ended"] for entry in final["waits"]] == ["finished", "error"]
+    assert error.code == "InvalidInvokeId.NotFound" and error.request_id == "req-9"
+    assert final["verdict"] == "error"
