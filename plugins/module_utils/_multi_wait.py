@@ -417,7 +417,9 @@ def look_up_and_wait_all(
     else:
         started = clocks["clock"]()
         for item in items:
-            _look_up(item, clocks, (spent or 0.0) + clocks["clock"]() - started)
+            # As a single wait's lookup does, each counts its budget and grace from its own start,
+            # less what the lookups before it took.
+            _look_up(item, clocks, clocks["clock"]() - started)
         spent = (spent or 0.0) + clocks["clock"]() - started
     if not group.waited_on():
         # Every lookup failed: nothing to wait on, and nothing seen.
@@ -432,7 +434,7 @@ def look_up_and_wait_all(
 
 
 def _look_up(item: WaitItem, clocks: dict[str, t.Any], spent: float) -> None:
-    """``item.targets`` from its provider, within what the earlier lookups left of the budget and grace."""
+    """``item.targets`` from its provider, within what the earlier lookups (``spent`` seconds) left of the budget and grace."""
     lookup_params = dict(item.params)
     for option in ("timeout", "not_found_grace"):
         if lookup_params.get(option) is not None:
