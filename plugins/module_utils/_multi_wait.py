@@ -416,10 +416,12 @@ def look_up_and_wait_all(
         group.resume(resumed)
     else:
         started = clocks["clock"]()
+        earlier = 0.0
         for item in items:
             # As a single wait's lookup does, each counts its budget and grace from its own start,
             # less what the lookups before it took.
-            _look_up(item, clocks, clocks["clock"]() - started)
+            _look_up(item, clocks, earlier)
+            earlier = clocks["clock"]() - started
         spent = (spent or 0.0) + clocks["clock"]() - started
     if not group.waited_on():
         # Every lookup failed: nothing to wait on, and nothing seen.
@@ -437,7 +439,7 @@ def _look_up(item: WaitItem, clocks: dict[str, t.Any], spent: float) -> None:
     """``item.targets`` from its provider, within what the earlier lookups (``spent`` seconds) left of the budget and grace."""
     lookup_params = dict(item.params)
     for option in ("timeout", "not_found_grace"):
-        if lookup_params.get(option) is not None:
+        if lookup_params.get(option) is not None and spent > 0:
             lookup_params[option] = max(float(lookup_params[option]) - spent, 0.0 if option == "not_found_grace" else 1.0)
     try:
         item.targets = lookup_targets(item.provider, lookup_params, **clocks)
