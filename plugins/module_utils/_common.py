@@ -52,6 +52,32 @@ def provider_argument_spec() -> dict[str, t.Any]:
     }
 
 
+# The connection options an item of invocation_wait's ``waits`` may set for itself; unset, the
+# task's own (module_defaults included) apply.
+WAIT_ITEM_CONNECTION_OPTIONS = (
+    "access_key", "secret_key", "session_token", "token", "profile", "region", "endpoint_url", "ca_bundle", "validate_certs",
+    "allow_plain_http", "aws_config", "signature_version", "request_timeout",
+)
+
+
+def waits_argument_spec() -> dict[str, t.Any]:
+    """invocation_wait's ``waits``: one item per provider (or region, or account) to wait on.
+
+    The connection options are the task's, without their defaults or aliases: an item that does
+    not set one takes the task's value. Secrets stay no_log inside the items."""
+    connection = provider_argument_spec()
+    options: dict[str, t.Any] = {
+        "provider": {"type": "str", "required": True, "choices": list(PROVIDER_NAMES)},
+        "command_ids": {"type": "list", "elements": "str", "aliases": ["command_id"]},
+        "invocation_ids": {"type": "list", "elements": "str", "aliases": ["invocation_id"]},
+        "instance_ids": {"type": "list", "elements": "str"},
+    }
+    for name in WAIT_ITEM_CONNECTION_OPTIONS:
+        option = {key: value for key, value in connection[name].items() if key not in ("default", "aliases")}
+        options[name] = option
+    return {"waits": {"type": "list", "elements": "dict", "options": options}}
+
+
 def wait_argument_spec() -> dict[str, t.Any]:
     return {
         "timeout": {"type": "float"},

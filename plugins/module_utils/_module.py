@@ -68,7 +68,8 @@ class MultiCloudModule:
                     error_kind="invalid_input", changed=False, api_calls=0, api_retries=0,
                 )
         ignored = unused_options(table.unused_connection, params, defaults)
-        if ignored:
+        if ignored and not params.get("waits"):
+            # With waits, each item has its own provider, and its own options are checked against it.
             # Warned, not refused: one module_defaults group often serves every provider of a play.
             self.module.warn(f"{describe_unused(provider, ignored)}; ignored for this task")
 
@@ -81,6 +82,11 @@ class MultiCloudModule:
         if self._provider is None:
             self._provider = build_provider(self.module.params["provider"], self.module.params)
         return self._provider
+
+    def use_provider(self, provider: t.Any) -> None:
+        """The provider the task's counters and warnings come from, when the task built its own
+        (invocation_wait's ``waits``: the group of every item's provider)."""
+        self._provider = provider
 
     def api_calls(self) -> int:
         return self._provider.api_calls if self._provider is not None else 0

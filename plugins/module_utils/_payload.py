@@ -255,4 +255,9 @@ def option_secrets(params: t.Mapping[str, t.Any]) -> list[str]:
     walk(params.get("endpoint_url"))
     walk(params.get("s3_endpoint_url"))
     walk(params.get("aws_config"))
+    # invocation_wait's waits: each item may have its own endpoint and botocore configuration.
+    for item in params.get("waits") or ():
+        if isinstance(item, dict):
+            walk(item.get("endpoint_url"))
+            walk(item.get("aws_config"))
     return list(dict.fromkeys(found))

@@ -98,20 +98,39 @@ class Verdict:
         return dataclasses.asdict(self)
 
 
+# What the policy makes of one target (a record's ``outcome``, and what reports group by).
+OUTCOME_PASSED = "passed"
+OUTCOME_FAILED = "failed"
+OUTCOME_NOT_FINISHED = "not_finished"
+OUTCOME_IGNORED = "ignored"
+OUTCOMES = (OUTCOME_PASSED, OUTCOME_FAILED, OUTCOME_NOT_FINISHED, OUTCOME_IGNORED)
+
+
+def outcome(record: dict[str, t.Any], policy: FailurePolicy) -> str:
+    """How one record counts in the verdict under ``policy``."""
+    if not record["terminal"]:
+        return OUTCOME_NOT_FINISHED
+    if record["status"] == UNDELIVERABLE and policy.undeliverable == UNDELIVERABLE_IGNORED:
+        return OUTCOME_IGNORED
+    if record.get("accepted", record["status"] == SUCCESS):
+        return OUTCOME_PASSED
+    return OUTCOME_FAILED
+
+
+def count_outcomes(records: t.Sequence[dict[str, t.Any]], policy: FailurePolicy) -> dict[str, int]:
+    """Records per outcome (every outcome present, 0 included), and ``targets``: how many records."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for record in records:
+        counts[outcome(record, policy)] += 1
+    counts["targets"] = len(records)
+    return counts
+
+
 def _counts(records: t.Sequence[dict[str, t.Any]], expected: int, policy: FailurePolicy) -> tuple[int, int, int, int]:
     """(succeeded, failed, open, ignored); targets not visible yet count as open."""
-    succeeded = failed = open_ = ignored = 0
-    for record in records:
-        if not record["terminal"]:
-            open_ += 1
-        elif record["status"] == UNDELIVERABLE and policy.undeliverable == UNDELIVERABLE_IGNORED:
-            ignored += 1
-        elif record.get("accepted", record["status"] == SUCCESS):
-            succeeded += 1
-        else:
-            failed += 1
-    open_ += max(expected - len(records), 0)
-    return succeeded, failed, open_, ignored
+    counts = count_outcomes(records, policy)
+    open_ = counts[OUTCOME_NOT_FINISHED] + max(expected - len(records), 0)
+    return counts[OUTCOME_PASSED], counts[OUTCOME_FAILED], open_, counts[OUTCOME_IGNORED]
 
 
 def _passes(succeeded: int, failed: int, judged: int, policy: FailurePolicy) -> bool:

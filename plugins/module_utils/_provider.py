@@ -18,7 +18,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities, refuse_unsupported
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
 Records = t.List[t.Dict[str, t.Any]]
@@ -55,6 +55,11 @@ class Watch:
         """A round that reads every target in full (the waiter calls it only when a round left
         some targets counted but unread; a watch that reads every target each round never does)."""
         return self.poll()
+
+    def failure(self) -> InvocationError | None:
+        """An error that stopped part of the wait while the rest went on (a wait over several
+        providers, ``_multi_wait.GroupWatch``); a watch over one provider raises its errors instead."""
+        return None
 
 
 class RunWatch(Watch):

@@ -69,6 +69,8 @@ RECORD_SCHEMA = (
     ("ended_at", "str", "When the last step (or the run) ended; null while open."),
     ("accepted", "bool", "Whether the instance counts as a success for the verdict; null while open."),
     ("accepted_by", "str", "What decided accepted: its status, success_when or failure_when."),
+    ("outcome", "str", "What the failure policy made of the instance in a wait: passed, failed, not_finished (open when the wait "
+     "ended) or ignored (undeliverable, with undeliverable: ignore); null outside a wait."),
     ("steps", "list", "The vendor's steps on this instance, in document order, each with the step fields below. "
      "aws_ssm: one per CommandPlugin (a one-step document gives one). alibaba_ecs and zenlayer_zos run one script "
      "per instance and report no steps: the list is empty and the record's own fields are the run's."),

@@ -24,9 +24,11 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._policy imp
     VERDICT_TIMED_OUT,
     FailurePolicy,
     STOP_CHOICES,
+    count_outcomes,
     STOP_NEVER,
     VERDICT_SUCCESS,
     judge,
+    outcome as record_outcome,
     should_stop,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._agents import attach as attach_agents
@@ -367,6 +369,8 @@ def wait_and_judge(
         slice_result = {"checkpoint": checkpoint, "summary": summary, "invocations": [], "api_calls": counters["api_calls"]}
         return dict(slice_result, api_retries=counters["api_retries"]), None, None
     verdict = judge(snapshot.records, policy, snapshot.expected, pass_when_decided=outcome.ended_because == ENDED_DECIDED)
+    for record in snapshot.records:
+        record["outcome"] = record_outcome(record, policy)
     if outcome.timed_out and not (snapshot.records or snapshot.expected or snapshot.unread):
         # Nothing could be read before the budget ran out: that says nothing about the targets
         # ("no target ran" would be a verdict on what was never seen).
@@ -387,6 +391,8 @@ def wait_and_judge(
         "passed": verdict.passed,
         "reason": verdict.reason,
         "policy": policy.describe(),
+        # Records per outcome (what reports count); targets not visible yet are in summary.not_visible.
+        "outcomes": count_outcomes(snapshot.records, policy),
         "stop_early": policy.stop_mode,
         "elapsed": round(elapsed, 3),
         "timeout": budget,
@@ -399,6 +405,11 @@ def wait_and_judge(
     # keeps warnings out of a registered result, so a playbook could not see them otherwise.
     result["wait_warnings"] = [warning for warning in (delay_warning(params.get("delay"), budget),) if warning]
     error = condition_error if condition_error is not None else (outcome.error if outcome.ended_because == ENDED_ERROR else None)
+    if error is None:
+        # Part of a wait over several providers failed while the others went on: their records are kept.
+        error = watch.failure()
+        if error is not None:
+            result["ended_because"] = ENDED_ERROR
     if error is not None or outcome.ended_because == ENDED_ERROR:
         # The reads or a condition failed: the records seen are kept, but no verdict is drawn about the targets.
         message = error.message if error is not None else "an error"

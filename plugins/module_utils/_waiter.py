@@ -73,6 +73,9 @@ class Snapshot:
     # Targets known only from the vendor's counters so far, per normalised status (their records
     # are read once their command has ended): they count in the progress, not in the aggregate.
     unread: dict[str, int] = dataclasses.field(default_factory=dict)
+    # Set by a watch that paces its own reads (one over several providers, each read at its own
+    # pace): seconds until its next read is due, which the waiter sleeps instead of its own pause.
+    next_read_in: float | None = None
 
     def summary(self) -> dict[str, t.Any]:
         summary = summarize(self.records, self.expected, self.vendor_aggregate)
@@ -122,7 +125,7 @@ class WaitOutcome:
         return self.ended_because == ENDED_TIMEOUT
 
 
-class _Pacer:
+class Pacer:
     """Chooses the pause before the next poll.
 
     While counts change (targets are finishing) it polls at the base interval, so the moment the
@@ -169,7 +172,7 @@ def wait_for(
     start = clock()
     deadline = start + settings.timeout - settings.already_waited
     grace_ends = start + settings.not_found_grace - settings.already_waited
-    pacer = _Pacer(settings, rand, resume_interval)
+    pacer = Pacer(settings, rand, resume_interval)
     snapshot = Snapshot()
     polls = throttled = transient_in_row = 0
     last_transient: InvocationError | None = None
@@ -218,7 +221,7 @@ def wait_for(
                 # No request was sent: too little of the budget is left for one. That is the budget
                 # running out (a timeout), unless the reads before it were failing.
                 if last_transient is not None:
-                    return outcome(ENDED_ERROR, _persistent(last_transient, transient_in_row, "when the budget ran out"))
+                    return outcome(ENDED_ERROR, persistent_error(last_transient, transient_in_row, "when the budget ran out"))
                 return outcome(ENDED_TIMEOUT)
             elif isinstance(error, Throttled):
                 # Throttling never ends a wait by itself: slow down and let the budget decide.
@@ -229,7 +232,7 @@ def wait_for(
                 last_transient = error
                 slow_down = True
                 if transient_in_row >= MAX_CONSECUTIVE_TRANSIENT_ERRORS:
-                    return outcome(ENDED_ERROR, _persistent(error, transient_in_row, "in a row"))
+                    return outcome(ENDED_ERROR, persistent_error(error, transient_in_row, "in a row"))
             else:
                 return outcome(ENDED_ERROR, error)
         else:
@@ -283,10 +286,12 @@ def wait_for(
             if last_transient is not None:
                 # The budget ran out while every read failed: nothing current is known about the
                 # targets, so this is the error, not a verdict on them (it keeps every record seen).
-                return outcome(ENDED_ERROR, _persistent(last_transient, transient_in_row, "when the budget ran out"))
+                return outcome(ENDED_ERROR, persistent_error(last_transient, transient_in_row, "when the budget ran out"))
             return outcome(ENDED_TIMEOUT)
         pause = min(pacer.next_pause(changed, slow_down), remaining)
-        if snapshot.wake_in is not None and not slow_down:
+        if snapshot.next_read_in is not None and not slow_down:
+            pause = min(snapshot.next_read_in, remaining)
+        elif snapshot.wake_in is not None and not slow_down:
             pause = min(pause, max(snapshot.wake_in, settings.interval / 2))
         asleep_at = clock()
         sleep(pause)
@@ -301,7 +306,7 @@ def final_read_reserve(targets: int, poll_seconds: float) -> float:
     return MIN_REQUEST_SECONDS + DECISION_SLACK_SECONDS + pages * max(poll_seconds, MIN_PAGE_SECONDS)
 
 
-def _persistent(error: InvocationError, rounds: int, when: str) -> InvocationError:
+def persistent_error(error: InvocationError, rounds: int, when: str) -> InvocationError:
     """``error`` with the rounds that failed named, so the message says the wait gave up on reading."""
     error.message = f"{error.message} (the wait stopped: {rounds} poll round{'s' if rounds != 1 else ''} failed {when})"
     error.args = (error.message,)

@@ -46,6 +46,100 @@ options:
     type: list
     elements: str
     aliases: [invocation_id]
+  waits:
+    description:
+      - Wait on the runs of several providers, regions or accounts at once, instead of O(command_ids) / O(invocation_ids),
+        with one item per provider (or region, or account), each with its own connection options and the ids to wait on.
+      - Every item is waited on in one poll loop with one deadline (O(timeout), or the longest item's own budget when not set).
+        Each item is read at its own pace (its own backoff while nothing changes, and it alone slows down when its vendor
+        throttles it). The failure policy judges the targets of all items together, once.
+      - A connection option an item does not set is taken from the task (and so from C(module_defaults)), then from the
+        provider's environment variables. An option the item's provider does not use, set in the item, is refused.
+      - An item whose runs cannot be read (an unknown id, a wrong region, refused credentials) stops being read; the others
+        are still waited on, the task fails with every item's error, and RV(invocations) keeps every record seen.
+      - Cannot be combined with O(command_ids), O(invocation_ids), O(instance_ids) or the maintenance window options,
+        since each item names its own runs. O(provider) is not used.
+    type: list
+    elements: dict
+    version_added: 1.1.0
+    suboptions:
+      provider:
+        description:
+          - The cloud service that runs this item's commands.
+        type: str
+        required: true
+        choices: [aws_ssm, alibaba_ecs, zenlayer_zos]
+      command_ids:
+        description:
+          - V(aws_ssm) only. The commands to wait on (SSM C(CommandId) values).
+        type: list
+        elements: str
+        aliases: [command_id]
+      invocation_ids:
+        description:
+          - V(alibaba_ecs) and V(zenlayer_zos). The runs to wait on (Alibaba Cloud C(InvokeId), Zenlayer C(invocationId)).
+        type: list
+        elements: str
+        aliases: [invocation_id]
+      instance_ids:
+        description:
+          - Wait only on these instances of this item's runs. An empty list is refused.
+        type: list
+        elements: str
+      access_key:
+        description:
+          - As O(access_key), for this item.
+        type: str
+      secret_key:
+        description:
+          - As O(secret_key), for this item. Never shown in results, messages or logs.
+        type: str
+      session_token:
+        description:
+          - As O(session_token), for this item. Never shown in results, messages or logs.
+        type: str
+      token:
+        description:
+          - As O(token), for this item (V(zenlayer_zos)). Never shown in results, messages or logs.
+        type: str
+      profile:
+        description:
+          - As O(profile), for this item.
+        type: str
+      region:
+        description:
+          - As O(region), for this item, for example V(eu-west-1) for an V(aws_ssm) item and V(cn-hangzhou) for an
+            V(alibaba_ecs) item of the same wait.
+        type: str
+      endpoint_url:
+        description:
+          - As O(endpoint_url), for this item.
+        type: str
+      ca_bundle:
+        description:
+          - As O(ca_bundle), for this item.
+        type: path
+      validate_certs:
+        description:
+          - As O(validate_certs), for this item.
+        type: bool
+      allow_plain_http:
+        description:
+          - As O(allow_plain_http), for this item.
+        type: bool
+      aws_config:
+        description:
+          - As O(aws_config), for this item (V(aws_ssm)).
+        type: dict
+      signature_version:
+        description:
+          - As O(signature_version), for this item (V(alibaba_ecs)).
+        type: str
+        choices: [acs3, rpc_v1]
+      request_timeout:
+        description:
+          - As O(request_timeout), for this item.
+        type: float
   instance_ids:
     description:
       - Wait only on these instances of each command. By default every target of every command counts,
@@ -138,6 +232,19 @@ EXAMPLES = r"""
     region: eu-west-1
   register: patching
 
+- name: Wait on AWS in one region and Alibaba Cloud in another, judged together
+  multicloud.invocations.invocation_wait:
+    waits:
+      - provider: aws_ssm
+        region: eu-west-1
+        command_ids: "{{ deploy.command_id }}"
+      - provider: alibaba_ecs
+        region: cn-hangzhou
+        invocation_ids: "{{ deploy_cn.invocation_id }}"
+    max_failures: 1
+    timeout: 900
+  register: everywhere
+
 - name: Stop the rollout when the canary failed
   ansible.builtin.fail:
     msg: "Canary failed on {{ outcome.invocations | selectattr('status', '!=', 'success') | map(attribute='instance_id') | join(', ') }}"
@@ -217,6 +324,51 @@ wait_warnings:
   returned: when the wait ran
   type: list
   elements: str
+waits:
+  description:
+    - With O(waits), one entry per item, in the order given, with what it waited on and how that went.
+  returned: when O(waits) is set and the wait ran
+  type: list
+  elements: dict
+  contains:
+    provider:
+      description: The item's provider.
+      type: str
+    ids:
+      description: The runs of the item (command ids or invocation ids).
+      type: list
+      elements: str
+    instance_ids:
+      description: The item's instance restriction, or null.
+      type: list
+      elements: str
+    region:
+      description: The region the item was read in (its own, or the task's), or null when none was set.
+      type: str
+    polls:
+      description: Rounds in which this item was read.
+      type: int
+    throttled_polls:
+      description: Of those, the rounds its vendor throttled.
+      type: int
+    api_calls:
+      description: HTTP requests sent for this item.
+      type: int
+    records:
+      description: How many records this item returned (they are in RV(invocations), each with its C(provider)).
+      type: int
+    ended:
+      description: V(finished) when every target of the item ended, V(not_finished) when the wait ended first, V(error) when its reads failed.
+      type: str
+    error:
+      description: Why the item's reads failed, with the vendor's error code and request id, or null.
+      type: str
+    error_code:
+      description: The vendor's error code of that failure, or null.
+      type: str
+    request_id:
+      description: The vendor's request id of that failure, or null.
+      type: str
 api_calls:
   description: HTTP requests the task sent to the vendor's API, every attempt counted (retries included, see RV(api_retries)).
   returned: always
@@ -238,11 +390,12 @@ request_id:
 """
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import VERDICT_SKIPPED, skip_message, without_not_started
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec, wait_argument_spec
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec, wait_argument_spec, waits_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
+from ansible_collections.multicloud.invocations.plugins.module_utils._multi_wait import drop_runs_not_started, items_from, look_up_and_wait_all
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
-from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import look_up_and_wait, validate_wait_options
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import look_up_and_wait, policy_from, validate_wait_options
 
 
 def skip_runs_not_started(module: MultiCloudModule, params: dict) -> None:
@@ -261,6 +414,31 @@ def skip_runs_not_started(module: MultiCloudModule, params: dict) -> None:
     module.warn(f"{skipped} of the runs to wait on did not start (invocation_run ran in check mode); waiting on the others")
 
 
+def wait_on_every_item(module: MultiCloudModule, params: dict) -> None:
+    """``waits``: the runs of several providers (or regions, or accounts), in one wait judged once."""
+    result = {"invocations": []}
+    try:
+        validate_wait_options(params)
+        # Said however the wait ends, an error before any item was read included (a gate's report states the rule).
+        result["policy"] = policy_from(params).describe()
+        items, skipped = drop_runs_not_started(items_from(params))
+        if skipped and not items:
+            module.exit(skipped=True, changed=False, msg=skip_message(), reason=skip_message(), verdict=VERDICT_SKIPPED, passed=False,
+                        invocations=[], summary=summarize([]), waits=[])
+        if skipped:
+            module.warn(f"{skipped} of the runs to wait on did not start (invocation_run ran in check mode); waiting on the others")
+        waited, error, failure, group = look_up_and_wait_all(items, params)
+        result.update(waited)
+        module.use_provider(group)
+    except InvocationError as error:
+        module.fail(error, **result)
+    if error:
+        module.fail(error, **result)
+    if failure:
+        module.fail_json(msg=failure, changed=False, **result)
+    module.exit(**result)
+
+
 def main() -> None:
     argument_spec = {
         "command_ids": {"type": "list", "elements": "str", "aliases": ["command_id"]},
@@ -276,8 +454,11 @@ def main() -> None:
     }
     argument_spec.update(wait_argument_spec())
     argument_spec.update(output_argument_spec())
-    module = MultiCloudModule(argument_spec=argument_spec, required_one_of=[("command_ids", "invocation_ids", "window_id", "window_execution_id")])
+    argument_spec.update(waits_argument_spec())
+    module = MultiCloudModule(argument_spec=argument_spec, required_one_of=[("command_ids", "invocation_ids", "window_id", "window_execution_id", "waits")])
     params = module.params
+    if params.get("waits") is not None:
+        wait_on_every_item(module, params)
     result = {"invocations": []}
     skip_runs_not_started(module, params)
     try:

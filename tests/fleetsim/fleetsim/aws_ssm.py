@@ -209,7 +209,10 @@ class SsmFrontEnd:
             raise _validation("maxResults", value, "Member must have value less than or equal to 50")
         return value
 
-    def _command(self, params: dict[str, Any], required: bool) -> e.Command | None:
+    def _command(self, params: dict[str, Any], required: bool, region: str | None = None) -> e.Command | None:
+        """The command named in the request. Run Command is a regional service: a command exists
+        only in the region it was sent to (the region of the request's SigV4 credential scope), and
+        a request signed for another region is answered as if the id were unknown."""
         command_id = params.get("CommandId")
         if command_id is None:
             if required:
@@ -218,9 +221,16 @@ class SsmFrontEnd:
         if not isinstance(command_id, str) or len(command_id) != 36:
             raise _validation("commandId", command_id, "Member must have length equal to 36")
         command = self.engine.get_command(command_id)
-        if command is None or command.spec.vendor != self.vendor:
+        if command is None or command.spec.vendor != self.vendor or not self._in_region(command, region):
             raise SsmError("InvalidCommandId", "")
         return command
+
+    @staticmethod
+    def _in_region(command: e.Command, region: str | None) -> bool:
+        return region is None or command.meta.get("Region", region) == region
+
+    def _region_commands(self, region: str) -> list[e.Command]:
+        return [c for c in self.engine.snapshot_commands(self.vendor) if self._in_region(c, region)]
 
     @staticmethod
     def _instance_id(params: dict[str, Any], required: bool) -> str | None:
@@ -312,6 +322,8 @@ class SsmFrontEnd:
             "InstanceIds": list(params.get("InstanceIds") or []),
             "Targets": list(params.get("Targets") or []),
             "OutputS3Region": identity.region,
+            # Not rendered: the region the command lives in (read requests signed for another miss it).
+            "Region": identity.region,
             "OutputS3BucketName": bucket,
             "OutputS3KeyPrefix": prefix,
             "MaxConcurrency": max_concurrency,
@@ -485,8 +497,7 @@ class SsmFrontEnd:
     # -- CancelCommand ----------------------------------------------------------------------
 
     def cancel_command(self, params: dict[str, Any], identity: sigv4.SignedIdentity) -> dict[str, Any]:
-        del identity
-        command = self._command(params, required=True)
+        command = self._command(params, required=True, region=identity.region)
         instance_ids = params.get("InstanceIds") or None
         if instance_ids is not None:
             if not isinstance(instance_ids, list) or not all(isinstance(i, str) for i in instance_ids):
@@ -500,16 +511,15 @@ class SsmFrontEnd:
     # -- ListCommands -----------------------------------------------------------------------
 
     def list_commands(self, params: dict[str, Any], identity: sigv4.SignedIdentity) -> dict[str, Any]:
-        del identity
         max_results = self._max_results(params)
-        only = self._command(params, required=False)
+        only = self._command(params, required=False, region=identity.region)
         instance_id = self._instance_id(params, required=False)
         filters = self._filters(params, COMMAND_FILTER_KEYS)
         now = self.engine.now()
         if only is not None and not self._visible(only, now):
             # SSM's read APIs are eventually consistent: a command just sent reads as unknown for a moment.
             raise SsmError("InvalidCommandId", "")
-        candidates = [only] if only else self.engine.snapshot_commands(self.vendor)
+        candidates = [only] if only else self._region_commands(identity.region)
         candidates = [c for c in candidates if self._visible(c, now)]
         if instance_id:
             candidates = [c for c in candidates if instance_id in c.by_instance]
@@ -574,16 +584,15 @@ class SsmFrontEnd:
     # -- ListCommandInvocations -------------------------------------------------------------
 
     def list_command_invocations(self, params: dict[str, Any], identity: sigv4.SignedIdentity) -> dict[str, Any]:
-        del identity
         max_results = self._max_results(params)
-        only = self._command(params, required=False)
+        only = self._command(params, required=False, region=identity.region)
         instance_id = self._instance_id(params, required=False)
         filters = self._filters(params, LIST_FILTER_KEYS)
         details = params.get("Details", False)
         if not isinstance(details, bool):
             raise _validation("details", details, "Member must be a boolean")
         now = self.engine.now()
-        commands = [only] if only else self.engine.snapshot_commands(self.vendor)
+        commands = [only] if only else self._region_commands(identity.region)
         commands = [c for c in commands if self._visible(c, now) and self._command_passes(c, filters)]
         segments: list[list[e.Invocation]] = []
         for command in commands:
@@ -745,8 +754,7 @@ class SsmFrontEnd:
     # -- GetCommandInvocation ---------------------------------------------------------------
 
     def get_command_invocation(self, params: dict[str, Any], identity: sigv4.SignedIdentity) -> dict[str, Any]:
-        del identity
-        command = self._command(params, required=True)
+        command = self._command(params, required=True, region=identity.region)
         instance_id = self._instance_id(params, required=True)
         names = self._plugin_names(command)
         wanted = params.get("PluginName")

@@ -15,9 +15,9 @@ from fleetsim.engine import Instance
 from fleetsim.fleet import FleetBuilder, build_fleet
 
 
-def ssm_client(url: str, secret: str = DEFAULT_SECRET_KEY, access_key: str = DEFAULT_ACCESS_KEY):
+def ssm_client(url: str, secret: str = DEFAULT_SECRET_KEY, access_key: str = DEFAULT_ACCESS_KEY, region: str = "us-east-1"):
     # One attempt only: tests look at the first answer, not at botocore's retries.
-    return boto3.client("ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id=access_key,
+    return boto3.client("ssm", endpoint_url=url, region_name=region, aws_access_key_id=access_key,
                         aws_secret_access_key=secret, config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
 
 

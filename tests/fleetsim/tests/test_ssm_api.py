@@ -206,3 +206,22 @@ def test_session_token_is_accepted(app):
     client = boto3.client("ssm", endpoint_url=app.url, region_name="ap-southeast-2", aws_access_key_id=DEFAULT_ACCESS_KEY,
                           aws_secret_access_key=DEFAULT_SECRET_KEY, aws_session_token="token-123")
     assert client.list_commands()["Commands"] == []
+
+
+def test_a_command_lives_in_the_region_it_was_sent_to(app, ssm):
+    """Run Command is regional: a request signed for another region (SigV4 credential scope) does
+    not see the command, as the vendor answers for an id it does not know."""
+    ids = [inst.id for inst in app.engine.instances[:1]]
+    command = send(ssm, ids)
+    elsewhere = ssm_client(app.url, region="eu-west-1")
+    with pytest.raises(ClientError) as excinfo:
+        elsewhere.list_commands(CommandId=command["CommandId"])
+    assert error_code(excinfo) == "InvalidCommandId"
+    with pytest.raises(ClientError) as excinfo:
+        elsewhere.list_command_invocations(CommandId=command["CommandId"])
+    assert error_code(excinfo) == "InvalidCommandId"
+    with pytest.raises(ClientError) as excinfo:
+        elsewhere.get_command_invocation(CommandId=command["CommandId"], InstanceId=ids[0])
+    assert error_code(excinfo) == "InvalidCommandId"
+    assert command["CommandId"] not in [c["CommandId"] for c in elsewhere.list_commands()["Commands"]]
+    assert [c["CommandId"] for c in ssm.list_commands(CommandId=command["CommandId"])["Commands"]] == [command["CommandId"]]
