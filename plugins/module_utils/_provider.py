@@ -78,6 +78,20 @@ class RunWatch(Watch):
         self._include_output = include_output
         # Runs whose every target is visible and terminal: their records, never asked for again.
         self._settled: dict[str, Records] = {}
+        # Set during ``read_all``: a watch that counts some targets from a cheap aggregate reads
+        # every open run in full instead.
+        self._read_everything = False
+
+    def read_all(self) -> Snapshot:
+        """A round that reads every open run in full, whatever the vendor's aggregate says.
+
+        What a wait that ends early (timeout, fail fast) returns, so it holds every target's record.
+        """
+        self._read_everything = True
+        try:
+            return self.poll()
+        finally:
+            self._read_everything = False
 
     def _open_ids(self) -> list[str]:
         return [run_id for run_id in self._runs if run_id not in self._settled]

@@ -170,7 +170,6 @@ class InvocationWatch(RunWatch):
         super().__init__(provider, runs, instance_ids, include_output)
         # Set by the caller when the policy stops at the first failure.
         self.follow_failures = True
-        self._read_everything = False
 
     def poll(self) -> Snapshot:
         snapshot = Snapshot()
@@ -197,17 +196,6 @@ class InvocationWatch(RunWatch):
                 self._wake_by(snapshot, next_timeout_in(self._runs[invoke_id], records, now))
         snapshot.complete = self._all_settled()
         return snapshot
-
-    def read_all(self) -> Snapshot:
-        """A round that reads every open invocation's results in full, whatever the statuses say.
-
-        What a wait that ends early (timeout, fail fast) returns, so it holds every target's record.
-        """
-        self._read_everything = True
-        try:
-            return self.poll()
-        finally:
-            self._read_everything = False
 
     def _count_open(self, statuses: list[dict[str, t.Any]], unread: dict[str, int]) -> list[dict[str, t.Any]]:
         """The failures as records (with ``follow_failures``), every other instance as a count in ``unread``."""

@@ -156,7 +156,6 @@ class CommandWatch(RunWatch):
         # Set by the caller when the policy stops at the first failure.
         self.follow_failures = True
         self._rounds = 0
-        self._read_everything = False
 
     def poll(self) -> Snapshot:
         snapshot = Snapshot()
@@ -176,17 +175,6 @@ class CommandWatch(RunWatch):
                 self._wake_by(snapshot, next_timeout_in(self._runs[command_id], records, now))
         snapshot.complete = self._all_settled()
         return snapshot
-
-    def read_all(self) -> Snapshot:
-        """A round that reads every open command's invocations in full, whatever the counters say.
-
-        What a wait that ends early (timeout, fail fast) returns, so it holds every target's record.
-        """
-        self._read_everything = True
-        try:
-            return self.poll()
-        finally:
-            self._read_everything = False
 
     # -- counters ---------------------------------------------------------------------------
 
