@@ -13,6 +13,7 @@ import typing as t
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.multicloud.invocations.plugins.module_utils import _run_module
 from ansible_collections.multicloud.invocations.plugins.plugin_utils._progress_action import ProgressWaitAction
 
 # invocation_run options that describe the command to send, not the wait.
@@ -41,6 +42,9 @@ SEND_RESULTS = ("command_id", "invocation_id", "command", "request")
 
 
 class ActionModule(ProgressWaitAction):
+    def task_code(self) -> t.Any:
+        return _run_module
+
     def waits(self, args: dict[str, t.Any]) -> bool:
         return boolean(args.get("wait", False), strict=False)
 

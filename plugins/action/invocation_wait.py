@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.multicloud.invocations.plugins.module_utils import _wait_module
 from ansible_collections.multicloud.invocations.plugins.plugin_utils._progress_action import ProgressWaitAction
 
 
 class ActionModule(ProgressWaitAction):
+    def task_code(self) -> t.Any:
+        return _wait_module
+
     def waits(self, args: dict[str, t.Any]) -> bool:
         return True

@@ -37,13 +37,25 @@ class _SecretMaskingModule(AnsibleModule):
 
 
 class MultiCloudModule:
-    def __init__(self, argument_spec: dict[str, t.Any], starts: bool = False, **kwargs: t.Any) -> None:
+    def __init__(
+        self,
+        argument_spec: dict[str, t.Any],
+        starts: bool = False,
+        host: t.Callable[..., t.Any] | None = None,
+        on_progress: t.Callable[[str], None] | None = None,
+        **kwargs: t.Any,
+    ) -> None:
         """``starts``: the module starts commands (invocation_run), so options the provider would
-        drop are refused rather than warned about (see _capabilities)."""
+        drop are refused rather than warned about (see _capabilities).
+
+        ``host`` builds what validates the options and ends the task; by default an AnsibleModule
+        (the module process). The action plugin's in-process path passes its own, with the same
+        validation, and ``on_progress``, which shows a progress line while the wait runs."""
         kwargs.setdefault("supports_check_mode", True)
         spec = merged(provider_argument_spec(), argument_spec)
-        self.module = _SecretMaskingModule(argument_spec=spec, **kwargs)
         self.started = time.monotonic()
+        self.on_progress = on_progress
+        self.module = (host or _SecretMaskingModule)(argument_spec=spec, **kwargs)
         self._provider: Provider | None = None
         self._check_unused_options(spec, starts)
         self.output = OutputOptions()

@@ -57,3 +57,14 @@ def adapter_class(name: str) -> t.Any:
 
 def build_provider(name: str, options: dict[str, t.Any]) -> t.Any:
     return adapter_class(name)(options)
+
+
+def environment_variables() -> dict[str, str]:
+    """Every environment variable a provider reads, each with the option it stands for."""
+    from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs_spec, aws_ssm_spec, zenlayer_zos_spec
+    return {
+        variable: option
+        for spec in (aws_ssm_spec.SPEC, alibaba_ecs_spec.SPEC, zenlayer_zos_spec.SPEC)
+        for option, variables in spec.environment.items()
+        for variable in variables
+    }

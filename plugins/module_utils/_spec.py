@@ -107,12 +107,21 @@ def classify_error(
     return ProviderError(text, retryable=retryable, **facts)
 
 
+# The key under which a task run inside the action plugin hands its ``environment:`` to the
+# providers (a module process has it in os.environ instead; the controller's is never changed).
+TASK_ENVIRONMENT_OPTION = "_task_environment"
+
+
 def setting(options: t.Mapping[str, t.Any], name: str, environment: t.Mapping[str, tuple[str, ...]]) -> t.Any:
-    """The option ``name``, or else the first of its environment variables that is set, or None."""
+    """The option ``name``, or else the first of its environment variables that is set, or None.
+
+    A variable the task's environment sets wins over the process's, as in a module process."""
     value = options.get(name)
     if value not in (None, ""):
         return value
+    task_environment = options.get(TASK_ENVIRONMENT_OPTION) or {}
     for variable in environment.get(name, ()):
-        if os.environ.get(variable):
-            return os.environ[variable]
+        found = task_environment[variable] if variable in task_environment else os.environ.get(variable)
+        if found:
+            return found
     return None

@@ -389,88 +389,12 @@ request_id:
   type: str
 """
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import VERDICT_SKIPPED, skip_message, without_not_started
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec, wait_argument_spec, waits_argument_spec
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
-from ansible_collections.multicloud.invocations.plugins.module_utils._multi_wait import drop_runs_not_started, items_from, look_up_and_wait_all
-from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
-from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import look_up_and_wait, policy_from, validate_wait_options
-
-
-def skip_runs_not_started(module: MultiCloudModule, params: dict) -> None:
-    """Ids that invocation_run returned in check mode name runs that never started: skip them."""
-    skipped = 0
-    for option in ("command_ids", "invocation_ids"):
-        if params.get(option):
-            params[option], placeholders = without_not_started(params[option])
-            skipped += placeholders
-    if not skipped:
-        return
-    if not (params.get("command_ids") or params.get("invocation_ids")):
-        # passed and verdict are set, so `when: outcome.passed` after the wait still decides.
-        module.exit(skipped=True, changed=False, msg=skip_message(), reason=skip_message(), verdict=VERDICT_SKIPPED, passed=False,
-                    invocations=[], summary=summarize([]))
-    module.warn(f"{skipped} of the runs to wait on did not start (invocation_run ran in check mode); waiting on the others")
-
-
-def wait_on_every_item(module: MultiCloudModule, params: dict) -> None:
-    """``waits``: the runs of several providers (or regions, or accounts), in one wait judged once."""
-    result = {"invocations": []}
-    try:
-        validate_wait_options(params)
-        # Said however the wait ends, an error before any item was read included (a gate's report states the rule).
-        result["policy"] = policy_from(params).describe()
-        items, skipped = drop_runs_not_started(items_from(params))
-        if skipped and not items:
-            module.exit(skipped=True, changed=False, msg=skip_message(), reason=skip_message(), verdict=VERDICT_SKIPPED, passed=False,
-                        invocations=[], summary=summarize([]), waits=[])
-        if skipped:
-            module.warn(f"{skipped} of the runs to wait on did not start (invocation_run ran in check mode); waiting on the others")
-        waited, error, failure, group = look_up_and_wait_all(items, params)
-        result.update(waited)
-        module.use_provider(group)
-    except InvocationError as error:
-        module.fail(error, **result)
-    if error:
-        module.fail(error, **result)
-    if failure:
-        module.fail_json(msg=failure, changed=False, **result)
-    module.exit(**result)
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_module import module_spec, run
 
 
 def main() -> None:
-    argument_spec = {
-        "command_ids": {"type": "list", "elements": "str", "aliases": ["command_id"]},
-        "invocation_ids": {"type": "list", "elements": "str", "aliases": ["invocation_id"]},
-        "instance_ids": {"type": "list", "elements": "str"},
-        "include_output": {"type": "bool", "default": True},
-        "window_id": {"type": "str"},
-        "window_execution_id": {"type": "str"},
-        "window_task_id": {"type": "str"},
-        "executed_after": {"type": "str"},
-        "executed_before": {"type": "str"},
-        "include_command_details": {"type": "bool", "default": True},
-    }
-    argument_spec.update(wait_argument_spec())
-    argument_spec.update(output_argument_spec())
-    argument_spec.update(waits_argument_spec())
-    module = MultiCloudModule(argument_spec=argument_spec, required_one_of=[("command_ids", "invocation_ids", "window_id", "window_execution_id", "waits")])
-    params = module.params
-    if params.get("waits") is not None:
-        wait_on_every_item(module, params)
-    result = {"invocations": []}
-    skip_runs_not_started(module, params)
-    try:
-        validate_wait_options(params)
-        result, error, failure = look_up_and_wait(module.provider, params)
-    except InvocationError as error:
-        module.fail(error, **result)
-    if error:
-        module.fail(error, **result)
-    if failure:
-        module.fail_json(msg=failure, changed=False, **result)
-    module.exit(**result)
+    run(MultiCloudModule(**module_spec()))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to multicloud.invocations
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the multicloud.invocations collection: this API may change at any time.
+"""Running a waiting module's code inside the action plugin, on the controller.
+
+Where the task runs on the controller anyway (a local connection, the usual case for API modules),
+the wait runs in the action plugin's own process: one process per wait, and a progress line
+printed from there while it runs, instead of one module start per line.
+
+:class:`InProcessModule` stands in for AnsibleModule: it validates the options with the same
+argument spec, masks the same secrets, and ends the task by raising :class:`TaskEnded` with a result
+shaped as AnsibleModule shapes one (``invocation.module_args``, ``warnings``, no_log values
+removed). :func:`refusal` says why a task must take the module path instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import typing as t
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.errors import UnsupportedError
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._payload import option_secrets
+from ansible_collections.multicloud.invocations.plugins.module_utils._registry import environment_variables
+from ansible_collections.multicloud.invocations.plugins.module_utils._spec import TASK_ENVIRONMENT_OPTION
+
+# What the modules import besides ansible-core; without one, the module path runs instead, and
+# fails (or not) exactly as it would have.
+RUNTIME_LIBRARIES = ("boto3", "requests", "jmespath")
+
+
+class TaskEnded(Exception):
+    """How an in-process run ends (AnsibleModule exits the process instead): the task's result."""
+
+    def __init__(self, result: dict[str, t.Any]) -> None:
+        super().__init__("the task ended")
+        self.result = result
+
+
+class InProcessModule:
+    """The parts of AnsibleModule MultiCloudModule uses, for a run inside the action plugin.
+
+    ``task_environment`` is the task's ``environment:``; it is handed to the providers, which read
+    their vendors' variables from it before the controller's own (as the module process would see
+    them), and the controller's ``os.environ`` is never changed.
+    """
+
+    def __init__(
+        self,
+        argument_spec: dict[str, t.Any],
+        *,
+        task_args: dict[str, t.Any],
+        name: str,
+        check_mode: bool,
+        task_environment: dict[str, str] | None = None,
+        supports_check_mode: bool = True,
+        **rules: t.Any,
+    ) -> None:
+        del supports_check_mode  # every module of the collection supports check mode
+        self.check_mode = check_mode
+        self.no_log_values: set[str] = set()
+        self._name = name
+        self._warnings: list[str] = []
+        self.params: dict[str, t.Any] = {}
+        validation = ArgumentSpecValidator(argument_spec, **rules).validate(dict(task_args))
+        self.params = dict(task_args, **validation.validated_parameters)
+        self.no_log_values.update(validation._no_log_values)  # pylint: disable=protected-access
+        self.no_log_values.update(option_secrets(self.params))
+        for both in validation._warnings:  # pylint: disable=protected-access
+            self.warn(f"Both option {both['option']} and its alias {both['alias']} are set.")
+        if validation.errors.errors:
+            message = validation.errors.msg
+            if isinstance(validation.errors[0], UnsupportedError):
+                message = f"Unsupported parameters for ({name}) module: {message}"
+            self.fail_json(msg=message)
+        # Shown in invocation.module_args as the module would show them; the environment is not an option.
+        self._shown_params = dict(self.params)
+        if task_environment:
+            # A secret given through a variable (a secret key) is masked as the option itself would be.
+            variables = environment_variables()
+            self.no_log_values.update(
+                str(value) for variable, value in task_environment.items()
+                if value and argument_spec.get(variables.get(variable, ""), {}).get("no_log")
+            )
+            self.params[TASK_ENVIRONMENT_OPTION] = dict(task_environment)
+
+    def warn(self, warning: str) -> None:
+        self._warnings.append(warning)
+
+    def exit_json(self, **result: t.Any) -> t.NoReturn:
+        raise TaskEnded(self._formatted(result))
+
+    def fail_json(self, msg: str, **result: t.Any) -> t.NoReturn:
+        exception = result.pop("exception", None)
+        result.update(failed=True, msg=str(msg))
+        if isinstance(exception, str):
+            result["exception"] = exception
+        raise TaskEnded(self._formatted(result))
+
+    def _formatted(self, result: dict[str, t.Any]) -> dict[str, t.Any]:
+        """As AnsibleModule returns a result: the options used, the warnings, no secret."""
+        result.setdefault("invocation", {"module_args": getattr(self, "_shown_params", self.params)})
+        if self._warnings:
+            result["warnings"] = list(self._warnings)
+        kept = {key: value for key, value in result.items() if value is None or isinstance(value, bool)}
+        result = remove_values(result, self.no_log_values)
+        result.update(kept)
+        return result
+
+
+def missing_library() -> str | None:
+    """The first runtime library the controller's Python cannot import, or None."""
+    for library in RUNTIME_LIBRARIES:
+        if importlib.util.find_spec(library) is None:
+            return library
+    return None
+
+
+def refusal(*, local: bool, interpreter: t.Any, asynchronous: bool, task_environment: dict[str, t.Any]) -> str | None:
+    """Why this task cannot run in the action plugin's process (None when it can).
+
+    ``interpreter`` is the task's ``ansible_python_interpreter`` (None when unset): a task that names
+    another Python than the controller's runs the module there, where its libraries are.
+    """
+    if not local:
+        return "the task runs on another host"
+    if asynchronous:
+        return "the task is async"
+    if interpreter and not str(interpreter).startswith("auto") and os.path.abspath(str(interpreter)) != os.path.abspath(sys.executable):
+        return f"the task names the Python {interpreter}"
+    unread = sorted(set(task_environment) - set(environment_variables()))
+    if unread:
+        # A variable only a library reads (a proxy, a CA bundle of requests) reaches it only
+        # through the process environment: the module process gets it, this process must not.
+        return f"the task's environment sets {', '.join(unread)}"
+    library = missing_library()
+    if library:
+        return f"the controller's Python lacks {library}"
+    return None
