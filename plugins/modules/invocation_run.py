@@ -176,6 +176,12 @@ attributes:
       - In check mode nothing is sent; RV(request) shows what would be sent.
   diff_mode:
     support: none
+  async:
+    description: Supports being used with the C(async) keyword.
+    support: full
+    details:
+      - With C(async), the wait runs as one module process to its end and prints no progress line; read its result
+        with M(ansible.builtin.async_status).
 seealso:
   - module: multicloud.invocations.invocation_wait
   - module: multicloud.invocations.invocation_info

@@ -21,6 +21,9 @@ description:
   - The verdict is taken from the instances, never from the vendor's aggregate, which can read
     C(Success) while some instances never ran.
   - While it waits, the controller shows one progress line when the counts change or every 30 seconds.
+  - A task that runs on the controller (C(connection: local), the usual case) waits inside the action plugin's
+    process, one process however long the wait; a task delegated to another host, or that names another Python,
+    runs the module there.
   - With O(window_id) or O(window_execution_id), waits on a maintenance window execution instead, until the
     execution, its tasks, their task invocations and (for C(RUN_COMMAND) tasks) their commands are final,
     and judges the task invocations with the same policy. A task invocation that did not succeed counts as a
@@ -181,6 +184,13 @@ options:
       - C(LAMBDA), C(AUTOMATION) and C(STEP_FUNCTIONS) task invocations are judged by their status only.
     type: bool
     default: true
+attributes:
+  async:
+    description: Supports being used with the C(async) keyword.
+    support: full
+    details:
+      - With C(async), the wait runs as one module process to its end and prints no progress line; read its result
+        with M(ansible.builtin.async_status).
 extends_documentation_fragment:
   - multicloud.invocations.common
   - multicloud.invocations.output

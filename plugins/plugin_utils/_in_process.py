@@ -18,6 +18,7 @@ removed). :func:`refusal` says why a task must take the module path instead.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 import typing as t
@@ -29,6 +30,24 @@ from ansible.module_utils.errors import UnsupportedError
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import option_secrets
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import environment_variables
 from ansible_collections.multicloud.invocations.plugins.module_utils._spec import TASK_ENVIRONMENT_OPTION
+
+try:  # ansible-core 2.19 and later: arguments travel to a module in a serialization profile
+    from ansible.module_utils.common.json import Direction, get_module_decoder, get_module_encoder
+
+    def as_a_module_sees_them(args: dict[str, t.Any]) -> dict[str, t.Any]:
+        """The task's arguments as a module would receive them: plain Python types, no templating
+        tags (whose type names would show in messages), exactly as the module path sends them."""
+        encoder = get_module_encoder("legacy", Direction.CONTROLLER_TO_MODULE)
+        decoder = get_module_decoder("legacy", Direction.CONTROLLER_TO_MODULE)
+        return json.loads(json.dumps(args, cls=encoder), cls=decoder)
+
+except ImportError:  # ansible-core 2.17 and 2.18
+    from ansible.module_utils.common.json import AnsibleJSONEncoder
+
+    def as_a_module_sees_them(args: dict[str, t.Any]) -> dict[str, t.Any]:
+        """The task's arguments as a module would receive them (vaulted values decrypted, as the module path does)."""
+        return json.loads(json.dumps(args, cls=AnsibleJSONEncoder, vault_to_text=True))
+
 
 # What the modules import besides ansible-core; without one, the module path runs instead, and
 # fails (or not) exactly as it would have.
@@ -68,6 +87,7 @@ class InProcessModule:
         self._name = name
         self._warnings: list[str] = []
         self.params: dict[str, t.Any] = {}
+        task_args = as_a_module_sees_them(task_args)
         validation = ArgumentSpecValidator(argument_spec, **rules).validate(dict(task_args))
         self.params = dict(task_args, **validation.validated_parameters)
         self.no_log_values.update(validation._no_log_values)  # pylint: disable=protected-access
@@ -82,6 +102,7 @@ class InProcessModule:
         # Shown in invocation.module_args as the module would show them; the environment is not an option.
         self._shown_params = dict(self.params)
         if task_environment:
+            task_environment = as_a_module_sees_them(task_environment)
             # A secret given through a variable (a secret key) is masked as the option itself would be.
             variables = environment_variables()
             self.no_log_values.update(

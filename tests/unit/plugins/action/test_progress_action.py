@@ -23,7 +23,15 @@ def make_action(cls, args, check_mode=False, action="multicloud.invocations.invo
     task.action = action
     task.resolved_action = action
     task.get_name.return_value = "wait for deploy"
-    return cls(task, MagicMock(), MagicMock(), loader=MagicMock(), templar=MagicMock(), shared_loader_obj=MagicMock())
+    task.environment = None
+    task.delegate_to = None
+    templar = MagicMock()
+    templar.template.side_effect = lambda value: value
+    return cls(task, MagicMock(), MagicMock(), loader=MagicMock(), templar=templar, shared_loader_obj=MagicMock())
+
+
+# A task that names another Python than the controller's runs the module, in slices.
+ELSEWHERE = {"ansible_python_interpreter": "/opt/other/bin/python3"}
 
 
 def checkpoint(progress, elapsed):
@@ -191,5 +199,5 @@ def test_a_module_on_the_controller_hears_when_the_task_started(lines, transport
         return answers[len(calls) - 1]
 
     action._execute_module = execute
-    action.run(task_vars={})
+    action.run(task_vars=ELSEWHERE)
     assert [call.get("budget_started_at") for call in calls] == ([1_800_000_000.0] * 2 if anchored else [None, None])
