@@ -13,30 +13,13 @@ import typing as t
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.multicloud.invocations.plugins.module_utils import _run_module
+from ansible_collections.multicloud.invocations.plugins.module_utils import _run_module, _wait_module
 from ansible_collections.multicloud.invocations.plugins.plugin_utils._progress_action import ProgressWaitAction
 
-# invocation_run options that describe the command to send, not the wait.
-SEND_OPTIONS = (
-    "document_name",
-    "command_type",
-    "saved_command_id",
-    "username",
-    "client_token",
-    "commands",
-    "parameters",
-    "execution_timeout",
-    "working_directory",
-    "instance_ids",
-    "targets",
-    "delivery_timeout",
-    "max_concurrency",
-    "max_errors",
-    "comment",
-    "output_s3_bucket_name",
-    "output_s3_key_prefix",
-    "wait",
-)
+# invocation_run options that describe the command to send, not the wait: those invocation_wait
+# does not take (derived from both specs, so a new send option can never reach invocation_wait).
+# instance_ids too: they chose where to send; the wait follows the command's own targets.
+SEND_OPTIONS = (frozenset(_run_module.module_spec()["argument_spec"]) - frozenset(_wait_module.module_spec()["argument_spec"])) | {"instance_ids"}
 # What the send returned, kept in the final result.
 SEND_RESULTS = ("command_id", "invocation_id", "command", "request")
 

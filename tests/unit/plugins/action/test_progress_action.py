@@ -134,6 +134,8 @@ def test_run_with_wait_continues_with_invocation_wait_on_the_new_command(lines):
         "wait": True,
         "max_failures": 1,
         "region": "eu-west-1",
+        "agent_check": True,
+        "offline_targets": "send",
     }
     action = make_action(invocation_run.ActionModule, args, action="multicloud.invocations.invocation_run")
     sent = {"command_id": CID, "command": {"CommandId": CID}, "request": {"DocumentName": "AWS-RunShellScript"}, "changed": True}
@@ -153,7 +155,8 @@ def test_run_with_wait_continues_with_invocation_wait_on_the_new_command(lines):
     follow_up = calls[1][1]
     assert follow_up["command_ids"] == [CID]
     assert follow_up["max_failures"] == 1 and follow_up["region"] == "eu-west-1"
-    assert not {"commands", "targets", "wait"} & set(follow_up)
+    # Every option invocation_wait does not take stays with the send (it would refuse them after the command was sent).
+    assert not {"commands", "targets", "wait", "agent_check", "offline_targets"} & set(follow_up)
     # The final result keeps what the send returned, and says the command was sent.
     assert result["command_id"] == CID and result["request"] == {"DocumentName": "AWS-RunShellScript"}
     assert result["changed"] is True and result["failed"] is True
