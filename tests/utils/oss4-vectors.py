@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: contributors to multicloud.invocations
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Print OSS signature V4 test vectors made by the official SDK (alibabacloud-oss-v2).

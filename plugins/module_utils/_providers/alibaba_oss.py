@@ -88,7 +88,8 @@ class OssReader:
         self.client.api_calls += 1
         named = redact_userinfo(url)
         try:
-            response = self.client.session.get(url, headers=headers, timeout=timeout, verify=self.client.verify, stream=True)
+            # No redirect: the answer must come from the endpoint the request was signed for.
+            response = self.client.session.get(url, headers=headers, timeout=timeout, verify=self.client.verify, stream=True, allow_redirects=False)
             content = _read_by(response, deadline)
         except AnswerTooSlow:
             raise ProviderError(f"the {SERVICE} endpoint did not send {named} within {timeout:g}s", provider=PROVIDER) from None

@@ -61,8 +61,8 @@ def test_without_delivery_the_fields_stay_empty(app):
 
 def test_a_bad_delivery_target_is_refused(app):
     ids = [i.alibaba_id for i in app.engine.instances][:1]
-    status, body, _headers = call(app.url, "RunCommand", {"Type": "RunShellScript", "CommandContent": "echo", "InstanceId": ids,
-                                                         "OssOutputDelivery": "s3://fleet-output/runs"})
+    params = {"Type": "RunShellScript", "CommandContent": "echo", "InstanceId": ids, "OssOutputDelivery": "s3://fleet-output/runs"}
+    status, body, _headers = call(app.url, "RunCommand", params)
     assert (status, body["Code"]) == (400, "InvalidParameter") and "OssOutputDelivery" in body["Message"], body
 
 

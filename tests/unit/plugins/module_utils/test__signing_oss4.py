@@ -28,8 +28,14 @@ VECTORS = [
         "query": {},
         "headers": {},
         "additional_headers": [],
-        "string_to_sign": "OSS4-HMAC-SHA256\n20240305T060708Z\n20240305/cn-hangzhou/oss/aliyun_v4_request\n01d18c36b234215638da959134f6ac9f85b089fbbba33fd3060543c20913e0b4",
-        "authorization": "OSS4-HMAC-SHA256 Credential=LTAI5tExampleKeyId/20240305/cn-hangzhou/oss/aliyun_v4_request,Signature=351120f988e6c1ee44266a34e8622c1398358c1c05cf829d8dc7b75b47c1b165"
+        "string_to_sign": (
+            "OSS4-HMAC-SHA256\n20240305T060708Z\n20240305/cn-hangzhou/oss/aliyun_v4_request\n"
+            "01d18c36b234215638da959134f6ac9f85b089fbbba33fd3060543c20913e0b4"
+        ),
+        "authorization": (
+            "OSS4-HMAC-SHA256 Credential=LTAI5tExampleKeyId/20240305/cn-hangzhou/"
+            "oss/aliyun_v4_request,Signature=351120f988e6c1ee44266a34e8622c1398358c1c05cf829d8dc7b75b47c1b165"
+        )
     },
     {
         "name": "STS token, a key to encode",
@@ -46,8 +52,15 @@ VECTORS = [
             "Content-Type": "text/plain"
         },
         "additional_headers": [],
-        "string_to_sign": "OSS4-HMAC-SHA256\n20251231T235959Z\n20251231/ap-southeast-1/oss/aliyun_v4_request\nbb12cab4595ee116881de071c2caee31c4ddf0fa640fd7c8cf19c33c5f52d482",
-        "authorization": "OSS4-HMAC-SHA256 Credential=STS.NUExampleTemporaryKey/20251231/ap-southeast-1/oss/aliyun_v4_request,Signature=8ec4ebffef1805cf6d14e325942feb907d4d44233219ee629b6331c80b0e159f"
+        "string_to_sign": (
+            "OSS4-HMAC-SHA256\n20251231T235959Z\n20251231/ap-southeast-1/oss/"
+            "aliyun_v4_request\nbb12cab4595ee116881de071c2caee31c4ddf0fa640fd7c8cf19c33c5f52d482"
+        ),
+        "authorization": (
+            "OSS4-HMAC-SHA256 Credential=STS.NUExampleTemporaryKey/20251231/"
+            "ap-southeast-1/oss/aliyun_v4_request,Signature=8ec4ebffef1805cf6d14e325942feb907d4d44233219ee629b633"
+            "1c80b0e159f"
+        )
     },
     {
         "name": "query and additional headers",
@@ -73,8 +86,15 @@ VECTORS = [
             "host",
             "range"
         ],
-        "string_to_sign": "OSS4-HMAC-SHA256\n20260102T030405Z\n20260102/cn-shanghai/oss/aliyun_v4_request\n88683eb8c06fa0b2ae58648c6f4406b41d018091c68fc5b447dfad65f1eab9a6",
-        "authorization": "OSS4-HMAC-SHA256 Credential=LTAI5tOther/20260102/cn-shanghai/oss/aliyun_v4_request,AdditionalHeaders=host;range,Signature=db05fb53071d9397e6726376ad25d91c86f2b62fa35435716c10c6096b0dc536"
+        "string_to_sign": (
+            "OSS4-HMAC-SHA256\n20260102T030405Z\n20260102/cn-shanghai/oss/aliyun_v4_request\n"
+            "88683eb8c06fa0b2ae58648c6f4406b41d018091c68fc5b447dfad65f1eab9a6"
+        ),
+        "authorization": (
+            "OSS4-HMAC-SHA256 Credential=LTAI5tOther/20260102/cn-shanghai/"
+            "oss/aliyun_v4_request,AdditionalHeaders=host;range,Signature=db05fb53071d9397e6726376ad25d91c86f2b62"
+            "fa35435716c10c6096b0dc536"
+        )
     },
     {
         "name": "PUT with md5",
@@ -92,8 +112,14 @@ VECTORS = [
             "Content-Type": "application/octet-stream"
         },
         "additional_headers": [],
-        "string_to_sign": "OSS4-HMAC-SHA256\n20240229T120000Z\n20240229/us-west-1/oss/aliyun_v4_request\n1089bcbb7180eb47287f3173d3c99aabaab5a41e198292efe427eaad6a1807a5",
-        "authorization": "OSS4-HMAC-SHA256 Credential=LTAI5tPut/20240229/us-west-1/oss/aliyun_v4_request,Signature=fbf564fe7cefb36cd7b2f3ec559c1988681028176b0b8179cdabbf90a378b2b1"
+        "string_to_sign": (
+            "OSS4-HMAC-SHA256\n20240229T120000Z\n20240229/us-west-1/oss/aliyun_v4_request\n"
+            "1089bcbb7180eb47287f3173d3c99aabaab5a41e198292efe427eaad6a1807a5"
+        ),
+        "authorization": (
+            "OSS4-HMAC-SHA256 Credential=LTAI5tPut/20240229/us-west-1/oss/"
+            "aliyun_v4_request,Signature=fbf564fe7cefb36cd7b2f3ec559c1988681028176b0b8179cdabbf90a378b2b1"
+        )
     }
 ]
 # fmt: on

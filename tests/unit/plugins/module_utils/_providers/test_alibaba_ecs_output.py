@@ -117,7 +117,8 @@ class Session:
         self.answers = list(answers)
         self.sent = []
 
-    def get(self, url, headers=None, timeout=None, verify=None, stream=False):
+    def get(self, url, headers=None, timeout=None, verify=None, stream=False, allow_redirects=True):
+        assert stream and not allow_redirects
         self.sent.append((url, dict(headers or {}), verify))
         answer = self.answers.pop(0)
         if isinstance(answer, BaseException):
