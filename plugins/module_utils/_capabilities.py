@@ -69,7 +69,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "saved_command_id": "document_name and parameters (SSM runs documents, not saved commands)",
             "username": "nothing: SSM runs commands as the agent's user; use sudo -u in commands",
             "client_token": "nothing: SendCommand takes no idempotency token",
-            "output_oss_uri": "output_s3_bucket_name and output_s3_key_prefix (SSM delivers the complete output to S3)",
+            "output_oss_uri": "output_s3_bucket_name and output_s3_key_prefix: SSM delivers the complete output to S3",
         },
         unused_connection={
             "token": "nothing: it is the Zenlayer bearer token; AWS uses access_key, secret_key or a profile",
@@ -93,8 +93,8 @@ CAPABILITIES: dict[str, Capabilities] = {
             "delivery_timeout": "nothing: Cloud Assistant gives up on an unreachable instance after about a minute",
             "max_concurrency": "nothing: Cloud Assistant starts every instance at once",
             "max_errors": "nothing: Cloud Assistant has no error threshold",
-            "output_s3_bucket_name": "output_oss_uri (Cloud Assistant delivers the complete output to OSS)",
-            "output_s3_key_prefix": "output_oss_uri (Cloud Assistant delivers the complete output to OSS, oss://<bucket>/<prefix>)",
+            "output_s3_bucket_name": "output_oss_uri: Cloud Assistant delivers the complete output to OSS",
+            "output_s3_key_prefix": "output_oss_uri, oss://<bucket>/<prefix>: Cloud Assistant delivers the complete output to OSS",
         },
         unused_connection={
             "token": "nothing: it is the Zenlayer bearer token; Alibaba Cloud uses access_key and secret_key",
