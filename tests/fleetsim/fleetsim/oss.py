@@ -108,6 +108,11 @@ class OssFrontEnd:
     def operation(request: Request) -> str:
         return {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}.get(request.method, request.method)
 
+    @staticmethod
+    def page_token(_request: Request) -> str:
+        """OSS object reads have no pages."""
+        return ""
+
     def throttled(self, request: Request) -> Response:
         return self.error_response(request, "ServiceUnavailable", "Please reduce your request rate.", 503)
 
