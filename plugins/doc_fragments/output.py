@@ -49,12 +49,25 @@ options:
         sent no copy, C(NotDelivered)) keeps what the vendor returned, and the record gets an entry in
         C(output_warnings) with the code, the request id and a message; the task warns once. The verdict never depends
         on it.
-      - V(alibaba_ecs) and V(zenlayer_zos) refuse it (Cloud Assistant's OSS delivery is not read yet; ZOS has none).
+      - V(alibaba_ecs) reads OSS (C(oss:GetObject), signed with OSS signature V4 with the same access key and TLS settings as
+        Cloud Assistant) at the record's C(stdout_url), which is Cloud Assistant's C(OssOutputUri), at O(oss_endpoint_url)
+        if given. Cloud Assistant delivers there only for runs started with an OSS URI
+        (O(multicloud.invocations.invocation_run#module:output_oss_uri)); it keeps 24 KB of the output (stdout and stderr
+        merged, in C(stdout)) and counts the rest in C(Dropped). A delivery that C(Failed) gives a warning with
+        Cloud Assistant's C(OssOutputErrorCode); one still C(InProgress) gives C(DeliveryInProgress).
+      - V(zenlayer_zos) refuses it (ZOS delivers no copy to object storage).
     type: bool
     default: false
   s3_endpoint_url:
     description:
       - V(aws_ssm) only. The S3 endpoint O(fetch_complete_output) reads from, for a VPC endpoint or a test server.
         When not set, S3's own endpoint for the region.
+    type: str
+  oss_endpoint_url:
+    description:
+      - V(alibaba_ecs) only. The OSS endpoint O(fetch_complete_output) reads from, for an internal or private endpoint or a
+        test server; objects are addressed path-style under it (C(<oss_endpoint_url>/<bucket>/<key>)).
+      - When not set, the bucket's public endpoint in the task's region, C(https://<bucket>.oss-<region>.aliyuncs.com).
+      - Like O(endpoint_url), plain C(http://) is refused except to a loopback address or with O(allow_plain_http).
     type: str
 """

@@ -69,10 +69,12 @@ CAPABILITIES: dict[str, Capabilities] = {
             "saved_command_id": "document_name and parameters (SSM runs documents, not saved commands)",
             "username": "nothing: SSM runs commands as the agent's user; use sudo -u in commands",
             "client_token": "nothing: SendCommand takes no idempotency token",
+            "output_oss_uri": "output_s3_bucket_name and output_s3_key_prefix: SSM delivers the complete output to S3",
         },
         unused_connection={
             "token": "nothing: it is the Zenlayer bearer token; AWS uses access_key, secret_key or a profile",
             "signature_version": "nothing: botocore signs AWS requests with SigV4",
+            "oss_endpoint_url": "nothing: it is where alibaba_ecs reads the complete output; SSM delivers to S3 (s3_endpoint_url)",
         },
         lacks={"history": "SSM keeps no past runs of a command (a command runs once)"},
         # GetCommandInvocation's streams, and each CommandPlugin's Output in ListCommandInvocations.
@@ -91,8 +93,8 @@ CAPABILITIES: dict[str, Capabilities] = {
             "delivery_timeout": "nothing: Cloud Assistant gives up on an unreachable instance after about a minute",
             "max_concurrency": "nothing: Cloud Assistant starts every instance at once",
             "max_errors": "nothing: Cloud Assistant has no error threshold",
-            "output_s3_bucket_name": "nothing: Cloud Assistant returns the output itself (stdout in the records)",
-            "output_s3_key_prefix": "nothing: Cloud Assistant returns the output itself (stdout in the records)",
+            "output_s3_bucket_name": "output_oss_uri: Cloud Assistant delivers the complete output to OSS",
+            "output_s3_key_prefix": "output_oss_uri, oss://<bucket>/<prefix>: Cloud Assistant delivers the complete output to OSS",
         },
         unused_connection={
             "token": "nothing: it is the Zenlayer bearer token; Alibaba Cloud uses access_key and secret_key",
@@ -100,8 +102,6 @@ CAPABILITIES: dict[str, Capabilities] = {
             "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; Cloud Assistant delivers to OSS",
         },
         lacks={
-            "complete_output": "this collection does not read Cloud Assistant's OSS output delivery yet (its records keep the tail "
-                               "Cloud Assistant returns)",
             "steps": "Cloud Assistant invocations have no steps (plugin_name is an SSM notion)",
             "windows": "Cloud Assistant has no maintenance windows (they are an SSM notion)",
         },
@@ -126,6 +126,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "max_errors": "nothing: ZOS has no error threshold",
             "output_s3_bucket_name": "nothing: ZOS returns the output itself (stdout in the records)",
             "output_s3_key_prefix": "nothing: ZOS returns the output itself (stdout in the records)",
+            "output_oss_uri": "nothing: ZOS returns the output itself (stdout in the records)",
         },
         unused_connection={
             "session_token": "token (a personal access token), or access_key and secret_key",
@@ -133,6 +134,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "region": "nothing: ZOS has one endpoint for every region",
             "aws_config": "nothing: it configures botocore, which zenlayer_zos does not use",
             "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; ZOS delivers none",
+            "oss_endpoint_url": "nothing: it is where alibaba_ecs reads the complete output; ZOS delivers none",
             "signature_version": "nothing: ZOS requests are signed with ZC2-HMAC-SHA256 (or carry token)",
         },
         lacks={

@@ -50,10 +50,11 @@ RECORD_SCHEMA = (
      "timed out or never started stays in raw."),
     ("stdout", "str", "Standard output of the step that decided status (of the run without steps), as far as the vendor keeps it."),
     ("stderr", "str", "Standard error, like stdout (SSM's list view joins the streams; they are split again)."),
-    ("stdout_truncated", "bool", "The vendor cut stdout (SSM: 2,500 characters in the list view, 24,000 in GetCommandInvocation) "
-     "and no complete copy replaced it (fetch_complete_output)."),
+    ("stdout_truncated", "bool", "The vendor cut stdout (SSM: 2,500 characters in the list view, 24,000 in GetCommandInvocation; "
+     "Cloud Assistant: 24 KB, Dropped above 0) and no complete copy replaced it (fetch_complete_output)."),
     ("stderr_truncated", "bool", "The vendor cut stderr (SSM GetCommandInvocation: 8,000 characters), like stdout_truncated."),
-    ("stdout_url", "str", "Where the vendor delivered the complete stdout (SSM OutputS3BucketName), if it did."),
+    ("stdout_url", "str", "Where the vendor delivered the complete stdout (SSM OutputS3BucketName; Cloud Assistant's OssOutputUri, "
+     "for a run started with OssOutputDelivery, with stderr merged as in its Output), if it did."),
     ("stderr_url", "str", "Where the vendor delivered the complete stderr, if it did."),
     ("stdout_file", "str", "With output_dir: the path of the file holding the deciding step's stdout (the run's, without "
      "steps) as complete as the task read it; null otherwise."),

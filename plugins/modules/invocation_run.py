@@ -117,6 +117,13 @@ options:
     description:
       - The key prefix inside O(output_s3_bucket_name).
     type: str
+  output_oss_uri:
+    description:
+      - V(alibaba_ecs) only. Where Cloud Assistant delivers the complete output of each instance, C(oss://<bucket>/<prefix>)
+        (its C(OssOutputDelivery)); records then carry the object's URI (C(OssOutputUri)) in C(stdout_url).
+      - With O(wait) and O(fetch_complete_output), the output Cloud Assistant cut (it keeps 24 KB) is read back from there.
+      - The instances' RAM role must be allowed to write the bucket; the task's access key, to read it.
+    type: str
   wait:
     description:
       - Wait until every target ended, then judge them, as M(multicloud.invocations.invocation_wait) does.

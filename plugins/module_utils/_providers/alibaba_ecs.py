@@ -29,7 +29,8 @@ from ansible_collections.multicloud.invocations.plugins.module_utils import _htt
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import SignedHttpClient, SignedRequest, expired_page_token, may_have_reached
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
 from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider, ids_to_wait_on
-from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs_agents
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs_agents, alibaba_ecs_output
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_oss import OssReader
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_credentials import resolve
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import (
     ANSWERS,
@@ -394,6 +395,14 @@ class AlibabaEcsProvider(SignedHttpProvider):
     def started(handle: dict[str, t.Any]) -> dict[str, t.Any]:
         records = pending_records(handle["InvokeId"], handle.get("CommandId"), handle["InstanceIds"], handle.get("CreationTime"))
         return {"invocation_id": handle["InvokeId"], "command_id": handle.get("CommandId"), "command": handle, "invocations": records, "expected": len(records)}
+
+    # -- the complete output in OSS (fetch_complete_output) ------------------------------------
+
+    def fetch_complete_output(self, records: list[dict[str, t.Any]]) -> None:
+        """Replace the output Cloud Assistant cut, of every ended record, with its complete copy from
+        OSS (alibaba_ecs_output.py); a failure is a warning on the record."""
+        reader = OssReader(self.client(), self._options.get("oss_endpoint_url"), bool(self._options.get("allow_plain_http")))
+        alibaba_ecs_output.fetch_complete_output(records, reader.get_object)
 
     def cancel(self, targets: list[dict[str, t.Any]]) -> None:
         for invocation in targets:

@@ -210,8 +210,27 @@ def _client_token(options: dict[str, t.Any]) -> str:
     return token
 
 
+# OssOutputDelivery takes oss://<bucket>/<prefix> (RunCommand and InvokeCommand API reference); a bucket
+# name is 3 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit
+# (https://www.alibabacloud.com/help/en/oss/user-guide/bucket-naming-conventions).
+OSS_URI = re.compile(r"^oss://(?P<bucket>[a-z0-9][a-z0-9-]{1,61}[a-z0-9])(?:/(?P<prefix>.*))?$")
+
+
+def oss_delivery(uri: t.Any) -> str | None:
+    """output_oss_uri as Cloud Assistant's OssOutputDelivery, or InvalidInput saying what to write."""
+    if uri is None or uri == "":
+        return None
+    if not isinstance(uri, str) or not OSS_URI.match(uri):
+        raise InvalidInput(
+            f"output_oss_uri must be oss://<bucket>/<prefix> with a bucket name of 3 to 63 lower-case letters, digits "
+            f"and hyphens, such as oss://my-bucket/invocations; got {uri!r}"
+        )
+    return uri
+
+
 def _common(options: dict[str, t.Any], action: str) -> dict[str, t.Any]:
-    """What RunCommand and InvokeCommand share: region, targets, timeout, user, token, once only."""
+    """What RunCommand and InvokeCommand share: region, targets, timeout, user, token, once only,
+    and where Cloud Assistant delivers the complete output (OssOutputDelivery)."""
     params: dict[str, t.Any] = {"RegionId": validate_region(options.get("region"))}
     params.update(_targets(options, action))
     params["Timeout"] = _timeout(options)
@@ -219,6 +238,7 @@ def _common(options: dict[str, t.Any], action: str) -> dict[str, t.Any]:
     params["Username"] = username if username else None
     params["RepeatMode"] = "Once"
     params["ClientToken"] = _client_token(options)
+    params["OssOutputDelivery"] = oss_delivery(options.get("output_oss_uri"))
     return params
 
 

@@ -16,7 +16,7 @@ import traceback
 import uuid
 from typing import Any, Callable
 
-from fleetsim import acs_sign, ecs_status, paging
+from fleetsim import acs_sign, ecs_status, oss, paging
 from fleetsim import engine as e
 from fleetsim.wire import Request, Response, json_response
 
@@ -38,6 +38,8 @@ OS_TYPES = ("Windows", "Linux", "FreeBSD")
 AGENT_VERSION = "2.2.3.857"
 # A lost agent loaded from the fleet file last sent a heartbeat this long before the server started.
 LOST_BEFORE_START = 900.0
+# OssOutputDelivery: oss://<bucket>/<prefix>; bucket names are 3 to 63 lower-case letters, digits and hyphens (OSS naming rules).
+OSS_DELIVERY_RE = re.compile(r"^oss://[a-z0-9][a-z0-9-]{1,61}[a-z0-9](/.*)?$")
 
 
 class EcsError(Exception):
@@ -173,6 +175,9 @@ class EcsFrontEnd:
         self.saved: dict[str, dict[str, Any]] = {}        # CommandId -> saved command, insertion order
         self._saved_seq = 0
         self.client_tokens: dict[tuple[str, str], tuple[tuple[tuple[str, str], ...], dict[str, Any]]] = {}
+        # Where runs with OssOutputDelivery write their complete output (the server's OSS front-end);
+        # None: delivery is reported Failed, as when Cloud Assistant cannot reach the bucket.
+        self.oss_store: oss.OssStore | None = None
         self.operations: dict[str, Callable[[Params], dict[str, Any]]] = {
             "RunCommand": self.run_command,
             "InvokeCommand": self.invoke_command,
@@ -424,6 +429,32 @@ class EcsFrontEnd:
             item["StopTime"] = _time(record["stop"])
         return item
 
+    def _oss_delivery(self, command: e.Command, record: dict[str, Any]) -> dict[str, Any]:
+        """The OssOutput* fields of an instance's record, delivering its complete output the first time
+        an ended run is read (fleetsim's runs end on the clock, without an event to hook).
+
+        Cloud Assistant writes the whole output (stdout then stderr, as in Output, but never cut) to the
+        bucket of OssOutputDelivery and names the object in OssOutputUri; Output keeps its 24 KB and
+        Dropped as without delivery. The object key here is <prefix>/<InvokeId>/<InstanceId>; clients
+        must read the key OssOutputUri names, not build it. A run that never started has nothing to deliver.
+        """
+        target = command.meta.get("OssOutputDelivery")
+        if not target or command.meta["Scheduled"] or record["start"] is None:
+            return {}
+        if record["status"] in ecs_status.OPEN_STATUSES:
+            return {"OssOutputStatus": "InProgress"}
+        bucket, prefix = oss.split_uri(target)
+        key = "/".join(part for part in (prefix.strip("/"), command.id, record["InstanceId"]) if part)
+        if self.oss_store is None or bucket in self.oss_store.failing_buckets:
+            return {"OssOutputStatus": "Failed", "OssOutputErrorCode": "NoSuchBucket",
+                    "OssOutputErrorInfo": "The specified bucket does not exist."}
+        uri = f"oss://{bucket}/{key}"
+        delivered = command.meta.setdefault("OssDelivered", set())
+        if record["InstanceId"] not in delivered:
+            delivered.add(record["InstanceId"])
+            self.oss_store.put(bucket, key, (record["stdout"] + record["stderr"]).encode("utf-8"))
+        return {"OssOutputUri": uri, "OssOutputStatus": "Finished"}
+
     # -- RunCommand / InvokeCommand / CreateCommand -----------------------------------------
 
     def run_command(self, params: Params) -> dict[str, Any]:
@@ -501,6 +532,9 @@ class EcsFrontEnd:
             raise _missing("Frequency")
         if repeat == "DryRun":
             raise EcsError("DryRunOperation", "Request validation has been passed with DryRun flag set.")
+        delivery = params.get("OssOutputDelivery")
+        if delivery and not OSS_DELIVERY_RE.match(delivery):
+            raise _invalid("OssOutputDelivery", "Expected oss://<bucket>/<prefix>.")
         working_dir = saved["WorkingDir"]
         relative_dir = working_dir.strip().lstrip("/")
         invoke_id = _new_id("t-hz0")
@@ -661,6 +695,7 @@ class EcsFrontEnd:
             if only_instance and record["InstanceId"] != only_instance:
                 continue
             item = self._instance_fields(record, encoding, include_output)
+            item.update(self._oss_delivery(command, record))
             item["InstanceInvokeStatus"] = ecs_status.legacy_instance_status(record["status"])
             item["CreationTime"] = _time(command.requested_at)
             item["UpdateTime"] = _time(max(t for t in (command.requested_at, record["start"], record["finish"], record["stop"]) if t is not None))
@@ -717,6 +752,7 @@ class EcsFrontEnd:
             record = self._record(entry, now) if isinstance(entry, e.Invocation) else entry
             meta = command.meta
             item = self._instance_fields(record, encoding, True)
+            item.update(self._oss_delivery(command, record))
             item.update({
                 "CommandId": meta["CommandId"], "InvokeId": command.id,
                 "InvokeRecordStatus": ecs_status.legacy_instance_status(record["status"]),

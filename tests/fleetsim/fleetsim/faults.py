@@ -34,6 +34,8 @@ SERVER_ERRORS = {
                     (503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.")],
     "zenlayer_zos": [(500, "INTERNAL_SERVER_ERROR", "Internal server error."),
                      (503, "SERVICE_TEMPORARY_UNAVAILABLE", "Service temporarily unavailable, please try again later.")],
+    "alibaba_oss": [(500, "InternalError", "We encountered an internal error. Please try again."),
+                    (503, "ServiceUnavailable", "Please reduce your request rate.")],
 }
 # An expired page token, in the vendor's words. Zenlayer pages by number and has no token to expire.
 EXPIRED_TOKEN = {

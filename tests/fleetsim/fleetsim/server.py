@@ -22,6 +22,7 @@ from fleetsim.aws_ssm import SsmFrontEnd
 from fleetsim.engine import AGENT_STATES, Engine
 from fleetsim.faults import FaultInjector
 from fleetsim.mishaps import MishapError, Mishaps
+from fleetsim.oss import OssFrontEnd, OssStore
 from fleetsim.ratelimit import TokenBucket
 from fleetsim.ssm_windows import WindowError
 from fleetsim.wire import Request, Response, json_response
@@ -117,8 +118,13 @@ class FleetSim:
         self.wrong_answers = WrongAnswers()
         self.mishaps = Mishaps()
         # New vendors plug in here: each front-end claims requests through `matches`.
-        self.front_ends = [SsmFrontEnd(engine, settings, secrets), EcsFrontEnd(engine, settings, secrets),
-                           ZosFrontEnd(engine, settings, secrets)]
+        # Cloud Assistant delivers complete output to the OSS front-end's store (OssOutputDelivery).
+        self.oss_store = OssStore()
+        ecs = EcsFrontEnd(engine, settings, secrets)
+        ecs.oss_store = self.oss_store
+        # OSS claims requests by their OSS signature; the others never claim an object path (/bucket/key).
+        self.front_ends = [SsmFrontEnd(engine, settings, secrets), ecs, ZosFrontEnd(engine, settings, secrets),
+                           OssFrontEnd(self.oss_store, settings, secrets)]
 
     def dispatch(self, request: Request) -> tuple[str, Response]:
         if request.path.split("?", 1)[0].startswith(CONTROL_PREFIX):
@@ -170,7 +176,7 @@ class FleetSim:
                  ("POST", "window-executions"): self._start_window_execution,
                  ("GET", "timeline"): self._timeline, ("GET", "executions"): self._executions,
                  ("GET", "mishaps"): self._get_mishaps, ("POST", "mishaps"): self._set_mishaps,
-                 ("POST", "agents"): self._set_agents}.get((request.method, name))
+                 ("POST", "agents"): self._set_agents, ("POST", "oss"): self._set_oss}.get((request.method, name))
         if route is None:
             return json_response(404, {"message": f"unknown control endpoint {request.method} /_fleetsim/{name}"}, operation=name)
         response = route(request)
@@ -279,6 +285,16 @@ class FleetSim:
         except WindowError as exc:
             return json_response(404 if exc.code == "DoesNotExistException" else 400, {"code": exc.code, "message": exc.message})
 
+    def _set_oss(self, request: Request) -> Response:
+        """OSS test knobs: {"denied_buckets": [...], "failing_buckets": [...], "delete": ["oss://bucket/key"]} (oss.py)."""
+        try:
+            changes = json.loads(request.body or b"{}")
+            if not isinstance(changes, dict):
+                raise ValueError("expected a JSON object")
+            return json_response(200, self.oss_store.configure(changes))
+        except ValueError as exc:
+            return json_response(400, {"message": str(exc)})
+
     def _get_mishaps(self, _request: Request) -> Response:
         return json_response(200, {"rules": self.mishaps.public()})
 
@@ -365,6 +381,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def do_POST(self) -> None:  # pylint: disable=invalid-name  # http.server naming
+        self._serve()
+
+    # Object Storage Service (oss.py) also takes PUT, DELETE and HEAD.
+    def do_PUT(self) -> None:  # pylint: disable=invalid-name  # http.server naming
+        self._serve()
+
+    def do_DELETE(self) -> None:  # pylint: disable=invalid-name  # http.server naming
+        self._serve()
+
+    def do_HEAD(self) -> None:  # pylint: disable=invalid-name  # http.server naming
         self._serve()
 
     def _serve(self) -> None:

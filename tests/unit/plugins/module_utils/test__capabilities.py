@@ -21,7 +21,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._registry i
 RUN_OPTIONS = (
     "document_name", "command_type", "saved_command_id", "username", "client_token", "commands", "parameters", "execution_timeout",
     "working_directory", "instance_ids", "targets", "delivery_timeout", "max_concurrency", "max_errors", "comment",
-    "output_s3_bucket_name", "output_s3_key_prefix",
+    "output_s3_bucket_name", "output_s3_key_prefix", "output_oss_uri",
 )
 
 

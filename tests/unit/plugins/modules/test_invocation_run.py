@@ -168,7 +168,7 @@ def test_options_alibaba_does_not_use_are_refused_but_a_default_is_not(run_modul
     result = run_module(invocation_run, dict(base, document_name="AWS-RunPowerShellScript", output_s3_bucket_name="logs"))
     assert result["failed"] is True
     assert result["msg"].startswith("alibaba_ecs does not use document_name (use command_type")
-    assert "output_s3_bucket_name (Cloud Assistant returns the output itself" in result["msg"]
+    assert "output_s3_bucket_name (use output_oss_uri" in result["msg"]
 
 
 def test_connection_options_a_provider_does_not_read_are_warned_about(run_module, monkeypatch):
