@@ -34,6 +34,7 @@ SEND_OPTIONS = (
     "comment",
     "output_s3_bucket_name",
     "output_s3_key_prefix",
+    "cloudwatch_output_log_group",
     "wait",
 )
 # What the send returned, kept in the final result.

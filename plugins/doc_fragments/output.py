@@ -50,11 +50,24 @@ options:
         C(output_warnings) with the code, the request id and a message; the task warns once. The verdict never depends
         on it.
       - V(alibaba_ecs) and V(zenlayer_zos) refuse it (Cloud Assistant's OSS delivery is not read yet; ZOS has none).
+      - V(aws_ssm) reads CloudWatch Logs instead where a command sent its output there and not to S3
+        (O(multicloud.invocations.invocation_run#module:cloudwatch_output_log_group); the record's C(output_log_group)),
+        with C(logs:GetLogEvents) on the stream C(<command id>/<instance id>/<step>/stdout) (or C(/stderr)), every page,
+        at O(logs_endpoint_url) if given. C(<step>) is the step's name with C(:) and C(*) written C(-), for example
+        C(aws-runShellScript). The agent sends whole lines, several to an event, and leaves out the newline at the end of
+        each event; a newline is put back after each event, so a stream whose last line had no newline gets one. A
+        stream that is not there is C(ResourceNotFoundException) in C(output_warnings).
     type: bool
     default: false
   s3_endpoint_url:
     description:
       - V(aws_ssm) only. The S3 endpoint O(fetch_complete_output) reads from, for a VPC endpoint or a test server.
         When not set, S3's own endpoint for the region.
+    type: str
+  logs_endpoint_url:
+    description:
+      - V(aws_ssm) only. The CloudWatch Logs endpoint O(fetch_complete_output) reads from, for a VPC endpoint or a test
+        server. When not set, CloudWatch Logs' own endpoint for the region.
+      - Plain HTTP only to a loopback host, or with O(allow_plain_http), as for O(endpoint_url).
     type: str
 """

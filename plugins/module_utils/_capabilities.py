@@ -93,11 +93,13 @@ CAPABILITIES: dict[str, Capabilities] = {
             "max_errors": "nothing: Cloud Assistant has no error threshold",
             "output_s3_bucket_name": "nothing: Cloud Assistant returns the output itself (stdout in the records)",
             "output_s3_key_prefix": "nothing: Cloud Assistant returns the output itself (stdout in the records)",
+            "cloudwatch_output_log_group": "nothing: CloudWatch Logs delivery is an SSM feature; Cloud Assistant returns the output itself",
         },
         unused_connection={
             "token": "nothing: it is the Zenlayer bearer token; Alibaba Cloud uses access_key and secret_key",
             "aws_config": "nothing: it configures botocore, which alibaba_ecs does not use",
             "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; Cloud Assistant delivers to OSS",
+            "logs_endpoint_url": "nothing: it is where aws_ssm reads the complete output from CloudWatch Logs",
         },
         lacks={
             "complete_output": "this collection does not read Cloud Assistant's OSS output delivery yet (its records keep the tail "
@@ -126,6 +128,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "max_errors": "nothing: ZOS has no error threshold",
             "output_s3_bucket_name": "nothing: ZOS returns the output itself (stdout in the records)",
             "output_s3_key_prefix": "nothing: ZOS returns the output itself (stdout in the records)",
+            "cloudwatch_output_log_group": "nothing: CloudWatch Logs delivery is an SSM feature; ZOS returns the output itself",
         },
         unused_connection={
             "session_token": "token (a personal access token), or access_key and secret_key",
@@ -133,6 +136,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "region": "nothing: ZOS has one endpoint for every region",
             "aws_config": "nothing: it configures botocore, which zenlayer_zos does not use",
             "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; ZOS delivers none",
+            "logs_endpoint_url": "nothing: it is where aws_ssm reads the complete output from CloudWatch Logs; ZOS delivers none",
             "signature_version": "nothing: ZOS requests are signed with ZC2-HMAC-SHA256 (or carry token)",
         },
         lacks={

@@ -94,6 +94,7 @@ class OutputOptions:
             directory = check_directory(directory)
         # The same rule as endpoint_url: https, or plain HTTP to loopback or with allow_plain_http.
         check_plain_http(params.get("s3_endpoint_url"), bool(params.get("allow_plain_http")), params.get("provider") or "", option="s3_endpoint_url")
+        check_plain_http(params.get("logs_endpoint_url"), bool(params.get("allow_plain_http")), params.get("provider") or "", option="logs_endpoint_url")
         return cls(limit=limit, directory=directory)
 
     @property

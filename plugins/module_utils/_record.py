@@ -55,6 +55,8 @@ RECORD_SCHEMA = (
     ("stderr_truncated", "bool", "The vendor cut stderr (SSM GetCommandInvocation: 8,000 characters), like stdout_truncated."),
     ("stdout_url", "str", "Where the vendor delivered the complete stdout (SSM OutputS3BucketName), if it did."),
     ("stderr_url", "str", "Where the vendor delivered the complete stderr, if it did."),
+    ("output_log_group", "str", "aws_ssm: the CloudWatch Logs log group the command sent its complete output to "
+     "(CloudWatchOutputConfig; /aws/ssm/<document> when enabled without a name), if it did."),
     ("stdout_file", "str", "With output_dir: the path of the file holding the deciding step's stdout (the run's, without "
      "steps) as complete as the task read it; null otherwise."),
     ("stderr_file", "str", "With output_dir: the path of the file holding stderr, like stdout_file."),

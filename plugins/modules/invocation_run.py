@@ -117,6 +117,16 @@ options:
     description:
       - The key prefix inside O(output_s3_bucket_name).
     type: str
+  cloudwatch_output_log_group:
+    description:
+      - V(aws_ssm) only. A CloudWatch Logs log group that receives the full output of each step (SendCommand's
+        C(CloudWatchOutputConfig), enabled); the agent creates the group if it is missing, and writes the streams
+        C(<command id>/<instance id>/<step>/stdout) and C(/stderr). Records then carry the group in C(output_log_group).
+      - 1 to 512 letters, digits and C(.), C(-), C(_), C(/), C(#). The agent's instance profile needs
+        C(logs:CreateLogGroup), C(logs:CreateLogStream) and C(logs:PutLogEvents) on it.
+      - With O(wait) and O(fetch_complete_output), the output SSM cut is read back from there when the command sent no
+        copy to S3 (O(output_s3_bucket_name) comes first).
+    type: str
   wait:
     description:
       - Wait until every target ended, then judge them, as M(multicloud.invocations.invocation_wait) does.
@@ -354,6 +364,7 @@ def main() -> None:
         "comment": {"type": "str"},
         "output_s3_bucket_name": {"type": "str"},
         "output_s3_key_prefix": {"type": "str", "no_log": False},
+        "cloudwatch_output_log_group": {"type": "str"},
         "wait": {"type": "bool", "default": False},
         "include_output": {"type": "bool", "default": True},
         "agent_check": {"type": "bool", "default": False},
