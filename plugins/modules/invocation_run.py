@@ -246,6 +246,20 @@ EXAMPLES = r"""
     undeliverable: ignore
     region: eu-west-1
   register: rotated
+
+- name: Send the output to CloudWatch Logs, and read back what SSM cut once every instance ended
+  multicloud.invocations.invocation_run:
+    commands:
+      - journalctl -u app --since today
+    instance_ids:
+      - i-0123456789abcdef0
+      - i-0fedcba9876543210
+    cloudwatch_output_log_group: /ssm/app-journal
+    wait: true
+    fetch_complete_output: true
+    output_limit: 10000
+    region: eu-west-1
+  register: journal
 """
 
 RETURN = r"""
