@@ -286,7 +286,6 @@ class CommandWatch(RunWatch):
         return command
 
 
-
 # An error document in XML, inside the message botocore gives for a JSON API's error it could not
 # parse (an endpoint or proxy answering in XML, as moto_server does for a refused signature).
 XML_ERROR = re.compile(r"<Code>(?P<code>[^<]+)</Code>\s*<Message>(?P<message>[^<]*)</Message>")
@@ -302,6 +301,7 @@ def json_error(response: dict[str, t.Any]) -> tuple[str, str]:
     if code.isdigit() and inner:
         return inner.group("code"), inner.group("message")
     return code, message
+
 
 class AwsSsmProvider:
     """SSM Run Command: reads, waits and starts, with boto3."""
