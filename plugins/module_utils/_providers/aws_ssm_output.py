@@ -71,10 +71,10 @@ def log_stream_name(record: t.Mapping[str, t.Any], step_name: str, stream: str) 
 
 
 def join_events(messages: t.Sequence[str]) -> str:
-    """The text of a stream from its events' messages. The agent packs whole lines into each event and,
-    once the command ended, drops the newline at the end of each event (as nearly every event of a
-    command read after it ended): a newline goes back after each message that lacks one. A stream whose
-    very last line had no newline therefore comes back with one."""
+    """The text of a stream from its events' messages. The agent packs whole lines into each event and
+    drops the newline that ends an event it builds once the command has ended (every event of a short
+    command): a newline goes back after each message that lacks one. A stream whose very last line had
+    no newline therefore comes back with one."""
     return "".join(message if message.endswith("\n") else message + "\n" for message in messages)
 
 
