@@ -44,7 +44,7 @@ $(VENV)/.installed: $(DEV_INPUTS)
 $(OLDEST_VENV)/.installed: $(DEV_INPUTS)
 	$(PYTHON) -m venv $(OLDEST_VENV)
 	$(OLDEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$(OLDEST_CORE_SPEC)" -r requirements.txt \
-		-c <(grep -E '^[A-Za-z]' requirements.txt | sed 's/>=/==/') "moto[server,ssm]>=5.0" pytest -e tests/fleetsim
+		-c <(grep -E '^[A-Za-z]' requirements.txt | sed 's/>=/==/') "moto[server,ssm,logs]>=5.0" pytest -e tests/fleetsim
 	touch $@
 
 setup: $(VENV)/.installed

@@ -56,6 +56,13 @@ options:
         merged, in C(stdout)) and counts the rest in C(Dropped). A delivery that C(Failed) gives a warning with
         Cloud Assistant's C(OssOutputErrorCode); one still C(InProgress) gives C(DeliveryInProgress).
       - V(zenlayer_zos) refuses it (ZOS delivers no copy to object storage).
+      - V(aws_ssm) reads CloudWatch Logs instead where a command sent its output there and not to S3
+        (O(multicloud.invocations.invocation_run#module:cloudwatch_output_log_group); the record's C(output_log_group)),
+        with C(logs:GetLogEvents) on the stream C(<command id>/<instance id>/<step>/stdout) (or C(/stderr)), every page,
+        at O(logs_endpoint_url) if given. C(<step>) is the step's name with C(:) and C(*) written C(-), for example
+        C(aws-runShellScript). The agent sends whole lines, several to an event, and leaves out the newline at the end of
+        each event; a newline is put back after each event, so a stream whose last line had no newline gets one. A
+        stream that is not there is C(ResourceNotFoundException) in C(output_warnings).
     type: bool
     default: false
   s3_endpoint_url:
@@ -69,5 +76,11 @@ options:
         test server; objects are addressed path-style under it (C(<oss_endpoint_url>/<bucket>/<key>)).
       - When not set, the bucket's public endpoint in the task's region, C(https://<bucket>.oss-<region>.aliyuncs.com).
       - Like O(endpoint_url), plain C(http://) is refused except to a loopback address or with O(allow_plain_http).
+    type: str
+  logs_endpoint_url:
+    description:
+      - V(aws_ssm) only. The CloudWatch Logs endpoint O(fetch_complete_output) reads from, for a VPC endpoint or a test
+        server. When not set, CloudWatch Logs' own endpoint for the region.
+      - Plain HTTP only to a loopback host, or with O(allow_plain_http), as for O(endpoint_url).
     type: str
 """

@@ -95,11 +95,13 @@ CAPABILITIES: dict[str, Capabilities] = {
             "max_errors": "nothing: Cloud Assistant has no error threshold",
             "output_s3_bucket_name": "output_oss_uri: Cloud Assistant delivers the complete output to OSS",
             "output_s3_key_prefix": "output_oss_uri, oss://<bucket>/<prefix>: Cloud Assistant delivers the complete output to OSS",
+            "cloudwatch_output_log_group": "nothing: CloudWatch Logs delivery is an SSM feature; Cloud Assistant returns the output itself",
         },
         unused_connection={
             "token": "nothing: it is the Zenlayer bearer token; Alibaba Cloud uses access_key and secret_key",
             "aws_config": "nothing: it configures botocore, which alibaba_ecs does not use",
             "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; Cloud Assistant delivers to OSS",
+            "logs_endpoint_url": "nothing: it is where aws_ssm reads the complete output from CloudWatch Logs",
         },
         lacks={
             "steps": "Cloud Assistant invocations have no steps (plugin_name is an SSM notion)",
@@ -127,6 +129,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "output_s3_bucket_name": "nothing: ZOS returns the output itself (stdout in the records)",
             "output_s3_key_prefix": "nothing: ZOS returns the output itself (stdout in the records)",
             "output_oss_uri": "nothing: ZOS returns the output itself (stdout in the records)",
+            "cloudwatch_output_log_group": "nothing: CloudWatch Logs delivery is an SSM feature; ZOS returns the output itself",
         },
         unused_connection={
             "session_token": "token (a personal access token), or access_key and secret_key",
@@ -135,6 +138,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "aws_config": "nothing: it configures botocore, which zenlayer_zos does not use",
             "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; ZOS delivers none",
             "oss_endpoint_url": "nothing: it is where alibaba_ecs reads the complete output; ZOS delivers none",
+            "logs_endpoint_url": "nothing: it is where aws_ssm reads the complete output from CloudWatch Logs; ZOS delivers none",
             "signature_version": "nothing: ZOS requests are signed with ZC2-HMAC-SHA256 (or carry token)",
         },
         lacks={

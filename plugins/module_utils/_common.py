@@ -110,6 +110,8 @@ def output_argument_spec() -> dict[str, t.Any]:
         "fetch_complete_output": {"type": "bool", "default": False},
         "s3_endpoint_url": {"type": "str"},
         "oss_endpoint_url": {"type": "str"},
+        # aws_ssm's complete output in CloudWatch Logs (aws_ssm_output.py).
+        "logs_endpoint_url": {"type": "str"},
     }
 
 

@@ -95,6 +95,7 @@ class OutputOptions:
         # The same rule as endpoint_url: https, or plain HTTP to loopback or with allow_plain_http.
         check_plain_http(params.get("s3_endpoint_url"), bool(params.get("allow_plain_http")), params.get("provider") or "", option="s3_endpoint_url")
         check_plain_http(params.get("oss_endpoint_url"), bool(params.get("allow_plain_http")), params.get("provider") or "", option="oss_endpoint_url")
+        check_plain_http(params.get("logs_endpoint_url"), bool(params.get("allow_plain_http")), params.get("provider") or "", option="logs_endpoint_url")
         return cls(limit=limit, directory=directory)
 
     @property

@@ -56,6 +56,8 @@ RECORD_SCHEMA = (
     ("stdout_url", "str", "Where the vendor delivered the complete stdout (SSM OutputS3BucketName; Cloud Assistant's OssOutputUri, "
      "for a run started with OssOutputDelivery, with stderr merged as in its Output), if it did."),
     ("stderr_url", "str", "Where the vendor delivered the complete stderr, if it did."),
+    ("output_log_group", "str", "aws_ssm: the CloudWatch Logs log group the command sent its complete output to "
+     "(CloudWatchOutputConfig; /aws/ssm/<document> when enabled without a name), if it did."),
     ("stdout_file", "str", "With output_dir: the path of the file holding the deciding step's stdout (the run's, without "
      "steps) as complete as the task read it; null otherwise."),
     ("stderr_file", "str", "With output_dir: the path of the file holding stderr, like stdout_file."),

@@ -49,6 +49,7 @@ def module_spec() -> dict[str, t.Any]:
         "output_s3_bucket_name": {"type": "str"},
         "output_s3_key_prefix": {"type": "str", "no_log": False},
         "output_oss_uri": {"type": "str"},
+        "cloudwatch_output_log_group": {"type": "str"},
         "wait": {"type": "bool", "default": False},
         "include_output": {"type": "bool", "default": True},
         "agent_check": {"type": "bool", "default": False},

@@ -241,6 +241,13 @@ invocations:
     stderr_url:
       description: Where the full standard error is stored, when output storage was configured.
       type: str
+    output_log_group:
+      description:
+        - V(aws_ssm) only. The CloudWatch Logs log group the command sent its full output to (C(CloudWatchOutputConfig);
+          C(/aws/ssm/<document name>) when it was enabled without a group name); null when it sent none there.
+        - Each step's streams are C(<command_id>/<instance_id>/<step>/stdout) and C(/stderr), C(<step>) being the step's name
+          with colons and asterisks written as dashes.
+      type: str
     stdout_file:
       description: With O(output_dir), the path of the file that holds the deciding step's standard output; null otherwise.
       type: str

@@ -124,6 +124,16 @@ options:
       - With O(wait) and O(fetch_complete_output), the output Cloud Assistant cut (it keeps 24 KB) is read back from there.
       - The instances' RAM role must be allowed to write the bucket; the task's access key, to read it.
     type: str
+  cloudwatch_output_log_group:
+    description:
+      - V(aws_ssm) only. A CloudWatch Logs log group that receives the full output of each step (SendCommand's
+        C(CloudWatchOutputConfig), enabled); the agent creates the group if it is missing, and writes the streams
+        C(<command id>/<instance id>/<step>/stdout) and C(/stderr). Records then carry the group in C(output_log_group).
+      - 1 to 512 letters, digits and C(.), C(-), C(_), C(/), C(#). The agent's instance profile needs
+        C(logs:CreateLogGroup), C(logs:CreateLogStream) and C(logs:PutLogEvents) on it.
+      - With O(wait) and O(fetch_complete_output), the output SSM cut is read back from there when the command sent no
+        copy to S3 (O(output_s3_bucket_name) comes first).
+    type: str
   wait:
     description:
       - Wait until every target ended, then judge them, as M(multicloud.invocations.invocation_wait) does.
@@ -249,6 +259,20 @@ EXAMPLES = r"""
     undeliverable: ignore
     region: eu-west-1
   register: rotated
+
+- name: Send the output to CloudWatch Logs, and read back what SSM cut once every instance ended
+  multicloud.invocations.invocation_run:
+    commands:
+      - journalctl -u app --since today
+    instance_ids:
+      - i-0123456789abcdef0
+      - i-0fedcba9876543210
+    cloudwatch_output_log_group: /ssm/app-journal
+    wait: true
+    fetch_complete_output: true
+    output_limit: 10000
+    region: eu-west-1
+  register: journal
 """
 
 RETURN = r"""

@@ -286,6 +286,23 @@ class CommandWatch(RunWatch):
         return command
 
 
+# An error document in XML, inside the message botocore gives for a JSON API's error it could not
+# parse (an endpoint or proxy answering in XML, as moto_server does for a refused signature).
+XML_ERROR = re.compile(r"<Code>(?P<code>[^<]+)</Code>\s*<Message>(?P<message>[^<]*)</Message>")
+
+
+def json_error(response: dict[str, t.Any]) -> tuple[str, str]:
+    """(code, message) of a JSON API's ClientError, the vendor's code even when the answer was XML."""
+    details = response.get("Error", {}) or {}
+    metadata = response.get("ResponseMetadata", {}) or {}
+    code = str(details.get("Code") or f"HTTP{metadata.get('HTTPStatusCode', '')}")
+    message = str(details.get("Message") or code)
+    inner = XML_ERROR.search(message)
+    if code.isdigit() and inner:
+        return inner.group("code"), inner.group("message")
+    return code, message
+
+
 class AwsSsmProvider:
     """SSM Run Command: reads, waits and starts, with boto3."""
 
@@ -311,6 +328,7 @@ class AwsSsmProvider:
         self._config: t.Any = None
         self._verify: t.Any = True
         self._s3_client: t.Any = None
+        self._logs_client: t.Any = None
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -407,10 +425,68 @@ class AwsSsmProvider:
         BoundedSender.install(self._s3_client, self.timer.bound, service="s3")
         return self._s3_client
 
+    def logs_client(self) -> t.Any:
+        """A CloudWatch Logs client on the SSM client's session, like ``s3_client``, at ``logs_endpoint_url``
+        (a VPC endpoint, a test server) or CloudWatch Logs' own endpoint."""
+        if self._logs_client is not None:
+            return self._logs_client
+        self.client()
+        if self._session is None:
+            raise ProviderError("the complete output cannot be fetched with an SSM client built elsewhere", provider=PROVIDER)
+        endpoint_url = self._options.get("logs_endpoint_url")
+        warning = check_plain_http(endpoint_url, bool(self._options.get("allow_plain_http")), PROVIDER, option="logs_endpoint_url")
+        if warning:
+            self.warnings.append(warning)
+        client = self._session.client("logs", endpoint_url=endpoint_url, config=self._config, verify=self._verify)
+        # botocore names the client's events by its service id ("cloudwatch-logs").
+        service = client.meta.service_model.service_id.hyphenize()
+        client.meta.events.register(f"needs-retry.{service}", self._no_retry_past_the_budget)
+        client.meta.events.register(f"before-send.{service}", self._count_request)
+        BoundedSender.install(client, self.timer.bound, service=service)
+        self._logs_client = client
+        return client
+
     def fetch_complete_output(self, records: list[dict[str, t.Any]]) -> None:
-        """Replace every stream SSM cut, of every ended record, with its complete copy from S3;
-        a failure is a warning on the record (aws_ssm_output.py)."""
-        aws_ssm_output.fetch_complete_output(records, self._get_object)
+        """Replace every stream SSM cut, of every ended record, with its complete copy from S3 or
+        CloudWatch Logs; a failure is a warning on the record (aws_ssm_output.py)."""
+        aws_ssm_output.fetch_complete_output(records, self._get_object, self._get_log_events)
+
+    def _get_log_events(self, group: str, stream: str) -> list[str]:
+        """Every event's message of one log stream, oldest first: logs:GetLogEvents from the head, page after
+        page until the forward token comes back unchanged (the API's documented end of a stream)."""
+        messages: list[str] = []
+        token = None
+        while True:
+            request: dict[str, t.Any] = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
+            if token is not None:
+                request["nextToken"] = token
+            page = self._logs_call(request)
+            messages.extend(str(event.get("message") or "") for event in page.get("events") or [])
+            following = page.get("nextForwardToken")
+            if not following or following == token:
+                return messages
+            token = following
+
+    def _logs_call(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
+        """One logs:GetLogEvents page; failures as typed errors with CloudWatch Logs' code and request id."""
+        client = self.logs_client()
+        sent_before = self._sent
+        try:
+            self.timer.seconds()  # raises BudgetSpent when too little of a wait's budget is left
+            return client.get_log_events(**request)
+        except ClientError as error:
+            response = getattr(error, "response", {}) or {}
+            metadata = response.get("ResponseMetadata", {}) or {}
+            code, message = json_error(response)
+            raise ProviderError(f"GetLogEvents failed: {message}", provider=PROVIDER, code=code,
+                                request_id=metadata.get("RequestId"), http_status=metadata.get("HTTPStatusCode")) from None
+        except BudgetSpent as error:
+            raise ProviderError(f"no time was left of the budget ({error.message})", provider=PROVIDER, code="BudgetSpent") from None
+        except (BotoCoreError, AnswerTooSlow) as error:
+            raise ProviderError(f"GetLogEvents failed: {redact_secrets_in_text(str(error))}", provider=PROVIDER,
+                                code=type(error).__name__) from None
+        finally:
+            self._count_call(sent_before)
 
     def _get_object(self, bucket: str, key: str) -> str:
         """One s3:GetObject, its body as text; failures as typed errors with S3's code and request id."""

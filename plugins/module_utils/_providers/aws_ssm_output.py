@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # Private to the multicloud.invocations collection: this API may change at any time.
-"""SSM's complete output, read back from S3 for the records whose output SSM cut.
+"""SSM's complete output, read back from S3 or CloudWatch Logs for the records whose output SSM cut.
 
 SSM keeps 24,000 characters of stdout and 8,000 of stderr in GetCommandInvocation, and 2,500 per
 plugin in ListCommandInvocations. A command sent with ``OutputS3BucketName`` has the agent upload
@@ -15,7 +15,16 @@ those streams, of targets that ended, are fetched (``s3:GetObject``), so a fleet
 are short costs no S3 call. A fetch that fails is a warning on its record with S3's code and
 request id: the stream keeps what SSM returned and the verdict, decided before, does not change.
 
-Pure logic over a ``get_object(bucket, key) -> str`` callable; the client is the provider's.
+A command sent with ``CloudWatchOutputConfig`` (and no S3 bucket) has the agent send each plugin's
+streams to a CloudWatch Logs group instead: the record's ``output_log_group``, streams
+``<CommandId>/<InstanceId>/<plugin id>/stdout`` and ``/stderr``, the plugin id being the step's name
+with ``:`` and ``*`` turned into ``-`` ("Configuring Amazon CloudWatch Logs for Run Command":
+https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-rc-setting-up-cwlogs.html). The
+stream is read whole (``logs:GetLogEvents``, every page) and its events joined back into the text
+(see ``join_events``). S3 comes first where a command sent to both.
+
+Pure logic over ``get_object(bucket, key) -> str`` and ``get_log_events(group, stream) -> list of
+messages`` callables; the clients are the provider's.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ STREAMS = ("stdout", "stderr")
 VIRTUAL_HOSTED = re.compile(r"^(?P<bucket>.+?)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$")
 
 GetObject = t.Callable[[str, str], str]
+GetLogEvents = t.Callable[[str, str], t.List[str]]
 
 
 def object_location(url: str) -> tuple[str, str] | None:
@@ -53,11 +63,45 @@ def object_location(url: str) -> tuple[str, str] | None:
     return (bucket, key) if bucket and key else None
 
 
+def log_stream_name(record: t.Mapping[str, t.Any], step_name: str, stream: str) -> str:
+    """The stream the agent writes a step's ``stream`` to: command, instance, plugin id, stream;
+    ``:`` and ``*`` become ``-`` (CloudWatch Logs refuses them in stream names)."""
+    name = f"{record.get('command_id')}/{record.get('instance_id')}/{step_name}/{stream}"
+    return name.replace(":", "-").replace("*", "-")
+
+
+def join_events(messages: t.Sequence[str]) -> str:
+    """The text of a stream from its events' messages. The agent packs whole lines into each event and
+    drops the newline that ends an event it builds once the command has ended (every event of a short
+    command): a newline goes back after each message that lacks one. A stream whose very last line had
+    no newline therefore comes back with one."""
+    return "".join(message if message.endswith("\n") else message + "\n" for message in messages)
+
+
 def warning(stream: str, step: t.Mapping[str, t.Any], code: str, message: str, request_id: t.Any = None) -> dict[str, t.Any]:
     return {"stream": stream, "step": step.get("name"), "code": code, "request_id": request_id, "message": redact_secrets_in_text(message)}
 
 
-def fetch_cut_streams(record: dict[str, t.Any], get_object: GetObject) -> None:
+def _from_log_group(record: dict[str, t.Any], holder: dict[str, t.Any], stream: str, get_log_events: GetLogEvents) -> str | None:
+    """The complete ``stream`` of a step from the record's log group, or None with a warning on the record."""
+    group = record["output_log_group"]
+    if not holder.get("name"):
+        record["output_warnings"].append(warning(
+            stream, holder, "NoStepName", f"SSM cut {stream} and named no step, so its CloudWatch Logs stream in {group} is unknown"))
+        return None
+    name = log_stream_name(record, holder["name"], stream)
+    try:
+        return join_events(get_log_events(group, name))
+    except InvocationError as error:
+        record["output_warnings"].append(warning(
+            stream, holder, error.code or "Unknown",
+            f"the complete {stream} could not be read from CloudWatch Logs group {group}, stream {name}: {error.message}; "
+            "the record keeps what SSM returned",
+            error.request_id))
+        return None
+
+
+def fetch_cut_streams(record: dict[str, t.Any], get_object: GetObject, get_log_events: GetLogEvents | None = None) -> None:
     """Replace each cut stream of an ended record (of each of its steps) with the complete copy."""
     if not record.get("terminal"):
         return
@@ -68,10 +112,17 @@ def fetch_cut_streams(record: dict[str, t.Any], get_object: GetObject) -> None:
                 continue
             url = holder.get(f"{stream}_url")
             location = object_location(url) if url else None
+            if location is None and record.get("output_log_group") and get_log_events is not None:
+                text = _from_log_group(record, holder, stream, get_log_events)
+                if text is not None:
+                    holder[stream] = text
+                    holder[f"{stream}_truncated"] = False
+                continue
             if location is None:
                 record["output_warnings"].append(warning(
                     stream, holder, "NotDelivered",
-                    f"SSM cut {stream} and the command sent no complete copy to S3; send it with output_s3_bucket_name to keep it"))
+                    f"SSM cut {stream} and the command sent no complete copy to S3 or CloudWatch Logs; send it with "
+                    "output_s3_bucket_name or cloudwatch_output_log_group to keep it"))
                 continue
             bucket, key = location
             try:
@@ -91,6 +142,6 @@ def fetch_cut_streams(record: dict[str, t.Any], get_object: GetObject) -> None:
             record[field] = deciding[field]
 
 
-def fetch_complete_output(records: t.Iterable[dict[str, t.Any]], get_object: GetObject) -> None:
+def fetch_complete_output(records: t.Iterable[dict[str, t.Any]], get_object: GetObject, get_log_events: GetLogEvents | None = None) -> None:
     for record in records:
-        fetch_cut_streams(record, get_object)
+        fetch_cut_streams(record, get_object, get_log_events)

@@ -34,6 +34,8 @@ STDERR_CAP = 8000
 
 # SSM's list view joins stdout and stderr into one Output with this line between them.
 ERROR_SEPARATOR = "----------ERROR-------"
+# The log group the agent writes to when CloudWatchOutputConfig is enabled without a group name.
+DEFAULT_LOG_GROUP_PREFIX = "/aws/ssm/"
 TRUNCATION_MARKER = re.compile(r"-+\s*output\s+truncated\s*-+", re.IGNORECASE)
 
 # Defaults the service applies when a command does not say (SendCommand TimeoutSeconds, and the
@@ -100,6 +102,20 @@ def _blank_to_none(value: t.Any) -> t.Any:
     return None if value in ("", None) else value
 
 
+def output_log_group(payload: dict[str, t.Any]) -> str | None:
+    """The CloudWatch Logs group an invocation sent its complete output to, from its CloudWatchOutputConfig:
+    the group named, or ``/aws/ssm/<DocumentName>`` when enabled without a name (the default of the SSM
+    API reference's CloudWatchOutputConfig); None when not enabled."""
+    config = payload.get("CloudWatchOutputConfig")
+    if not isinstance(config, dict) or config.get("CloudWatchOutputEnabled") is not True:
+        return None
+    group = config.get("CloudWatchLogGroupName")
+    if isinstance(group, str) and group:
+        return group
+    document = payload.get("DocumentName")
+    return f"{DEFAULT_LOG_GROUP_PREFIX}{document}" if isinstance(document, str) and document else None
+
+
 def _exit_code(status: str, response_code: t.Any) -> int | None:
     """The exit code once the target ended; SSM's -1 means it never ran, so there is none."""
     return response_code if is_terminal(status) and response_code not in (None, -1) else None
@@ -143,6 +159,7 @@ def invocation_records(invocation: dict[str, t.Any], include_output: bool = True
             vendor_status=invocation.get("Status"),
             vendor_status_details=invocation.get("StatusDetails"),
             requested_at=iso8601(invocation.get("RequestedDateTime")),
+            output_log_group=output_log_group(invocation),
             raw=raw,
             **fields,
         )
@@ -209,6 +226,7 @@ def get_invocation_record(response: dict[str, t.Any], include_output: bool = Tru
         instance_id=response.get("InstanceId"),
         vendor_status=response.get("Status"),
         vendor_status_details=response.get("StatusDetails"),
+        output_log_group=output_log_group(response),
         raw=raw,
         **fields,
     )

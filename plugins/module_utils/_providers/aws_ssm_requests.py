@@ -23,6 +23,8 @@ COMMAND_ID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 INSTANCE_ID_PATTERN = re.compile(r"^(i-([0-9a-f]{8}|[0-9a-f]{17})|mi-[0-9a-f]{17})$")
 CONCURRENCY_PATTERN = re.compile(r"^([1-9][0-9]*|[1-9][0-9]?%|100%)$")
 ERRORS_PATTERN = re.compile(r"^(0|[1-9][0-9]*|[0-9]%|[1-9][0-9]%|100%)$")
+# CloudWatchOutputConfig.CloudWatchLogGroupName in the SSM API reference: 1 to 512 of these characters.
+LOG_GROUP_PATTERN = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
 
 
 def new_start_marker() -> str:
@@ -121,4 +123,12 @@ def build_send_request(options: dict[str, t.Any]) -> dict[str, t.Any]:
         request["OutputS3BucketName"] = options["output_s3_bucket_name"]
     if options.get("output_s3_key_prefix"):
         request["OutputS3KeyPrefix"] = options["output_s3_key_prefix"]
+    group = options.get("cloudwatch_output_log_group")
+    if group is not None:
+        if not LOG_GROUP_PATTERN.match(group):
+            raise InvalidInput(
+                f"cloudwatch_output_log_group must be 1 to 512 letters, digits and the characters . - _ / #, got {group!r}; "
+                "for example /ssm/run-command"
+            )
+        request["CloudWatchOutputConfig"] = {"CloudWatchLogGroupName": group, "CloudWatchOutputEnabled": True}
     return request

@@ -139,6 +139,8 @@ def task_invocation_record(
             only = command_records[0]
             for name in ("instance_name", "steps", "exit_code", "stdout", "stderr", "stdout_truncated", "stderr_truncated", "stdout_url", "stderr_url"):
                 fields[name] = only[name]
+            # Where the command sent its complete output in CloudWatch Logs (fetch_complete_output reads it).
+            fields["output_log_group"] = only.get("output_log_group")
     window = {
         "window_id": window_id,
         "window_execution_id": item.get("WindowExecutionId"),

@@ -25,14 +25,16 @@ class App:
                  host: str = "127.0.0.1", port: int = 0, visibility_delay: float = 0.0, rate_limit: float = 0.0,
                  seed: int = 0, alibaba_delivery_window: float = 60.0, access_key: str = DEFAULT_ACCESS_KEY, secret_key: str = DEFAULT_SECRET_KEY,
                  zenlayer_token: str = DEFAULT_ZENLAYER_TOKEN, log: TextIO | None = sys.stderr, clock: Any = None, tls_dir: str | None = None,
-                 faults: FaultPlan | None = None, s3_endpoint: str | None = None, **engine_options: Any) -> None:
+                 faults: FaultPlan | None = None, s3_endpoint: str | None = None, logs_endpoint: str | None = None,
+                 **engine_options: Any) -> None:
         self._own_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="fleetsim-")
         executor = VirtualExecutor(self.workdir, seed) if mode == "virtual" else RealExecutor(self.workdir)
         self.engine = Engine(instances, executor, clock, **engine_options)
         self.settings = Settings(visibility_delay=visibility_delay, rate_limit=rate_limit, mode=mode,
                                  alibaba_delivery_window=alibaba_delivery_window, zenlayer_token=zenlayer_token,
-                                 faults=FaultInjector(faults) if faults is not None else None, s3_endpoint=s3_endpoint)
+                                 faults=FaultInjector(faults) if faults is not None else None, s3_endpoint=s3_endpoint,
+                                 logs_endpoint=logs_endpoint)
         self.sim = FleetSim(self.engine, self.settings, {access_key: secret_key}, log)
         self.engine.start()
         try:

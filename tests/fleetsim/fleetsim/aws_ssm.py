@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from fleetsim import engine as e
 from fleetsim import paging, sigv4, ssm_status, ssm_steps
+from fleetsim.ssm_cwlogs import LogsDelivery, default_group
 from fleetsim.ssm_s3 import OutputDelivery, key_of
 from fleetsim.ssm_windows import MaintenanceWindows, WindowError
 from fleetsim.faults import json_body_token
@@ -36,6 +37,8 @@ LIST_FILTER_KEYS = {"InvokedAfter", "InvokedBefore", "Status", "DocumentName"}
 COMMAND_FILTER_KEYS = LIST_FILTER_KEYS | {"ExecutionStage"}
 NO_NOTIFICATION = {"NotificationArn": "", "NotificationEvents": [], "NotificationType": ""}
 NO_CLOUDWATCH = {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False}
+# CloudWatchOutputConfig.CloudWatchLogGroupName (SSM API reference): 1 to 512 characters of these.
+LOG_GROUP_RE = re.compile(r"^[\.\-_/#A-Za-z0-9]{1,512}$")
 # DescribeInstanceInformation (its API reference and botocore's model): MaxResults 5 to 50, 10 by
 # default; each filter 1 to 100 values; tag filters cannot be combined with other filter types.
 INFO_PAGE_DEFAULT, INFO_PAGE_MIN, INFO_PAGE_MAX = 10, 5, 50
@@ -56,6 +59,22 @@ class SsmError(Exception):
         self.code = code
         self.message = message
         self.status = status
+
+
+def _cloudwatch_config(value: Any) -> dict[str, Any]:
+    """SendCommand's CloudWatchOutputConfig, checked as SSM does; the command reports it as sent."""
+    if value is None:
+        return dict(NO_CLOUDWATCH)
+    if not isinstance(value, dict):
+        raise _validation("cloudWatchOutputConfig", value, "Member must be a structure")
+    group = value.get("CloudWatchLogGroupName", "")
+    if not isinstance(group, str) or (group and not LOG_GROUP_RE.match(group)):
+        raise _validation("cloudWatchOutputConfig.cloudWatchLogGroupName", group,
+                          f"Member must satisfy regular expression pattern: {LOG_GROUP_RE.pattern}")
+    enabled = value.get("CloudWatchOutputEnabled", False)
+    if not isinstance(enabled, bool):
+        raise _validation("cloudWatchOutputConfig.cloudWatchOutputEnabled", enabled, "Member must be a boolean")
+    return {"CloudWatchLogGroupName": group, "CloudWatchOutputEnabled": enabled}
 
 
 def _validation(field: str, value: Any, constraint: str) -> SsmError:
@@ -104,16 +123,35 @@ class SsmFrontEnd:
         self.operations.update(self.windows.operations())
         # The agent's upload of the complete output to OutputS3BucketName (ssm_s3.py).
         self.delivery = OutputDelivery(settings, secrets)
+        # The agent's delivery to CloudWatch Logs with CloudWatchOutputConfig (ssm_cwlogs.py).
+        self.logs_delivery = LogsDelivery(settings, secrets)
 
     def reset(self) -> None:
         self.windows.reset()
         self.delivery.reset()
+        self.logs_delivery.reset()
 
     def _deliver_output(self, inv: e.Invocation, phase: str) -> None:
-        """Upload an ended invocation's complete output to S3 when the command asked for it."""
-        if phase in e.OPEN_PHASES or not inv.command.meta.get("OutputS3BucketName"):
+        """Send an ended invocation's complete output to S3 and CloudWatch Logs when the command asked for it."""
+        if phase in e.OPEN_PHASES:
             return
-        self.delivery.deliver_once(inv.command.id, inv.instance.id, inv.command.meta, lambda: self._plugin_outputs(inv))
+        meta = inv.command.meta
+        if meta.get("OutputS3BucketName"):
+            self.delivery.deliver_once(inv.command.id, inv.instance.id, meta, lambda: self._plugin_outputs(inv))
+        cloudwatch = meta.get("CloudWatchOutputConfig") or NO_CLOUDWATCH
+        if cloudwatch["CloudWatchOutputEnabled"]:
+            group = cloudwatch["CloudWatchLogGroupName"] or default_group(meta["DocumentName"])
+            self.logs_delivery.deliver_once(inv.command.id, inv.instance.id, group, meta["Region"], lambda: self._plugin_streams(inv))
+
+    def _plugin_streams(self, inv: e.Invocation) -> list[tuple[str, str, str]]:
+        """(plugin id, stdout, stderr) of each plugin, whole: what the agent sends to CloudWatch Logs.
+        The plugin id is the CommandPlugin's Name (the step's name; the plugin's for a one-step document)."""
+        names = self._plugin_names(inv.command)
+        if len(names) > 1:
+            streams = [(outcome.stdout, outcome.stderr) for outcome in self._step_outcomes(inv)]
+        else:
+            streams = [(inv.stdout, inv.stderr)]
+        return [(name, stdout or "", stderr or "") for name, (stdout, stderr) in zip(names, streams)]
 
     def _plugin_outputs(self, inv: e.Invocation) -> list[tuple[str, str, str, str]]:
         """(stdout key, stdout, stderr key, stderr) of each plugin, whole: what the agent uploads."""
@@ -315,6 +353,7 @@ class SsmFrontEnd:
         prefix = params.get("OutputS3KeyPrefix", "")
         if not isinstance(prefix, str) or len(prefix) > 500:
             raise _validation("outputS3KeyPrefix", prefix, "Member must have length less than or equal to 500")
+        cloudwatch = _cloudwatch_config(params.get("CloudWatchOutputConfig"))
         meta = {
             "DocumentName": document,
             "Comment": comment,
@@ -326,6 +365,7 @@ class SsmFrontEnd:
             "Region": identity.region,
             "OutputS3BucketName": bucket,
             "OutputS3KeyPrefix": prefix,
+            "CloudWatchOutputConfig": cloudwatch,
             "MaxConcurrency": max_concurrency,
             "MaxErrors": max_errors,
             "TimeoutSeconds": timeout,
@@ -574,7 +614,7 @@ class SsmFrontEnd:
             "MaxErrors": meta["MaxErrors"],
             "ServiceRole": meta["ServiceRole"],
             "NotificationConfig": dict(NO_NOTIFICATION),
-            "CloudWatchOutputConfig": dict(NO_CLOUDWATCH),
+            "CloudWatchOutputConfig": dict(meta.get("CloudWatchOutputConfig") or NO_CLOUDWATCH),
             "TimeoutSeconds": meta["TimeoutSeconds"],
             "TriggeredAlarms": [],
         }
@@ -676,7 +716,7 @@ class SsmFrontEnd:
             "CommandPlugins": [],
             "ServiceRole": meta["ServiceRole"],
             "NotificationConfig": dict(NO_NOTIFICATION),
-            "CloudWatchOutputConfig": dict(NO_CLOUDWATCH),
+            "CloudWatchOutputConfig": dict(meta.get("CloudWatchOutputConfig") or NO_CLOUDWATCH),
         }
         if details and meta["DocumentName"] in ssm_steps.MULTI_STEP_DOCUMENTS:
             # The invocation-level URLs are set only for a document with exactly one plugin.
@@ -802,5 +842,5 @@ class SsmFrontEnd:
             "StandardOutputUrl": out_url,
             "StandardErrorContent": stderr[:STDERR_CAP] if terminal else "",
             "StandardErrorUrl": err_url,
-            "CloudWatchOutputConfig": dict(NO_CLOUDWATCH),
+            "CloudWatchOutputConfig": dict(command.meta.get("CloudWatchOutputConfig") or NO_CLOUDWATCH),
         }

@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
                               help="offline instances' Alibaba invocations turn Aborted after this (default 60)")
     serve_parser.add_argument("--s3-endpoint", metavar="URL",
                               help="S3 server (a moto_server) that receives SSM output for commands with OutputS3BucketName")
+    serve_parser.add_argument("--logs-endpoint", metavar="URL",
+                              help="CloudWatch Logs server (a moto_server) that receives SSM output for commands with CloudWatchOutputConfig")
     serve_parser.add_argument("--seed", type=int, default=0)
     serve_parser.add_argument("--url-file", metavar="PATH", help="write the base URL here once listening")
     serve_parser.add_argument("--access-key", default=os.environ.get("FLEETSIM_ACCESS_KEY", DEFAULT_ACCESS_KEY))
@@ -87,7 +89,8 @@ def serve(args: argparse.Namespace) -> int:
                   visibility_delay=visibility_delay, rate_limit=args.rate_limit, seed=args.seed,
                   alibaba_delivery_window=args.alibaba_delivery_window,
                   access_key=args.access_key, secret_key=args.secret_key, zenlayer_token=args.zenlayer_token, log=log,
-                  faults=faults, tls_dir=args.tls_dir, s3_endpoint=args.s3_endpoint)
+                  faults=faults, tls_dir=args.tls_dir, s3_endpoint=args.s3_endpoint,
+                  logs_endpoint=args.logs_endpoint)
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port} ({exc.strerror})")
     signal.signal(signal.SIGTERM, _stop)

@@ -50,6 +50,9 @@ class Settings:
     # Where SSM's complete output goes when a command names OutputS3BucketName (--s3-endpoint, or
     # s3_endpoint in /config): an S3 server such as moto_server. None: nothing is uploaded.
     s3_endpoint: str | None = None
+    # Where SSM's complete output goes when a command enables CloudWatchOutputConfig (--logs-endpoint,
+    # or logs_endpoint in /config): a CloudWatch Logs server such as moto_server. None: nothing is sent.
+    logs_endpoint: str | None = None
 
     def visibility_for(self, command_id: str) -> float:
         """Seconds after SendCommand before a command's invocations can be seen."""
@@ -213,7 +216,7 @@ class FleetSim:
         config = {"visibility_delay": self.settings.visibility_delay, "rate_limit": self.settings.rate_limit,
                   "mode": self.settings.mode, "alibaba_delivery_window": self.settings.alibaba_delivery_window,
                   "alibaba_interrupted_exit_code": self.settings.alibaba_interrupted_exit_code,
-                  "s3_endpoint": self.settings.s3_endpoint}
+                  "s3_endpoint": self.settings.s3_endpoint, "logs_endpoint": self.settings.logs_endpoint}
         wrong_answers = self.wrong_answers.describe()
         if wrong_answers:
             config["wrong_answers"] = wrong_answers
@@ -240,6 +243,10 @@ class FleetSim:
             s3_endpoint = changes.pop("s3_endpoint", None)
             if s3_endpoint is not None and not (isinstance(s3_endpoint, str) and s3_endpoint.startswith(("http://", "https://"))):
                 raise ValueError("s3_endpoint must be an http:// or https:// URL, or null")
+            logs_set = "logs_endpoint" in changes
+            logs_endpoint = changes.pop("logs_endpoint", None)
+            if logs_endpoint is not None and not (isinstance(logs_endpoint, str) and logs_endpoint.startswith(("http://", "https://"))):
+                raise ValueError("logs_endpoint must be an http:// or https:// URL, or null")
             interrupted_set = "alibaba_interrupted_exit_code" in changes
             interrupted = changes.pop("alibaba_interrupted_exit_code", None)
             if interrupted is not None and (isinstance(interrupted, bool) or not isinstance(interrupted, int)):
@@ -265,6 +272,8 @@ class FleetSim:
             self.settings.alibaba_interrupted_exit_code = interrupted
         if s3_set:
             self.settings.s3_endpoint = s3_endpoint
+        if logs_set:
+            self.settings.logs_endpoint = logs_endpoint
         if active is not None and self.settings.faults is not None:
             self.settings.faults.active = active
         if skew is not None and self.settings.faults is not None:

@@ -22,6 +22,7 @@ RUN_OPTIONS = (
     "document_name", "command_type", "saved_command_id", "username", "client_token", "commands", "parameters", "execution_timeout",
     "working_directory", "instance_ids", "targets", "delivery_timeout", "max_concurrency", "max_errors", "comment",
     "output_s3_bucket_name", "output_s3_key_prefix", "output_oss_uri",
+    "cloudwatch_output_log_group",
 )
 
 

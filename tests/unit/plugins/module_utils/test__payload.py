@@ -111,6 +111,11 @@ def test_option_secrets_come_from_endpoint_url_and_every_url_in_aws_config():
     assert option_secrets({"endpoint_url": None, "aws_config": None}) == []
 
 
+def test_option_secrets_come_from_the_output_endpoints_too():
+    params = {"s3_endpoint_url": "https://u:s3-secret@s3.example", "logs_endpoint_url": "https://u:logs-secret@logs.example"}
+    assert option_secrets(params) == ["u:s3-secret", "s3-secret", "u:logs-secret", "logs-secret"]
+
+
 def test_redact_secrets_in_text():
     text = 'Could not connect to the endpoint URL: "http://mci:pw-123@127.0.0.1:9/?Action=X&Signature=Y"'
     assert redact_secrets_in_text(text) == 'Could not connect to the endpoint URL: "http://<credentials redacted>@127.0.0.1:9/?<query redacted>"'

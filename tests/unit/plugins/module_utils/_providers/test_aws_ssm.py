@@ -571,6 +571,18 @@ def test_build_send_request_all_options():
     }
 
 
+def test_build_send_request_cloudwatch_output():
+    request = build_send_request(send_options(cloudwatch_output_log_group="/ssm/run-command#1"))
+    assert request["CloudWatchOutputConfig"] == {"CloudWatchLogGroupName": "/ssm/run-command#1", "CloudWatchOutputEnabled": True}
+    assert "CloudWatchOutputConfig" not in build_send_request(send_options())
+
+
+@pytest.mark.parametrize("group", ["", "my group", "logs:run", "g" * 513])
+def test_build_send_request_refuses_a_log_group_ssm_would_refuse(group):
+    with pytest.raises(InvalidInput, match="cloudwatch_output_log_group must be 1 to 512 letters, digits and the characters"):
+        build_send_request(send_options(cloudwatch_output_log_group=group))
+
+
 def test_build_send_request_targets():
     request = build_send_request(send_options(instance_ids=None, targets=[{"key": "tag:role", "values": ["web", 7]}, {"key": "tag-key", "values": ["app"]}]))
     assert request["Targets"] == [{"Key": "tag:role", "Values": ["web", "7"]}, {"Key": "tag-key", "Values": ["app"]}]

@@ -167,3 +167,142 @@ def test_a_signed_url_in_a_message_loses_its_query():
     fetch_complete_output([record], s3)
     message = record["output_warnings"][0]["message"]
     assert "abc123" not in message and "X-Amz-Credential" not in message and "<query redacted>" in message
+
+
+# -- the complete output in CloudWatch Logs ---------------------------------------------------------
+
+GROUP = "/fleet/run-output"
+STREAM = f"{CID}/{I1}/aws-runShellScript/stdout"
+
+
+def to_cloudwatch(payload, group=GROUP, enabled=True, document="AWS-RunShellScript"):
+    """``payload`` (a list item or a GetCommandInvocation answer) of a command that sent its output to CloudWatch Logs, not S3."""
+    payload = dict(payload, DocumentName=document, CloudWatchOutputConfig={"CloudWatchLogGroupName": group, "CloudWatchOutputEnabled": enabled})
+    if "StandardOutputContent" in payload:
+        payload["PluginName"] = "aws:runShellScript"  # GetCommandInvocation names the step it reports
+    return payload
+
+
+def test_a_cut_stream_of_a_step_without_a_name_has_no_stream_to_read():
+    record = get_invocation_record(dict(got("o" * 24_000, url=""), CloudWatchOutputConfig={"CloudWatchLogGroupName": GROUP, "CloudWatchOutputEnabled": True}))
+    logs = FakeLogs()
+    fetch_complete_output([record], FakeS3(), logs)
+    assert logs.reads == [] and record["output_warnings"][0]["code"] == "NoStepName"
+
+
+class FakeLogs:
+    def __init__(self, streams=None, errors=None):
+        self.streams = streams or {}
+        self.errors = errors or {}
+        self.reads = []
+
+    def __call__(self, group, stream):
+        self.reads.append((group, stream))
+        if stream in self.errors:
+            raise self.errors[stream]
+        return self.streams[(group, stream)]
+
+
+@pytest.mark.parametrize("config, expected", [
+    ({"CloudWatchLogGroupName": GROUP, "CloudWatchOutputEnabled": True}, GROUP),
+    # Enabled without a name: the agent writes to /aws/ssm/<DocumentName>.
+    ({"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": True}, "/aws/ssm/AWS-RunShellScript"),
+    ({"CloudWatchLogGroupName": GROUP, "CloudWatchOutputEnabled": False}, None),
+    ({}, None),
+])
+def test_the_log_group_a_record_names(config, expected):
+    (listed_record,) = invocation_records(dict(listed(url=""), DocumentName="AWS-RunShellScript", CloudWatchOutputConfig=config))
+    got_record = get_invocation_record(dict(got("x", url=""), DocumentName="AWS-RunShellScript", CloudWatchOutputConfig=config))
+    assert listed_record["output_log_group"] == got_record["output_log_group"] == expected
+
+
+def test_a_cut_stream_is_read_from_its_log_stream_and_its_events_joined_as_lines():
+    (record,) = invocation_records(to_cloudwatch(listed(output="line\n" * 500 + "\n---Output truncated---", url="")))
+    # The agent's events: whole lines, each without its last newline.
+    logs = FakeLogs({(GROUP, STREAM): ["line\nline", "line"]})
+    fetch_complete_output([record], FakeS3(), logs)
+    assert logs.reads == [(GROUP, STREAM)]
+    assert record["stdout"] == "line\nline\nline\n" and record["steps"][0]["stdout"] == record["stdout"]
+    assert record["stdout_truncated"] is False and record["output_warnings"] == []
+
+
+def test_s3_comes_first_when_a_command_sent_to_both():
+    record = get_invocation_record(to_cloudwatch(got("o" * 24_000)))
+    s3, logs = FakeS3({f"{KEY}/stdout": WHOLE}), FakeLogs()
+    fetch_complete_output([record], s3, logs)
+    assert record["stdout"] == WHOLE and logs.reads == []
+
+
+def test_each_step_is_read_from_its_own_stream_named_after_the_step():
+    item = to_cloudwatch(listed(url=""), document="Deploy")
+    item["CommandPlugins"] = [dict(item["CommandPlugins"][0], Name=name, Output="o" * 2_500) for name in ("deploy:app", "verify*")]
+    (record,) = invocation_records(item)
+    logs = FakeLogs({(GROUP, f"{CID}/{I1}/deploy-app/stdout"): ["deployed"], (GROUP, f"{CID}/{I1}/verify-/stdout"): ["verified"]})
+    fetch_complete_output([record], FakeS3(), logs)
+    assert [step["stdout"] for step in record["steps"]] == ["deployed\n", "verified\n"]
+
+
+def test_a_missing_stream_and_a_denied_read_are_warnings_with_the_code_and_the_verdict_stands():
+    missing = get_invocation_record(to_cloudwatch(got("o" * 24_000, url="")))
+    denied = get_invocation_record(to_cloudwatch(got("e" * 10, "e" * 8_000, url="")))
+    stderr_stream = f"{CID}/{I1}/aws-runShellScript/stderr"
+    logs = FakeLogs(errors={
+        STREAM: ProviderError("GetLogEvents failed: The specified log stream does not exist.", code="ResourceNotFoundException", request_id="R1"),
+        stderr_stream: ProviderError("GetLogEvents failed: not authorized", code="AccessDeniedException", request_id="R2"),
+    })
+    fetch_complete_output([missing, denied], FakeS3(), logs)
+    (warning,) = missing["output_warnings"]
+    assert (warning["code"], warning["request_id"], warning["stream"]) == ("ResourceNotFoundException", "R1", "stdout")
+    assert f"group {GROUP}, stream {STREAM}" in warning["message"] and "keeps what SSM returned" in warning["message"]
+    assert missing["stdout"] == "o" * 24_000 and missing["stdout_truncated"] is True and missing["status"] == "success"
+    assert denied["output_warnings"][0]["code"] == "AccessDeniedException" and denied["output_warnings"][0]["stream"] == "stderr"
+
+
+def test_without_s3_or_cloudwatch_the_warning_names_both_options():
+    record = get_invocation_record(got("o" * 24_000, url=""))
+    fetch_complete_output([record], FakeS3(), FakeLogs())
+    (warning,) = record["output_warnings"]
+    assert warning["code"] == "NotDelivered" and "cloudwatch_output_log_group" in warning["message"]
+
+
+# -- the provider's CloudWatch Logs client ---------------------------------------------------------
+
+
+@pytest.fixture(name="logs_stubbed")
+def logs_stubbed_fixture():
+    logs = boto3.client("logs", region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="secret")
+    stubber = botocore_stub.Stubber(logs)
+    provider = AwsSsmProvider({"region": "us-east-1"})
+    provider._logs_client = logs  # pylint: disable=protected-access
+    with stubber:
+        yield provider, stubber
+
+
+def test_the_provider_reads_every_page_until_the_forward_token_repeats(logs_stubbed):
+    provider, stubber = logs_stubbed
+    first = {"logGroupName": GROUP, "logStreamName": STREAM, "startFromHead": True}
+    stubber.add_response("get_log_events", {"events": [{"message": "a\nb"}], "nextForwardToken": "f/1"}, first)
+    stubber.add_response("get_log_events", {"events": [{"message": "c"}], "nextForwardToken": "f/2"}, dict(first, nextToken="f/1"))
+    stubber.add_response("get_log_events", {"events": [], "nextForwardToken": "f/2"}, dict(first, nextToken="f/2"))
+    record = get_invocation_record(to_cloudwatch(got("x" * 24_000, url="")))
+    provider.fetch_complete_output([record])
+    stubber.assert_no_pending_responses()
+    assert record["stdout"] == "a\nb\nc\n" and record["output_warnings"] == []
+    assert provider.api_calls == 3
+
+
+def test_the_provider_keeps_the_code_and_request_id_even_from_an_xml_answer(logs_stubbed):
+    provider, stubber = logs_stubbed
+    # moto_server answers a refused signature in XML; botocore then reports the HTTP status as the code.
+    xml = ('<?xml version="1.0" encoding="utf-8"?>\n<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code>'
+           '<Message>The security token included in the request is invalid.</Message><Type>Sender</Type></Error></Errors></ErrorResponse>')
+    stubber.add_client_error("get_log_events", service_error_code="403", service_message=xml, http_status_code=403,
+                             response_meta={"RequestId": "R-403"})
+    stubber.add_client_error("get_log_events", service_error_code="ResourceNotFoundException",
+                             service_message="The specified log stream does not exist.", http_status_code=400, response_meta={"RequestId": "R-404"})
+    record = get_invocation_record(to_cloudwatch(got("x" * 24_000, "e" * 8_000, url="")))
+    provider.fetch_complete_output([record])
+    denied, missing = record["output_warnings"]
+    assert (denied["code"], denied["request_id"]) == ("InvalidClientTokenId", "R-403")
+    assert "The security token included in the request is invalid." in denied["message"] and "<Code>" not in denied["message"]
+    assert (missing["code"], missing["request_id"], missing["stream"]) == ("ResourceNotFoundException", "R-404", "stderr")

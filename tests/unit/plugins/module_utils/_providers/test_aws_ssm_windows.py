@@ -18,6 +18,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._conditions
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, NotFound
 from ansible_collections.multicloud.invocations.plugins.module_utils._policy import FailurePolicy, judge
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_output import fetch_complete_output
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_window_records import (
     latest_execution,
     run_level_record,
@@ -148,6 +149,27 @@ def test_task_invocation_record_keeps_the_window_facts():
     assert (window["owner_information"], window["task_type"], window["task_arn"]) == ("team-a", "RUN_COMMAND", "AWS-RunShellScript")
     assert window["window_target_id"] and window["command_invocations"] == [command_record]
     assert record["started_at"] == "2026-11-22T02:00:00.000Z" and record["ended_at"] == "2026-11-22T02:00:05.000Z"
+
+
+def test_a_task_invocation_record_reads_its_cut_output_from_the_commands_log_group():
+    step = {"name": "aws:runShellScript", "status": "success", "exit_code": 0, "stdout": "o" * 2_500, "stderr": "",
+            "stdout_truncated": True, "stderr_truncated": False, "stdout_url": None, "stderr_url": None}
+    command_record = {
+        "instance_id": I1, "instance_name": "web-1", "steps": [step], "exit_code": 0, "stdout": step["stdout"], "stderr": "",
+        "stdout_truncated": True, "stderr_truncated": False, "stdout_url": None, "stderr_url": None, "terminal": True,
+        "output_log_group": "/ssm/window-output",
+    }
+    record = task_invocation_record(invocation_item(), WINDOW, {"TaskArn": "AWS-RunShellScript"}, [command_record])
+    assert record["output_log_group"] == "/ssm/window-output"
+    reads = []
+
+    def get_log_events(group, stream):
+        reads.append((group, stream))
+        return ["o" * 3_000]
+
+    fetch_complete_output([record], lambda bucket, key: "", get_log_events)
+    assert reads == [("/ssm/window-output", f"{CMD1}/{I1}/aws-runShellScript/stdout")]
+    assert record["stdout"] == "o" * 3_000 + "\n" and record["stdout_truncated"] is False
 
 
 def test_other_task_types_are_reported_by_status_only():
