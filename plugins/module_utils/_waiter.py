@@ -100,7 +100,6 @@ class WaitSettings:
     backoff: float = 1.5
     jitter: float = 0.2
     not_found_grace: float = 30.0
-    progress_every: float = 30.0
     # Hand control back after this many seconds, or on a change of counts once
     # ``checkpoint_min`` seconds have passed; None waits to the end in one go.
     checkpoint_after: float | None = None
@@ -177,7 +176,6 @@ def wait_for(
     polls = throttled = transient_in_row = 0
     last_transient: InvocationError | None = None
     last_counts: tuple | None = None
-    last_progress_at = start
 
     def outcome(ended_because: str, error: InvocationError | None = None) -> WaitOutcome:
         nonlocal snapshot
@@ -240,9 +238,9 @@ def wait_for(
             counts = (summary["total"], summary["expected"], tuple(summary["counts"].values()))
             changed = counts != last_counts
             now = clock()
-            if on_progress and (changed or now - last_progress_at >= settings.progress_every):
+            if on_progress:
+                # Every round that read something; the caller decides which lines to show (CalmProgress).
                 on_progress(progress_line(summary, now - start, settings.timeout))
-                last_progress_at = now
             last_counts = counts
             if snapshot.complete:
                 return outcome(ENDED_FINISHED)

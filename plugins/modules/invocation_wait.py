@@ -21,7 +21,7 @@ description:
   - The verdict is taken from the instances, never from the vendor's aggregate, which can read
     C(Success) while some instances never ran.
   - While it waits, the controller shows one progress line when the counts change or every 30 seconds.
-  - A task that runs on the controller (C(connection: local), the usual case) waits inside the action plugin's
+  - A task that runs on the controller (a local connection, the usual case) waits inside the action plugin's
     process, one process however long the wait; a task delegated to another host, or that names another Python,
     runs the module there.
   - With O(window_id) or O(window_execution_id), waits on a maintenance window execution instead, until the
