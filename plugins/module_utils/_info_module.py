@@ -54,4 +54,3 @@ def run(module: MultiCloudModule) -> t.NoReturn:
     except InvocationError as error:
         module.fail(error, invocations=[])
     module.exit(**result)
-

@@ -151,10 +151,10 @@ def test_the_task_environment_reaches_the_provider_before_the_controllers(monkey
 def test_the_module_path_is_taken_when_this_process_cannot_stand_in(change, reason):
     where = dict(local=True, interpreter=None, asynchronous=False, task_environment={})
     assert _in_process.refusal(**where) is None
-    assert _in_process.refusal(**dict(where, interpreter=sys.executable)) is None
-    assert _in_process.refusal(**dict(where, interpreter="auto_silent")) is None
-    assert _in_process.refusal(**dict(where, task_environment={"AWS_REGION": "eu-west-1"})) is None
-    assert reason in _in_process.refusal(**dict(where, **change))
+    assert _in_process.refusal(**{**where, "interpreter": sys.executable}) is None
+    assert _in_process.refusal(**{**where, "interpreter": "auto_silent"}) is None
+    assert _in_process.refusal(**{**where, "task_environment": {"AWS_REGION": "eu-west-1"}}) is None
+    assert reason in _in_process.refusal(**{**where, **change})
 
 
 def test_a_missing_library_sends_the_task_to_the_module_path(monkeypatch):
