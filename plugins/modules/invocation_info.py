@@ -440,42 +440,12 @@ api_retries:
   type: int
 """
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError
+from ansible_collections.multicloud.invocations.plugins.module_utils._info_module import module_spec, run
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
-from ansible_collections.multicloud.invocations.plugins.module_utils._info_task import read_invocations
-from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import FILTERABLE_STATUSES
 
 
 def main() -> None:
-    module = MultiCloudModule(
-        argument_spec={
-            "command_id": {"type": "str"},
-            "invocation_id": {"type": "str"},
-            "instance_id": {"type": "str"},
-            "plugin_name": {"type": "str"},
-            "statuses": {"type": "list", "elements": "str", "choices": list(FILTERABLE_STATUSES)},
-            "include_output": {"type": "bool", "default": True},
-            "include_history": {"type": "bool", "default": False},
-            "max_results": {"type": "int", "default": 50},
-            "not_found_grace": {"type": "float", "default": 0.0},
-            "window_id": {"type": "str"},
-            "window_execution_id": {"type": "str"},
-            "window_task_id": {"type": "str"},
-            "executed_after": {"type": "str"},
-            "executed_before": {"type": "str"},
-            "include_command_details": {"type": "bool", "default": True},
-            **output_argument_spec(),
-        },
-        required_one_of=[("command_id", "invocation_id", "instance_id", "window_id", "window_execution_id")],
-    )
-    try:
-        if module.params["not_found_grace"] < 0:
-            raise InvalidInput(f"not_found_grace must be 0 or more seconds, got {module.params['not_found_grace']:g}")
-        result = read_invocations(module.provider, module.params)
-    except InvocationError as error:
-        module.fail(error, invocations=[])
-    module.exit(**result)
+    run(MultiCloudModule(**module_spec()))
 
 
 if __name__ == "__main__":

@@ -151,10 +151,10 @@ def test_the_task_environment_reaches_the_provider_before_the_controllers(monkey
 def test_the_module_path_is_taken_when_this_process_cannot_stand_in(change, reason):
     where = dict(local=True, interpreter=None, asynchronous=False, task_environment={})
     assert _in_process.refusal(**where) is None
-    assert _in_process.refusal(**dict(where, interpreter=sys.executable)) is None
-    assert _in_process.refusal(**dict(where, interpreter="auto_silent")) is None
-    assert _in_process.refusal(**dict(where, task_environment={"AWS_REGION": "eu-west-1"})) is None
-    assert reason in _in_process.refusal(**dict(where, **change))
+    assert _in_process.refusal(**{**where, "interpreter": sys.executable}) is None
+    assert _in_process.refusal(**{**where, "interpreter": "auto_silent"}) is None
+    assert _in_process.refusal(**{**where, "task_environment": {"AWS_REGION": "eu-west-1"}}) is None
+    assert reason in _in_process.refusal(**{**where, **change})
 
 
 def test_a_missing_library_sends_the_task_to_the_module_path(monkeypatch):
@@ -188,3 +188,15 @@ def test_invocation_run_in_process_sends_through_its_own_code(lines):
     result = action.run(task_vars={})
     # Refused before anything is sent, by invocation_run's own check, in this process.
     assert result["failed"] is True and "max_errors" in result["msg"] and result["api_calls"] == 0
+
+
+def test_invocation_info_runs_in_process_too(lines):
+    from ansible_collections.multicloud.invocations.plugins.action import invocation_info
+    from ansible_collections.multicloud.invocations.plugins.module_utils import _info_module
+
+    action = make_action(invocation_info.ActionModule, {"command_id": CID, "not_found_grace": -1}, action="multicloud.invocations.invocation_info")
+    assert action.task_code() is _info_module
+    action._execute_module = MagicMock(side_effect=AssertionError("no module start on the controller"))
+    result = action.run(task_vars={})
+    assert result["failed"] is True and "not_found_grace must be 0 or more seconds" in result["msg"]
+    assert lines == []
