@@ -120,3 +120,16 @@ def merged(*specs: dict[str, t.Any]) -> dict[str, t.Any]:
     for spec in specs:
         result.update(spec)
     return result
+
+
+def window_argument_spec() -> dict[str, t.Any]:
+    """The maintenance-window selectors of invocation_info and invocation_wait (aws_ssm only: the
+    capabilities table refuses them for the other providers)."""
+    return {
+        "window_id": {"type": "str"},
+        "window_execution_id": {"type": "str"},
+        "window_task_id": {"type": "str"},
+        "executed_after": {"type": "str"},
+        "executed_before": {"type": "str"},
+        "include_command_details": {"type": "bool", "default": True},
+    }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec, window_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._info_task import read_invocations
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
@@ -33,12 +33,7 @@ def module_spec() -> dict[str, t.Any]:
             "include_history": {"type": "bool", "default": False},
             "max_results": {"type": "int", "default": 50},
             "not_found_grace": {"type": "float", "default": 0.0},
-            "window_id": {"type": "str"},
-            "window_execution_id": {"type": "str"},
-            "window_task_id": {"type": "str"},
-            "executed_after": {"type": "str"},
-            "executed_before": {"type": "str"},
-            "include_command_details": {"type": "bool", "default": True},
+            **window_argument_spec(),
             **output_argument_spec(),
         },
         "required_one_of": [("command_id", "invocation_id", "instance_id", "window_id", "window_execution_id")],

@@ -14,7 +14,9 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import VERDICT_SKIPPED, skip_message, without_not_started
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec, wait_argument_spec, waits_argument_spec
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import (
+    output_argument_spec, wait_argument_spec, waits_argument_spec, window_argument_spec,
+)
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
 from ansible_collections.multicloud.invocations.plugins.module_utils._multi_wait import drop_runs_not_started, items_from, look_up_and_wait_all
@@ -56,6 +58,11 @@ def wait_on_every_item(module: MultiCloudModule, params: dict) -> None:
         module.use_provider(group)
     except InvocationError as error:
         module.fail(error, **result)
+    end_with(module, result, error, failure)
+
+
+def end_with(module: MultiCloudModule, result: dict[str, t.Any], error: InvocationError | None, failure: str | None) -> t.NoReturn:
+    """Ends the task as the wait ended: on its error, on a failed verdict, or with the result."""
     if error:
         module.fail(error, **result)
     if failure:
@@ -70,12 +77,7 @@ def module_spec() -> dict[str, t.Any]:
         "invocation_ids": {"type": "list", "elements": "str", "aliases": ["invocation_id"]},
         "instance_ids": {"type": "list", "elements": "str"},
         "include_output": {"type": "bool", "default": True},
-        "window_id": {"type": "str"},
-        "window_execution_id": {"type": "str"},
-        "window_task_id": {"type": "str"},
-        "executed_after": {"type": "str"},
-        "executed_before": {"type": "str"},
-        "include_command_details": {"type": "bool", "default": True},
+        **window_argument_spec(),
     }
     argument_spec.update(wait_argument_spec())
     argument_spec.update(output_argument_spec())
@@ -95,8 +97,4 @@ def run(module: MultiCloudModule) -> t.NoReturn:
         result, error, failure = look_up_and_wait(module.provider, params, on_progress=module.on_progress)
     except InvocationError as error:
         module.fail(error, **result)
-    if error:
-        module.fail(error, **result)
-    if failure:
-        module.fail_json(msg=failure, changed=False, **result)
-    module.exit(**result)
+    end_with(module, result, error, failure)

@@ -406,44 +406,38 @@ class AwsSsmProvider:
     # -- the complete output in S3 (fetch_complete_output) ------------------------------------
 
     def s3_client(self) -> t.Any:
-        """An S3 client on the SSM client's session: the same credentials, TLS settings and
-        timeouts, at ``s3_endpoint_url`` (a VPC endpoint, a test server) or S3's own endpoint."""
-        if self._s3_client is not None:
-            return self._s3_client
-        self.client()
-        if self._session is None:
-            raise ProviderError("the complete output cannot be fetched with an SSM client built elsewhere", provider=PROVIDER)
-        endpoint_url = self._options.get("s3_endpoint_url")
-        warning = check_plain_http(endpoint_url, bool(self._options.get("allow_plain_http")), PROVIDER, option="s3_endpoint_url")
-        if warning:
-            self.warnings.append(warning)
-        # Path-style addressing: a bucket name never has to resolve as a host name of a custom endpoint.
-        config = self._config.merge(Config(s3={"addressing_style": "path"})) if endpoint_url else self._config
-        self._s3_client = self._session.client("s3", endpoint_url=endpoint_url, config=config, verify=self._verify)
-        self._s3_client.meta.events.register("needs-retry.s3", self._no_retry_past_the_budget)
-        self._s3_client.meta.events.register("before-send.s3", self._count_request)
-        BoundedSender.install(self._s3_client, self.timer.bound, service="s3")
+        """An S3 client on the SSM client's session, at ``s3_endpoint_url`` (a VPC endpoint, a test
+        server) or S3's own endpoint."""
+        if self._s3_client is None:
+            # Path-style addressing: a bucket name never has to resolve as a host name of a custom endpoint.
+            path_style = Config(s3={"addressing_style": "path"}) if self._options.get("s3_endpoint_url") else None
+            self._s3_client = self._side_client("s3", "s3_endpoint_url", path_style)
         return self._s3_client
 
     def logs_client(self) -> t.Any:
-        """A CloudWatch Logs client on the SSM client's session, like ``s3_client``, at ``logs_endpoint_url``
-        (a VPC endpoint, a test server) or CloudWatch Logs' own endpoint."""
-        if self._logs_client is not None:
-            return self._logs_client
+        """A CloudWatch Logs client on the SSM client's session, at ``logs_endpoint_url`` (a VPC
+        endpoint, a test server) or CloudWatch Logs' own endpoint."""
+        if self._logs_client is None:
+            self._logs_client = self._side_client("logs", "logs_endpoint_url")
+        return self._logs_client
+
+    def _side_client(self, service_name: str, endpoint_option: str, extra_config: t.Any = None) -> t.Any:
+        """A client of another AWS service that the complete output is read from, with the SSM
+        client's credentials, TLS settings and timeouts, its requests counted and bound by the budget."""
         self.client()
         if self._session is None:
             raise ProviderError("the complete output cannot be fetched with an SSM client built elsewhere", provider=PROVIDER)
-        endpoint_url = self._options.get("logs_endpoint_url")
-        warning = check_plain_http(endpoint_url, bool(self._options.get("allow_plain_http")), PROVIDER, option="logs_endpoint_url")
+        endpoint_url = self._options.get(endpoint_option)
+        warning = check_plain_http(endpoint_url, bool(self._options.get("allow_plain_http")), PROVIDER, option=endpoint_option)
         if warning:
             self.warnings.append(warning)
-        client = self._session.client("logs", endpoint_url=endpoint_url, config=self._config, verify=self._verify)
-        # botocore names the client's events by its service id ("cloudwatch-logs").
+        config = self._config.merge(extra_config) if extra_config is not None else self._config
+        client = self._session.client(service_name, endpoint_url=endpoint_url, config=config, verify=self._verify)
+        # botocore names a client's events by its service id ("s3", "cloudwatch-logs").
         service = client.meta.service_model.service_id.hyphenize()
         client.meta.events.register(f"needs-retry.{service}", self._no_retry_past_the_budget)
         client.meta.events.register(f"before-send.{service}", self._count_request)
         BoundedSender.install(client, self.timer.bound, service=service)
-        self._logs_client = client
         return client
 
     def fetch_complete_output(self, records: list[dict[str, t.Any]]) -> None:
