@@ -20,12 +20,10 @@
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from typing import Any, Callable
 
-import botocore.session
-from botocore.config import Config
+from fleetsim.ssm_s3 import BotocoreDelivery
 
 # The agent's event size is larger; smaller events make a test output span many events.
 EVENT_BYTES = 4096
@@ -62,30 +60,8 @@ def events_of(text: str) -> list[str]:
     return [message[:-1] if message.endswith("\n") else message for message in messages]
 
 
-class LogsDelivery:
-    def __init__(self, settings: Any, secrets: dict[str, str]) -> None:
-        self.settings = settings
-        self._secrets = secrets
-        self._access_key = next(iter(secrets), "fleetsim")
-        self._lock = threading.Lock()
-        self._delivered: set[tuple[str, str]] = set()
-        self._clients: dict[str, Any] = {}
-
-    def reset(self) -> None:
-        with self._lock:
-            self._delivered.clear()
-
-    def _client(self, endpoint: str, region: str) -> Any:
-        key = f"{endpoint} {region}"
-        if key not in self._clients:
-            session = botocore.session.get_session()
-            self._clients[key] = session.create_client(
-                "logs", endpoint_url=endpoint, region_name=region or "us-east-1",
-                aws_access_key_id=self._access_key,
-                aws_secret_access_key=self._secrets.get(self._access_key, "fleetsim"),
-                config=Config(retries={"max_attempts": 1}),
-            )
-        return self._clients[key]
+class LogsDelivery(BotocoreDelivery):
+    service = "logs"
 
     def deliver_once(self, command_id: str, instance_id: str, group: str, region: str, streams: Callable[[], PluginStreams]) -> None:
         """Send the complete output of one ended invocation to ``group``, the first time it is read."""

@@ -27,7 +27,13 @@ from botocore.config import Config
 PluginOutputs = list[tuple[str, str, str, str]]
 
 
-class OutputDelivery:
+class BotocoreDelivery:
+    """What the agent's deliveries share: one botocore client per endpoint and region, signed with
+    the first key pair, and the (command, instance) pairs already delivered."""
+
+    service = ""
+    extra_config: dict[str, Any] = {}
+
     def __init__(self, settings: Any, secrets: dict[str, str]) -> None:
         self.settings = settings
         # secrets maps access key -> secret key; the first pair signs the uploads (moto does not check them).
@@ -46,12 +52,17 @@ class OutputDelivery:
         if key not in self._clients:
             session = botocore.session.get_session()
             self._clients[key] = session.create_client(
-                "s3", endpoint_url=endpoint, region_name=region or "us-east-1",
+                self.service, endpoint_url=endpoint, region_name=region or "us-east-1",
                 aws_access_key_id=self._access_key,
                 aws_secret_access_key=self._secrets.get(self._access_key, "fleetsim"),
-                config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+                config=Config(retries={"max_attempts": 1}, **self.extra_config),
             )
         return self._clients[key]
+
+
+class OutputDelivery(BotocoreDelivery):
+    service = "s3"
+    extra_config = {"s3": {"addressing_style": "path"}}
 
     def deliver_once(self, command_id: str, instance_id: str, meta: dict[str, Any], outputs: Callable[[], PluginOutputs]) -> None:
         """Upload the complete output of one ended invocation, the first time it is read."""
