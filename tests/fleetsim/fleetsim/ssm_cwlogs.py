@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Callable
+from typing import Callable
 
 from fleetsim.ssm_s3 import BotocoreDelivery
 
