@@ -9,13 +9,24 @@ class ModuleDocFragment:
     # Paired with output_argument_spec() in plugins/module_utils/_common.py.
     DOCUMENTATION = r"""
 options:
+  include_vendor_payload:
+    description:
+      - Return the vendor's payload of each record in its C(raw) field. For V(aws_ssm) that is the invocation with its
+        C(CommandPlugins), for V(alibaba_ecs) and V(zenlayer_zos) the instance's item with its invocation.
+      - By default records are compact, without C(raw), so a result over a large fleet stays small. Every vendor fact
+        a playbook usually needs (status, vendor status and details, exit code, output, times, steps) is a field of its own.
+      - The conditions of a wait (C(success_when), C(failure_when)) see C(raw) whatever this option says, so a
+        condition on a vendor field, for example V(raw.ExitCode == `0`), works without it.
+      - Not the lookup's C(raw), which returns the vendor's response instead of records.
+    type: bool
+    default: false
   output_limit:
     description:
       - The most characters of each output stream (stdout, stderr, of each record and of each step) the result keeps,
         so that a result over a large fleet stays small.
       - A longer stream keeps its first half and its last half of this many characters, joined by a line
         C([... N characters left out by output_limit ...]); the count is in C(stdout_omitted) / C(stderr_omitted).
-        The vendor's copies of the output in C(raw) are cut the same way.
+        The vendor's copies of the output in C(raw) (with O(include_vendor_payload)) are cut the same way.
       - The limit applies to what the task returns. The conditions of a wait (C(success_when), C(failure_when)) judge
         the whole output, and O(output_dir) gets the whole output.
       - V(0) keeps only the counts. When not set, nothing is left out.

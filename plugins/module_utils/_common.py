@@ -109,6 +109,7 @@ def output_argument_spec() -> dict[str, t.Any]:
         "output_dir": {"type": "path"},
         "fetch_complete_output": {"type": "bool", "default": False},
         "s3_endpoint_url": {"type": "str"},
+        "include_vendor_payload": {"type": "bool", "default": False},
     }
 
 

@@ -23,6 +23,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._output imp
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import option_secrets
 from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Provider
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import build_provider
+from ansible_collections.multicloud.invocations.plugins.module_utils._result_shape import shape_result
 
 
 class _SecretMaskingModule(AnsibleModule):
@@ -103,8 +104,10 @@ class MultiCloudModule:
             self.module.warn(warning)
 
     def _shape_output(self, result: dict[str, t.Any]) -> None:
-        """output_dir and output_limit, applied on every way out (success, verdict, error) to the
-        records the result returns, so a wait that ends early or on an error is limited and saved too."""
+        """The result as returned, on every way out (success, verdict, error), so a wait that ends
+        early or on an error is shaped too: the fetch of complete output, then the vendor's payload
+        left out unless asked for (_result_shape; the conditions judged the whole records before),
+        then output_dir and output_limit on what remains."""
         records = result.get("invocations")
         if not isinstance(records, list):
             return
@@ -116,6 +119,8 @@ class MultiCloudModule:
             for key, before, now in (("api_calls", calls, self._provider.api_calls), ("api_retries", retries, self._provider.retries)):
                 if key in result:
                     result[key] += now - before
+        # Before output_limit: it need not cut the copies of the output inside a payload that goes.
+        shape_result(result, self.module.params)
         if self.output.active:
             shape_output(records, self.output)
         troubled = sum(1 for record in records if record.get("output_warnings"))

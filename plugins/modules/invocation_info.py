@@ -218,7 +218,7 @@ invocations:
           once it ended; null before and when it never ran.
         - Null too where the process did not end by itself (stopped, timed out, never delivered, skipped); vendors
           report a code there too (Cloud Assistant C(ExitCode) 0, the killed process's code on SSM), which stays in
-          RV(invocations[].raw).
+          RV(invocations[].raw) (with O(include_vendor_payload=true)).
       type: int
       sample: 0
     stdout:
@@ -383,7 +383,10 @@ invocations:
           type: list
           elements: dict
     raw:
-      description: The vendor's item this record was made from (for V(aws_ssm), the invocation with every C(CommandPlugins) entry).
+      description:
+        - The vendor's item this record was made from (for V(aws_ssm), the invocation with every C(CommandPlugins) entry).
+        - Only with O(include_vendor_payload=true); records are compact without it.
+      returned: when O(include_vendor_payload=true)
       type: dict
 summary:
   description: Counts per normalised status, the aggregate computed from them, and the vendor's own aggregate.

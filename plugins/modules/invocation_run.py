@@ -263,7 +263,7 @@ request:
   type: dict
 invocations:
   description:
-    - Records as in M(multicloud.invocations.invocation_info).
+    - Records as in M(multicloud.invocations.invocation_info), compact (without C(raw)) unless O(include_vendor_payload=true).
     - Without O(wait), the explicit instances as V(pending); with O(targets) the instances are only known
       once the service resolved them, so the list may be empty.
     - With O(agent_check), first an V(undeliverable) record for each target not sent to (its agent in C(agent)).

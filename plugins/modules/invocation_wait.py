@@ -256,6 +256,7 @@ invocations:
   description:
     - Every record seen, one per instance with its steps nested, as returned by M(multicloud.invocations.invocation_info).
     - Kept however the wait ended (success, failure, timeout or error).
+    - Compact, without C(raw), unless O(include_vendor_payload=true). The conditions judge the records with C(raw).
   returned: always
   type: list
   elements: dict
