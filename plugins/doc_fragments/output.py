@@ -20,6 +20,25 @@ options:
       - Not the lookup's C(raw), which returns the vendor's response instead of records.
     type: bool
     default: false
+  return_records:
+    description:
+      - Which records the result returns in C(invocations). The C(summary) always comes back.
+      - V(all) returns every record. V(unsuccessful) returns the records not accepted (failed, timed out, cancelled,
+        undeliverable, judged a failure by C(failure_when) or C(success_when), or still open). V(none) returns none.
+      - When not set, V(all) when the task succeeds and V(unsuccessful) when it fails. Ansible's default callback prints a
+        failed task's whole result, so a failed wait over a large fleet prints its summary and its failures, not
+        megabytes of records. A wait with C(fail_on_failure=false) succeeds, so it returns every record.
+      - Nothing is lost. When any record is left out, every record, whole (with C(raw)), is written as a JSON list to a
+        new file whose path is in the result's C(records_file). The file is
+        C(<output_dir>/records/<run id>-<UTC time>-<random>.json) with O(output_dir), else
+        C(multicloud-invocations-records-<run id>-<UTC time>-<random>.json) in the temporary directory of the host the
+        module runs on (the controller, in a play on C(localhost) or with C(delegate_to=localhost)), with mode C(0600).
+      - "Which to choose by fleet size (one short line of output per instance, records without C(raw)): up to about
+        1,000 instances V(all) fits where Ansible keeps results (ansible-runner, as AWX and ansible-navigator use it,
+        replaces a result over 700,000 characters with C({})); past that, V(unsuccessful) or V(none), and read
+        C(records_file)."
+    type: str
+    choices: [all, unsuccessful, none]
   output_limit:
     description:
       - The most characters of each output stream (stdout, stderr, of each record and of each step) the result keeps,

@@ -119,7 +119,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 from ansible_collections.multicloud.invocations.plugins.module_utils._info_task import read_invocations, read_raw
 from ansible_collections.multicloud.invocations.plugins.module_utils._query import compile_expression, evaluate, to_plain
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import PROVIDER_NAMES, build_provider
-from ansible_collections.multicloud.invocations.plugins.module_utils._result_shape import shape_result
+from ansible_collections.multicloud.invocations.plugins.module_utils._result_shape import INCLUDE_VENDOR_PAYLOAD, shape_records
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import FILTERABLE_STATUSES
 
 OPTIONS = (
@@ -212,7 +212,8 @@ class LookupModule(LookupBase):
             if options["raw"]:
                 data = read_raw(provider, options)
             else:
-                data = shape_result(read_invocations(provider, options), options)
+                data = read_invocations(provider, options)
+                shape_records(data["invocations"], bool(options[INCLUDE_VENDOR_PAYLOAD]))
             result = evaluate(compiled, data, "query") if compiled is not None else data
             for warning in provider.warnings:
                 Display().warning(f"invocation lookup: {warning}")

@@ -10,23 +10,47 @@ The providers build every record with ``raw`` (the vendor's item): the condition
 before anything is returned. Only then is the result shaped, here, once, on every way out of a
 task (success, verdict, error) and of the lookup:
 
-- without ``include_vendor_payload``, ``raw`` leaves every record (and the Run Command records a
-  maintenance window record nests), so a record is a third of its size with it. Everything that
-  runs after the last poll (Ansible's ``no_log`` scan of the result, its serialisation, the
-  controller's copy of it) costs in proportion to that compact result.
+- ``return_records`` chooses which records the result keeps: ``all``, ``unsuccessful`` (those not
+  accepted: failed, timed out, cancelled, undeliverable, still open) or ``none``; the summary
+  always stays. Unset, a task that succeeds keeps all and a task that fails keeps the unsuccessful
+  ones, because Ansible's default callback prints a failed task's whole result (over 10,000
+  instances, megabytes of terminal or CI log). Nothing is lost: when any record is left out,
+  every record, whole (``raw`` included), is written as JSON to a file whose path the result gives
+  (``records_file``), under ``output_dir`` when set, else in the temporary directory.
+- without ``include_vendor_payload``, ``raw`` then leaves every returned record (and the Run
+  Command records a maintenance window record nests): a record is less than half its size without
+  it. Everything that runs after the last poll (Ansible's ``no_log`` scan of the result, its
+  serialisation, the controller's copy of it) costs in proportion to that compact result.
 
 The same function serves the modules (``MultiCloudModule``), the lookup and any in-process caller.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+import time
 import typing as t
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
+from ansible_collections.multicloud.invocations.plugins.module_utils._output import safe_part
 
 # The option, for invocation_info, invocation_wait, invocation_run and the lookup. Named after what
 # it adds, like include_output, and apart from the lookup's ``raw`` (the vendor's response instead
 # of records), which it would otherwise be mistaken for.
 INCLUDE_VENDOR_PAYLOAD = "include_vendor_payload"
 PAYLOAD_FIELD = "raw"
+
+RETURN_RECORDS = "return_records"
+RETURN_ALL = "all"
+RETURN_UNSUCCESSFUL = "unsuccessful"
+RETURN_NONE = "none"
+RETURN_CHOICES = (RETURN_ALL, RETURN_UNSUCCESSFUL, RETURN_NONE)
+
+# Where the records file goes without output_dir: the temporary directory of the host the module
+# runs on (the controller, as this collection's examples run), in a file only its owner may read.
+RECORDS_FILE_PREFIX = "multicloud-invocations-records-"
 
 
 def without_vendor_payload(record: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -55,7 +79,87 @@ def shape_records(records: t.Any, include_vendor_payload: bool = False) -> t.Any
     return records
 
 
-def shape_result(result: dict[str, t.Any], params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-    """A task's (or the lookup's) result as it is returned, from the task's options. In place."""
-    shape_records(result.get("invocations"), bool(params.get(INCLUDE_VENDOR_PAYLOAD)))
-    return result
+def records_choice(params: t.Mapping[str, t.Any], failed: bool) -> str:
+    """Which records a result keeps: the option, or by default all (unsuccessful when the task fails)."""
+    choice = params.get(RETURN_RECORDS)
+    if choice is None:
+        return RETURN_UNSUCCESSFUL if failed else RETURN_ALL
+    if choice not in RETURN_CHOICES:
+        raise InvalidInput(f"return_records must be one of {', '.join(RETURN_CHOICES)}, got {choice!r}")
+    return choice
+
+
+def is_unsuccessful(record: dict[str, t.Any]) -> bool:
+    """Not accepted: failed, timed out, cancelled, undeliverable, judged a failure by a condition, or still open."""
+    return record.get("accepted") is not True
+
+
+def select_records(records: list[dict[str, t.Any]], choice: str) -> list[dict[str, t.Any]]:
+    if choice == RETURN_NONE:
+        return []
+    if choice == RETURN_UNSUCCESSFUL:
+        return [record for record in records if is_unsuccessful(record)]
+    return records
+
+
+def run_label(records: t.Sequence[dict[str, t.Any]]) -> str:
+    """A name for the records file from the first run id: vendor data, so reduced to a safe name."""
+    for record in records:
+        run_id = record.get("invocation_id") or record.get("command_id")
+        if run_id:
+            return safe_part(run_id)
+    return "records"
+
+
+def write_records_file(records: t.Sequence[dict[str, t.Any]], directory: str | None) -> str:
+    """Every record, as JSON, in a new file only its owner may read; its path.
+
+    The name is made by ``mkstemp`` (never an existing file or link; unique per task), and the
+    content is written beside it and renamed over it, so a reader never sees a partial file."""
+    if directory:
+        folder = os.path.join(directory, "records")
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if os.path.commonpath([os.path.realpath(folder), os.path.realpath(directory)]) != os.path.realpath(directory):
+            raise OSError(f"{folder} leads out of output_dir")
+        prefix = ""
+    else:
+        folder = tempfile.gettempdir()
+        prefix = RECORDS_FILE_PREFIX
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    handle, path = tempfile.mkstemp(dir=folder, prefix=f"{prefix}{run_label(records)}-{stamp}-", suffix=".json")
+    os.close(handle)
+    handle, partial = tempfile.mkstemp(dir=folder, prefix=".records-", suffix=".partial")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(list(records), stream, default=str)
+        os.replace(partial, path)
+    except BaseException:
+        for leftover in (partial, path):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+        raise
+    return path
+
+
+def shape_result(result: dict[str, t.Any], params: t.Mapping[str, t.Any], failed: bool = False) -> list[str]:
+    """A task's (or the lookup's) result as it is returned, from the task's options, in place.
+
+    ``failed``: the task fails (the default choice of records depends on it). Returns warnings for
+    the task (a records file that could not be written: then every record stays in the result)."""
+    records = result.get("invocations")
+    if not isinstance(records, list):
+        return []
+    warnings: list[str] = []
+    choice = records_choice(params, failed)
+    kept = select_records(records, choice)
+    result.update(records_returned=choice, records_left_out=len(records) - len(kept), records_file=None)
+    if len(kept) < len(records):
+        try:
+            # Whole records, raw included: the file is where nothing is lost.
+            result["records_file"] = write_records_file(records, params.get("output_dir"))
+        except OSError as error:
+            warnings.append(f"return_records={choice}: the records file could not be written ({error}); every record is in the result instead")
+            kept = records
+            result.update(records_returned=RETURN_ALL, records_left_out=0)
+    result["invocations"] = shape_records(kept, bool(params.get(INCLUDE_VENDOR_PAYLOAD)))
+    return warnings

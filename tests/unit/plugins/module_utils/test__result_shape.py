@@ -6,9 +6,17 @@ judged the records with it."""
 
 from __future__ import annotations
 
+import json
+import os
+import stat
+import tempfile
+
+import pytest
+
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._conditions import Conditions
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import make_record, make_step
-from ansible_collections.multicloud.invocations.plugins.module_utils._result_shape import shape_records, shape_result
+from ansible_collections.multicloud.invocations.plugins.module_utils._result_shape import records_choice, shape_records, shape_result
 
 
 def ssm_record(index=0, exit_code=0):
@@ -30,7 +38,8 @@ def test_records_are_compact_by_default():
 
 def test_the_payload_stays_when_asked_for():
     record = ssm_record(0)
-    result = shape_result({"invocations": [record]}, {"include_vendor_payload": True})
+    result = {"invocations": [record]}
+    shape_result(result, {"include_vendor_payload": True})
     assert result["invocations"][0]["raw"]["CommandPlugins"][0]["Output"] == "line of instance 0\n"
 
 
@@ -42,7 +51,9 @@ def test_a_window_record_loses_the_payload_of_the_command_records_it_nests_too()
 
 
 def test_a_result_without_records_is_left_as_it_is():
-    assert shape_result({"checkpoint": {"polls": 1}}, {}) == {"checkpoint": {"polls": 1}}
+    result = {"checkpoint": {"polls": 1}}
+    assert shape_result(result, {}) == []
+    assert result == {"checkpoint": {"polls": 1}}
     assert shape_records(None) is None
 
 
@@ -54,3 +65,87 @@ def test_conditions_on_vendor_fields_judge_before_the_payload_leaves():
     assert [(record["accepted"], record["accepted_by"]) for record in records] == [(True, "status"), (False, "failure_when")]
     assert not any("raw" in record for record in records)
 
+
+
+# -- which records come back, and the file that holds them all ----------------------------------------
+
+
+def judged(records):
+    Conditions().apply(records)
+    return records
+
+
+def fleet(failed=(1,)):
+    return judged([ssm_record(index, exit_code=3 if index in failed else 0) for index in range(4)])
+
+
+def test_all_records_come_back_by_default_when_the_task_succeeds():
+    result = {"invocations": fleet(), "summary": {"total": 4}}
+    assert shape_result(result, {}) == []
+    assert len(result["invocations"]) == 4
+    assert (result["records_returned"], result["records_left_out"], result["records_file"]) == ("all", 0, None)
+
+
+def test_a_failed_task_returns_its_unsuccessful_records_and_writes_them_all(tmp_path):
+    records = fleet(failed=(1, 3))
+    records.append(ssm_record(9, exit_code=0))
+    records[-1].update(status="running", terminal=False, accepted=None)
+    result = {"invocations": records, "summary": {"total": 5}}
+    shape_result(result, {"output_dir": str(tmp_path)}, failed=True)
+    assert [record["instance_id"] for record in result["invocations"]] == ["i-00000000000000001", "i-00000000000000003", "i-00000000000000009"]
+    assert result["records_returned"] == "unsuccessful" and result["records_left_out"] == 2
+    assert all("raw" not in record for record in result["invocations"])
+    path = result["records_file"]
+    assert os.path.dirname(path) == str(tmp_path / "records")
+    assert os.path.basename(path).startswith("0b5b1c3e-8a8f-4b43-9d55-0123456789ab-")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    with open(path, encoding="utf-8") as stream:
+        saved = json.load(stream)
+    assert [record["instance_id"] for record in saved] == [f"i-{index:017x}" for index in (0, 1, 2, 3, 9)]
+    assert saved[1]["raw"]["CommandPlugins"][0]["ResponseCode"] == 3
+    assert result["summary"] == {"total": 5}
+    assert [name for name in os.listdir(tmp_path / "records") if not name.endswith(".json")] == []
+
+
+def test_the_option_wins_over_the_default():
+    result = {"invocations": fleet()}
+    shape_result(result, {"return_records": "all"}, failed=True)
+    assert len(result["invocations"]) == 4 and result["records_file"] is None
+    result = {"invocations": fleet(), "summary": {}}
+    shape_result(result, {"return_records": "none"})
+    assert result["invocations"] == [] and result["records_left_out"] == 4
+    os.unlink(result["records_file"])
+
+
+def test_without_output_dir_the_file_goes_to_the_temporary_directory(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    result = {"invocations": fleet()}
+    shape_result(result, {"return_records": "unsuccessful"})
+    assert os.path.dirname(result["records_file"]) == str(tmp_path)
+    assert os.path.basename(result["records_file"]).startswith("multicloud-invocations-records-0b5b1c3e-")
+
+
+def test_a_run_id_never_leads_the_file_out_of_its_directory(tmp_path):
+    records = fleet()
+    for record in records:
+        record["command_id"] = "../../etc/passwd"
+    result = {"invocations": records}
+    shape_result(result, {"return_records": "none", "output_dir": str(tmp_path)})
+    assert os.path.dirname(result["records_file"]) == str(tmp_path / "records")
+    assert os.path.basename(result["records_file"]).startswith("_._.._etc_passwd-")
+    assert os.path.realpath(result["records_file"]).startswith(str(tmp_path / "records") + os.sep)
+
+
+def test_a_file_that_cannot_be_written_keeps_every_record_in_the_result(tmp_path):
+    blocker = tmp_path / "records"
+    blocker.write_text("not a directory")
+    result = {"invocations": fleet()}
+    warnings = shape_result(result, {"return_records": "none", "output_dir": str(tmp_path)})
+    assert len(result["invocations"]) == 4 and result["records_file"] is None
+    assert result["records_returned"] == "all" and result["records_left_out"] == 0
+    assert len(warnings) == 1 and "could not be written" in warnings[0] and "every record is in the result" in warnings[0]
+
+
+def test_an_unknown_choice_is_refused_with_the_choices():
+    with pytest.raises(InvalidInput, match="return_records must be one of all, unsuccessful, none, got 'some'"):
+        records_choice({"return_records": "some"}, failed=False)
