@@ -25,20 +25,24 @@ options:
       - Which records the result returns in C(invocations). The C(summary) always comes back.
       - V(all) returns every record. V(unsuccessful) returns the records not accepted (failed, timed out, cancelled,
         undeliverable, judged a failure by C(failure_when) or C(success_when), or still open). V(none) returns none.
-      - When not set, V(all) when the task succeeds and V(unsuccessful) when it fails. Ansible's default callback prints a
-        failed task's whole result, so a failed wait over a large fleet prints its summary and its failures, not
-        megabytes of records. A wait with C(fail_on_failure=false) succeeds, so it returns every record.
+      - V(auto) returns V(unsuccessful) when the task fails, because Ansible's default callback prints a failed task's
+        whole result, so a failed wait over a large fleet prints its summary and its failures, not megabytes of records.
+        When the task succeeds (a wait with C(fail_on_failure=false) included), V(auto) returns every record while they
+        take at most 600,000 characters, else V(unsuccessful), with a warning. ansible-runner, as AWX and ansible-navigator
+        use it, replaces a result over 700,000 characters with C({}), silently. The result's C(records_returned) says
+        which it took.
       - Nothing is lost. When any record is left out, every record, whole (with C(raw)), is written as a JSON list to a
         new file whose path is in the result's C(records_file). The file is
         C(<output_dir>/records/<run id>-<UTC time>-<random>.json) with O(output_dir), else
         C(multicloud-invocations-records-<run id>-<UTC time>-<random>.json) in the temporary directory of the host the
         module runs on (the controller, in a play on C(localhost) or with C(delegate_to=localhost)), with mode C(0600).
-      - "Which to choose by fleet size (one short line of output per instance, records without C(raw)): up to about
-        1,000 instances V(all) fits where Ansible keeps results (ansible-runner, as AWX and ansible-navigator use it,
-        replaces a result over 700,000 characters with C({})); past that, V(unsuccessful) or V(none), and read
-        C(records_file)."
+      - "Which to choose by fleet size, with one short line of output per instance and records without C(raw) (a record
+        is then about 1,200 characters): up to about 500 instances every value fits; up to about 5,000, V(auto) or
+        V(unsuccessful) fit as long as few targets fail; past that, V(none) (or V(unsuccessful) when few fail), and read
+        C(records_file). The guide's table says more."
     type: str
-    choices: [all, unsuccessful, none]
+    default: auto
+    choices: [auto, all, unsuccessful, none]
   output_limit:
     description:
       - The most characters of each output stream (stdout, stderr, of each record and of each step) the result keeps,

@@ -110,7 +110,7 @@ def output_argument_spec() -> dict[str, t.Any]:
         "fetch_complete_output": {"type": "bool", "default": False},
         "s3_endpoint_url": {"type": "str"},
         "include_vendor_payload": {"type": "bool", "default": False},
-        "return_records": {"type": "str", "choices": ["all", "unsuccessful", "none"]},
+        "return_records": {"type": "str", "default": "auto", "choices": ["auto", "all", "unsuccessful", "none"]},
     }
 
 

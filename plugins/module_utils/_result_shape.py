@@ -12,11 +12,14 @@ task (success, verdict, error) and of the lookup:
 
 - ``return_records`` chooses which records the result keeps: ``all``, ``unsuccessful`` (those not
   accepted: failed, timed out, cancelled, undeliverable, still open) or ``none``; the summary
-  always stays. Unset, a task that succeeds keeps all and a task that fails keeps the unsuccessful
-  ones, because Ansible's default callback prints a failed task's whole result (over 10,000
-  instances, megabytes of terminal or CI log). Nothing is lost: when any record is left out,
-  every record, whole (``raw`` included), is written as JSON to a file whose path the result gives
-  (``records_file``), under ``output_dir`` when set, else in the temporary directory.
+  always stays. The default, ``auto``, keeps the unsuccessful ones when the task fails, because
+  Ansible's default callback prints a failed task's whole result (over 10,000 instances,
+  megabytes of terminal or CI log); when it succeeds, all of them while they fit in
+  RECORDS_BUDGET characters, else the unsuccessful ones, with a warning: ansible-runner (AWX,
+  ansible-navigator) replaces a result over 700,000 characters with ``{}``, silently. Nothing is
+  lost: when any record is left out, every record, whole (``raw`` included), is written as JSON to
+  a file whose path the result gives (``records_file``), under ``output_dir`` when set, else in
+  the temporary directory.
 - without ``include_vendor_payload``, ``raw`` then leaves every returned record (and the Run
   Command records a maintenance window record nests): a record is less than half its size without
   it. Everything that runs after the last poll (Ansible's ``no_log`` scan of the result, its
@@ -43,10 +46,18 @@ INCLUDE_VENDOR_PAYLOAD = "include_vendor_payload"
 PAYLOAD_FIELD = "raw"
 
 RETURN_RECORDS = "return_records"
+RETURN_AUTO = "auto"
 RETURN_ALL = "all"
 RETURN_UNSUCCESSFUL = "unsuccessful"
 RETURN_NONE = "none"
-RETURN_CHOICES = (RETURN_ALL, RETURN_UNSUCCESSFUL, RETURN_NONE)
+RETURN_CHOICES = (RETURN_AUTO, RETURN_ALL, RETURN_UNSUCCESSFUL, RETURN_NONE)
+
+# The most characters (of JSON) the records of a succeeding task take with return_records=auto.
+# ansible-runner's MAX_EVENT_RES is 700,000 characters of the whole result (str() of it, as long as
+# its JSON): this leaves room for the summary, the counters and the module's own keys. Measured on
+# fleetsim, one line of output per instance: a compact SSM record is about 1,180 characters, so
+# about 500 records fit; tests/bench/result_size.py measures a whole wait through ansible-runner.
+RECORDS_BUDGET = 600_000
 
 # Where the records file goes without output_dir: the temporary directory of the host the module
 # runs on (the controller, as this collection's examples run), in a file only its owner may read.
@@ -80,13 +91,26 @@ def shape_records(records: t.Any, include_vendor_payload: bool = False) -> t.Any
 
 
 def records_choice(params: t.Mapping[str, t.Any], failed: bool) -> str:
-    """Which records a result keeps: the option, or by default all (unsuccessful when the task fails)."""
-    choice = params.get(RETURN_RECORDS)
-    if choice is None:
-        return RETURN_UNSUCCESSFUL if failed else RETURN_ALL
+    """The option as given (``auto`` when unset), or InvalidInput naming the choices; with ``auto``,
+    ``unsuccessful`` when the task fails (what fits is decided later, on the records)."""
+    choice = params.get(RETURN_RECORDS) or RETURN_AUTO
     if choice not in RETURN_CHOICES:
         raise InvalidInput(f"return_records must be one of {', '.join(RETURN_CHOICES)}, got {choice!r}")
+    if choice == RETURN_AUTO and failed:
+        return RETURN_UNSUCCESSFUL
     return choice
+
+
+def fit(records: t.Sequence[dict[str, t.Any]], budget: int, with_payload: bool) -> bool:
+    """Whether the records' JSON, as returned (``raw`` only ``with_payload``), takes at most
+    ``budget`` characters; counted record by record until it is past it."""
+    used = 2
+    for record in records:
+        shown = record if with_payload else {key: value for key, value in record.items() if key != PAYLOAD_FIELD}
+        used += len(json.dumps(shown, default=str)) + 2
+        if used > budget:
+            return False
+    return True
 
 
 def is_unsuccessful(record: dict[str, t.Any]) -> bool:
@@ -151,6 +175,14 @@ def shape_result(result: dict[str, t.Any], params: t.Mapping[str, t.Any], failed
         return []
     warnings: list[str] = []
     choice = records_choice(params, failed)
+    if choice == RETURN_AUTO:
+        choice = RETURN_ALL if fit(records, RECORDS_BUDGET, bool(params.get(INCLUDE_VENDOR_PAYLOAD))) else RETURN_UNSUCCESSFUL
+        if choice == RETURN_UNSUCCESSFUL:
+            warnings.append(
+                f"the {len(records)} records take more than {RECORDS_BUDGET:,} characters, too many for where Ansible keeps results "
+                "(ansible-runner, AWX and ansible-navigator replace a result over 700,000 characters with {}): only those that did not "
+                "succeed are returned, every record is in records_file. Set return_records to all, unsuccessful or none to choose"
+            )
     kept = select_records(records, choice)
     result.update(records_returned=choice, records_left_out=len(records) - len(kept), records_file=None)
     if len(kept) < len(records):

@@ -390,7 +390,7 @@ invocations:
       returned: when O(include_vendor_payload=true)
       type: dict
 records_returned:
-  description: Which records C(invocations) holds (O(return_records), or the default it took), V(all), V(unsuccessful) or V(none).
+  description: Which records C(invocations) holds, V(all), V(unsuccessful) or V(none) (what O(return_records=auto) took).
   returned: always
   type: str
   sample: all

@@ -15,7 +15,8 @@ import pytest
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._conditions import Conditions
-from ansible_collections.multicloud.invocations.plugins.module_utils._record import make_record, make_step
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import invocation_records
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import make_record, make_step, summarize
 from ansible_collections.multicloud.invocations.plugins.module_utils._result_shape import records_choice, shape_records, shape_result
 
 
@@ -147,5 +148,80 @@ def test_a_file_that_cannot_be_written_keeps_every_record_in_the_result(tmp_path
 
 
 def test_an_unknown_choice_is_refused_with_the_choices():
-    with pytest.raises(InvalidInput, match="return_records must be one of all, unsuccessful, none, got 'some'"):
+    with pytest.raises(InvalidInput, match="return_records must be one of auto, all, unsuccessful, none, got 'some'"):
         records_choice({"return_records": "some"}, failed=False)
+    assert records_choice({}, failed=True) == "unsuccessful"
+    assert records_choice({"return_records": "auto"}, failed=False) == "auto"
+
+
+# -- what fits where Ansible keeps results ----------------------------------------------------------------
+
+# ansible-runner's MAX_EVENT_RES: a job event's result over this many characters becomes {}.
+MAX_EVENT_RES = 700_000
+
+
+def ssm_fleet(count, failing=()):
+    """Records as the SSM adapter makes them from ListCommandInvocations (Details=true), one line of output each."""
+    command_id = "2f2f4a5c-1f4e-4c9e-8d2b-6f0e5c3b9a10"
+    records = []
+    for index in range(count):
+        code = 1 if index in failing else 0
+        status = "Failed" if code else "Success"
+        item = {
+            "CommandId": command_id, "InstanceId": f"i-{index:017x}", "InstanceName": f"bench-{index:05d}", "Comment": "",
+            "DocumentName": "AWS-RunShellScript", "DocumentVersion": "$DEFAULT", "RequestedDateTime": "2026-12-03T15:00:00.000Z",
+            "Status": status, "StatusDetails": status, "StandardOutputUrl": "", "StandardErrorUrl": "", "ServiceRole": "",
+            "NotificationConfig": {"NotificationArn": "", "NotificationEvents": [], "NotificationType": ""},
+            "CloudWatchOutputConfig": {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False},
+            "CommandPlugins": [{
+                "Name": "aws:runShellScript", "Status": status, "StatusDetails": status, "ResponseCode": code,
+                "ResponseStartDateTime": "2026-12-03T15:00:01.000Z", "ResponseFinishDateTime": "2026-12-03T15:00:04.000Z",
+                "Output": f"done on i-{index:017x}\n", "StandardOutputUrl": "", "StandardErrorUrl": "", "OutputS3Region": "us-east-1",
+                "OutputS3BucketName": "", "OutputS3KeyPrefix": "",
+            }],
+        }
+        records.extend(invocation_records(item))
+    return judged(records)
+
+
+def result_characters(result):
+    """How ansible-runner measures a result against MAX_EVENT_RES: len(str(res))."""
+    return len(str(result))
+
+
+def wait_result(records):
+    return {"invocations": records, "summary": summarize(records), "verdict": "success", "passed": True, "elapsed": 30.0, "api_calls": 31}
+
+
+def test_a_1000_instance_result_fits_where_ansible_runner_keeps_results_by_default(tmp_path):
+    whole = wait_result(ssm_fleet(1000, failing=range(3, 1000, 33)))
+    assert result_characters(whole) > MAX_EVENT_RES  # the old shape: emptied by ansible-runner
+    result = wait_result(ssm_fleet(1000, failing=range(3, 1000, 33)))
+    warnings = shape_result(result, {"output_dir": str(tmp_path)})
+    assert result_characters(result) < MAX_EVENT_RES
+    assert result["records_returned"] == "unsuccessful" and len(result["invocations"]) == 31
+    assert "only those that did not succeed are returned" in warnings[0]
+    with open(result["records_file"], encoding="utf-8") as stream:
+        assert len(json.load(stream)) == 1000
+
+
+def test_a_failed_10000_instance_wait_prints_its_failures_not_every_record(tmp_path):
+    result = wait_result(ssm_fleet(10_000, failing=range(3, 10_000, 33)))
+    shape_result(result, {"output_dir": str(tmp_path)}, failed=True)
+    assert len(result["invocations"]) == 303
+    assert result_characters(result) < MAX_EVENT_RES
+
+
+def test_every_record_comes_back_while_they_fit():
+    result = wait_result(ssm_fleet(400))
+    assert shape_result(result, {}) == []
+    assert result["records_returned"] == "all" and len(result["invocations"]) == 400 and result["records_file"] is None
+    assert result_characters(result) < MAX_EVENT_RES
+
+
+def test_the_budget_counts_the_records_as_returned():
+    # With their payload, 400 records no longer fit: auto returns the unsuccessful ones (none here).
+    result = wait_result(ssm_fleet(400))
+    shape_result(result, {"include_vendor_payload": True, "return_records": "auto"})
+    assert result["records_returned"] == "unsuccessful" and result["invocations"] == []
+    os.unlink(result["records_file"])
