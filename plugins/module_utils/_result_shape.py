@@ -22,8 +22,9 @@ task (success, verdict, error) and of the lookup:
   the temporary directory.
 - without ``include_vendor_payload``, ``raw`` then leaves every returned record (and the Run
   Command records a maintenance window record nests): measured on fleetsim with one line of
-  output, an SSM record takes 1,180 characters without it and 2,140 with it. Everything that runs after the last poll (Ansible's ``no_log`` scan of the result, its
-  serialisation, the controller's copy of it) costs in proportion to that compact result.
+  output, an SSM record takes 1,180 characters without it and 2,140 with it. Everything that
+  runs after the last poll (Ansible's ``no_log`` scan of the result, its serialisation, the
+  controller's copy of it) costs in proportion to that compact result.
 
 The same function serves the modules (``MultiCloudModule``), the lookup and any in-process caller.
 """

@@ -67,7 +67,6 @@ def test_conditions_on_vendor_fields_judge_before_the_payload_leaves():
     assert not any("raw" in record for record in records)
 
 
-
 # -- which records come back, and the file that holds them all ----------------------------------------
 
 
