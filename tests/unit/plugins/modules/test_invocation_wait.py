@@ -86,6 +86,18 @@ def test_timeout_without_failing(run_module, monkeypatch, ssm, fake_waits):
     assert len(result["invocations"]) == 2
 
 
+def test_records_are_compact_unless_the_vendor_payload_is_asked_for(run_module, monkeypatch, ssm, fake_waits):
+    fake_reads(monkeypatch, ssm, ("Success", "Success"), command=dict(ssm.command(status="Success"), CompletedCount=2))
+    # The condition reads a vendor field: it judges the records before raw leaves them.
+    condition = f"raw.InstanceId != '{ssm.i2}'"
+    compact = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1", "success_when": condition, "fail_on_failure": False})
+    assert [record["accepted"] for record in compact["invocations"]] == [True, False]
+    assert not any("raw" in record for record in compact["invocations"])
+    whole = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1", "include_vendor_payload": True})
+    assert [record["raw"]["InstanceId"] for record in whole["invocations"]] == [ssm.i1, ssm.i2]
+    assert (whole["records_returned"], whole["records_left_out"], whole["records_file"]) == ("all", 0, None)
+
+
 def ended_with_one_failure(ssm):
     """A command whose counters say both targets ended, one of them in error."""
     return dict(ssm.command(status="Failed"), CompletedCount=2, ErrorCount=1)
