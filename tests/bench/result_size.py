@@ -58,6 +58,8 @@ def runner_result_size(playbook: str, extravars: dict, env: dict) -> dict:
         for event in run.events:
             if event.get("event") in ("runner_on_ok", "runner_on_failed") and event["event_data"].get("task") == "Wait":
                 res = event["event_data"].get("res", {})
+                if res.get("records_file") and os.path.exists(res["records_file"]):
+                    os.unlink(res["records_file"])  # the measurement's own file: every record, whole
                 return {"status": run.status, "event": event["event"], "res_chars": len(str(res)), "res_json_chars": len(json.dumps(res)),
                         "emptied_by_default": len(str(res)) > DEFAULT_MAX_EVENT_RES, "records": len(res.get("invocations", [])) if res else None,
                         "records_left_out": res.get("records_left_out") if res else None}
@@ -69,6 +71,12 @@ def runner_result_size(playbook: str, extravars: dict, env: dict) -> dict:
 def printed_size(playbook: str, extravars: dict, env: dict) -> int:
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-e", json.dumps(extravars)]
     done = subprocess.run(command, env=dict(os.environ, **env), capture_output=True, text=True, check=False)
+    for line in done.stdout.splitlines():
+        # The failed task's printed result names its records file: the measurement's own, removed.
+        if '"records_file": "' in line:
+            path = line.split('"records_file": "', 1)[1].split('"', 1)[0]
+            if os.path.exists(path):
+                os.unlink(path)
     return len(done.stdout) + len(done.stderr)
 
 
