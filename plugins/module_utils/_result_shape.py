@@ -176,15 +176,16 @@ def shape_result(result: dict[str, t.Any], params: t.Mapping[str, t.Any], failed
         return []
     warnings: list[str] = []
     choice = records_choice(params, failed)
+    too_many = choice == RETURN_AUTO and not fit(records, RECORDS_BUDGET, bool(params.get(INCLUDE_VENDOR_PAYLOAD)))
     if choice == RETURN_AUTO:
-        choice = RETURN_ALL if fit(records, RECORDS_BUDGET, bool(params.get(INCLUDE_VENDOR_PAYLOAD))) else RETURN_UNSUCCESSFUL
-        if choice == RETURN_UNSUCCESSFUL:
-            warnings.append(
-                f"the {len(records)} records take more than {RECORDS_BUDGET:,} characters, too many for where Ansible keeps results "
-                "(ansible-runner, AWX and ansible-navigator replace a result over 700,000 characters with {}): only those that did not "
-                "succeed are returned, every record is in records_file. Set return_records to all, unsuccessful or none to choose"
-            )
+        choice = RETURN_UNSUCCESSFUL if too_many else RETURN_ALL
     kept = select_records(records, choice)
+    if too_many:
+        warnings.append(
+            f"the {len(records)} records take more than {RECORDS_BUDGET:,} characters, too many for where Ansible keeps results "
+            "(ansible-runner, AWX and ansible-navigator replace a result over 700,000 characters with {}): the result returns the "
+            f"{len(kept)} that did not succeed (yet), every record is in records_file. Set return_records to all, unsuccessful or none to choose"
+        )
     result.update(records_returned=choice, records_left_out=len(records) - len(kept), records_file=None)
     if len(kept) < len(records):
         try:
