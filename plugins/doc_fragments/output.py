@@ -9,13 +9,47 @@ class ModuleDocFragment:
     # Paired with output_argument_spec() in plugins/module_utils/_common.py.
     DOCUMENTATION = r"""
 options:
+  include_vendor_payload:
+    description:
+      - Return the vendor's payload of each record in its C(raw) field. For V(aws_ssm) that is the invocation with its
+        C(CommandPlugins), for V(alibaba_ecs) and V(zenlayer_zos) the instance's item with its invocation.
+      - By default records are compact, without C(raw), so a result over a large fleet stays small. Every vendor fact
+        a playbook usually needs (status, vendor status and details, exit code, output, times, steps) is a field of its own.
+      - The conditions of a wait (C(success_when), C(failure_when)) see C(raw) whatever this option says, so a
+        condition on a vendor field, for example V(raw.ExitCode == `0`), works without it.
+      - Not the lookup's C(raw), which returns the vendor's response instead of records.
+    type: bool
+    default: false
+  return_records:
+    description:
+      - Which records the result returns in C(invocations). The C(summary) always comes back.
+      - V(all) returns every record. V(unsuccessful) returns the records not accepted (failed, timed out, cancelled,
+        undeliverable, judged a failure by C(failure_when) or C(success_when), or still open). V(none) returns none.
+      - V(auto) returns V(unsuccessful) when the task fails, because Ansible's default callback prints a failed task's
+        whole result, so a failed wait over a large fleet prints its summary and its failures, not megabytes of records.
+        When the task succeeds (a wait with C(fail_on_failure=false) included), V(auto) returns every record while they
+        take at most 600,000 characters, else V(unsuccessful), with a warning. ansible-runner, as AWX and ansible-navigator
+        use it, replaces a result over 700,000 characters with C({}), silently. The result's C(records_returned) says
+        which it took.
+      - Nothing is lost. When any record is left out, every record, whole (with C(raw)), is written as a JSON list to a
+        new file whose path is in the result's C(records_file). The file is
+        C(<output_dir>/records/<run id>-<UTC time>-<random>.json) with O(output_dir), else
+        C(multicloud-invocations-records-<run id>-<UTC time>-<random>.json) in the temporary directory of the host the
+        module runs on (the controller, in a play on C(localhost) or with C(delegate_to=localhost)), with mode C(0600).
+      - "Which to choose by fleet size, with one short line of output per instance and records without C(raw) (a record
+        is then about 1,200 characters): up to about 500 instances every value fits; up to about 5,000, V(auto) or
+        V(unsuccessful) fit as long as few targets fail; past that, V(none) (or V(unsuccessful) when few fail), and read
+        C(records_file). The guide's table says more."
+    type: str
+    default: auto
+    choices: [auto, all, unsuccessful, none]
   output_limit:
     description:
       - The most characters of each output stream (stdout, stderr, of each record and of each step) the result keeps,
         so that a result over a large fleet stays small.
       - A longer stream keeps its first half and its last half of this many characters, joined by a line
         C([... N characters left out by output_limit ...]); the count is in C(stdout_omitted) / C(stderr_omitted).
-        The vendor's copies of the output in C(raw) are cut the same way.
+        The vendor's copies of the output in C(raw) (with O(include_vendor_payload)) are cut the same way.
       - The limit applies to what the task returns. The conditions of a wait (C(success_when), C(failure_when)) judge
         the whole output, and O(output_dir) gets the whole output.
       - V(0) keeps only the counts. When not set, nothing is left out.

@@ -56,6 +56,13 @@ options:
       - A JMESPath expression over the result, for example V(invocations[?status=='failed'].instance_id).
       - Without it, the whole result is returned.
     type: str
+  include_vendor_payload:
+    description:
+      - Keep the vendor's payload of each record (C(raw)) in C(invocations), as the modules' option of that name does.
+        By default records are compact, without it.
+      - Not with O(raw=true), which returns the vendor's response itself instead of records.
+    type: bool
+    default: false
   raw:
     description:
       - Query the vendor's own response (for SSM, C(CommandInvocations) or the C(GetCommandInvocation) fields)
@@ -76,6 +83,11 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ lookup('multicloud.invocations.invocation', command_id=cid, region='eu-west-1', query=failed_query) }}"
 
+- name: The vendor's detail status of each record, from the vendor's payload the records keep when asked
+  ansible.builtin.debug:
+    msg: "{{ lookup('multicloud.invocations.invocation', command_id=cid, include_vendor_payload=true, region='eu-west-1',
+                    query='invocations[].{id: instance_id, details: raw.StatusDetails}') }}"
+
 - name: Exit codes by instance, from the vendor's own response
   ansible.builtin.debug:
     msg: "{{ lookup('multicloud.invocations.invocation', command_id=cid, raw=true, region='eu-west-1',
@@ -91,7 +103,8 @@ EXAMPLES = r"""
 RETURN = r"""
 _raw:
   description:
-    - Without O(query), the result - C({invocations, summary}), or the vendor's response with O(raw=true).
+    - Without O(query), the result - C({invocations, summary}), its records compact (without C(raw)) unless
+      O(include_vendor_payload=true), or the vendor's response with O(raw=true).
     - With O(query), what the expression selects (a list, a dict, a string, a number or null).
   type: raw
 """
@@ -106,6 +119,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 from ansible_collections.multicloud.invocations.plugins.module_utils._info_task import read_invocations, read_raw
 from ansible_collections.multicloud.invocations.plugins.module_utils._query import compile_expression, evaluate, to_plain
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import PROVIDER_NAMES, build_provider
+from ansible_collections.multicloud.invocations.plugins.module_utils._result_shape import INCLUDE_VENDOR_PAYLOAD, shape_records
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import FILTERABLE_STATUSES
 
 OPTIONS = (
@@ -132,6 +146,7 @@ OPTIONS = (
     "max_results",
     "not_found_grace",
     "query",
+    "include_vendor_payload",
     "raw",
 )
 
@@ -186,12 +201,19 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError(f"not_found_grace must be 0 or more seconds, got {options['not_found_grace']:g}")
         if options["raw"] and options["statuses"]:
             raise AnsibleLookupError("statuses filters normalised records; with raw=true, filter in the query instead")
+        if options["raw"] and options["include_vendor_payload"]:
+            raise AnsibleLookupError("include_vendor_payload keeps the vendor's payload in each record; raw=true returns the vendor's "
+                                     "response instead of records: set one of them")
         try:
             # Compile first: a bad expression must fail before any API call.
             compiled = compile_expression(options["query"], "query") if options["query"] else None
             refuse_unsupported(options["provider"], options)
             provider = build_provider(options["provider"], options)
-            data = read_raw(provider, options) if options["raw"] else read_invocations(provider, options)
+            if options["raw"]:
+                data = read_raw(provider, options)
+            else:
+                data = read_invocations(provider, options)
+                shape_records(data["invocations"], bool(options[INCLUDE_VENDOR_PAYLOAD]))
             result = evaluate(compiled, data, "query") if compiled is not None else data
             for warning in provider.warnings:
                 Display().warning(f"invocation lookup: {warning}")

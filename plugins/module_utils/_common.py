@@ -112,6 +112,8 @@ def output_argument_spec() -> dict[str, t.Any]:
         "oss_endpoint_url": {"type": "str"},
         # aws_ssm's complete output in CloudWatch Logs (aws_ssm_output.py).
         "logs_endpoint_url": {"type": "str"},
+        "include_vendor_payload": {"type": "bool", "default": False},
+        "return_records": {"type": "str", "default": "auto", "choices": ["auto", "all", "unsuccessful", "none"]},
     }
 
 

@@ -23,6 +23,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._output imp
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import option_secrets
 from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Provider
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import build_provider
+from ansible_collections.multicloud.invocations.plugins.module_utils._result_shape import records_choice, shape_result
 
 
 class _SecretMaskingModule(AnsibleModule):
@@ -61,6 +62,7 @@ class MultiCloudModule:
         self.output = OutputOptions()
         try:
             refuse_unsupported(self.module.params["provider"], self.module.params)
+            records_choice(self.module.params, failed=False)
             # Checked before any call: a directory that cannot take the files fails the task first.
             self.output = OutputOptions.from_params(self.module.params)
         except InvalidInput as error:
@@ -114,9 +116,12 @@ class MultiCloudModule:
         for warning in (result or {}).get("wait_warnings") or ():
             self.module.warn(warning)
 
-    def _shape_output(self, result: dict[str, t.Any]) -> None:
-        """output_dir and output_limit, applied on every way out (success, verdict, error) to the
-        records the result returns, so a wait that ends early or on an error is limited and saved too."""
+    def _shape_output(self, result: dict[str, t.Any], failed: bool = False) -> None:
+        """The result as returned, on every way out (success, verdict, error), so a wait that ends
+        early or on an error is shaped too: the fetch of complete output, output_dir and
+        output_limit, then which records come back and without the vendor's payload unless asked
+        for (_result_shape: the conditions judged the whole records before; every record is written
+        to the records file when some are left out)."""
         records = result.get("invocations")
         if not isinstance(records, list):
             return
@@ -133,10 +138,13 @@ class MultiCloudModule:
         troubled = sum(1 for record in records if record.get("output_warnings"))
         if troubled:
             self.module.warn(f"{troubled} of the records have output_warnings: their output is in the result, but not all of it was saved or fetched")
+        params = dict(self.module.params, output_dir=self.output.directory)
+        for warning in shape_result(result, params, failed=failed):
+            self.module.warn(warning)
 
     def fail(self, error: InvocationError, **result: t.Any) -> t.NoReturn:
         """Fail with the error's message and vendor facts, keeping everything seen so far."""
-        self._shape_output(result)
+        self._shape_output(result, failed=True)
         self._warn_from_provider(result)
         result.setdefault("changed", False)
         result.setdefault("api_calls", self.api_calls())
@@ -149,7 +157,7 @@ class MultiCloudModule:
 
     def fail_json(self, **result: t.Any) -> t.NoReturn:
         """A verdict the module decides itself (not a typed error), with the provider's warnings."""
-        self._shape_output(result)
+        self._shape_output(result, failed=True)
         self._warn_from_provider(result)
         self.module.fail_json(**result)
 

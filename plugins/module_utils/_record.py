@@ -82,7 +82,9 @@ RECORD_SCHEMA = (
      "undeliverable record of its own with this field set."),
     ("window", "dict", "Maintenance windows only: window, execution, task and invocation ids, task type, parameters, owner "
      "information, window target id, and the Run Command records of the task."),
-    ("raw", "dict", "The vendor's payload for this instance (for aws_ssm the invocation, plugins under CommandPlugins)."),
+    ("raw", "dict", "The vendor's payload for this instance (for aws_ssm the invocation, plugins under CommandPlugins). "
+     "Returned only with include_vendor_payload: records are compact by default. The conditions of a wait (success_when, "
+     "failure_when) read it whatever that option says."),
 )
 
 # The fields of one entry of a record's ``steps``.
@@ -106,13 +108,9 @@ STEP_SCHEMA = (
     ("ended_at", "str", "When the step ended; null while open."),
 )
 
-# Fields planned by later changes, written down now so that the shape changes once: each is
-# added to records (and to steps, for the output fields) with the option that fills it, and
-# none changes a field above. Adding them does not break a consumer of this shape.
-PLANNED_RECORD_FIELDS = (
-    ("raw", "dict", "Compact records: the vendor's payload is returned only when asked for, by one option named apart from "
-     "the lookup's raw; conditions may still read the vendor's fields."),
-)
+# Fields planned by later changes, written down before the option that fills them, so that the
+# shape changes once; none changes a field above. Empty: ``raw`` became include_vendor_payload.
+PLANNED_RECORD_FIELDS: tuple[tuple[str, str, str], ...] = ()
 
 # The count, in a summary's ``counts``, of targets announced or asked for that are not visible.
 NOT_VISIBLE = "not_visible"

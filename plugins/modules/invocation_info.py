@@ -172,6 +172,7 @@ invocations:
   description:
     - One record per instance of a run; the vendor's steps on that instance are nested in RV(invocations[].steps).
     - The full schema, and the fields later options add, is on the status model page of the collection's docs.
+    - Which ones O(return_records) says; by default every record read.
   returned: always
   type: list
   elements: dict
@@ -218,7 +219,7 @@ invocations:
           once it ended; null before and when it never ran.
         - Null too where the process did not end by itself (stopped, timed out, never delivered, skipped); vendors
           report a code there too (Cloud Assistant C(ExitCode) 0, the killed process's code on SSM), which stays in
-          RV(invocations[].raw).
+          RV(invocations[].raw) (with O(include_vendor_payload=true)).
       type: int
       sample: 0
     stdout:
@@ -390,8 +391,28 @@ invocations:
           type: list
           elements: dict
     raw:
-      description: The vendor's item this record was made from (for V(aws_ssm), the invocation with every C(CommandPlugins) entry).
+      description:
+        - The vendor's item this record was made from (for V(aws_ssm), the invocation with every C(CommandPlugins) entry).
+        - Only with O(include_vendor_payload=true); records are compact without it.
+      returned: when O(include_vendor_payload=true)
       type: dict
+records_returned:
+  description: Which records C(invocations) holds, V(all), V(unsuccessful) or V(none) (what O(return_records=auto) took).
+  returned: always
+  type: str
+  sample: all
+records_left_out:
+  description: How many records O(return_records) left out of C(invocations); all of them are in C(records_file).
+  returned: always
+  type: int
+  sample: 0
+records_file:
+  description:
+    - When O(return_records) left any record out, the path of the JSON file that holds every record, whole (with C(raw));
+      null otherwise (and when the file could not be written, with a warning; then every record is returned).
+  returned: always
+  type: str
+  sample: /tmp/multicloud-invocations-records-0b5b1c3e-8a8f-4b43-9d55-0123456789ab-20261203T150000Z-k2j4h1.json
 summary:
   description: Counts per normalised status, the aggregate computed from them, and the vendor's own aggregate.
   returned: always

@@ -300,13 +300,32 @@ request:
   type: dict
 invocations:
   description:
-    - Records as in M(multicloud.invocations.invocation_info).
+    - Records as in M(multicloud.invocations.invocation_info), compact (without C(raw)) unless O(include_vendor_payload=true).
+    - Which ones O(return_records) says. By default every record, and only those that did not succeed when the task fails
+      (every record is then in RV(records_file)).
     - Without O(wait), the explicit instances as V(pending); with O(targets) the instances are only known
       once the service resolved them, so the list may be empty.
     - With O(agent_check), first an V(undeliverable) record for each target not sent to (its agent in C(agent)).
   returned: always
   type: list
   elements: dict
+records_returned:
+  description: Which records C(invocations) holds, V(all), V(unsuccessful) or V(none) (what O(return_records=auto) took).
+  returned: always
+  type: str
+  sample: all
+records_left_out:
+  description: How many records O(return_records) left out of C(invocations); all of them are in C(records_file).
+  returned: always
+  type: int
+  sample: 0
+records_file:
+  description:
+    - When O(return_records) left any record out, the path of the JSON file that holds every record, whole (with C(raw));
+      null otherwise (and when the file could not be written, with a warning; then every record is returned).
+  returned: always
+  type: str
+  sample: /tmp/multicloud-invocations-records-0b5b1c3e-8a8f-4b43-9d55-0123456789ab-20261203T150000Z-k2j4h1.json
 summary:
   description: Counts per status and aggregates, as in M(multicloud.invocations.invocation_info).
   returned: always

@@ -151,6 +151,16 @@ def _printed_report(log_path: str) -> dict | None:
     return printed.get("msg") if isinstance(printed, dict) else None
 
 
+def _records_file(path: str) -> list[dict]:
+    """The records invocation_wait wrote to its records file (which is removed once read)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+
+
 def parse(name: str, result_path: str, targets: dict[str, list[str]], log_path: str = "") -> Reported:
     reported = Reported()
     if name.startswith("invocation_wait"):
@@ -161,6 +171,11 @@ def parse(name: str, result_path: str, targets: dict[str, list[str]], log_path: 
             reported.polls = result.get("polls")
             for command_id, instance_id, status in result.get("outcomes") or []:
                 reported.outcomes[(command_id, instance_id)] = "success" if status == "success" else "failed"
+            if result.get("records_file"):
+                # Every record, the ones the result left out included (read outside the measured process).
+                for record in _records_file(result["records_file"]):
+                    run_id = record.get("invocation_id") or record.get("command_id")
+                    reported.outcomes[(run_id, record["instance_id"])] = "success" if record["status"] == "success" else "failed"
             if result.get("failed"):
                 reported.notes.append(f"task failed: {str(result.get('msg'))[:200]}")
             reported.notes.append(f"verdict {result.get('verdict')}, ended {result.get('ended_because')}, "

@@ -69,6 +69,10 @@ def record_schema(record) -> list[str]:
         "start) that are not visible. The aggregate takes those as still pending, so it is never ``success``",
         "while any is missing.",
         "",
+        "Records are compact by default: ``raw``, the vendor's payload, comes back only with the option",
+        "``include_vendor_payload`` (the same for every module, the lookup and every provider). The conditions",
+        "of a wait judge the records before that, so a condition on a vendor field works either way.",
+        "",
     ]
     out += title("Record fields", "~")
     out += table(("field", "type", "meaning"), [(literal(name), kind, rst_escape(meaning)) for name, kind, meaning in record.RECORD_SCHEMA])
@@ -80,6 +84,8 @@ def record_schema(record) -> list[str]:
         "",
     ]
     out += table(("field", "type", "meaning"), [(literal(name), kind, rst_escape(meaning)) for name, kind, meaning in record.STEP_SCHEMA])
+    if not record.PLANNED_RECORD_FIELDS:
+        return out
     out += title("Planned fields", "~")
     out += [
         "Written down now so that the shape changes once: these come with the options that fill them, each",

@@ -28,7 +28,8 @@ class FakeProvider:
     def read(self, params):
         self.asked.append(("query", params["command_id"], params["instance_id"], params["include_output"], params["max_results"]))
         records = [
-            make_record("aws_ssm", "success", command_id=CID, instance_id="i-0aaaaaaaaaaaaaaa1", exit_code=0, stdout="READY"),
+            make_record("aws_ssm", "success", command_id=CID, instance_id="i-0aaaaaaaaaaaaaaa1", exit_code=0, stdout="READY",
+                        raw={"InstanceId": "i-0aaaaaaaaaaaaaaa1", "StatusDetails": "Success"}),
             make_record("aws_ssm", "failed", command_id=CID, instance_id="i-0bbbbbbbbbbbbbbb2", exit_code=3, stdout="disk full"),
             make_record("aws_ssm", "running", command_id=CID, instance_id="i-0aaaaaaaaaaaaaaa3"),
         ]
@@ -63,6 +64,19 @@ def test_whole_result_without_query(lookup, providers):
     assert [record["instance_id"] for record in result["invocations"]] == ["i-0aaaaaaaaaaaaaaa1", "i-0bbbbbbbbbbbbbbb2", "i-0aaaaaaaaaaaaaaa3"]
     assert result["summary"]["counts"]["failed"] == 1
     assert providers[0].options["region"] == "us-east-1"
+
+
+def test_records_are_compact_unless_the_vendor_payload_is_asked_for(lookup, providers):
+    (compact,) = lookup.run([], variables={}, command_id=CID)
+    assert not any("raw" in record for record in compact["invocations"])
+    (details,) = lookup.run([], variables={}, command_id=CID, include_vendor_payload=True, query="invocations[0].raw.StatusDetails")
+    assert details == "Success"
+
+
+def test_raw_and_include_vendor_payload_together_are_refused(lookup, providers):
+    with pytest.raises(AnsibleLookupError, match="raw=true returns the vendor's response instead of records: set one of them"):
+        lookup.run([], variables={}, command_id=CID, raw=True, include_vendor_payload=True)
+    assert providers == []
 
 
 def test_query_over_normalised_records(lookup, providers):

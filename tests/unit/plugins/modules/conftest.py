@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import tempfile
 
 import boto3
 import pytest
@@ -100,3 +101,10 @@ def fake_waits(monkeypatch, fake_clock):
     monkeypatch.setattr(_wait_task, "wait_for", functools.partial(_wait_task.wait_for, **fake_clock.hooks()))
     monkeypatch.setattr(_wait_task, "TASK_CLOCKS", dict(fake_clock.hooks(), wall=lambda: WALL_AT_START + fake_clock.elapsed))
     return fake_clock
+
+
+@pytest.fixture(autouse=True)
+def records_files_in_the_test_directory(monkeypatch, tmp_path):
+    """A failed task without output_dir writes its records file to the temporary directory: the test's own."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return tmp_path

@@ -51,6 +51,12 @@ def fake_reads(monkeypatch, ssm, statuses, command=None):
     return calls
 
 
+def every_record(result):
+    """The records a failed task left out of its result, with the ones it returned: the records file holds them all."""
+    with open(result["records_file"], encoding="utf-8") as stream:
+        return json.load(stream)
+
+
 def test_timeout_fails_but_returns_the_invocations(run_module, monkeypatch, ssm, fake_waits):
     calls = fake_reads(monkeypatch, ssm, ("Success", "InProgress"))
     result = run_module(invocation_wait, {"command_id": ssm.cid, "timeout": 20, "region": "us-east-1"})
@@ -61,7 +67,10 @@ def test_timeout_fails_but_returns_the_invocations(run_module, monkeypatch, ssm,
     assert result["verdict"] == "timed_out"
     assert result["timed_out"] is True
     assert result["ended_because"] == "timeout"
-    assert [(record["instance_id"], record["status"]) for record in result["invocations"]] == [(ssm.i1, "success"), (ssm.i2, "running")]
+    # A failed task returns what did not succeed; every record is in the file.
+    assert [(record["instance_id"], record["status"]) for record in result["invocations"]] == [(ssm.i2, "running")]
+    assert [(record["instance_id"], record["status"]) for record in every_record(result)] == [(ssm.i1, "success"), (ssm.i2, "running")]
+    assert result["records_returned"] == "unsuccessful" and result["records_left_out"] == 1
     assert fake_waits.elapsed == pytest.approx(18.45)
     # While the counters say a target runs, the invocations are not read; the wait that ends on
     # its budget reads them once, so the result still holds every target.
@@ -75,6 +84,18 @@ def test_timeout_without_failing(run_module, monkeypatch, ssm, fake_waits):
     assert result["timed_out"] is True
     assert result["verdict"] == "timed_out"
     assert len(result["invocations"]) == 2
+
+
+def test_records_are_compact_unless_the_vendor_payload_is_asked_for(run_module, monkeypatch, ssm, fake_waits):
+    fake_reads(monkeypatch, ssm, ("Success", "Success"), command=dict(ssm.command(status="Success"), CompletedCount=2))
+    # The condition reads a vendor field: it judges the records before raw leaves them.
+    condition = f"raw.InstanceId != '{ssm.i2}'"
+    compact = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1", "success_when": condition, "fail_on_failure": False})
+    assert [record["accepted"] for record in compact["invocations"]] == [True, False]
+    assert not any("raw" in record for record in compact["invocations"])
+    whole = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1", "include_vendor_payload": True})
+    assert [record["raw"]["InstanceId"] for record in whole["invocations"]] == [ssm.i1, ssm.i2]
+    assert (whole["records_returned"], whole["records_left_out"], whole["records_file"]) == ("all", 0, None)
 
 
 def ended_with_one_failure(ssm):
@@ -100,7 +121,10 @@ def test_failure(run_module, monkeypatch, ssm, fake_waits):
     assert result["failed"] is True
     assert result["changed"] is False
     assert result["msg"].startswith("the invocations failed: 1 of 2 targets failed")
-    assert len(result["invocations"]) == 2
+    assert [record["instance_id"] for record in result["invocations"]] == [ssm.i2]
+    assert [record["instance_id"] for record in every_record(result)] == [ssm.i1, ssm.i2]
+    assert every_record(result)[1]["raw"]["InstanceId"] == ssm.i2
+    assert result["summary"]["total"] == 2
     assert result["ended_because"] == "finished"
     assert result["timed_out"] is False
     assert result["polls"] == 1 and fake_waits.elapsed == 0.0
@@ -154,7 +178,8 @@ def test_error_during_the_wait_keeps_what_was_seen(run_module, stubber, ssm, fak
     assert result["error_kind"] == "access_denied"
     assert result["request_id"] == "req-5"
     assert result["ended_because"] == "error"
-    assert len(result["invocations"]) == 2
+    assert [record["instance_id"] for record in result["invocations"]] == [ssm.i2]
+    assert [record["instance_id"] for record in every_record(result)] == [ssm.i1, ssm.i2]
     assert result["api_calls"] == 3
 
 
@@ -260,7 +285,11 @@ def test_a_failed_wait_still_limits_and_saves_every_record(run_module, monkeypat
     long_reads(monkeypatch, ssm, "x" * 1000 + "\n")
     result = run_module(invocation_wait, {"command_ids": [ssm.cid], "region": "us-east-1", "output_limit": 100, "output_dir": str(tmp_path)})
     assert result["failed"] is True and result["verdict"] == "failed"
-    for record in result["invocations"]:
+    # The failure comes back; the records file (under output_dir) holds both, limited and saved alike.
+    assert [record["instance_id"] for record in result["invocations"]] == [ssm.i2]
+    assert result["records_file"].startswith(str(tmp_path / "records") + "/")
+    assert len(every_record(result)) == 2
+    for record in result["invocations"] + every_record(result):
         assert record["stdout_omitted"] == 901 and "901 characters left out by output_limit" in record["stdout"]
         with open(record["stdout_file"], encoding="utf-8") as saved:
             assert saved.read() == "x" * 1000 + "\n"
