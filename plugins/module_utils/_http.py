@@ -279,6 +279,10 @@ class SignedHttpClient:
 
     # -- the vendor's hooks -------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Close the pooled connections (see Provider.close)."""
+        self.session.close()
+
     def sign(self, action: str, params: dict[str, t.Any]) -> SignedRequest:
         """The request of one attempt, signed."""
         raise NotImplementedError

@@ -102,6 +102,11 @@ class MultiCloudModule:
         (invocation_wait's ``waits``: the group of every item's provider)."""
         self._provider = provider
 
+    def close(self) -> None:
+        """Close the provider's connections (the in-process path, when the task ended)."""
+        if self._provider is not None:
+            self._provider.close()
+
     def api_calls(self) -> int:
         return self._provider.api_calls if self._provider is not None else 0
 

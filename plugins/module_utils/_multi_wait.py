@@ -300,6 +300,10 @@ class ProviderGroup:
     def _built(self) -> list[t.Any]:
         return [item.provider for item in self.items if item.provider is not None]
 
+    def close(self) -> None:
+        for provider in self._built():
+            provider.close()
+
     @property
     def api_calls(self) -> int:
         return sum(provider.api_calls for provider in self._built())

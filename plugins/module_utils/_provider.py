@@ -160,6 +160,10 @@ class Provider(t.Protocol):
         """Replace each stream the vendor cut, of each ended record, with its complete copy; a
         failure is an ``output_warnings`` entry on the record, never an error of the task."""
 
+    def close(self) -> None:
+        """Close the connections it opened (a task run inside the action plugin ends before its
+        process does, and the next loop item must not find a connection still held)."""
+
 
 class SignedHttpProvider:
     """What a provider over a signed-HTTP client (``_http.SignedHttpClient``) shares: its client,
@@ -195,6 +199,10 @@ class SignedHttpProvider:
         if self._client is None:
             self._client = self.client_class(self._options)
         return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
 
     def watch(self, targets: Records, instance_ids: list[str], include_output: bool) -> Watch:
         return self.watch_class(self, targets, instance_ids, include_output)

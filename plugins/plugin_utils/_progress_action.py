@@ -165,10 +165,16 @@ class ProgressWaitAction(ActionBase):
                 task_args=task_args, name=module, check_mode=bool(self._task.check_mode), task_environment=task_environment, **spec
             )
 
+        module_here = None
         try:
-            task_code.run(_in_process_module(task_code, host, progress))
+            module_here = _in_process_module(task_code, host, progress)
+            task_code.run(module_here)
         except _in_process.TaskEnded as ended:
             return ended.result
+        finally:
+            # The next item of a loop runs in this same process: no connection may stay open.
+            if module_here is not None:
+                module_here.close()
         raise AssertionError(f"{module} returned without a result")  # run() always ends through exit or fail
 
 

@@ -440,6 +440,13 @@ class AwsSsmProvider:
         BoundedSender.install(client, self.timer.bound, service=service)
         return client
 
+    def close(self) -> None:
+        """Close the pooled connections of every client it built (see Provider.close)."""
+        for client in (self._client, self._s3_client, self._logs_client):
+            closer = getattr(client, "close", None)  # None: not built (or a botocore without close())
+            if closer is not None:
+                closer()
+
     def fetch_complete_output(self, records: list[dict[str, t.Any]]) -> None:
         """Replace every stream SSM cut, of every ended record, with its complete copy from S3 or
         CloudWatch Logs; a failure is a warning on the record (aws_ssm_output.py)."""

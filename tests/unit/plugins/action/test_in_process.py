@@ -200,3 +200,19 @@ def test_invocation_info_runs_in_process_too(lines):
     result = action.run(task_vars={})
     assert result["failed"] is True and "not_found_grace must be 0 or more seconds" in result["msg"]
     assert lines == []
+
+
+def test_the_connections_are_closed_when_the_task_ends(lines):
+    # The items of a loop run in one process: a connection left open by one item could hold a
+    # one-connection endpoint until the next item's request timed out.
+    provider = MagicMock(api_calls=3, retries=0, warnings=[])
+
+    def run(module):
+        module.use_provider(provider)
+        module.exit(verdict="success", invocations=[])
+
+    action = make_action(invocation_wait.ActionModule, {"command_ids": [CID]})
+    action.task_code = lambda: types.SimpleNamespace(module_spec=_wait_module.module_spec, run=run)
+    result = action.run(task_vars={})
+    assert result["verdict"] == "success"
+    provider.close.assert_called_once_with()
