@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import time
 import typing as t
+import warnings
 
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
@@ -166,15 +167,22 @@ class ProgressWaitAction(ActionBase):
             )
 
         module_here = None
-        try:
-            module_here = _in_process_module(task_code, host, progress)
-            task_code.run(module_here)
-        except _in_process.TaskEnded as ended:
-            return ended.result
-        finally:
-            # The next item of a loop runs in this same process: no connection may stay open.
-            if module_here is not None:
-                module_here.close()
+        # Python warnings of the libraries (urllib3's InsecureRequestWarning with validate_certs false)
+        # are recorded, not written: a module's stderr is never shown, and writing them from a request
+        # thread hung ansible-core 2.17's worker process. They are shown at -vvvv.
+        with warnings.catch_warnings(record=True) as library_warnings:
+            warnings.simplefilter("default")
+            try:
+                module_here = _in_process_module(task_code, host, progress)
+                task_code.run(module_here)
+            except _in_process.TaskEnded as ended:
+                return ended.result
+            finally:
+                # The next item of a loop runs in this same process: no connection may stay open.
+                if module_here is not None:
+                    module_here.close()
+                for message in sorted({str(warning.message) for warning in library_warnings}):
+                    display.vvvv(f"{name}: {message}")
         raise AssertionError(f"{module} returned without a result")  # run() always ends through exit or fail
 
 

@@ -216,3 +216,20 @@ def test_the_connections_are_closed_when_the_task_ends(lines):
     result = action.run(task_vars={})
     assert result["verdict"] == "success"
     provider.close.assert_called_once_with()
+
+
+def test_library_warnings_are_recorded_and_shown_at_debug_verbosity(monkeypatch, lines):
+    import warnings
+
+    debug = []
+    monkeypatch.setattr(_progress_action.display, "vvvv", lambda message, *args, **kwargs: debug.append(message))
+
+    def run(module):
+        warnings.warn("Unverified HTTPS request is being made to host '127.0.0.1'", UserWarning)
+        module.exit(verdict="success", invocations=[])
+
+    action = make_action(invocation_wait.ActionModule, {"command_ids": [CID]})
+    action.task_code = lambda: types.SimpleNamespace(module_spec=_wait_module.module_spec, run=run)
+    result = action.run(task_vars={})
+    assert result["verdict"] == "success" and "warnings" not in result
+    assert debug == ["wait for deploy: Unverified HTTPS request is being made to host '127.0.0.1'"]
