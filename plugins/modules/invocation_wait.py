@@ -190,7 +190,7 @@ attributes:
     support: full
     details:
       - With C(async), the wait runs as one module process to its end and prints no progress line; read its result
-        with M(ansible.builtin.async_status).
+        with the C(ansible.builtin.async_status) module.
 extends_documentation_fragment:
   - multicloud.invocations.common
   - multicloud.invocations.output
