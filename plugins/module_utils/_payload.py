@@ -238,8 +238,9 @@ def url_passwords(url: t.Any) -> list[str]:
 def option_secrets(params: t.Mapping[str, t.Any]) -> list[str]:
     """Secrets carried inside options that are not credential options: the user-info of
     ``endpoint_url``, of ``s3_endpoint_url``, of ``oss_endpoint_url``, of ``logs_endpoint_url``
-    and of every URL in ``aws_config`` (its ``proxies``). Those options are not ``no_log`` as a whole (that would hide a harmless URL, and for a dict would mask every value in
-    it, such as "standard", wherever it appears in the output); only the secrets in them are masked."""
+    and of every URL in ``aws_config`` (its ``proxies``). Those options are not ``no_log`` as a
+    whole (that would hide a harmless URL, and for a dict would mask every value in it, such as
+    "standard", wherever it appears in the output); only the secrets in them are masked."""
     found: list[str] = []
 
     def walk(value: t.Any) -> None:
