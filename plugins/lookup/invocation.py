@@ -56,24 +56,29 @@ options:
         C(DescribeMaintenanceWindow*) calls need not be chained by hand.
       - With O(statuses), the service filters the task invocations by C(STATUS).
     type: str
+    version_added: 1.1.0
   window_execution_id:
     description:
       - V(aws_ssm) only. One maintenance window execution (C(WindowExecutionId)) whose task invocations to read.
       - An id that does not exist fails with the service's C(DoesNotExistException) code and request id.
     type: str
+    version_added: 1.1.0
   window_task_id:
     description:
       - V(aws_ssm) only. With O(window_execution_id), only this task of the execution. It is the task execution id
         (C(TaskExecutionId)), not the id the task was registered with.
     type: str
+    version_added: 1.1.0
   executed_after:
     description:
       - With O(window_id), choose the latest execution that started at or after this time (ISO 8601, for example V(2026-11-22T02:00:00Z)).
     type: str
+    version_added: 1.1.0
   executed_before:
     description:
       - With O(window_id), choose the latest execution that started at or before this time (ISO 8601).
     type: str
+    version_added: 1.1.0
   include_command_details:
     description:
       - For C(RUN_COMMAND) task invocations, whose C(ExecutionId) is a Run Command command id, attach the
@@ -85,6 +90,7 @@ options:
       - No effect with O(raw=true), whose result holds the window service's own responses only.
     type: bool
     default: true
+    version_added: 1.1.0
   max_results:
     description:
       - How many invocations to read at most when querying by O(instance_id) alone.
