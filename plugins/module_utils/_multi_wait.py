@@ -84,7 +84,8 @@ class WaitItem:
         if not self.window:
             return list(self.params.get(capabilities(self.provider_name).wait_ids) or [])
         resolved = [target["WindowExecutionId"] for target in self.targets if isinstance(target, dict) and target.get("WindowExecutionId")]
-        return resolved or [self.params.get("window_execution_id") or self.params["window_id"]]
+        named = self.params.get("window_execution_id") or self.params.get("window_id")
+        return resolved or ([named] if named else [])
 
 
 def items_from(params: dict[str, t.Any]) -> list[WaitItem]:
