@@ -58,6 +58,8 @@ WAIT_ITEM_CONNECTION_OPTIONS = (
     "access_key", "secret_key", "session_token", "token", "profile", "region", "endpoint_url", "ca_bundle", "validate_certs",
     "allow_plain_http", "aws_config", "signature_version", "request_timeout",
 )
+# The options an item of ``waits`` names one maintenance window run with, instead of run ids.
+WAIT_ITEM_WINDOW_OPTIONS = ("window_id", "window_execution_id", "window_task_id", "executed_after", "executed_before")
 
 
 def waits_argument_spec() -> dict[str, t.Any]:
@@ -71,6 +73,8 @@ def waits_argument_spec() -> dict[str, t.Any]:
         "command_ids": {"type": "list", "elements": "str", "aliases": ["command_id"]},
         "invocation_ids": {"type": "list", "elements": "str", "aliases": ["invocation_id"]},
         "instance_ids": {"type": "list", "elements": "str"},
+        # Or one maintenance window run (aws_ssm), named as invocation_wait's own options name it.
+        **{name: {"type": "str"} for name in WAIT_ITEM_WINDOW_OPTIONS},
     }
     for name in WAIT_ITEM_CONNECTION_OPTIONS:
         option = {key: value for key, value in connection[name].items() if key not in ("default", "aliases")}

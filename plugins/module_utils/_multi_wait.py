@@ -28,10 +28,11 @@ import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities, describe_unused, refuse_unsupported, unused_options
 from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import without_not_started
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import WAIT_ITEM_CONNECTION_OPTIONS
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import WAIT_ITEM_CONNECTION_OPTIONS, WAIT_ITEM_WINDOW_OPTIONS
 from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import BudgetSpent
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError, NotFound, Throttled
 from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Records, Watch
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_window_records import validate_window_selectors
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import build_provider
 from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import (
@@ -73,8 +74,18 @@ class WaitItem:
         return f"waits[{self.index}] ({self.provider_name})"
 
     @property
+    def window(self) -> bool:
+        """Whether the item names a maintenance window run rather than run ids."""
+        return any(self.params.get(option) for option in WAIT_ITEM_WINDOW_OPTIONS)
+
+    @property
     def ids(self) -> list[str]:
-        return list(self.params.get(capabilities(self.provider_name).wait_ids) or [])
+        """The runs of the item: its run ids, or the window execution (once looked up, the one its window chose)."""
+        if not self.window:
+            return list(self.params.get(capabilities(self.provider_name).wait_ids) or [])
+        resolved = [target["WindowExecutionId"] for target in self.targets if isinstance(target, dict) and target.get("WindowExecutionId")]
+        named = self.params.get("window_execution_id") or self.params.get("window_id")
+        return resolved or ([named] if named else [])
 
 
 def items_from(params: dict[str, t.Any]) -> list[WaitItem]:
@@ -113,17 +124,44 @@ def _item(index: int, entry: dict[str, t.Any], task: dict[str, t.Any]) -> WaitIt
         if entry.get(option) is not None:
             item_params[option] = entry[option]
     item_params["provider"] = provider
-    for option in ("command_ids", "invocation_ids", "instance_ids"):
+    for option in ("command_ids", "invocation_ids", "instance_ids") + WAIT_ITEM_WINDOW_OPTIONS:
         item_params[option] = entry.get(option)
     try:
         refuse_unsupported(provider, item_params)
     except InvalidInput as error:
         raise InvalidInput(f"{where}: {error.message}", provider=provider) from None
+    item = WaitItem(index, provider, item_params)
+    if item.window:
+        _check_window_item(where, item_params)
+        return item
     if not item_params.get(table.wait_ids):
-        raise InvalidInput(f"{where} names no run: give {table.wait_ids} (the {table.run_id_name}s to wait on)", provider=provider)
+        raise InvalidInput(
+            f"{where} names no run: give {table.wait_ids} (the {table.run_id_name}s to wait on)"
+            + (", or window_execution_id / window_id (a maintenance window run)" if "windows" not in table.lacks else ""),
+            provider=provider,
+        )
     if item_params["instance_ids"] is not None and not item_params["instance_ids"]:
         raise InvalidInput(f"{where}: instance_ids is empty: list the instances to wait on, or leave instance_ids out", provider=provider)
-    return WaitItem(index, provider, item_params)
+    return item
+
+
+def _check_window_item(where: str, item_params: dict[str, t.Any]) -> None:
+    """An item that names a maintenance window run names nothing else, and its selectors are
+    well-formed: refused here, before any item's call, as a single wait refuses them before its own."""
+    beside = [option for option in ("command_ids", "invocation_ids", "instance_ids") if item_params.get(option) is not None]
+    if beside:
+        raise InvalidInput(
+            f"{where} names a maintenance window run and {', '.join(beside)}: an item waits on either run ids or one window run "
+            "(every target of the execution); split them into two items", provider=item_params["provider"],
+        )
+    if item_params.get("cancel_on_timeout"):
+        raise InvalidInput(f"{where}: cancel_on_timeout does not apply to maintenance window runs: stop a window execution in SSM itself",
+                           provider=item_params["provider"])
+    try:
+        # The format and combination rules of the window options; only a provider with windows gets here.
+        validate_window_selectors(item_params)
+    except InvalidInput as error:
+        raise InvalidInput(f"{where}: {error.message}", provider=item_params["provider"]) from None
 
 
 def drop_runs_not_started(items: list[WaitItem]) -> tuple[list[WaitItem], int]:
@@ -131,6 +169,9 @@ def drop_runs_not_started(items: list[WaitItem]) -> tuple[list[WaitItem], int]:
     started), items left with no id dropped; and how many ids were taken out."""
     kept, skipped = [], 0
     for item in items:
+        if item.window:
+            kept.append(item)  # named by the window service's ids, never by invocation_run's placeholder
+            continue
         option = capabilities(item.provider_name).wait_ids
         item.params[option], placeholders = without_not_started(item.params[option])
         skipped += placeholders

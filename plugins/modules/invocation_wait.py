@@ -60,6 +60,8 @@ options:
         provider's environment variables. An option the item's provider does not use, set in the item, is refused.
       - An item whose runs cannot be read (an unknown id, a wrong region, refused credentials) stops being read; the others
         are still waited on, the task fails with every item's error, and RV(invocations) keeps every record seen.
+      - An V(aws_ssm) item may name a maintenance window run (O(waits[].window_execution_id), or O(waits[].window_id))
+        instead of command ids; its task invocations count as targets like any instance of a command.
       - Cannot be combined with O(command_ids), O(invocation_ids), O(instance_ids) or the maintenance window options,
         since each item names its own runs. O(provider) is not used.
     type: list
@@ -87,8 +89,33 @@ options:
       instance_ids:
         description:
           - Wait only on these instances of this item's runs. An empty list is refused.
+          - Not with a maintenance window run, which covers every target of its execution.
         type: list
         elements: str
+      window_execution_id:
+        description:
+          - V(aws_ssm) only. Wait on this maintenance window execution (C(WindowExecutionId)) instead of run ids; its task
+            invocations are waited on and judged with the records of the other items, as O(window_execution_id) does alone.
+          - An item names either run ids (O(waits[].command_ids), O(waits[].invocation_ids)) or one window run, not both;
+            to wait on commands and a window run together, give them as two items.
+        type: str
+      window_task_id:
+        description:
+          - V(aws_ssm) only. With O(waits[].window_execution_id), only this task of the execution (its C(TaskExecutionId)).
+        type: str
+      window_id:
+        description:
+          - V(aws_ssm) only. Wait on the latest execution of this maintenance window (C(mw-) and 17 hexadecimal characters),
+            or the latest one chosen by O(waits[].executed_after) / O(waits[].executed_before), as O(window_id) does alone.
+        type: str
+      executed_after:
+        description:
+          - With O(waits[].window_id), choose the latest execution that started at or after this time (ISO 8601).
+        type: str
+      executed_before:
+        description:
+          - With O(waits[].window_id), choose the latest execution that started at or before this time (ISO 8601).
+        type: str
       access_key:
         description:
           - As O(access_key), for this item.
@@ -364,7 +391,9 @@ waits:
       description: The item's provider.
       type: str
     ids:
-      description: The runs of the item (command ids or invocation ids).
+      description:
+        - The runs of the item (command ids or invocation ids).
+        - For a maintenance window item, the window execution waited on (the one its window chose, with O(waits[].window_id)).
       type: list
       elements: str
     instance_ids:

@@ -157,3 +157,109 @@ def test_environment_credentials_are_left_to_the_provider(lookup, providers, mon
     assert providers[0].options["access_key"] is None
     lookup.run([], variables={}, command_id=CID, access_key_id="AKIAGIVENASKEYWORD00")
     assert providers[1].options["access_key"] == "AKIAGIVENASKEYWORD00"
+
+
+# -- maintenance windows: the selectors of invocation_info ---------------------------------------
+
+WINDOW = "mw-0123456789abcdef0"
+EXECUTION = "22222222-2222-4222-8222-222222222222"
+TASK = "33333333-3333-4333-8333-333333333333"
+INVOCATION_1 = "44444444-4444-4444-8444-444444444441"
+INVOCATION_2 = "44444444-4444-4444-8444-444444444442"
+
+
+def window_client(answers):
+    """A boto3 SSM client on a Stubber that answers ``answers`` (operation, response, expected request) in order."""
+    boto3 = pytest.importorskip("boto3")
+    stub = pytest.importorskip("botocore.stub")
+    client = boto3.client("ssm", region_name="us-east-1", aws_access_key_id="AKIAFAKEFAKEFAKEFAKE", aws_secret_access_key="fake/secret/key")
+    stubber = stub.Stubber(client)
+    for operation, response, expected in answers:
+        stubber.add_response(operation, response, expected)
+    stubber.activate()
+    return client, stubber
+
+
+def window_answers(statuses_filter=None):
+    invocations_request = {"WindowExecutionId": EXECUTION, "TaskId": TASK, "MaxResults": 100}
+    if statuses_filter:
+        invocations_request["Filters"] = statuses_filter
+    return [
+        ("get_maintenance_window_execution", {"WindowExecutionId": EXECUTION, "Status": "FAILED"},
+         {"WindowExecutionId": EXECUTION}),
+        ("get_maintenance_window_execution_task", {"WindowExecutionId": EXECUTION, "TaskExecutionId": TASK, "Status": "FAILED",
+                                                   "Type": "RUN_COMMAND"},
+         {"WindowExecutionId": EXECUTION, "TaskId": TASK}),
+        ("describe_maintenance_window_execution_task_invocations", {"WindowExecutionTaskInvocationIdentities": [
+            {"WindowExecutionId": EXECUTION, "TaskExecutionId": TASK, "InvocationId": INVOCATION_1, "TaskType": "RUN_COMMAND", "Status": "SUCCESS",
+             "Parameters": '{"instanceIds": ["i-0aaaaaaaaaaaaaaa1"]}'},
+            {"WindowExecutionId": EXECUTION, "TaskExecutionId": TASK, "InvocationId": INVOCATION_2, "TaskType": "RUN_COMMAND", "Status": "FAILED",
+             "Parameters": '{"instanceIds": ["i-0bbbbbbbbbbbbbbb2"]}'},
+        ]}, invocations_request),
+    ]
+
+
+@pytest.fixture
+def ssm_provider(monkeypatch):
+    """The real SSM provider on a stubbed client: the lookup's window reads go through its own code."""
+    from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
+
+    made = {}
+
+    def build(name, options):
+        assert name == "aws_ssm"
+        client, stubber = window_client(made.pop("answers", []))
+        made["stubber"] = stubber
+        made["provider"] = AwsSsmProvider(options, client=client)
+        return made["provider"]
+
+    monkeypatch.setattr(lookup_module, "build_provider", build)
+    return made
+
+
+def test_window_execution_and_task_are_read_as_invocation_info_reads_them(lookup, ssm_provider):
+    ssm_provider["answers"] = window_answers()
+    (result,) = lookup.run([], variables={}, window_execution_id=EXECUTION, window_task_id=TASK, include_command_details=False,
+                           region="us-east-1", query="invocations[?status=='failed'].[instance_id, window.invocation_id]")
+    assert result == [["i-0bbbbbbbbbbbbbbb2", INVOCATION_2]]
+    ssm_provider["stubber"].assert_no_pending_responses()
+
+
+def test_window_statuses_are_filtered_by_the_service(lookup, ssm_provider):
+    ssm_provider["answers"] = window_answers([{"Key": "STATUS", "Values": ["FAILED"]}])
+    (result,) = lookup.run([], variables={}, window_execution_id=EXECUTION, window_task_id=TASK, include_command_details=False,
+                           region="us-east-1", statuses=["failed"], query="summary.total")
+    # The stub answers both invocations; the lookup still keeps only the failed one.
+    assert result == 1
+    ssm_provider["stubber"].assert_no_pending_responses()
+
+
+def test_window_raw_returns_the_window_services_own_responses(lookup, ssm_provider):
+    ssm_provider["answers"] = window_answers()
+    (result,) = lookup.run([], variables={}, window_execution_id=EXECUTION, window_task_id=TASK, raw=True, region="us-east-1")
+    assert result["WindowExecution"]["Status"] == "FAILED"
+    assert [task["TaskExecutionId"] for task in result["WindowExecutionTaskIdentities"]] == [TASK]
+    assert [item["Status"] for item in result["WindowExecutionTaskInvocationIdentities"]] == ["SUCCESS", "FAILED"]
+
+
+@pytest.mark.parametrize("keywords, message", [
+    ({"window_id": "mw-123"}, "window_id 'mw-123' is not a maintenance window id"),
+    ({"window_execution_id": "not-a-uuid"}, "window_execution_id 'not-a-uuid' is not a maintenance window id"),
+    ({"window_id": WINDOW, "window_task_id": TASK}, "give window_execution_id with it"),
+    ({"window_execution_id": EXECUTION, "executed_before": "2026-11-22T00:00:00Z"}, "give window_id with them"),
+    ({"window_id": WINDOW, "executed_after": "last tuesday"}, "executed_after 'last tuesday' is not an ISO 8601"),
+    ({"window_id": WINDOW, "command_id": CID}, "do not combine them with command_id"),
+])
+def test_bad_window_selectors_are_refused_before_any_call(lookup, ssm_provider, keywords, message):
+    # The stub has no answer: any call would fail with a stubber error instead of this message.
+    with pytest.raises(AnsibleLookupError, match=message):
+        lookup.run([], variables={}, region="us-east-1", **keywords)
+    assert ssm_provider["provider"].api_calls == 0
+
+
+@pytest.mark.parametrize("provider, other", [("alibaba_ecs", {"region": "cn-hangzhou"}), ("zenlayer_zos", {})])
+@pytest.mark.parametrize("keyword", ["window_id", "window_execution_id", "window_task_id"])
+def test_window_selectors_are_refused_for_providers_without_windows(lookup, providers, provider, other, keyword):
+    with pytest.raises(AnsibleLookupError, match=r"has no maintenance windows \(they are an SSM notion\), so " + keyword + " cannot be honoured"):
+        lookup.run([], variables={}, provider=provider, **{keyword: "x"}, **other)
+    assert providers == []

@@ -51,6 +51,9 @@ def params(waits, **overrides):
     return values
 
 
+WINDOW = "mw-0123456789abcdef0"
+WINDOW_EXECUTION = "22222222-2222-4222-8222-222222222222"
+WINDOW_TASK = "33333333-3333-4333-8333-333333333333"
 AWS_ITEM = {"provider": "aws_ssm", "region": "eu-west-1", "command_ids": [AWS_COMMAND]}
 ALI_ITEM = {"provider": "alibaba_ecs", "region": "cn-hangzhou", "invocation_ids": [ALI_INVOKE]}
 ZOS_ITEM = {"provider": "zenlayer_zos", "invocation_ids": [ZOS_INVOCATION]}
@@ -306,6 +309,22 @@ def test_a_checkpoint_carries_each_items_runs_and_a_resumed_slice_reads_none_aga
     (params([dict(ZOS_ITEM, region="eu-west-1")]), r"waits\[0\] \(zenlayer_zos\): zenlayer_zos does not use region"),
     (params([dict(ZOS_ITEM, instance_ids=[])]), r"waits\[0\] \(zenlayer_zos\): instance_ids is empty"),
     (params([ZOS_ITEM], cancel_on_timeout=True), r"waits\[0\] \(zenlayer_zos\): ZOS has no call to stop an invocation"),
+    # Maintenance window items: one window run, nothing else in the item, selectors well-formed, SSM only.
+    (params([dict(AWS_ITEM, window_execution_id=WINDOW_EXECUTION)]),
+     r"waits\[0\] \(aws_ssm\) names a maintenance window run and command_ids: .* split them into two items"),
+    (params([{"provider": "aws_ssm", "window_id": WINDOW, "instance_ids": ["i-0123456789abcdef0"]}]),
+     r"waits\[0\] \(aws_ssm\) names a maintenance window run and instance_ids"),
+    (params([{"provider": "aws_ssm", "window_id": "mw-123"}]), r"waits\[0\] \(aws_ssm\): window_id 'mw-123' is not a maintenance window id"),
+    (params([{"provider": "aws_ssm", "window_task_id": WINDOW_TASK}]),
+     r"waits\[0\] \(aws_ssm\): window_task_id is the task execution id .* give window_execution_id"),
+    (params([{"provider": "aws_ssm", "window_execution_id": WINDOW_EXECUTION, "executed_after": "2026-11-22T00:00:00Z"}]),
+     r"waits\[0\] \(aws_ssm\): executed_after / executed_before choose among the executions of a window: give window_id"),
+    (params([{"provider": "aws_ssm", "window_id": WINDOW, "window_execution_id": WINDOW_EXECUTION}]), r"waits\[0\] \(aws_ssm\): give either window_id"),
+    (params([{"provider": "aws_ssm", "window_execution_id": WINDOW_EXECUTION}], cancel_on_timeout=True),
+     r"waits\[0\] \(aws_ssm\): cancel_on_timeout does not apply to maintenance window runs"),
+    (params([AWS_ITEM, dict(ALI_ITEM, invocation_ids=None, window_execution_id=WINDOW_EXECUTION)]),
+     r"waits\[1\] \(alibaba_ecs\): Cloud Assistant has no maintenance windows .* so window_execution_id cannot be honoured"),
+    (params([{"provider": "aws_ssm", "region": "eu-west-1"}]), r"waits\[0\] \(aws_ssm\) names no run: give command_ids .* or window_execution_id / window_id"),
 ])
 def test_bad_items_are_refused_before_any_call(task, message):
     with pytest.raises(InvalidInput, match=message):
@@ -349,3 +368,46 @@ def test_an_item_that_failed_its_lookup_is_still_reported_after_a_checkpoint(fak
     assert [entry["ended"] for entry in final["waits"]] == ["finished", "error"]
     assert error.code == "InvalidInvokeId.NotFound" and error.request_id == "req-9"
     assert final["verdict"] == "error"
+
+
+class WindowItemProvider(ItemProvider):
+    """An SSM item's provider that answers a window selector with the execution it resolves to."""
+
+    def wait_targets(self, options):
+        self.asked = {name: options.get(name) for name in ("window_id", "window_execution_id", "window_task_id", "executed_after", "command_ids")}
+        if options.get("window_id") or options.get("window_execution_id"):
+            return [{"WindowExecutionId": WINDOW_EXECUTION, "Execution": {}}]
+        return super().wait_targets(options)
+
+
+def test_a_window_item_is_waited_on_and_judged_with_a_command_item(fake_clock):
+    window_run = Snapshot(records=records("aws_ssm", "success", "failed", "success"), expected=3, complete=True)
+    built = []
+
+    def build(name, options):
+        steps = [window_run] if options.get("window_id") else [snap(name, "running"), snap(name, "success")]
+        provider = WindowItemProvider(name, options, steps, fake_clock.clock)
+        built.append(provider)
+        return provider
+
+    task = params([AWS_ITEM, {"provider": "aws_ssm", "window_id": WINDOW, "executed_after": "2026-11-22T00:00:00Z"}], max_failures=1)
+    items = items_from(task)
+    assert [item.window for item in items] == [False, True]
+    result, error, failure, _group = look_up_and_wait_all(items, task, build=build, **fake_clock.hooks())
+    assert error is None and failure is None
+    # The window's selectors reached its own provider, and nothing of the command item's.
+    assert built[1].asked == {"window_id": WINDOW, "window_execution_id": None, "window_task_id": None,
+                              "executed_after": "2026-11-22T00:00:00Z", "command_ids": None}
+    assert built[0].asked["window_id"] is None and built[0].asked["command_ids"] == [AWS_COMMAND]
+    # One verdict over the command's instance and the window's three task invocations.
+    assert result["verdict"] == "success"
+    assert result["outcomes"]["targets"] == 4 and result["outcomes"]["failed"] == 1
+    assert [entry["ids"] for entry in result["waits"]] == [[AWS_COMMAND], [WINDOW_EXECUTION]]
+    assert [entry["records"] for entry in result["waits"]] == [1, 3]
+
+
+def test_check_mode_keeps_window_items():
+    items = items_from(params([dict(AWS_ITEM, command_ids=["not-started-in-check-mode"]), {"provider": "aws_ssm", "window_execution_id": WINDOW_EXECUTION}]))
+    kept, skipped = drop_runs_not_started(items)
+    assert skipped == 1
+    assert [item.ids for item in kept] == [[WINDOW_EXECUTION]]
