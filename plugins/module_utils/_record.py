@@ -308,3 +308,12 @@ def progress_line(summary: dict[str, t.Any], elapsed: float, budget: float | Non
         parts.append(f"{summary['not_visible']} not visible yet")
     used = f"{elapsed:.0f}s" if budget is None else f"{elapsed:.0f}s of {budget:.0f}s"
     return f"{', '.join(parts)} ({used})"
+
+
+def pending_records(provider: str, run_id: str, command_id: str | None, instance_ids: t.Iterable[str], requested_at: str | None) -> list[dict[str, t.Any]]:
+    """Records for a run just started on explicit instances (named by its own id), without another API call."""
+    return [
+        make_record(provider, PENDING, command_id=command_id, invocation_id=run_id, instance_id=instance_id, vendor_status="Pending",
+                    requested_at=requested_at)
+        for instance_id in instance_ids
+    ]

@@ -130,36 +130,12 @@ api_retries:
   type: int
 """
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import require
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
+from ansible_collections.multicloud.invocations.plugins.module_utils._agent_info_module import module_spec, run
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
 
 
 def main() -> None:
-    module = MultiCloudModule(
-        argument_spec={
-            "instance_ids": {"type": "list", "elements": "str"},
-            "targets": {
-                "type": "list",
-                "elements": "dict",
-                "options": {"key": {"type": "str", "required": True, "no_log": False}, "values": {"type": "list", "elements": "str", "required": True}},
-            },
-        },
-        mutually_exclusive=[("instance_ids", "targets")],
-        required_one_of=[("instance_ids", "targets")],
-    )
-    params = module.params
-    try:
-        # The same capability as invocation_run's pre-flight: refused where the vendor has no such call.
-        require(params["provider"], "agents", "agent_info")
-        entries = module.provider.agent_states(list(dict.fromkeys(params.get("instance_ids") or [])), list(params.get("targets") or []))
-    except InvocationError as error:
-        module.fail(error, agents=[], ready=[], not_ready=[])
-    module.exit(
-        agents=entries,
-        ready=[entry["instance_id"] for entry in entries if entry["ready"]],
-        not_ready=[entry["instance_id"] for entry in entries if not entry["ready"]],
-    )
+    run(MultiCloudModule(**module_spec()))
 
 
 if __name__ == "__main__":

@@ -32,10 +32,10 @@ import datetime
 import re
 import typing as t
 
+from ansible_collections.multicloud.invocations.plugins.module_utils import _record
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import (
     FAILED,
-    PENDING,
     RUNNING,
     UNDELIVERABLE,
     ZENLAYER_ZOS_INSTANCE,
@@ -313,15 +313,4 @@ def next_timeout_in(invocation: dict[str, t.Any], records: list[dict[str, t.Any]
 
 def pending_records(invocation_id: str, command_id: str | None, instance_ids: t.Iterable[str], requested_at: t.Any = None) -> list[dict[str, t.Any]]:
     """Records for an invocation just started on explicit instances, without another API call."""
-    return [
-        make_record(
-            PROVIDER,
-            PENDING,
-            command_id=command_id,
-            invocation_id=invocation_id,
-            instance_id=instance_id,
-            vendor_status="Pending",
-            requested_at=zos_time(requested_at),
-        )
-        for instance_id in instance_ids
-    ]
+    return _record.pending_records(PROVIDER, invocation_id, command_id, instance_ids, zos_time(requested_at))
