@@ -32,7 +32,7 @@ import datetime
 import re
 import typing as t
 
-from ansible_collections.multicloud.invocations.plugins.module_utils import _record
+from ansible_collections.multicloud.invocations.plugins.module_utils._record import pending_records as pending_records_of
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import (
     FAILED,
@@ -313,4 +313,4 @@ def next_timeout_in(invocation: dict[str, t.Any], records: list[dict[str, t.Any]
 
 def pending_records(invocation_id: str, command_id: str | None, instance_ids: t.Iterable[str], requested_at: t.Any = None) -> list[dict[str, t.Any]]:
     """Records for an invocation just started on explicit instances, without another API call."""
-    return _record.pending_records(PROVIDER, invocation_id, command_id, instance_ids, zos_time(requested_at))
+    return pending_records_of(PROVIDER, invocation_id, command_id, instance_ids, zos_time(requested_at))
