@@ -292,7 +292,7 @@ XML_ERROR = re.compile(r"<Code>(?P<code>[^<]+)</Code>\s*<Message>(?P<message>[^<
 
 
 def json_error(response: dict[str, t.Any]) -> tuple[str, str]:
-    """(code, message) of a JSON API's ClientError, the vendor's code even when the answer was XML."""
+    """(code, message) of a ClientError, the service's code even when a JSON API answered in XML."""
     details = response.get("Error", {}) or {}
     metadata = response.get("ResponseMetadata", {}) or {}
     code = str(details.get("Code") or f"HTTP{metadata.get('HTTPStatusCode', '')}")
@@ -469,48 +469,34 @@ class AwsSsmProvider:
             token = following
 
     def _logs_call(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
-        """One logs:GetLogEvents page; failures as typed errors with CloudWatch Logs' code and request id."""
-        client = self.logs_client()
+        """One logs:GetLogEvents page."""
+        return self._output_request(self.logs_client(), "GetLogEvents", lambda client: client.get_log_events(**request))
+
+    def _get_object(self, bucket: str, key: str) -> str:
+        """One s3:GetObject, its body as text."""
+        body = self._output_request(self.s3_client(), "S3 GetObject", lambda client: client.get_object(Bucket=bucket, Key=key)["Body"].read())
+        return body.decode("utf-8", "replace")
+
+    def _output_request(self, client: t.Any, what: str, request: t.Callable[[t.Any], t.Any]) -> t.Any:
+        """One request of the complete-output fetch (S3 or CloudWatch Logs), counted and bound by the
+        budget; failures as typed errors with the service's code and request id."""
         sent_before = self._sent
         try:
             self.timer.seconds()  # raises BudgetSpent when too little of a wait's budget is left
-            return client.get_log_events(**request)
+            return request(client)
         except ClientError as error:
             response = getattr(error, "response", {}) or {}
             metadata = response.get("ResponseMetadata", {}) or {}
             code, message = json_error(response)
-            raise ProviderError(f"GetLogEvents failed: {message}", provider=PROVIDER, code=code,
+            raise ProviderError(f"{what} failed: {message}", provider=PROVIDER, code=code,
                                 request_id=metadata.get("RequestId"), http_status=metadata.get("HTTPStatusCode")) from None
         except BudgetSpent as error:
             raise ProviderError(f"no time was left of the budget ({error.message})", provider=PROVIDER, code="BudgetSpent") from None
         except (BotoCoreError, AnswerTooSlow) as error:
-            raise ProviderError(f"GetLogEvents failed: {redact_secrets_in_text(str(error))}", provider=PROVIDER,
+            raise ProviderError(f"{what} failed: {redact_secrets_in_text(str(error))}", provider=PROVIDER,
                                 code=type(error).__name__) from None
         finally:
             self._count_call(sent_before)
-
-    def _get_object(self, bucket: str, key: str) -> str:
-        """One s3:GetObject, its body as text; failures as typed errors with S3's code and request id."""
-        client = self.s3_client()
-        sent_before = self._sent
-        try:
-            self.timer.seconds()  # raises BudgetSpent when too little of a wait's budget is left
-            body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
-        except ClientError as error:
-            response = getattr(error, "response", {}) or {}
-            details = response.get("Error", {}) or {}
-            metadata = response.get("ResponseMetadata", {}) or {}
-            code = str(details.get("Code") or f"HTTP{metadata.get('HTTPStatusCode', '')}")
-            raise ProviderError(f"S3 GetObject failed: {details.get('Message') or code}", provider=PROVIDER, code=code,
-                                request_id=metadata.get("RequestId"), http_status=metadata.get("HTTPStatusCode")) from None
-        except BudgetSpent as error:
-            raise ProviderError(f"no time was left of the budget ({error.message})", provider=PROVIDER, code="BudgetSpent") from None
-        except (BotoCoreError, AnswerTooSlow) as error:
-            raise ProviderError(f"S3 GetObject failed: {redact_secrets_in_text(str(error))}", provider=PROVIDER,
-                                code=type(error).__name__) from None
-        finally:
-            self._count_call(sent_before)
-        return body.decode("utf-8", "replace")
 
     def _count_request(self, **_kwargs: t.Any) -> None:
         """A ``before-send`` hook: botocore is about to send one HTTP request (a retry included)."""
