@@ -453,20 +453,9 @@ class AwsSsmProvider:
         aws_ssm_output.fetch_complete_output(records, self._get_object, self._get_log_events)
 
     def _get_log_events(self, group: str, stream: str) -> list[str]:
-        """Every event's message of one log stream, oldest first: logs:GetLogEvents from the head, page after
-        page until the forward token comes back unchanged (the API's documented end of a stream)."""
-        messages: list[str] = []
-        token = None
-        while True:
-            request: dict[str, t.Any] = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
-            if token is not None:
-                request["nextToken"] = token
-            page = self._logs_call(request)
-            messages.extend(str(event.get("message") or "") for event in page.get("events") or [])
-            following = page.get("nextForwardToken")
-            if not following or following == token:
-                return messages
-            token = following
+        """Every event's message of one log stream, oldest first (every page, at most
+        aws_ssm_output.MAX_LOG_PAGES of them)."""
+        return aws_ssm_output.read_log_stream(self._logs_call, group, stream)
 
     def _logs_call(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
         """One logs:GetLogEvents page."""
