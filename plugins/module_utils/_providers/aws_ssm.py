@@ -462,9 +462,14 @@ class AwsSsmProvider:
         return self._output_request(self.logs_client(), "GetLogEvents", lambda client: client.get_log_events(**request))
 
     def _get_object(self, bucket: str, key: str) -> str:
-        """One s3:GetObject, its body as text."""
-        body = self._output_request(self.s3_client(), "S3 GetObject", lambda client: client.get_object(Bucket=bucket, Key=key)["Body"].read())
-        return body.decode("utf-8", "replace")
+        """One s3:GetObject of at most aws_ssm_output.MAX_OBJECT_BYTES bytes, its body as text."""
+
+        def read(client: t.Any) -> tuple[bytes, t.Any, t.Any]:
+            got = client.get_object(Bucket=bucket, Key=key, Range=aws_ssm_output.OBJECT_RANGE)
+            return got["Body"].read(), got.get("ContentRange"), (got.get("ResponseMetadata") or {}).get("RequestId")
+
+        body, content_range, request_id = self._output_request(self.s3_client(), "S3 GetObject", read)
+        return aws_ssm_output.object_text(body, content_range, bucket, key, request_id)
 
     def _output_request(self, client: t.Any, what: str, request: t.Callable[[t.Any], t.Any]) -> t.Any:
         """One request of the complete-output fetch (S3 or CloudWatch Logs), counted and bound by the

@@ -55,6 +55,14 @@ GetLogEventsPage = t.Callable[[t.Dict[str, t.Any]], t.Dict[str, t.Any]]
 # read back whole into a task's result, so a real stream that ended is not cut by it.
 MAX_LOG_PAGES = 1_000
 PAGE_LIMIT_REACHED = "PageLimitReached"
+# The most bytes of one S3 object read back: the same room as MAX_LOG_PAGES full pages, 1,000 MiB. S3
+# sends no more than asked for with ``Range: bytes=0-<last>`` and names the object's whole size in
+# ``Content-Range`` (GetObject's API reference:
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), so the read is bounded by
+# size as well as by time (request_timeout), and a larger object is told apart from one that fits.
+MAX_OBJECT_BYTES = 1_000 * 1_048_576
+OBJECT_RANGE = f"bytes=0-{MAX_OBJECT_BYTES - 1}"
+OBJECT_TOO_LARGE = "ObjectTooLarge"
 
 
 def object_location(url: str) -> tuple[str, str] | None:
@@ -113,6 +121,20 @@ def read_log_stream(get_page: GetLogEventsPage, group: str, stream: str, max_pag
         f"GetLogEvents gave a new forward token on each of {max_pages:,} pages ({len(messages):,} events), the most this "
         "collection reads of one stream; the stream may still be written to, or the endpoint never says it reached the end",
         code=PAGE_LIMIT_REACHED, request_id=request_id)
+
+
+def object_text(body: bytes, content_range: str | None, bucket: str, key: str, request_id: t.Any = None,
+                max_bytes: int = MAX_OBJECT_BYTES) -> str:
+    """The text of an object read with OBJECT_RANGE, or InvocationError ``ObjectTooLarge`` when the object
+    holds more than ``max_bytes`` (its size from ``Content-Range: bytes 0-<last>/<size>``): a part of a
+    stream is not its complete copy."""
+    total = content_range.rpartition("/")[2] if content_range else ""
+    size = int(total) if total.isdigit() else len(body)
+    if size > max_bytes or len(body) > max_bytes:
+        raise InvocationError(
+            f"s3://{bucket}/{key} holds {max(size, len(body)):,} bytes, more than the {max_bytes:,} this collection reads of one object",
+            code=OBJECT_TOO_LARGE, request_id=request_id)
+    return body.decode("utf-8", "replace")
 
 
 def warning(stream: str, step: t.Mapping[str, t.Any], code: str, message: str, request_id: t.Any = None) -> dict[str, t.Any]:

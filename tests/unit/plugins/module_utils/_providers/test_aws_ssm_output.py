@@ -16,7 +16,7 @@ import pytest
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, ProviderError
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_output import (
-    MAX_LOG_PAGES, fetch_complete_output, object_location, read_log_stream)
+    MAX_LOG_PAGES, MAX_OBJECT_BYTES, fetch_complete_output, object_location, object_text, read_log_stream)
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import get_invocation_record, invocation_records
 
 CID = "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10"
@@ -134,11 +134,38 @@ def stubbed_fixture():
 def test_the_provider_reads_the_object_as_text(stubbed):
     provider, stubber = stubbed
     stubber.add_response("get_object", {"Body": botocore_response.StreamingBody(io.BytesIO(WHOLE.encode()), len(WHOLE))},
-                         {"Bucket": "fleet-output", "Key": f"{KEY}/stdout"})
+                         {"Bucket": "fleet-output", "Key": f"{KEY}/stdout", "Range": "bytes=0-1048575999"})
     record = get_invocation_record(got("x" * 24_000))
     provider.fetch_complete_output([record])
     assert record["stdout"] == WHOLE and record["output_warnings"] == []
     assert provider.api_calls == 1
+
+
+def test_an_object_larger_than_the_cap_is_a_warning_and_the_record_keeps_what_ssm_returned(stubbed):
+    provider, stubber = stubbed
+    # S3 sent the first 1,000 MiB it was asked for, and names the object's whole size after the slash.
+    stubber.add_response("get_object", {"Body": botocore_response.StreamingBody(io.BytesIO(b"x"), 1),
+                                        "ContentRange": f"bytes 0-{MAX_OBJECT_BYTES - 1}/{MAX_OBJECT_BYTES + 1}",
+                                        "ResponseMetadata": {"RequestId": "R-BIG"}},
+                         {"Bucket": "fleet-output", "Key": f"{KEY}/stdout", "Range": f"bytes=0-{MAX_OBJECT_BYTES - 1}"})
+    record = get_invocation_record(got("x" * 24_000))
+    provider.fetch_complete_output([record])
+    (warning,) = record["output_warnings"]
+    assert (warning["code"], warning["request_id"], warning["stream"]) == ("ObjectTooLarge", "R-BIG", "stdout")
+    assert f"holds {MAX_OBJECT_BYTES + 1:,} bytes" in warning["message"] and "keeps what SSM returned" in warning["message"]
+    assert record["stdout"] == "x" * 24_000 and record["stdout_truncated"] is True and record["status"] == "success"
+
+
+def test_an_object_is_bounded_by_its_size_whatever_the_endpoint_sends():
+    assert MAX_OBJECT_BYTES == 1_000 * 1_048_576
+    assert object_text(b"whole\n", "bytes 0-5/6", "b", "k", max_bytes=6) == "whole\n"
+    assert object_text(b"no range\n", None, "b", "k", max_bytes=9) == "no range\n"
+    with pytest.raises(InvocationError) as larger:
+        object_text(b"first", "bytes 0-4/7", "b", "k", "R1", max_bytes=5)
+    assert (larger.value.code, larger.value.request_id) == ("ObjectTooLarge", "R1")
+    # An endpoint that ignored the Range header and sent everything.
+    with pytest.raises(InvocationError, match="holds 7 bytes, more than the 5"):
+        object_text(b"1234567", None, "b", "k", max_bytes=5)
 
 
 def test_the_provider_keeps_s3s_code_and_request_id(stubbed):
