@@ -162,7 +162,7 @@ def test_with_endless_pages_the_forward_token_never_repeats_after_the_real_event
     request = {"logGroupName": "/fleet/endless", "logStreamName": f"{command_id}/{instance_id}/aws-runShellScript/stdout", "startFromHead": True}
     seen, tokens = [], []
     page = logs.get_log_events(**request)
-    for _ in range(25):
+    for _page in range(25):
         seen.extend(event["message"] for event in page["events"])
         tokens.append(page["nextForwardToken"])
         page = logs.get_log_events(**request, nextToken=tokens[-1])
