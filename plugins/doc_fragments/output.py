@@ -97,6 +97,14 @@ options:
         C(aws-runShellScript). The agent sends whole lines, several to an event, and leaves out the newline at the end of
         each event; a newline is put back after each event, so a stream whose last line had no newline gets one. A
         stream that is not there is C(ResourceNotFoundException) in C(output_warnings).
+      - An object in S3 or OSS is read up to 1,000 MiB (1,048,576,000 bytes); a larger one keeps what the vendor
+        returned, with C(ObjectTooLarge) in C(output_warnings).
+      - A CloudWatch Logs stream is read for 1,000 pages at most. A page holds up to 1 MB or 10,000 events, so that is
+        room for far more output than a task's result can carry. A stream whose forward token is still new after
+        1,000 pages (a stream that is still being written to, or an endpoint that never reports the end) keeps
+        what SSM returned, and the record gets C(PageLimitReached) in C(output_warnings), with the request id of the
+        last page. The verdict does not depend on it, and the read always ends, even without a budget, as in
+        M(multicloud.invocations.invocation_info).
     type: bool
     default: false
   s3_endpoint_url:

@@ -136,8 +136,13 @@ class AnswerTooSlow(Exception):
     """The answer did not arrive in full by its deadline."""
 
 
-def _read_by(response: t.Any, deadline: float) -> bytes:
-    """The whole body, or AnswerTooSlow once ``deadline`` (monotonic) passes.
+class AnswerTooLarge(Exception):
+    """The answer went on past the most bytes the caller reads."""
+
+
+def _read_by(response: t.Any, deadline: float, most: int | None = None) -> bytes:
+    """The whole body, or AnswerTooSlow once ``deadline`` (monotonic) passes, or AnswerTooLarge once
+    more than ``most`` bytes came (when given).
 
     requests' read timeout bounds each wait for the next bytes, not the whole answer: one byte a
     second never trips it. So the body is read a piece at a time (each read returns what has
@@ -149,6 +154,7 @@ def _read_by(response: t.Any, deadline: float) -> bytes:
         return response.content  # no piecewise reader: the read timeout alone bounds it
     sock = getattr(getattr(getattr(reader, "fp", None), "raw", None), "_sock", None)
     pieces = []
+    received = 0
     try:
         while True:
             left = deadline - time.monotonic()
@@ -163,7 +169,10 @@ def _read_by(response: t.Any, deadline: float) -> bytes:
             if not piece:
                 return b"".join(pieces)
             pieces.append(piece)
-    except AnswerTooSlow:
+            received += len(piece)
+            if most is not None and received > most:
+                raise AnswerTooLarge()
+    except (AnswerTooSlow, AnswerTooLarge):
         response.close()
         raise
 

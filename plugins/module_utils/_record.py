@@ -65,8 +65,9 @@ RECORD_SCHEMA = (
      "line that gives this count); 0 when nothing was left out."),
     ("stderr_omitted", "int", "Characters output_limit left out of stderr; 0 when nothing was left out."),
     ("output_warnings", "list", "What went wrong with this record's output apart from the run (a file that could not be "
-     "written, a complete copy that could not be fetched: NoSuchKey, AccessDenied, NotDelivered...), each a dict with code, "
-     "message and, for a fetch, stream, step and the vendor's request_id; the verdict never depends on them."),
+     "written, a complete copy that could not be fetched: NoSuchKey, AccessDenied, NotDelivered, PageLimitReached, "
+     "ObjectTooLarge...), each a dict with code, message and, for a fetch, stream, step and the vendor's request_id; the "
+     "verdict never depends on them."),
     ("requested_at", "str", "When the run was requested (ISO 8601 UTC)."),
     ("started_at", "str", "When the first step (or the run) started."),
     ("ended_at", "str", "When the last step (or the run) ended; null while open."),

@@ -12,6 +12,8 @@ signature covers ``/<bucket>/<key>`` either way. It reuses the Cloud Assistant c
 credentials, TLS settings, request timer and counters, so a fetch is counted, bounded and
 verified like any other call. An error answer is OSS's XML (Code, Message, RequestId); it becomes
 an InvocationError with those kept (https://www.alibabacloud.com/help/en/oss/user-guide/error-responses).
+An object larger than MAX_OBJECT_BYTES is not read: its Content-Length says so before the body comes,
+and a body without one is cut off there; either is InvocationError ``ObjectTooLarge``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import urllib.parse
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, ProviderError
-from ansible_collections.multicloud.invocations.plugins.module_utils._http import AnswerTooSlow, _read_by, redact_urls
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import AnswerTooLarge, AnswerTooSlow, _read_by, redact_urls
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import redact_userinfo
 from ansible_collections.multicloud.invocations.plugins.module_utils._signing_oss4 import oss4_headers
 
@@ -32,6 +34,10 @@ PROVIDER = "alibaba_ecs"
 SERVICE = "OSS"
 # An OSS error body names these; nothing else of it is quoted.
 XML_FIELDS = ("Code", "Message", "RequestId")
+# The most bytes of one object read back, as for SSM's S3 copy (aws_ssm_output.MAX_OBJECT_BYTES):
+# 1,000 MiB. The whole body is held in memory, so a size bound, not only request_timeout, ends it.
+MAX_OBJECT_BYTES = 1_000 * 1_048_576
+OBJECT_TOO_LARGE = "ObjectTooLarge"
 
 
 def object_location(uri: str) -> tuple[str, str] | None:
@@ -87,10 +93,21 @@ class OssReader:
         deadline = time.monotonic() + timeout
         self.client.api_calls += 1
         named = redact_userinfo(url)
+        response: t.Any = None
+        declared = ""
         try:
             # No redirect: the answer must come from the endpoint the request was signed for.
             response = self.client.session.get(url, headers=headers, timeout=timeout, verify=self.client.verify, stream=True, allow_redirects=False)
-            content = _read_by(response, deadline)
+            declared = str(response.headers.get("Content-Length") or "")
+            if declared.isdigit() and int(declared) > MAX_OBJECT_BYTES:
+                response.close()
+                raise AnswerTooLarge()
+            content = _read_by(response, deadline, most=MAX_OBJECT_BYTES)
+        except AnswerTooLarge:
+            holds = f"holds {int(declared):,} bytes" if declared.isdigit() else "sent a body (no Content-Length) that went on"
+            raise InvocationError(
+                f"oss://{bucket}/{key} {holds}, more than the {MAX_OBJECT_BYTES:,} this collection reads of one object",
+                provider=PROVIDER, code=OBJECT_TOO_LARGE, request_id=response.headers.get("x-oss-request-id")) from None
         except AnswerTooSlow:
             raise ProviderError(f"the {SERVICE} endpoint did not send {named} within {timeout:g}s", provider=PROVIDER) from None
         except requests.exceptions.RequestException as error:

@@ -453,29 +453,23 @@ class AwsSsmProvider:
         aws_ssm_output.fetch_complete_output(records, self._get_object, self._get_log_events)
 
     def _get_log_events(self, group: str, stream: str) -> list[str]:
-        """Every event's message of one log stream, oldest first: logs:GetLogEvents from the head, page after
-        page until the forward token comes back unchanged (the API's documented end of a stream)."""
-        messages: list[str] = []
-        token = None
-        while True:
-            request: dict[str, t.Any] = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
-            if token is not None:
-                request["nextToken"] = token
-            page = self._logs_call(request)
-            messages.extend(str(event.get("message") or "") for event in page.get("events") or [])
-            following = page.get("nextForwardToken")
-            if not following or following == token:
-                return messages
-            token = following
+        """Every event's message of one log stream, oldest first (every page, at most
+        aws_ssm_output.MAX_LOG_PAGES of them)."""
+        return aws_ssm_output.read_log_stream(self._logs_call, group, stream)
 
     def _logs_call(self, request: dict[str, t.Any]) -> dict[str, t.Any]:
         """One logs:GetLogEvents page."""
         return self._output_request(self.logs_client(), "GetLogEvents", lambda client: client.get_log_events(**request))
 
     def _get_object(self, bucket: str, key: str) -> str:
-        """One s3:GetObject, its body as text."""
-        body = self._output_request(self.s3_client(), "S3 GetObject", lambda client: client.get_object(Bucket=bucket, Key=key)["Body"].read())
-        return body.decode("utf-8", "replace")
+        """One s3:GetObject of at most aws_ssm_output.MAX_OBJECT_BYTES bytes, its body as text."""
+
+        def read(client: t.Any) -> tuple[bytes, t.Any, t.Any]:
+            got = client.get_object(Bucket=bucket, Key=key, Range=aws_ssm_output.OBJECT_RANGE)
+            return got["Body"].read(), got.get("ContentRange"), (got.get("ResponseMetadata") or {}).get("RequestId")
+
+        body, content_range, request_id = self._output_request(self.s3_client(), "S3 GetObject", read)
+        return aws_ssm_output.object_text(body, content_range, bucket, key, request_id)
 
     def _output_request(self, client: t.Any, what: str, request: t.Callable[[t.Any], t.Any]) -> t.Any:
         """One request of the complete-output fetch (S3 or CloudWatch Logs), counted and bound by the

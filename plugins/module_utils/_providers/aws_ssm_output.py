@@ -20,8 +20,8 @@ streams to a CloudWatch Logs group instead: the record's ``output_log_group``, s
 ``<CommandId>/<InstanceId>/<plugin id>/stdout`` and ``/stderr``, the plugin id being the step's name
 with ``:`` and ``*`` turned into ``-`` ("Configuring Amazon CloudWatch Logs for Run Command":
 https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-rc-setting-up-cwlogs.html). The
-stream is read whole (``logs:GetLogEvents``, every page) and its events joined back into the text
-(see ``join_events``). S3 comes first where a command sent to both.
+stream is read whole (``logs:GetLogEvents``, every page, see ``read_log_stream``) and its events joined
+back into the text (see ``join_events``). S3 comes first where a command sent to both.
 
 Pure logic over ``get_object(bucket, key) -> str`` and ``get_log_events(group, stream) -> list of
 messages`` callables; the clients are the provider's.
@@ -43,6 +43,26 @@ VIRTUAL_HOSTED = re.compile(r"^(?P<bucket>.+?)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws
 
 GetObject = t.Callable[[str, str], str]
 GetLogEvents = t.Callable[[str, str], t.List[str]]
+GetLogEventsPage = t.Callable[[t.Dict[str, t.Any]], t.Dict[str, t.Any]]
+
+# The most GetLogEvents pages read of one stream. A read from the head ends when the forward token
+# comes back unchanged; until then a page may even be empty ("This operation can return empty
+# results while there are more log events available through the token", GetLogEvents' API
+# reference: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html).
+# A stream still being written to, or an endpoint that never repeats the token, would keep the read
+# going for ever, and invocation_info has no budget to end it. A page holds up to 1 MB or 10,000
+# events, so 1,000 pages hold up to 1 GB or 10 million events: far more than a Run Command output
+# read back whole into a task's result, so a real stream that ended is not cut by it.
+MAX_LOG_PAGES = 1_000
+PAGE_LIMIT_REACHED = "PageLimitReached"
+# The most bytes of one S3 object read back: the same room as MAX_LOG_PAGES full pages, 1,000 MiB. S3
+# sends no more than asked for with ``Range: bytes=0-<last>`` and names the object's whole size in
+# ``Content-Range`` (GetObject's API reference:
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), so the read is bounded by
+# size as well as by time (request_timeout), and a larger object is told apart from one that fits.
+MAX_OBJECT_BYTES = 1_000 * 1_048_576
+OBJECT_RANGE = f"bytes=0-{MAX_OBJECT_BYTES - 1}"
+OBJECT_TOO_LARGE = "ObjectTooLarge"
 
 
 def object_location(url: str) -> tuple[str, str] | None:
@@ -76,6 +96,45 @@ def join_events(messages: t.Sequence[str]) -> str:
     command): a newline goes back after each message that lacks one. A stream whose very last line had
     no newline therefore comes back with one."""
     return "".join(message if message.endswith("\n") else message + "\n" for message in messages)
+
+
+def read_log_stream(get_page: GetLogEventsPage, group: str, stream: str, max_pages: int = MAX_LOG_PAGES) -> list[str]:
+    """Every event's message of one log stream, oldest first: GetLogEvents from the head, page after page
+    until the forward token comes back unchanged (the API's documented end of a stream), ``max_pages`` at
+    most. Past them, InvocationError ``PageLimitReached``, with the last page's request id: what was read
+    is dropped, as a stream read in part is not the complete copy."""
+    messages: list[str] = []
+    token = None
+    page: dict[str, t.Any] = {}
+    for _page in range(max_pages):
+        request: dict[str, t.Any] = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
+        if token is not None:
+            request["nextToken"] = token
+        page = get_page(request)
+        messages.extend(str(event.get("message") or "") for event in page.get("events") or [])
+        following = page.get("nextForwardToken")
+        if not following or following == token:
+            return messages
+        token = following
+    request_id = (page.get("ResponseMetadata") or {}).get("RequestId")
+    raise InvocationError(
+        f"GetLogEvents gave a new forward token on each of {max_pages:,} pages ({len(messages):,} events), the most this "
+        "collection reads of one stream; the stream may still be written to, or the endpoint never says it reached the end",
+        code=PAGE_LIMIT_REACHED, request_id=request_id)
+
+
+def object_text(body: bytes, content_range: str | None, bucket: str, key: str, request_id: t.Any = None,
+                max_bytes: int = MAX_OBJECT_BYTES) -> str:
+    """The text of an object read with OBJECT_RANGE, or InvocationError ``ObjectTooLarge`` when the object
+    holds more than ``max_bytes`` (its size from ``Content-Range: bytes 0-<last>/<size>``): a part of a
+    stream is not its complete copy."""
+    total = content_range.rpartition("/")[2] if content_range else ""
+    size = int(total) if total.isdigit() else len(body)
+    if size > max_bytes or len(body) > max_bytes:
+        raise InvocationError(
+            f"s3://{bucket}/{key} holds {max(size, len(body)):,} bytes, more than the {max_bytes:,} this collection reads of one object",
+            code=OBJECT_TOO_LARGE, request_id=request_id)
+    return body.decode("utf-8", "replace")
 
 
 def warning(stream: str, step: t.Mapping[str, t.Any], code: str, message: str, request_id: t.Any = None) -> dict[str, t.Any]:

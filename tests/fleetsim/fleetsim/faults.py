@@ -34,6 +34,8 @@ SERVER_ERRORS = {
                     (503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.")],
     "zenlayer_zos": [(500, "INTERNAL_SERVER_ERROR", "Internal server error."),
                      (503, "SERVICE_TEMPORARY_UNAVAILABLE", "Service temporarily unavailable, please try again later.")],
+    "aws_logs": [(500, "ServiceUnavailableException", "The service cannot complete the request."),
+                 (503, "ServiceUnavailableException", "The service cannot complete the request.")],
     "alibaba_oss": [(500, "InternalError", "We encountered an internal error. Please try again."),
                     (503, "ServiceUnavailable", "Please reduce your request rate.")],
 }

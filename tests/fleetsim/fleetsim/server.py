@@ -21,6 +21,7 @@ from fleetsim.answers import WrongAnswerError, WrongAnswers
 from fleetsim.aws_ssm import SsmFrontEnd
 from fleetsim.engine import AGENT_STATES, Engine
 from fleetsim.faults import FaultInjector
+from fleetsim.logs_api import LogsFrontEnd
 from fleetsim.mishaps import MishapError, Mishaps
 from fleetsim.oss import OssFrontEnd, OssStore
 from fleetsim.ratelimit import TokenBucket
@@ -53,6 +54,9 @@ class Settings:
     # Where SSM's complete output goes when a command enables CloudWatchOutputConfig (--logs-endpoint,
     # or logs_endpoint in /config): a CloudWatch Logs server such as moto_server. None: nothing is sent.
     logs_endpoint: str | None = None
+    # GetLogEvents (logs_api.py) never repeats its forward token: past the stream's real events,
+    # empty pages with a new token each (`logs_endless_pages` in /config).
+    logs_endless_pages: bool = False
 
     def visibility_for(self, command_id: str) -> float:
         """Seconds after SendCommand before a command's invocations can be seen."""
@@ -126,8 +130,9 @@ class FleetSim:
         ecs = EcsFrontEnd(engine, settings, secrets)
         ecs.oss_store = self.oss_store
         # OSS claims requests by their OSS signature; the others never claim an object path (/bucket/key).
+        # CloudWatch Logs reads the events the agent sent to logs_endpoint from there (logs_api.py).
         self.front_ends = [SsmFrontEnd(engine, settings, secrets), ecs, ZosFrontEnd(engine, settings, secrets),
-                           OssFrontEnd(self.oss_store, settings, secrets)]
+                           OssFrontEnd(self.oss_store, settings, secrets), LogsFrontEnd(settings, secrets)]
 
     def dispatch(self, request: Request) -> tuple[str, Response]:
         if request.path.split("?", 1)[0].startswith(CONTROL_PREFIX):
@@ -216,7 +221,8 @@ class FleetSim:
         config = {"visibility_delay": self.settings.visibility_delay, "rate_limit": self.settings.rate_limit,
                   "mode": self.settings.mode, "alibaba_delivery_window": self.settings.alibaba_delivery_window,
                   "alibaba_interrupted_exit_code": self.settings.alibaba_interrupted_exit_code,
-                  "s3_endpoint": self.settings.s3_endpoint, "logs_endpoint": self.settings.logs_endpoint}
+                  "s3_endpoint": self.settings.s3_endpoint, "logs_endpoint": self.settings.logs_endpoint,
+                  "logs_endless_pages": self.settings.logs_endless_pages}
         wrong_answers = self.wrong_answers.describe()
         if wrong_answers:
             config["wrong_answers"] = wrong_answers
@@ -247,6 +253,9 @@ class FleetSim:
             logs_endpoint = changes.pop("logs_endpoint", None)
             if logs_endpoint is not None and not (isinstance(logs_endpoint, str) and logs_endpoint.startswith(("http://", "https://"))):
                 raise ValueError("logs_endpoint must be an http:// or https:// URL, or null")
+            endless = changes.pop("logs_endless_pages", None)
+            if endless is not None and not isinstance(endless, bool):
+                raise ValueError("logs_endless_pages must be true or false")
             interrupted_set = "alibaba_interrupted_exit_code" in changes
             interrupted = changes.pop("alibaba_interrupted_exit_code", None)
             if interrupted is not None and (isinstance(interrupted, bool) or not isinstance(interrupted, int)):
@@ -274,6 +283,8 @@ class FleetSim:
             self.settings.s3_endpoint = s3_endpoint
         if logs_set:
             self.settings.logs_endpoint = logs_endpoint
+        if endless is not None:
+            self.settings.logs_endless_pages = endless
         if active is not None and self.settings.faults is not None:
             self.settings.faults.active = active
         if skew is not None and self.settings.faults is not None:

@@ -22,7 +22,7 @@ def test_health_instances_and_config(app):
     assert re.match(r"^i-[0-9a-z]{20}$", fleet[0]["alibaba_id"])
     assert control(app.url, "config", {"visibility_delay": 1.5, "rate_limit": 0}) == \
         {"visibility_delay": 1.5, "rate_limit": 0.0, "mode": "real", "alibaba_delivery_window": 60.0,
-         "alibaba_interrupted_exit_code": None, "s3_endpoint": None, "logs_endpoint": None}
+         "alibaba_interrupted_exit_code": None, "s3_endpoint": None, "logs_endpoint": None, "logs_endless_pages": False}
     assert control(app.url, "config", {"alibaba_interrupted_exit_code": 0})["alibaba_interrupted_exit_code"] == 0
     assert control(app.url, "config", {"alibaba_interrupted_exit_code": None})["alibaba_interrupted_exit_code"] is None
     with pytest.raises(urllib.error.HTTPError) as excinfo:

@@ -122,3 +122,55 @@ def test_a_bad_group_name_is_refused_and_the_endpoint_is_a_url_or_nothing(make_a
     with pytest.raises(Exception, match="400"):
         control(app.url, "config", {"logs_endpoint": "moto:5000"})
     assert control(app.url, "config", {"logs_endpoint": None})["logs_endpoint"] is None
+
+
+# -- fleetsim's GetLogEvents, in front of the peer (logs_api.py) -----------------------------------
+
+
+def test_fleetsim_reads_the_peers_events_and_passes_its_errors_on(make_app, logs_url):
+    app = make_app()
+    control(app.url, "config", {"logs_endpoint": logs_url})
+    ssm = ssm_client(app.url)
+    instance_id = app.engine.instances[0].id
+    command_id = ssm.send_command(DocumentName="AWS-RunShellScript", InstanceIds=[instance_id], Parameters={"commands": ["echo via fleetsim"]},
+                                  CloudWatchOutputConfig={"CloudWatchLogGroupName": "/fleet/front", "CloudWatchOutputEnabled": True})["Command"]["CommandId"]
+    ended(ssm, command_id, instance_id)
+    stream = f"{command_id}/{instance_id}/aws-runShellScript/stdout"
+    through_fleetsim = logs_client(app.url)
+    assert messages(through_fleetsim, "/fleet/front", stream) == messages(logs_client(logs_url), "/fleet/front", stream) == ["via fleetsim"]
+    with pytest.raises(through_fleetsim.exceptions.ResourceNotFoundException) as missing:
+        through_fleetsim.get_log_events(logGroupName="/fleet/front", logStreamName=f"{stream}-none", startFromHead=True)
+    assert missing.value.response["ResponseMetadata"]["RequestId"]
+    wrong_key = boto3.client("logs", endpoint_url=app.url, region_name="us-east-1", aws_access_key_id="AKIAFLEETSIM00000001",
+                             aws_secret_access_key="not-the-secret")
+    with pytest.raises(Exception, match="InvalidSignatureException"):
+        wrong_key.get_log_events(logGroupName="/fleet/front", logStreamName=stream, startFromHead=True)
+    with pytest.raises(Exception, match="UnknownOperationException"):
+        through_fleetsim.describe_log_groups()
+
+
+def test_with_endless_pages_the_forward_token_never_repeats_after_the_real_events(make_app, logs_url):
+    app = make_app()
+    control(app.url, "config", {"logs_endpoint": logs_url})
+    ssm = ssm_client(app.url)
+    instance_id = app.engine.instances[1].id
+    command_id = ssm.send_command(DocumentName="AWS-RunShellScript", InstanceIds=[instance_id], Parameters={"commands": ["echo one; echo two"]},
+                                  CloudWatchOutputConfig={"CloudWatchLogGroupName": "/fleet/endless", "CloudWatchOutputEnabled": True})["Command"]["CommandId"]
+    ended(ssm, command_id, instance_id)
+    assert control(app.url, "config", {"logs_endless_pages": True})["logs_endless_pages"] is True
+    logs = logs_client(app.url)
+    request = {"logGroupName": "/fleet/endless", "logStreamName": f"{command_id}/{instance_id}/aws-runShellScript/stdout", "startFromHead": True}
+    seen, tokens = [], []
+    page = logs.get_log_events(**request)
+    for _page in range(25):
+        seen.extend(event["message"] for event in page["events"])
+        tokens.append(page["nextForwardToken"])
+        page = logs.get_log_events(**request, nextToken=tokens[-1])
+    assert seen == ["one\ntwo"]
+    assert len(set(tokens)) == len(tokens) and page["nextForwardToken"] not in tokens
+    # Switched off, a token made past the end leads back to the peer's end, which repeats.
+    assert control(app.url, "config", {"logs_endless_pages": False})["logs_endless_pages"] is False
+    last = logs.get_log_events(**request, nextToken=page["nextForwardToken"])
+    assert last["events"] == [] and logs.get_log_events(**request, nextToken=last["nextForwardToken"])["nextForwardToken"] == last["nextForwardToken"]
+    with pytest.raises(Exception, match="400"):
+        control(app.url, "config", {"logs_endless_pages": "yes"})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import types
 import urllib.parse
 
 import pytest
@@ -18,7 +19,8 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_output import fetch_complete_output
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import result_record
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_requests import build_run_command, oss_delivery
-from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_oss import OssReader, object_location
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_oss
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_oss import MAX_OBJECT_BYTES, OssReader, object_location
 
 URI = "oss://fleet-output/runs/t-hz0abc/i-bp1"
 SECRET = "oss-test-secret-value"
@@ -160,6 +162,34 @@ def test_an_oss_error_keeps_its_code_and_request_id_and_no_secret():
         oss.get_object("b", "k")
     assert (refused.value.code, refused.value.request_id, refused.value.http_status) == ("AccessDenied", "5C3D9175B6FC201293AD****", 403)
     assert SECRET not in str(refused.value) and TOKEN not in str(refused.value)
+
+
+def test_an_object_larger_than_the_cap_is_not_read(monkeypatch):
+    big = Answer(200, "", {"Content-Length": str(MAX_OBJECT_BYTES + 1), "x-oss-request-id": "req-big"})
+    big.closed = False
+    big.close = lambda: setattr(big, "closed", True)
+    monkeypatch.setattr(alibaba_oss, "_read_by", lambda *_args, **_kwargs: pytest.fail("the body of a too large object was read"))
+    oss, _client = reader(big)
+    with pytest.raises(InvocationError) as larger:
+        oss.get_object("b", "k")
+    assert (larger.value.code, larger.value.request_id) == ("ObjectTooLarge", "req-big")
+    assert f"oss://b/k holds {MAX_OBJECT_BYTES + 1:,} bytes" in larger.value.message and big.closed
+    record = result()
+    fetch_complete_output([record], Objects(error=larger.value))
+    assert record["output_warnings"][0]["code"] == "ObjectTooLarge" and record["stdout"] == "tail" and record["stdout_truncated"]
+
+
+def test_a_body_without_a_length_is_cut_off_at_the_cap(monkeypatch):
+    monkeypatch.setattr(alibaba_oss, "MAX_OBJECT_BYTES", 10)
+    endless = Answer(200, "", {"x-oss-request-id": "req-chunked"})
+    endless.closed = False
+    endless.close = lambda: setattr(endless, "closed", True)
+    endless.raw = types.SimpleNamespace(_fp=types.SimpleNamespace(read1=lambda _size: b"0123"))  # never ends
+    oss, _client = reader(endless)
+    with pytest.raises(InvocationError) as larger:
+        oss.get_object("b", "k")
+    assert (larger.value.code, larger.value.request_id) == ("ObjectTooLarge", "req-chunked") and endless.closed
+    assert "no Content-Length" in larger.value.message
 
 
 def test_an_unreachable_endpoint_is_a_provider_error_without_secrets():

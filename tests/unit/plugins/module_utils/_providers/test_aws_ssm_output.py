@@ -13,9 +13,10 @@ import botocore.response as botocore_response
 import botocore.stub as botocore_stub
 import pytest
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import ProviderError
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, ProviderError
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
-from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_output import fetch_complete_output, object_location
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_output import (
+    MAX_LOG_PAGES, MAX_OBJECT_BYTES, fetch_complete_output, object_location, object_text, read_log_stream)
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import get_invocation_record, invocation_records
 
 CID = "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10"
@@ -133,11 +134,38 @@ def stubbed_fixture():
 def test_the_provider_reads_the_object_as_text(stubbed):
     provider, stubber = stubbed
     stubber.add_response("get_object", {"Body": botocore_response.StreamingBody(io.BytesIO(WHOLE.encode()), len(WHOLE))},
-                         {"Bucket": "fleet-output", "Key": f"{KEY}/stdout"})
+                         {"Bucket": "fleet-output", "Key": f"{KEY}/stdout", "Range": "bytes=0-1048575999"})
     record = get_invocation_record(got("x" * 24_000))
     provider.fetch_complete_output([record])
     assert record["stdout"] == WHOLE and record["output_warnings"] == []
     assert provider.api_calls == 1
+
+
+def test_an_object_larger_than_the_cap_is_a_warning_and_the_record_keeps_what_ssm_returned(stubbed):
+    provider, stubber = stubbed
+    # S3 sent the first 1,000 MiB it was asked for, and names the object's whole size after the slash.
+    stubber.add_response("get_object", {"Body": botocore_response.StreamingBody(io.BytesIO(b"x"), 1),
+                                        "ContentRange": f"bytes 0-{MAX_OBJECT_BYTES - 1}/{MAX_OBJECT_BYTES + 1}",
+                                        "ResponseMetadata": {"RequestId": "R-BIG"}},
+                         {"Bucket": "fleet-output", "Key": f"{KEY}/stdout", "Range": f"bytes=0-{MAX_OBJECT_BYTES - 1}"})
+    record = get_invocation_record(got("x" * 24_000))
+    provider.fetch_complete_output([record])
+    (warning,) = record["output_warnings"]
+    assert (warning["code"], warning["request_id"], warning["stream"]) == ("ObjectTooLarge", "R-BIG", "stdout")
+    assert f"holds {MAX_OBJECT_BYTES + 1:,} bytes" in warning["message"] and "keeps what SSM returned" in warning["message"]
+    assert record["stdout"] == "x" * 24_000 and record["stdout_truncated"] is True and record["status"] == "success"
+
+
+def test_an_object_is_bounded_by_its_size_whatever_the_endpoint_sends():
+    assert MAX_OBJECT_BYTES == 1_000 * 1_048_576
+    assert object_text(b"whole\n", "bytes 0-5/6", "b", "k", max_bytes=6) == "whole\n"
+    assert object_text(b"no range\n", None, "b", "k", max_bytes=9) == "no range\n"
+    with pytest.raises(InvocationError) as larger:
+        object_text(b"first", "bytes 0-4/7", "b", "k", "R1", max_bytes=5)
+    assert (larger.value.code, larger.value.request_id) == ("ObjectTooLarge", "R1")
+    # An endpoint that ignored the Range header and sent everything.
+    with pytest.raises(InvocationError, match="holds 7 bytes, more than the 5"):
+        object_text(b"1234567", None, "b", "k", max_bytes=5)
 
 
 def test_the_provider_keeps_s3s_code_and_request_id(stubbed):
@@ -289,6 +317,76 @@ def test_the_provider_reads_every_page_until_the_forward_token_repeats(logs_stub
     stubber.assert_no_pending_responses()
     assert record["stdout"] == "a\nb\nc\n" and record["output_warnings"] == []
     assert provider.api_calls == 3
+
+
+class EndlessPages:
+    """GetLogEvents of a stream that never ends: ``real`` events on the first pages, then empty pages,
+    each page with a new forward token."""
+
+    def __init__(self, real=()):
+        self.real = list(real)
+        self.requests = []
+
+    def __call__(self, request):
+        self.requests.append(request)
+        page = len(self.requests)
+        events = [{"message": self.real[page - 1]}] if page <= len(self.real) else []
+        return {"events": events, "nextForwardToken": f"f/{page}", "ResponseMetadata": {"RequestId": f"R-{page}"}}
+
+
+def test_empty_pages_before_the_end_are_read_through_until_the_token_repeats():
+    pages = iter([{"events": [{"message": "a"}], "nextForwardToken": "f/1"}, {"events": [], "nextForwardToken": "f/2"},
+                  {"events": [], "nextForwardToken": "f/3"}, {"events": [{"message": "b"}], "nextForwardToken": "f/4"},
+                  {"events": [], "nextForwardToken": "f/4"}])
+    requests = []
+
+    def get_page(request):
+        requests.append(request)
+        return next(pages)
+
+    assert read_log_stream(get_page, GROUP, STREAM) == ["a", "b"]
+    assert [request.get("nextToken") for request in requests] == [None, "f/1", "f/2", "f/3", "f/4"]
+    assert all(request["startFromHead"] and request["logStreamName"] == STREAM for request in requests)
+
+
+def test_a_stream_whose_token_never_repeats_is_read_to_the_page_cap_and_no_further():
+    endless = EndlessPages(["line 1", "line 2"])
+    with pytest.raises(InvocationError) as raised:
+        read_log_stream(endless, GROUP, STREAM)
+    assert len(endless.requests) == MAX_LOG_PAGES == 1_000
+    assert (raised.value.code, raised.value.request_id) == ("PageLimitReached", "R-1000")
+    assert "1,000 pages (2 events)" in raised.value.message
+    small = EndlessPages()
+    with pytest.raises(InvocationError):
+        read_log_stream(small, GROUP, STREAM, max_pages=3)
+    assert len(small.requests) == 3
+
+
+def test_a_stream_cut_by_the_page_cap_is_a_warning_and_the_record_keeps_what_ssm_returned():
+    record = get_invocation_record(to_cloudwatch(got("o" * 24_000, url="")))
+    endless = EndlessPages(["o" * 30_000])
+    fetch_complete_output([record], FakeS3(), lambda group, stream: read_log_stream(endless, group, stream))
+    (warning,) = record["output_warnings"]
+    assert (warning["code"], warning["request_id"], warning["stream"]) == ("PageLimitReached", "R-1000", "stdout")
+    assert f"group {GROUP}, stream {STREAM}" in warning["message"] and "keeps what SSM returned" in warning["message"]
+    assert record["stdout"] == "o" * 24_000 and record["stdout_truncated"] is True
+    assert (record["status"], record["terminal"]) == ("success", True)
+
+
+def test_the_provider_stops_reading_a_stream_at_the_page_cap(logs_stubbed):
+    provider, stubber = logs_stubbed
+    first = {"logGroupName": GROUP, "logStreamName": STREAM, "startFromHead": True}
+    for page in range(1, MAX_LOG_PAGES + 1):
+        expected = dict(first, nextToken=f"f/{page - 1}") if page > 1 else first
+        stubber.add_response("get_log_events", {"events": [], "nextForwardToken": f"f/{page}", "ResponseMetadata": {"RequestId": f"R-{page}"}},
+                             expected)
+    record = get_invocation_record(to_cloudwatch(got("x" * 24_000, url="")))
+    provider.fetch_complete_output([record])
+    stubber.assert_no_pending_responses()
+    assert provider.api_calls == MAX_LOG_PAGES
+    (warning,) = record["output_warnings"]
+    assert (warning["code"], warning["request_id"]) == ("PageLimitReached", "R-1000")
+    assert record["stdout"] == "x" * 24_000 and record["stdout_truncated"] is True
 
 
 def test_the_provider_keeps_the_code_and_request_id_even_from_an_xml_answer(logs_stubbed):
