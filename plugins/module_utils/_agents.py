@@ -143,4 +143,3 @@ def plan(provider: t.Any, params: dict[str, t.Any]) -> Plan | None:
         return result
     result.params = dict(params, instance_ids=ready, targets=None)
     return result
-

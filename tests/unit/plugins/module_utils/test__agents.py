@@ -110,4 +110,3 @@ def test_attach_puts_only_offline_agents_beside_the_vendors_records():
 def test_an_unknown_state_is_a_programming_error():
     with pytest.raises(ValueError):
         agents.agent_entry("i-aaaaaaaa", "asleep")
-

@@ -15,12 +15,12 @@ IDS = [f"i-{number:08x}" for number in range(118)]
 
 
 class ScriptedStarts:
-    """An SSM-like provider whose starts answer as scripted: a command id, or an error to raise."""
+    """An SSM-like provider whose starts answer ``cmd-<n>``, or raise the error scripted for the n-th start."""
 
     name = "aws_ssm"
 
-    def __init__(self, answers=None):
-        self.answers = list(answers or [])
+    def __init__(self, failures=None):
+        self.failures = dict(failures or {})
         self.requests = []
         self.sent = []
         self.markers = 0
@@ -34,10 +34,9 @@ class ScriptedStarts:
 
     def start(self, request):
         self.sent.append(request)
-        answer = self.answers.pop(0) if self.answers else f"cmd-{len(self.sent)}"
-        if isinstance(answer, Exception):
-            raise answer
-        return {"CommandId": answer, "InstanceIds": request["InstanceIds"]}
+        if len(self.sent) in self.failures:
+            raise self.failures[len(self.sent)]
+        return {"CommandId": f"cmd-{len(self.sent)}", "InstanceIds": request["InstanceIds"]}
 
     @staticmethod
     def started(handle):
@@ -95,7 +94,7 @@ def test_every_batch_sent_once_in_order_each_instance_one_record():
 
 
 def test_a_refused_batch_stops_the_rest_and_its_instances_are_not_sent():
-    provider = ScriptedStarts(["cmd-1", refused()])
+    provider = ScriptedStarts({2: refused()})
     planned_batches = planned(provider)
     error = batches_mod.send(provider, planned_batches)
     assert error.code == "InvalidInstanceId"
@@ -119,7 +118,7 @@ def test_a_refused_batch_stops_the_rest_and_its_instances_are_not_sent():
 
 def test_a_batch_whose_fate_is_unknown_is_never_sent_again_and_says_so():
     unconfirmed = StartUnconfirmed("SSM SendCommand (Comment marker mci-2) may have started", provider="aws_ssm", code="ConnectionClosed")
-    provider = ScriptedStarts(["cmd-1", unconfirmed])
+    provider = ScriptedStarts({2: unconfirmed})
     planned_batches = planned(provider)
     assert batches_mod.send(provider, planned_batches) is unconfirmed
     assert len(provider.sent) == 2
@@ -135,7 +134,7 @@ def test_a_batch_whose_fate_is_unknown_is_never_sent_again_and_says_so():
 
 
 def test_a_first_batch_refused_sends_nothing():
-    provider = ScriptedStarts([NotFound("no such document", provider="aws_ssm", code="InvalidDocument")])
+    provider = ScriptedStarts({1: NotFound("no such document", provider="aws_ssm", code="InvalidDocument")})
     planned_batches = planned(provider)
     batches_mod.send(provider, planned_batches)
     assert len(provider.sent) == 1
