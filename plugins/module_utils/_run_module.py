@@ -115,20 +115,7 @@ def run(module: MultiCloudModule) -> t.NoReturn:
             if params["wait"] and params.get("timeout"):
                 # One budget for the whole task: no batch's start may carry it past its end.
                 provider.limit_requests_to(float(params["timeout"]) - _spent(params, task_started))
-            batch_error = start_batches.send(provider, batches)
-            sent = [batch for batch in batches if batch.state == start_batches.SENT]
-            handles = [batch.handle for batch in sent]
-            # The first batch's ids and vendor object stand for the run (command_id: the first command).
-            started = {key: value for key, value in ((sent[0].started or {}) if sent else {}).items() if key != "expected"}
-            started["invocations"], expected = start_batches.records(provider.name, batches)
-            sent_ids = start_batches.run_ids(batches, caps.run_id)
-            result["batches"] = [batch.public(caps.run_id) for batch in batches]
-            if batch_error is not None:
-                invocations = left_out + started["invocations"]
-                result.update(started, invocations=invocations, changed=bool(sent), summary=summarize(invocations, expected + len(left_out)))
-                result[caps.wait_ids] = sent_ids
-                batch_error.message = f"{start_batches.failure_message(batches, caps.run_id_name, caps.run_id)}: {batch_error.message}"
-                module.fail(batch_error, **result)
+            handles, started, expected, sent_ids = _start_in_batches(module, batches, left_out, result)
         started["invocations"] = left_out + started["invocations"]
         if preflight is not None:
             agents.attach(started["invocations"], preflight.entries)
@@ -159,6 +146,28 @@ def run(module: MultiCloudModule) -> t.NoReturn:
     except InvocationError as error:
         module.fail(error, **result)
     module.exit(**result)
+
+
+def _start_in_batches(
+    module: MultiCloudModule, batches: list[start_batches.Batch], left_out: list[dict[str, t.Any]], result: dict[str, t.Any]
+) -> tuple[list[dict[str, t.Any]], dict[str, t.Any], int, list[str]]:
+    """Start every batch once, in order: (handles, what the start returned, expected targets, run ids).
+    When a batch fails, the task fails here with its error, every batch's fate and every instance's record."""
+    caps = capabilities(module.params["provider"])
+    batch_error = start_batches.send(module.provider, batches)
+    sent = [batch for batch in batches if batch.state == start_batches.SENT]
+    # The first batch's ids and vendor object stand for the run (command_id: the first command).
+    started = {key: value for key, value in ((sent[0].started or {}) if sent else {}).items() if key != "expected"}
+    started["invocations"], expected = start_batches.records(module.provider.name, batches)
+    sent_ids = start_batches.run_ids(batches, caps.run_id)
+    result["batches"] = [batch.public(caps.run_id) for batch in batches]
+    if batch_error is not None:
+        invocations = left_out + started["invocations"]
+        result.update(started, invocations=invocations, changed=bool(sent), summary=summarize(invocations, expected + len(left_out)))
+        result[caps.wait_ids] = sent_ids
+        batch_error.message = f"{start_batches.failure_message(batches, caps.run_id_name, caps.run_id)}: {batch_error.message}"
+        module.fail(batch_error, **result)
+    return [batch.handle for batch in sent], started, expected, sent_ids
 
 
 def _spent(params: dict[str, t.Any], task_started: float) -> float:

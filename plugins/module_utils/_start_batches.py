@@ -8,7 +8,8 @@
 The instance ids the tags resolved to are cut into batches of at most the provider's
 ``instance_ids_per_start`` (SSM SendCommand: 50). Each batch is its own start request, with a
 marker of its own (``start_request`` makes one per call), and is sent at most once, in order. The
-first batch that fails stops the rest: a batch the vendor refused was not sent, one whose answer
+first batch that fails stops the rest: a batch whose start failed for sure (the vendor refused it,
+or it could not leave: no budget left, no connection) was not sent, one whose answer
 was lost and could not be found again (``StartUnconfirmed``) may have started, and neither is
 ever sent again, nor is any batch after it. Every instance ends up in exactly one record: pending
 under its batch's run id when sent, ``undeliverable`` ("not sent: ...") when not, ``unknown``
@@ -27,13 +28,13 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
 
 # A batch's state (the result's ``batches[].state``).
 SENT = "sent"
-# The vendor refused the start: nothing of it runs.
-REFUSED = "refused"
+# The start failed for sure (the vendor refused it, or it was never sent): nothing of it runs.
+FAILED = "failed"
 # The start's answer was lost and no run carrying its marker was found: it may have started.
 UNCONFIRMED = "unconfirmed"
 # Not tried: an earlier batch failed (or check mode).
 NOT_SENT = "not_sent"
-BATCH_STATES = (SENT, REFUSED, UNCONFIRMED, NOT_SENT)
+BATCH_STATES = (SENT, FAILED, UNCONFIRMED, NOT_SENT)
 
 
 @dataclasses.dataclass
@@ -96,7 +97,7 @@ def send(provider: t.Any, batches: list[Batch]) -> InvocationError | None:
             batch.state, batch.error = UNCONFIRMED, error
             return error
         except InvocationError as error:
-            batch.state, batch.error = REFUSED, error
+            batch.state, batch.error = FAILED, error
             return error
         batch.state = SENT
         batch.started = provider.started(batch.handle)
@@ -104,7 +105,7 @@ def send(provider: t.Any, batches: list[Batch]) -> InvocationError | None:
 
 
 def failed_batch(batches: list[Batch]) -> Batch | None:
-    return next((batch for batch in batches if batch.state in (REFUSED, UNCONFIRMED)), None)
+    return next((batch for batch in batches if batch.state in (FAILED, UNCONFIRMED)), None)
 
 
 def records(provider_name: str, batches: list[Batch]) -> tuple[list[dict[str, t.Any]], int]:
@@ -120,8 +121,9 @@ def records(provider_name: str, batches: list[Batch]) -> tuple[list[dict[str, t.
             continue
         if batch.state == UNCONFIRMED:
             status, why = UNKNOWN, f"may have started: the answer to {batch.name} was lost and its start could not be confirmed"
-        elif batch.state == REFUSED:
-            status, why = UNDELIVERABLE, f"not sent: the start of {batch.name} was refused ({batch.error.code if batch.error else 'error'})"
+        elif batch.state == FAILED:
+            code = batch.error.code if batch.error is not None and batch.error.code else "see the task's error"
+            status, why = UNDELIVERABLE, f"not sent: the start of {batch.name} failed ({code})"
         else:
             status, why = UNDELIVERABLE, f"not sent: {failed.name if failed else 'an earlier batch'} failed, so {batch.name} was not sent"
         found.extend(make_record(provider_name, status, instance_id=instance_id, vendor_status_details=why) for instance_id in batch.instance_ids)
@@ -142,7 +144,7 @@ def failure_message(batches: list[Batch], run_id_name: str, run_id_key: str) -> 
     sent = [batch for batch in batches if batch.state == SENT]
     skipped = [batch for batch in batches if batch.state == NOT_SENT]
     parts = [f"{failed.name} ({len(failed.instance_ids)} instances) "
-             + ("may have started and was not sent again" if failed.state == UNCONFIRMED else "was refused, nothing of it was sent")]
+             + ("may have started and was not sent again" if failed.state == UNCONFIRMED else "failed, nothing of it was sent")]
     if sent:
         parts.append("sent before it: " + ", ".join(f"{batch.name} as {run_id_name} {(batch.started or {}).get(run_id_key)}" for batch in sent))
     else:

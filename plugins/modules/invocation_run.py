@@ -181,7 +181,7 @@ options:
       - C(SendCommand) takes at most 50 instance ids, so more are sent in batches of 50, one C(SendCommand) each, in
         order, each sent at most once (each carries its own marker in C(Comment), by which a lost answer is found again
         without sending it twice). RV(command_ids) lists the command of every batch and RV(batches) what became of each.
-      - When a batch is refused, or its answer is lost and its command cannot be found, no later batch is sent and the
+      - When a batch's start fails (the vendor refuses it), or its answer is lost and its command cannot be found, no later batch is sent and the
         task fails at once (without waiting) with the vendor's error code and request id. The instances of the batches
         not sent are V(undeliverable) records (C(vendor_status_details) says why); those of a batch that may have started
         are V(unknown). Wait on the commands that were sent with M(multicloud.invocations.invocation_wait) and RV(command_ids).
@@ -319,10 +319,12 @@ batches:
   description:
     - With O(resolve_targets), the starts the resolved instances were (or in check mode would be) sent in, at most 50
       instances each, in order.
-    - Each has C(batch) (its number from 1), C(instance_ids), C(state) (V(sent); V(refused) - the vendor refused it, nothing
-      of it runs; V(unconfirmed) - its answer was lost and its command was not found, so it may have started; V(not_sent)
-      - an earlier batch failed, or check mode), C(command_id) (null unless sent), C(request) (what was or would be sent,
-      with its own marker at the end of C(Comment)) and C(error) (C(message), C(code), C(request_id) of the batch that failed; null otherwise).
+    - Each has C(batch) (its number from 1), C(instance_ids), C(state), C(command_id) (null unless sent), C(request) (what
+      was or would be sent, with its own marker at the end of C(Comment)) and C(error) (C(message), C(code) and C(request_id)
+      of the batch that failed; null for the others).
+    - C(state) is V(sent); V(failed) - its start failed for sure (the vendor refused it, or it could not be sent), nothing of
+      it runs; V(unconfirmed) - its answer was lost and its command was not found, so it may have started; or V(not_sent) -
+      an earlier batch failed, or check mode.
   returned: when O(resolve_targets) sent (or in check mode would send) to instance ids
   type: list
   elements: dict

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.multicloud.invocations.plugins.module_utils import _start_batches as batches_mod
+from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import BudgetSpent
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, NotFound, ProviderError, StartUnconfirmed
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import make_record
 
@@ -100,17 +101,17 @@ def test_a_refused_batch_stops_the_rest_and_its_instances_are_not_sent():
     assert error.code == "InvalidInstanceId"
     # The third batch was never tried, the second never tried again.
     assert len(provider.sent) == 2
-    assert [batch.state for batch in planned_batches] == ["sent", "refused", "not_sent"]
+    assert [batch.state for batch in planned_batches] == ["sent", "failed", "not_sent"]
     assert batches_mod.run_ids(planned_batches, "command_id") == ["cmd-1"]
     records, expected = batches_mod.records("aws_ssm", planned_batches)
     assert expected == 118 and [record["instance_id"] for record in records] == IDS
     assert {record["status"] for record in records[:50]} == {"pending"}
     assert {record["status"] for record in records[50:]} == {"undeliverable"}
-    assert records[50]["vendor_status_details"] == "not sent: the start of batch 2 of 3 was refused (InvalidInstanceId)"
+    assert records[50]["vendor_status_details"] == "not sent: the start of batch 2 of 3 failed (InvalidInstanceId)"
     assert records[100]["vendor_status_details"] == "not sent: batch 2 of 3 failed, so batch 3 of 3 was not sent"
     assert records[100]["command_id"] is None
     message = batches_mod.failure_message(planned_batches, "command id", "command_id")
-    assert message.startswith("batch 2 of 3 (50 instances) was refused, nothing of it was sent; sent before it: batch 1 of 3 as command id cmd-1; "
+    assert message.startswith("batch 2 of 3 (50 instances) failed, nothing of it was sent; sent before it: batch 1 of 3 as command id cmd-1; "
                               "not sent after it: batch 3 of 3 (18 instances)")
     assert planned_batches[1].public("command_id")["error"] == {"message": error.message, "code": "InvalidInstanceId", "request_id": "req-2"}
     assert planned_batches[1].public("command_id")["command_id"] is None
@@ -152,3 +153,13 @@ def test_a_provider_that_takes_any_number_of_ids_gets_one_batch():
             return {"InstanceIds": list(params["instance_ids"])}
 
     assert [len(batch.instance_ids) for batch in planned(Unlimited())] == [118]
+
+
+def test_a_batch_the_budget_left_no_time_for_is_not_sent_and_stops_the_rest():
+    provider = ScriptedStarts({3: BudgetSpent(0.4, "aws_ssm")})
+    planned_batches = planned(provider)
+    assert isinstance(batches_mod.send(provider, planned_batches), BudgetSpent)
+    assert [batch.state for batch in planned_batches] == ["sent", "sent", "failed"]
+    records, _expected = batches_mod.records("aws_ssm", planned_batches)
+    assert {record["vendor_status_details"] for record in records[100:]} == {"not sent: the start of batch 3 of 3 failed (see the task's error)"}
+    assert batches_mod.run_ids(planned_batches, "command_id") == ["cmd-1", "cmd-2"]
