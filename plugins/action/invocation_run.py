@@ -21,7 +21,7 @@ from ansible_collections.multicloud.invocations.plugins.plugin_utils._progress_a
 # instance_ids too: they chose where to send; the wait follows the command's own targets.
 SEND_OPTIONS = (frozenset(_run_module.module_spec()["argument_spec"]) - frozenset(_wait_module.module_spec()["argument_spec"])) | {"instance_ids"}
 # What the send returned, kept in the final result.
-SEND_RESULTS = ("command_id", "invocation_id", "command", "request")
+SEND_RESULTS = ("command_id", "invocation_id", "command", "request", "command_ids", "invocation_ids", "batches")
 
 
 class ActionModule(ProgressWaitAction):
@@ -33,11 +33,12 @@ class ActionModule(ProgressWaitAction):
 
     def follow_up_args(self, args: dict[str, t.Any], first: dict[str, t.Any]) -> dict[str, t.Any]:
         wait_args = {key: value for key, value in args.items() if key not in SEND_OPTIONS}
-        # Providers that name a run by its own id are waited on by that id, the others by command id.
+        # Providers that name a run by its own id are waited on by that id, the others by command id;
+        # every run started (resolve_targets sends one command per batch of instances).
         if first.get("invocation_id"):
-            wait_args["invocation_ids"] = [first["invocation_id"]]
+            wait_args["invocation_ids"] = first.get("invocation_ids") or [first["invocation_id"]]
         else:
-            wait_args["command_ids"] = [first["command_id"]]
+            wait_args["command_ids"] = first.get("command_ids") or [first["command_id"]]
         return wait_args
 
     def merge_first(self, first: dict[str, t.Any], final: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -48,5 +49,7 @@ class ActionModule(ProgressWaitAction):
         merged["changed"] = True
         run_id = first.get("command_id") or first.get("invocation_id")
         if merged.get("failed") and run_id and run_id not in merged.get("msg", ""):
-            merged["msg"] = f"command {run_id} was sent; {merged.get('msg', '')}"
+            run_ids = first.get("command_ids") or first.get("invocation_ids") or [run_id]
+            sent = f"command {run_id} was sent" if len(run_ids) == 1 else f"commands {', '.join(run_ids)} were sent"
+            merged["msg"] = f"{sent}; {merged.get('msg', '')}"
         return merged

@@ -143,19 +143,3 @@ def plan(provider: t.Any, params: dict[str, t.Any]) -> Plan | None:
         return result
     result.params = dict(params, instance_ids=ready, targets=None)
     return result
-
-
-def narrowed_request(provider: t.Any, params: dict[str, t.Any], result: Plan) -> dict[str, t.Any]:
-    """The start request for the targets the pre-flight kept. Tags resolved to more instances than
-    one start takes are refused, nothing sent: the tags themselves would reach them all."""
-    try:
-        return provider.start_request(result.params)
-    except InvalidInput as error:
-        if not params.get("targets"):
-            raise
-        raise InvalidInput(
-            f"the targets resolve to {len(result.params['instance_ids'])} instances whose agent is online, more than one start "
-            f"takes ({error.message}); nothing was sent. Narrow the targets, or use offline_targets: fail or send, which send to "
-            "the targets themselves",
-            provider=provider.name,
-        ) from None

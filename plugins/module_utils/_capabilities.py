@@ -57,6 +57,9 @@ class Capabilities:
     foreign_ids: dict[str, str] = dataclasses.field(default_factory=dict)
     # The keys, anywhere in a record's raw payload, that hold a copy of the output (output_limit cuts them too).
     raw_output_keys: frozenset[str] = frozenset()
+    # How many instance ids one start takes. invocation_run's resolve_targets sends the instances a
+    # tag resolves to in batches of this many, one start each (None: that provider does not resolve tags).
+    instance_ids_per_start: int | None = None
 
 
 CAPABILITIES: dict[str, Capabilities] = {
@@ -79,6 +82,8 @@ CAPABILITIES: dict[str, Capabilities] = {
         lacks={"history": "SSM keeps no past runs of a command (a command runs once)"},
         # GetCommandInvocation's streams, and each CommandPlugin's Output in ListCommandInvocations.
         raw_output_keys=frozenset(("StandardOutputContent", "StandardErrorContent", "Output")),
+        # SendCommand's InstanceIds holds at most 50 ids (SSM API reference, SendCommand).
+        instance_ids_per_start=50,
         foreign_ids={
             "invocation_id": "aws_ssm identifies runs by command id: use command_id / command_ids, not invocation_id",
             "invocation_ids": "aws_ssm identifies runs by command id: use command_id / command_ids, not invocation_id",

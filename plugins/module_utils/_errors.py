@@ -119,13 +119,18 @@ ERROR_KINDS = {
 }
 
 
+class StartUnconfirmed(ProviderError):
+    """A start whose answer was lost and whose outcome could not be read back: it may have started.
+    Neither sent nor not sent, so a caller that sends in batches sends no further batch."""
+
+
 def start_unconfirmed(failure: InvocationError, started: str, check: str) -> ProviderError:
     """The error for a start whose answer was lost and whose outcome could not be read back.
 
     ``started`` names what may have started, ``check`` says how to find out. The task must not be
     run again blindly: that could run the command twice, which is what this error exists to stop.
     """
-    return ProviderError(
+    return StartUnconfirmed(
         f"{started} may have started, but its answer was lost ({failure.message}) and it could not be confirmed. "
         f"Check before running the task again, or the command may run twice: {check}",
         provider=failure.provider, code=failure.code, request_id=failure.request_id, http_status=failure.http_status,

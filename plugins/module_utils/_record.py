@@ -44,7 +44,9 @@ RECORD_SCHEMA = (
      "failed, timed_out, cancelled, undeliverable, running, pending, success (skipped steps do not count)."),
     ("terminal", "bool", "Whether status is final."),
     ("vendor_status", "str", "The vendor's own status of the instance's run, unchanged."),
-    ("vendor_status_details", "str", "The vendor's detail status or error code of the instance's run, unchanged."),
+    ("vendor_status_details", "str", "The vendor's detail status or error code of the instance's run, unchanged. For an instance "
+     "invocation_run did not send to (left out by the agent pre-flight, or in a batch of resolve_targets not sent), why, starting "
+     "'not sent: '; for one whose batch may have started unconfirmed, starting 'may have started: '."),
     ("exit_code", "int", "The exit code of the step that decided status (of the run where the vendor has no steps); "
      "null unless that process ended by itself (success, failed): a vendor's code for a run it stopped, "
      "timed out or never started stays in raw."),

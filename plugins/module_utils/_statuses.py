@@ -28,7 +28,9 @@ UNDELIVERABLE = "undeliverable"
 # one was still going. Terminal, and never a success: the work did not run.
 SKIPPED = "skipped"
 # A vendor value this collection does not know yet. It is never terminal, so a wait keeps
-# looking (and reports it) instead of passing or failing on a guess.
+# looking (and reports it) instead of passing or failing on a guess. Also the record of an
+# instance whose start may have happened but could not be confirmed (a batch of invocation_run's
+# resolve_targets whose answer was lost and whose command was not found): never a success.
 UNKNOWN = "unknown"
 # Aggregate only: every target finished, some succeeded and some did not.
 PARTIAL_FAILED = "partial_failed"

@@ -167,7 +167,8 @@ options:
         the check).
       - V(skip) sends to the targets whose agent is online, and returns an V(undeliverable) record for each target left
         out, its agent in the record's C(agent) field, so the failure policy (see O(undeliverable)) and a gate count it.
-        Nothing is sent when no agent is online. With O(targets) it needs O(resolve_targets).
+        Nothing is sent when no agent is online. With O(targets) it needs O(resolve_targets), and more than 50 online
+        instances are sent in batches of 50 (see O(resolve_targets)).
       - V(send) sends to every target anyway; the vendor's record of each offline target carries its agent in C(agent).
     type: str
     choices: [fail, skip, send]
@@ -176,9 +177,16 @@ options:
     description:
       - For O(offline_targets=skip) with V(aws_ssm) tag O(targets) - send the command to the instance ids the tags
         resolve to (the managed nodes whose agent is online) instead of to the tags.
-      - The command then reaches only the instances resolved now, not one tagged a moment later. At most 50 instances
-        (one C(SendCommand)); more are refused before anything is sent. For more, use O(offline_targets=fail) or
-        O(offline_targets=send), which keep the tags.
+      - The command then reaches only the instances resolved now, not one tagged a moment later.
+      - C(SendCommand) takes at most 50 instance ids, so more are sent in batches of 50, one C(SendCommand) each, in
+        order, each sent at most once (each carries its own marker in C(Comment), by which a lost answer is found again
+        without sending it twice). RV(command_ids) lists the command of every batch and RV(batches) what became of each.
+      - When a batch's start fails (the vendor refuses it), or its answer is lost and its command cannot be found, no later batch is sent and the
+        task fails at once (without waiting) with the vendor's error code and request id. The instances of the batches
+        not sent are V(undeliverable) records (C(vendor_status_details) says why); those of a batch that may have started
+        are V(unknown). Wait on the commands that were sent with M(multicloud.invocations.invocation_wait) and RV(command_ids).
+      - With O(wait=true), one wait follows the commands of every batch, within one O(timeout) for the whole task (the
+        batches' starts included), and judges each instance once.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -279,6 +287,8 @@ RETURN = r"""
 command_id:
   description:
     - The id of the command that was started; wait on it later with M(multicloud.invocations.invocation_wait).
+    - When O(resolve_targets) sent the command in batches, the command of the first batch sent (all of them are in
+      RV(command_ids)).
     - In check mode, for V(aws_ssm), the placeholder C(not-started-in-check-mode), which M(multicloud.invocations.invocation_wait)
       skips, so the run-then-wait pattern runs in check mode too.
   returned: when a command was sent, and in check mode for V(aws_ssm)
@@ -290,12 +300,44 @@ invocation_id:
     - In check mode the placeholder C(not-started-in-check-mode), which M(multicloud.invocations.invocation_wait) skips.
   returned: when such a provider started a run, and in check mode for such a provider
   type: str
+command_ids:
+  description:
+    - For V(aws_ssm), the id of every command that was started, in order; one unless O(resolve_targets) sent the
+      command in batches. Give it to M(multicloud.invocations.invocation_wait)'s O(multicloud.invocations.invocation_wait#module:command_ids).
+    - In check mode, a placeholder C(not-started-in-check-mode) per command that would be started.
+  returned: when a command was sent, and in check mode, for V(aws_ssm)
+  type: list
+  elements: str
+  sample: [0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10]
+invocation_ids:
+  description:
+    - The same for providers that name a run by its own id (not V(aws_ssm)), one item.
+  returned: when such a provider started a run, and in check mode for such a provider
+  type: list
+  elements: str
+batches:
+  description:
+    - With O(resolve_targets), the starts the resolved instances were (or in check mode would be) sent in, at most 50
+      instances each, in order.
+    - Each has C(batch) (its number from 1), C(instance_ids), C(state), C(command_id) (null unless sent), C(request) (what
+      was or would be sent, with its own marker at the end of C(Comment)) and C(error) (C(message), C(code) and C(request_id)
+      of the batch that failed; null for the others).
+    - C(state) is V(sent); V(failed) - its start failed for sure (the vendor refused it, or it could not be sent), nothing of
+      it runs; V(unconfirmed) - its answer was lost and its command was not found, so it may have started; or V(not_sent) -
+      an earlier batch failed, or check mode.
+  returned: when O(resolve_targets) sent (or in check mode would send) to instance ids
+  type: list
+  elements: dict
 command:
-  description: The command as the vendor returned it, with its timeouts and target counts.
+  description:
+    - The command as the vendor returned it, with its timeouts and target counts.
+    - With several batches, the first batch's command.
   returned: when a command was sent
   type: dict
 request:
-  description: What was sent (or, in check mode, what would be sent).
+  description:
+    - What was sent (or, in check mode, what would be sent).
+    - With several batches, the first batch's request; every batch's is in RV(batches).
   returned: always
   type: dict
 invocations:
@@ -306,6 +348,8 @@ invocations:
     - Without O(wait), the explicit instances as V(pending); with O(targets) the instances are only known
       once the service resolved them, so the list may be empty.
     - With O(agent_check), first an V(undeliverable) record for each target not sent to (its agent in C(agent)).
+    - When a batch of O(resolve_targets) failed, a record for each instance of the batches not sent (V(undeliverable))
+      and of a batch that may have started (V(unknown)), with why in C(vendor_status_details).
   returned: always
   type: list
   elements: dict

@@ -151,6 +151,11 @@ class FleetSim:
                     self.stats.record(front_end.vendor, response.operation, True, False)
                     return front_end.vendor, response
                 mishap = self.mishaps.take(front_end.vendor, front_end.operation(request))
+                if mishap is not None and mishap.kind == "refuse":
+                    # Refused by the service itself, in its own error shape: nothing was done.
+                    response = front_end.error_response(request, mishap.code, mishap.message, mishap.status)
+                    self.stats.record(front_end.vendor, front_end.operation(request), False, False, True)
+                    return front_end.vendor, response
                 if mishap is not None and mishap.kind == "hold":
                     # Never reaches the service: held in front of it until the client gives up.
                     self.stats.record(front_end.vendor, front_end.operation(request), False, False, True)

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 
 import acs_client
+import botocore.exceptions
 import pytest
 import zos_client
 from conftest import control, ssm_client
@@ -36,6 +37,10 @@ def _connection(url: str, timeout: float) -> http.client.HTTPConnection:
     ({"kind": "hold", "operation": "X", "count": 0}, "count is how many"),
     ({"kind": "hold", "operation": "X", "seconds": -1}, "seconds must be"),
     ({"kind": "hold", "operation": "X", "when": 1}, "unknown mishap field"),
+    ({"kind": "hold", "operation": "X", "skip": -1}, "skip is how many"),
+    ({"kind": "refuse", "operation": "X"}, "needs the vendor's error code"),
+    ({"kind": "refuse", "operation": "X", "code": "E", "status": 200}, "status is the HTTP status"),
+    ({"kind": "lose_reply", "operation": "X", "code": "E"}, "belong to a refuse mishap only"),
 ])
 def test_bad_rules_say_what_is_wrong(rule, words):
     with pytest.raises(MishapError, match=words):
@@ -63,6 +68,38 @@ def test_a_lost_send_reply_still_runs_the_command_once(app):
     assert control(app.url, "mishaps")["rules"][0]["fired"] == 1
     ssm.send_command(DocumentName="AWS-RunShellScript", InstanceIds=ids[:1], Parameters={"commands": ["true"]})
     assert control(app.url, "executions")["executions"] == {"aws_ssm": {ids[0]: 2}}
+
+
+def test_skip_lets_the_first_requests_through_and_hits_the_next(app):
+    ids = [instance.id for instance in app.engine.instances]
+    _set(app.url, {"kind": "lose_reply", "operation": "SendCommand", "skip": 1})
+    ssm = ssm_client(app.url)
+    ssm.send_command(DocumentName="AWS-RunShellScript", InstanceIds=ids[:1], Parameters={"commands": ["true"]})
+    with pytest.raises(Exception):
+        ssm.send_command(DocumentName="AWS-RunShellScript", InstanceIds=ids[1:2], Parameters={"commands": ["true"]})
+    # Both ran (the second one's reply was lost after the work); the rule hit once.
+    assert control(app.url, "executions")["executions"] == {"aws_ssm": {ids[0]: 1, ids[1]: 1}}
+    rule = control(app.url, "mishaps")["rules"][0]
+    assert (rule["fired"], rule["skip"], rule["count"]) == (1, 0, 0)
+
+
+def test_a_refusal_is_the_vendors_error_and_nothing_runs(app):
+    ids = [instance.id for instance in app.engine.instances]
+    _set(app.url, {"kind": "refuse", "operation": "SendCommand", "skip": 1, "code": "InvalidInstanceId",
+                   "message": "Instances not in a valid state for account"})
+    ssm = ssm_client(app.url)
+    ssm.send_command(DocumentName="AWS-RunShellScript", InstanceIds=ids[:1], Parameters={"commands": ["true"]})
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        ssm.send_command(DocumentName="AWS-RunShellScript", InstanceIds=ids[1:2], Parameters={"commands": ["true"]})
+    response = caught.value.response
+    assert response["Error"]["Code"] == "InvalidInstanceId"
+    assert response["Error"]["Message"] == "Instances not in a valid state for account"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert response["ResponseMetadata"]["RequestId"]
+    # Only the first command exists and ran; both requests are counted.
+    assert len(ssm.list_commands()["Commands"]) == 1
+    assert control(app.url, "executions")["executions"] == {"aws_ssm": {ids[0]: 1}}
+    assert control(app.url, "stats")["requests"]["aws_ssm"]["SendCommand"] == 2
 
 
 def test_a_held_request_is_never_handled_and_ends_when_the_client_leaves(app):

@@ -225,3 +225,16 @@ def test_a_command_lives_in_the_region_it_was_sent_to(app, ssm):
     assert error_code(excinfo) == "InvalidCommandId"
     assert command["CommandId"] not in [c["CommandId"] for c in elsewhere.list_commands()["Commands"]]
     assert [c["CommandId"] for c in ssm.list_commands(CommandId=command["CommandId"])["Commands"]] == [command["CommandId"]]
+
+
+def test_send_command_takes_at_most_50_instance_ids(make_app):
+    """SendCommand's InstanceIds holds 0 to 50 items (SSM API reference); more is a ValidationException, and nothing runs."""
+    app = make_app(build_fleet(51))
+    ssm = ssm_client(app.url)
+    ids = [instance.id for instance in app.engine.instances]
+    with pytest.raises(ClientError) as excinfo:
+        send(ssm, ids)
+    assert error_code(excinfo) == "ValidationException"
+    assert "length less than or equal to 50" in excinfo.value.response["Error"]["Message"]
+    assert ssm.list_commands()["Commands"] == []
+    assert send(ssm, ids[:50])["TargetCount"] == 50

@@ -164,6 +164,29 @@ def test_run_with_wait_continues_with_invocation_wait_on_the_new_command(lines):
     assert lines == ["wait for deploy: 0/3 done (0s of 60s)"]
 
 
+def test_run_in_batches_continues_with_one_wait_on_every_batch(lines):
+    """resolve_targets sent one command per batch: the rest of the wait follows all of them, and the result keeps the batches."""
+    args = {"commands": ["deploy"], "targets": [{"key": "tag:role", "values": ["web"]}], "wait": True, "agent_check": True,
+            "offline_targets": "skip", "resolve_targets": True}
+    action = make_action(invocation_run.ActionModule, args, action="multicloud.invocations.invocation_run")
+    ids = [CID, CID.replace("0b6b", "1b6b"), CID.replace("0b6b", "2b6b")]
+    batches = [{"batch": number, "state": "sent", "command_id": command_id} for number, command_id in enumerate(ids, start=1)]
+    first = dict(checkpoint("0/118 done (0s of 60s)", 0.2), command_id=ids[0], command_ids=ids, batches=batches, changed=True)
+    final = {"verdict": "failed", "failed": True, "msg": "the invocations failed", "changed": False}
+    calls = []
+
+    def execute(module_name, module_args, task_vars):
+        calls.append((module_name, dict(module_args)))
+        return [first, final][len(calls) - 1]
+
+    action._execute_module = execute
+    result = action.run(task_vars={})
+    assert calls[1][1]["command_ids"] == ids
+    assert not {"resolve_targets", "targets"} & set(calls[1][1])
+    assert result["command_ids"] == ids and result["batches"] == batches and result["command_id"] == ids[0]
+    assert result["msg"].startswith(f"commands {', '.join(ids)} were sent; ")
+
+
 def test_a_failed_slice_ends_the_loop(lines):
     action = make_action(invocation_wait.ActionModule, {"command_ids": [CID]})
     failed = dict(checkpoint("0/1 done", 0.0), failed=True, msg="boom")

@@ -110,24 +110,3 @@ def test_attach_puts_only_offline_agents_beside_the_vendors_records():
 def test_an_unknown_state_is_a_programming_error():
     with pytest.raises(ValueError):
         agents.agent_entry("i-aaaaaaaa", "asleep")
-
-
-class LimitedStarts(TableProvider):
-    def start_request(self, params):
-        if len(params["instance_ids"]) > 1:
-            raise InvalidInput("SendCommand takes at most 1 instance_ids")
-        return {"InstanceIds": params["instance_ids"]}
-
-
-def test_resolved_tags_beyond_one_start_are_refused_with_what_to_do():
-    provider = LimitedStarts(STATES)
-    params = options(instance_ids=None, targets=[{"key": "tag:role", "values": ["web"]}], offline_targets="skip", resolve_targets=True)
-    plan = agents.plan(provider, params)
-    with pytest.raises(InvalidInput, match="the targets resolve to 2 instances whose agent is online, more than one start takes"):
-        agents.narrowed_request(provider, params, plan)
-
-
-def test_instance_ids_narrowed_build_their_request_as_usual():
-    provider = LimitedStarts(STATES)
-    params = options(offline_targets="skip")
-    assert agents.narrowed_request(provider, params, agents.plan(provider, params)) == {"InstanceIds": ["i-aaaaaaaa"]}

@@ -177,3 +177,52 @@ def test_connection_options_a_provider_does_not_read_are_warned_about(run_module
                                          "signature_version": "rpc_v1", "_ansible_check_mode": True})
     assert "failed" not in result
     assert "aws_ssm does not use signature_version" in json.dumps(result.get("warnings"))
+
+
+def tagged_nodes(stubber, ids, lost):
+    """DescribeInstanceInformation for a tag: every id a managed node (50 a page), those in ``lost`` ConnectionLost."""
+    pages = [ids[start:start + 50] for start in range(0, len(ids), 50)]
+    for number, page in enumerate(pages):
+        answer = {"InstanceInformationList": [{"InstanceId": i, "PingStatus": "ConnectionLost" if i in lost else "Online"} for i in page]}
+        if number + 1 < len(pages):
+            answer["NextToken"] = f"page-{number + 2}"
+        stubber.add_response("describe_instance_information", answer)
+
+
+BULK = [f"i-{index:017x}" for index in range(52)]
+RESOLVED = {"commands": ["uptime"], "targets": [{"key": "tag:group", "values": ["bulk"]}], "agent_check": True, "offline_targets": "skip",
+            "resolve_targets": True, "region": "us-east-1"}
+
+
+def test_resolved_tags_beyond_50_go_in_batches_one_send_command_each(run_module, stubber, ssm):
+    tagged_nodes(stubber, BULK, lost={BULK[7]})
+    online = [i for i in BULK if i != BULK[7]]
+    second = ssm.cid.replace("0b6b", "1b6b")
+    stubber.add_response("send_command", {"Command": ssm.command(status="Pending", target_count=50, instance_ids=online[:50])},
+                         {"DocumentName": "AWS-RunShellScript", "Parameters": {"commands": ["uptime"]}, "InstanceIds": online[:50], "Comment": ANY})
+    stubber.add_response("send_command", {"Command": ssm.command(status="Pending", target_count=1, instance_ids=online[50:], command_id=second)},
+                         {"DocumentName": "AWS-RunShellScript", "Parameters": {"commands": ["uptime"]}, "InstanceIds": online[50:], "Comment": ANY})
+    result = run_module(invocation_run, RESOLVED)
+    assert "failed" not in result
+    assert result["command_id"] == ssm.cid
+    assert result["command_ids"] == [ssm.cid, second]
+    assert [(batch["batch"], batch["state"], len(batch["instance_ids"]), batch["command_id"]) for batch in result["batches"]] == [
+        (1, "sent", 50, ssm.cid), (2, "sent", 1, second)]
+    assert result["batches"][0]["request"]["Comment"] != result["batches"][1]["request"]["Comment"]
+    assert result["request"] == result["batches"][0]["request"]
+    # The lost agent's record first, then every sent instance once, pending under its batch's command.
+    assert [record["instance_id"] for record in result["invocations"]] == [BULK[7]] + online
+    assert {record["command_id"] for record in result["invocations"][1:]} == {ssm.cid, second}
+    assert result["summary"]["expected"] == 52
+    assert result["api_calls"] == 4
+
+
+def test_resolved_tags_in_check_mode_show_the_batches_and_send_nothing(run_module, stubber, ssm):
+    tagged_nodes(stubber, BULK, lost={BULK[0]})
+    result = run_module(invocation_run, dict(RESOLVED, _ansible_check_mode=True))
+    assert [(batch["state"], len(batch["instance_ids"]), batch["command_id"]) for batch in result["batches"]] == [
+        ("not_sent", 50, None), ("not_sent", 1, None)]
+    assert result["command_ids"] == ["not-started-in-check-mode"] * 2
+    assert result["msg"] == "check mode: nothing was sent"
+    # The two pages of the tag's managed nodes, no SendCommand.
+    assert result["api_calls"] == 2
