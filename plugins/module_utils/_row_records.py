@@ -14,8 +14,10 @@ whose rows changed. Comparing two rows is a dict comparison done in C, a small f
 building a record costs.
 
 A record also carries fields of its run (its ids, when it was requested, the run's own fields in
-``raw``): those are the ``context``. A context that changed (the run's status moved on) rebuilds
-every record of the run, which happens a few times in a run's life, not every round.
+``raw``): those are the ``context``. When the context changes (the run's status moved on), the
+records of unchanged rows are brought up to date by ``refresh(context)``, which returns what to do
+to each of them (cheaper than building them again); without a ``refresh``, every record of the run
+is built again.
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ Record = t.Dict[str, t.Any]
 
 
 class RowRecords:
-    """One run's records by instance, from ``build(context, row)``, rebuilt only on a changed row or context.
+    """One run's records by instance, from ``build(context, row)``, built again only when their row changed.
 
     ``builds`` counts the records built so far (the unit tests hold a round to the rows that changed).
     """
 
-    def __init__(self, build: t.Callable[[t.Any, Row], Record], key: t.Callable[[Row], t.Any]) -> None:
+    def __init__(self, build: t.Callable[[t.Any, Row], Record], key: t.Callable[[Row], t.Any],
+                 refresh: t.Callable[[t.Any], t.Callable[[Record], None]] | None = None) -> None:
         self._build = build
         self._key = key
+        self._refresh = refresh
         self._context: t.Any = None
         self._known = False
         # key -> (the row the record was built from, the record)
@@ -47,8 +51,12 @@ class RowRecords:
         Rows the vendor no longer lists are forgotten. A key listed twice in one answer (a vendor
         listing an instance twice) gets a record of its own each time, never one record shared.
         """
+        update: t.Callable[[Record], None] | None = None
         if not self._known or context != self._context:
-            self._by_key = {}
+            if self._refresh is None or not self._known:
+                self._by_key = {}
+            else:
+                update = self._refresh(context)
             self._context = context
             self._known = True
         remembered = self._by_key
@@ -60,6 +68,8 @@ class RowRecords:
             if entry is None or entry[0] != row:
                 entry = (row, self._build(context, row))
                 self.builds += 1
+            elif update is not None:
+                update(entry[1])
             kept[key] = entry
             records.append(entry[1])
         self._by_key = kept

@@ -41,6 +41,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     next_timeout_in,
     parse_time,
     pending_records,
+    with_invocation,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_requests import (
     build_describe_invocations,
@@ -188,7 +189,7 @@ class InvocationWatch(RunWatch):
         if invocation_id not in self._records_of:
             include_output = self._include_output
             self._records_of[invocation_id] = RowRecords(
-                lambda fields, row: instance_record(fields, row, include_output), key=lambda row: row.get("instanceId"))
+                lambda fields, row: instance_record(fields, row, include_output), key=lambda row: row.get("instanceId"), refresh=with_invocation)
         return self._records_of[invocation_id]
 
 

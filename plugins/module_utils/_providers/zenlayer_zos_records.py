@@ -231,6 +231,15 @@ def invocation_fields(invocation: dict[str, t.Any]) -> dict[str, t.Any]:
     return {key: value for key, value in invocation.items() if key not in ("invocationInstances", "content")}
 
 
+def _from_invocation(fields: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The record fields an invocation gives each of its records (besides ``raw.invocation``)."""
+    return {
+        "command_id": _blank_to_none(fields.get("commandId")),
+        "invocation_id": _blank_to_none(fields.get("invocationId")),
+        "requested_at": zos_time(fields.get("createTime")),
+    }
+
+
 @vendor_payload(PROVIDER, "DescribeCommandInvocations item")
 def instance_record(fields: dict[str, t.Any], item: dict[str, t.Any], include_output: bool = True) -> dict[str, t.Any]:
     """The record of one ``invocationInstances`` entry of the invocation whose ``invocation_fields`` are ``fields``."""
@@ -241,8 +250,7 @@ def instance_record(fields: dict[str, t.Any], item: dict[str, t.Any], include_ou
     return make_record(
         PROVIDER,
         status,
-        command_id=_blank_to_none(fields.get("commandId")),
-        invocation_id=_blank_to_none(fields.get("invocationId")),
+        **_from_invocation(fields),
         instance_id=item.get("instanceId"),
         instance_name=_blank_to_none(item.get("instanceName")),
         vendor_status=item.get("taskStatus"),
@@ -250,11 +258,23 @@ def instance_record(fields: dict[str, t.Any], item: dict[str, t.Any], include_ou
         exit_code=_exit_code(item, status),
         stdout=_text(item.get("output")) if include_output else None,
         stderr=_text(item.get("outputError")) if include_output else None,
-        requested_at=zos_time(fields.get("createTime")),
         started_at=zos_time(item.get("execStartTime")),
         ended_at=zos_time(item.get("execEndTime")) if is_terminal(status) else None,
         raw=raw,
     )
+
+
+@vendor_payload(PROVIDER, "DescribeCommandInvocations item")
+def with_invocation(fields: dict[str, t.Any]) -> t.Callable[[dict[str, t.Any]], None]:
+    """What brings a record built under other ``invocation_fields`` up to ``fields`` (the invocation's
+    status moved on): exactly what :func:`instance_record` takes from the invocation."""
+    from_invocation = _from_invocation(fields)
+
+    def update(record: dict[str, t.Any]) -> None:
+        record.update(from_invocation)
+        record["raw"]["invocation"] = dict(fields)
+
+    return update
 
 
 @vendor_payload(PROVIDER, "DescribeCommandInvocations item")

@@ -33,7 +33,7 @@ def test_only_the_changed_rows_are_built_again():
     assert second[1] is first[1] and second[0] is not first[0]
 
 
-def test_a_changed_context_builds_every_record_again():
+def test_a_changed_context_builds_every_record_again_without_a_refresh():
     records = RowRecords(build, key=lambda row: row["id"])
     records.records({"id": "r1", "status": "Running"}, rows("success", "running"))
     again = records.records({"id": "r1", "status": "Success"}, rows("success", "success"))
@@ -59,3 +59,21 @@ def test_a_key_listed_twice_gets_a_record_each_time():
     second = records.records({"id": "r1"}, [dict(row) for row in twice])
     assert first[0] is not first[1] and second[0] is not second[1]
     assert second == first
+
+
+def test_a_changed_context_refreshes_the_records_of_unchanged_rows():
+    refreshed = []
+
+    def refresh(context):
+        def update(record):
+            refreshed.append(record["instance_id"])
+            record["run"] = context["id"]
+        return update
+
+    records = RowRecords(build, key=lambda row: row["id"], refresh=refresh)
+    first = records.records({"id": "r1"}, rows("success", "running"))
+    again = records.records({"id": "r2"}, rows("success", "success"))
+    assert records.builds == 2 + 1 and refreshed == ["i-0"]
+    assert again[0] is first[0] and again == [build({"id": "r2"}, row) for row in rows("success", "success")]
+    records.records({"id": "r2"}, rows("success", "success"))
+    assert records.builds == 3 and refreshed == ["i-0"]
