@@ -29,6 +29,7 @@ Choices made here:
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import typing as t
 
@@ -145,13 +146,22 @@ def zos_time(value: t.Any) -> str | None:
     A value that is not a time is kept as it is rather than lost; an empty one gives None.
     """
     if isinstance(value, str):
-        value = value.strip()
-    if value in (None, ""):
+        return _zos_time_text(value.strip())
+    if value is None:
         return None
     moment = parse_time(value)
     if moment is None:
         return str(value)
     return iso8601(moment)
+
+
+@functools.lru_cache(maxsize=1024)
+def _zos_time_text(value: str) -> str | None:
+    # A fleet's times repeat (ZOS writes whole seconds): each distinct one is converted once.
+    if not value:
+        return None
+    moment = parse_time(value)
+    return value if moment is None else iso8601(moment)
 
 
 def error_class(error_code: str | None) -> str | None:
