@@ -155,18 +155,23 @@ def _members(spec: dict[str, t.Any]) -> list[tuple[str, bool, t.Any, tuple[type,
     # The spec itself is kept beside its members, so its id cannot be reused by another object.
     if cached is not None and cached[0] is spec:
         return cached[1]
-    members = []
+    members: list[tuple[str, bool, t.Any, tuple[type, ...] | None, bool]] = []
     for key, member in spec.items():
-        kinds, no_bool = _scalar(member)
-        members.append((key.rstrip("?"), key.endswith("?"), member, kinds, no_bool))
+        if _is_scalar(member):
+            members.append((key.rstrip("?"), key.endswith("?"), member) + _scalar(member))
+        else:
+            members.append((key.rstrip("?"), key.endswith("?"), member, None, False))
     _MEMBERS[id(spec)] = (spec, members)
     return members
 
 
-def _scalar(spec: t.Any) -> tuple[tuple[type, ...] | None, bool]:
-    """(types, bool refused) of a scalar spec; (None, False) for ANY, objects, lists and OneOf."""
-    if isinstance(spec, (dict, list, OneOf)) or spec == ANY:
-        return None, False
+def _is_scalar(spec: t.Any) -> bool:
+    """Whether ``spec`` is a type or NUMBER or TIME (not ANY, an object, a list or a OneOf)."""
+    return not (isinstance(spec, (dict, list, OneOf)) or spec == ANY)
+
+
+def _scalar(spec: t.Any) -> tuple[tuple[type, ...], bool]:
+    """(the types accepted, whether a bool is refused) of a scalar spec."""
     if spec in _SCALARS:
         return _SCALARS[spec]
     return (spec,), False
@@ -192,7 +197,7 @@ def fits(value: t.Any, spec: t.Any) -> bool:
             return all(isinstance(item, dict) and _fits_members(item, members) for item in value)
         return all(fits(item, member) for item in value)
     kinds, no_bool = _scalar(spec)
-    return isinstance(value, kinds) and not (no_bool and isinstance(value, bool))  # type: ignore[arg-type]
+    return isinstance(value, kinds) and not (no_bool and isinstance(value, bool))
 
 
 def _fits_members(value: dict[str, t.Any], members: list[tuple[str, bool, t.Any, tuple[type, ...] | None, bool]]) -> bool:
