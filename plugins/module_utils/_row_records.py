@@ -68,8 +68,11 @@ class RowRecords:
             if entry is None or entry[0] != row:
                 entry = (row, self._build(context, row))
                 self.builds += 1
-            elif update is not None:
-                update(entry[1])
+            else:
+                if update is not None:
+                    update(entry[1])
+                # Keep this round's row (the watch holds it anyway): the older equal one can go.
+                entry = (row, entry[1])
             kept[key] = entry
             records.append(entry[1])
         self._by_key = kept
