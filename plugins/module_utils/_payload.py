@@ -140,6 +140,81 @@ def shape_problem(value: t.Any, spec: t.Any, where: str = "the answer") -> str |
     return None if ok else f"{where} is {type_name(value)}, not {_spec_name(spec)}"
 
 
+# The types a scalar spec accepts, and whether a bool is refused (bool is an int to isinstance).
+_SCALARS: dict[t.Any, tuple[tuple[type, ...], bool]] = {
+    NUMBER: ((int, float), True),
+    TIME: ((int, float, str, datetime.datetime), True),
+    int: ((int,), True),
+}
+# A dict spec's members, read once: (name, optional, spec, scalar types or None, bool refused).
+_MEMBERS: dict[int, tuple[dict[str, t.Any], list[tuple[str, bool, t.Any, tuple[type, ...] | None, bool]]]] = {}
+
+
+def _members(spec: dict[str, t.Any]) -> list[tuple[str, bool, t.Any, tuple[type, ...] | None, bool]]:
+    cached = _MEMBERS.get(id(spec))
+    # The spec itself is kept beside its members, so its id cannot be reused by another object.
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    members: list[tuple[str, bool, t.Any, tuple[type, ...] | None, bool]] = []
+    for key, member in spec.items():
+        if _is_scalar(member):
+            members.append((key.rstrip("?"), key.endswith("?"), member) + _scalar(member))
+        else:
+            members.append((key.rstrip("?"), key.endswith("?"), member, None, False))
+    _MEMBERS[id(spec)] = (spec, members)
+    return members
+
+
+def _is_scalar(spec: t.Any) -> bool:
+    """Whether ``spec`` is a type or NUMBER or TIME (not ANY, an object, a list or a OneOf)."""
+    return not (isinstance(spec, (dict, list, OneOf)) or spec == ANY)
+
+
+def _scalar(spec: t.Any) -> tuple[tuple[type, ...], bool]:
+    """(the types accepted, whether a bool is refused) of a scalar spec."""
+    if spec in _SCALARS:
+        return _SCALARS[spec]
+    return (spec,), False
+
+
+def fits(value: t.Any, spec: t.Any) -> bool:
+    """Whether ``value`` has the shape ``spec``: what :func:`shape_problem` checks, without building
+    the words of a problem it does not find. A vendor's answer over a large fleet has every
+    instance's fields checked each round, so this is the path an answer takes; only an answer
+    that does not fit is walked again by :func:`shape_problem`, for the message."""
+    if spec == ANY:
+        return True
+    if isinstance(spec, OneOf):
+        return any(fits(value, each) for each in spec.specs)
+    if isinstance(spec, dict):
+        return isinstance(value, dict) and _fits_members(value, _members(spec))
+    if isinstance(spec, list):
+        if not isinstance(value, list):
+            return False
+        member = spec[0]
+        if isinstance(member, dict):
+            members = _members(member)
+            return all(isinstance(item, dict) and _fits_members(item, members) for item in value)
+        return all(fits(item, member) for item in value)
+    kinds, no_bool = _scalar(spec)
+    return isinstance(value, kinds) and not (no_bool and isinstance(value, bool))
+
+
+def _fits_members(value: dict[str, t.Any], members: list[tuple[str, bool, t.Any, tuple[type, ...] | None, bool]]) -> bool:
+    for name, optional, member, kinds, no_bool in members:
+        field = value.get(name)
+        if field is None:
+            if optional:
+                continue
+            return False
+        if kinds is not None:
+            if not isinstance(field, kinds) or (no_bool and isinstance(field, bool)):
+                return False
+        elif not fits(field, member):
+            return False
+    return True
+
+
 def excerpt(answer: t.Any) -> str:
     """The first characters of an answer, with URL query strings and user-info taken out."""
     if isinstance(answer, (bytes, bytearray)):
@@ -167,6 +242,8 @@ def check_answer(answer: t.Any, spec: t.Any, *, provider: str, service: str, ope
                  http_status: int | None = None) -> t.Any:
     """``answer`` when it has the documented shape ``spec``; a ProviderError otherwise (not retried:
     whatever answers in the vendor's place will answer the same way again)."""
+    if fits(answer, spec):
+        return answer
     problem = shape_problem(answer, spec)
     if problem:
         raise wrong_shape(provider, service, operation, problem, answer if raw is None else raw, http_status)

@@ -35,13 +35,18 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_records import (
     ANSWERS,
     PROVIDER,
+    instance_record,
     instance_records,
+    instance_rows,
     invocation_budget,
+    invocation_fields,
     invocation_summary,
     is_periodic,
     next_timeout_in,
     pending_records,
     result_record,
+    row_status,
+    rows_next_timeout_in,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_requests import (
     build_invoke_command,
@@ -53,6 +58,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_spec import SPEC
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601
+from ansible_collections.multicloud.invocations.plugins.module_utils._row_records import RowRecords
 from ansible_collections.multicloud.invocations.plugins.module_utils._signing_acs3 import acs3_headers, acs_timestamp, canonical_query, rpc_signed_params
 from ansible_collections.multicloud.invocations.plugins.module_utils._spec import classify_error as spec_classify_error
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import ALIBABA_ECS_INVOCATION, SUCCESS, is_terminal, lookup
@@ -171,6 +177,8 @@ class InvocationWatch(RunWatch):
         super().__init__(provider, runs, instance_ids, include_output)
         # Set by the caller when the policy stops at the first failure.
         self.follow_failures = True
+        # The records of the instances that failed while their invocation is open, kept between rounds.
+        self._failures_of: dict[str, RowRecords] = {}
 
     def poll(self) -> Snapshot:
         snapshot = Snapshot()
@@ -178,15 +186,15 @@ class InvocationWatch(RunWatch):
         for invoke_id in self._runs:
             described = False
             if invoke_id not in self._settled and not (self._instance_ids or self._read_everything):
-                self._runs[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
+                invocation = self._runs[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
                 described = True
-                statuses = instance_records(self._runs[invoke_id], include_output=False)
-                if statuses and not all(record["terminal"] for record in statuses):
-                    records = self._count_open(statuses, snapshot.unread)
-                    snapshot.records.extend(records)
+                rows = instance_rows(invocation)
+                statuses = [row_status(row) for row in rows]
+                if statuses and not all(is_terminal(status) for status in statuses):
+                    snapshot.records.extend(self._count_open(invoke_id, invocation, rows, statuses, snapshot.unread))
                     snapshot.expected += len(statuses)
-                    snapshot.vendor_aggregate[invoke_id] = invocation_summary(self._runs[invoke_id])
-                    self._wake_by(snapshot, next_timeout_in(self._runs[invoke_id], statuses, now))
+                    snapshot.vendor_aggregate[invoke_id] = invocation_summary(invocation)
+                    self._wake_by(snapshot, rows_next_timeout_in(invocation, zip(rows, statuses), now))
                     continue
             records, expected, missing = self._poll_one(invoke_id, described)
             snapshot.records.extend(records)
@@ -198,27 +206,37 @@ class InvocationWatch(RunWatch):
         snapshot.complete = self._all_settled()
         return snapshot
 
-    def _count_open(self, statuses: list[dict[str, t.Any]], unread: dict[str, int]) -> list[dict[str, t.Any]]:
-        """The failures as records (with ``follow_failures``), every other instance as a count in ``unread``."""
-        records = []
-        for record in statuses:
-            if self.follow_failures and record["terminal"] and record["status"] != SUCCESS:
-                records.append(record)
+    def _count_open(self, invoke_id: str, invocation: dict[str, t.Any], rows: list[dict[str, t.Any]], statuses: list[str],
+                    unread: dict[str, int]) -> list[dict[str, t.Any]]:
+        """The failures as records (with ``follow_failures``), every other instance as a count in ``unread``.
+
+        Only the failures' records are built (the policy and the conditions read them), each once
+        while its row stays the same; the others are counted from their status alone.
+        """
+        failed = []
+        for row, status in zip(rows, statuses):
+            if self.follow_failures and is_terminal(status) and status != SUCCESS:
+                failed.append(row)
             else:
-                unread[record["status"]] = unread.get(record["status"], 0) + 1
-        return records
+                unread[status] = unread.get(status, 0) + 1
+        if not failed:
+            return []
+        if invoke_id not in self._failures_of:
+            self._failures_of[invoke_id] = RowRecords(
+                lambda fields, row: instance_record(fields, row, include_output=False), key=lambda row: row.get("InstanceId"))
+        return self._failures_of[invoke_id].records(invocation_fields(invocation), failed)
 
     def _poll_one(self, invoke_id: str, described: bool = False) -> tuple[list[dict[str, t.Any]], int, list[str]]:
         if invoke_id in self._settled:
             records = self._settled[invoke_id]
             return records, len(records), []
-        if not described and not _instances_of(self._runs[invoke_id]):
+        if not described and not instance_rows(self._runs[invoke_id]):
             # Started by tag: the instance list is known only once the service has resolved it.
             self._runs[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
             described = True
         results = self._provider.results(invoke_id)
         records = [result_record(result, self._include_output, "PlainText") for result in results]
-        known = self._instance_ids or [item.get("InstanceId") for item in _instances_of(self._runs[invoke_id])]
+        known = self._instance_ids or [item.get("InstanceId") for item in instance_rows(self._runs[invoke_id])]
         if self._instance_ids:
             records = [record for record in records if record["instance_id"] in self._wanted]
         seen = {record["instance_id"] for record in records}
@@ -233,14 +251,8 @@ class InvocationWatch(RunWatch):
                 # One last read so the vendor's own aggregate beside ours is current.
                 self._runs[invoke_id] = self._provider.describe(invoke_id, may_appear=True)
             self._settled[invoke_id] = records
+            self._failures_of.pop(invoke_id, None)
         return records, expected, missing
-
-
-def _instances_of(invocation: dict[str, t.Any]) -> list[dict[str, t.Any]]:
-    holder = invocation.get("InvokeInstances") or []
-    if isinstance(holder, dict):
-        holder = holder.get("InvokeInstance") or []
-    return list(holder)
 
 
 class AlibabaEcsProvider(SignedHttpProvider):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import functools
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import pending_records as pending_records_of
@@ -119,6 +120,19 @@ def instance_status(invocation_status: str | None, error_code: str | None = None
         if refined in (UNDELIVERABLE, TIMED_OUT):
             return refined
     return status
+
+
+@functools.lru_cache(maxsize=256)
+def _status_of(invocation_status: str | None, error_code: str | None) -> str:
+    # A fleet's rows share a handful of (InvocationStatus, ErrorCode) pairs: each is looked up once.
+    return instance_status(invocation_status, error_code)
+
+
+@vendor_payload(PROVIDER, "DescribeInvocations instance")
+def row_status(item: dict[str, t.Any]) -> str:
+    """An instance's normalised status from its row alone, without building its record (what a poll
+    round counts: the fields of a record are read when the wait needs them)."""
+    return _status_of(item.get("InvocationStatus"), _blank_to_none(item.get("ErrorCode")))
 
 
 def status_details(item: dict[str, t.Any]) -> str | None:
@@ -222,7 +236,7 @@ def _without_output(item: dict[str, t.Any], include_output: bool) -> dict[str, t
     return {key: value for key, value in item.items() if include_output or key != "Output"}
 
 
-def _instances(invocation: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+def instance_rows(invocation: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     """The InvokeInstance list, whether nested XML style (``{"InvokeInstance": [...]}``) or flat."""
     instances = invocation.get("InvokeInstances") or []
     if isinstance(instances, dict):
@@ -244,25 +258,33 @@ def instance_records(
     ``Invocation``, the invocation's own fields except its instance list and its
     ``CommandContent`` (the script, repeated for every instance otherwise).
     """
-    instances = _instances(invocation) if instance is None else [instance]
-    invocation_raw = {key: value for key, value in invocation.items() if key not in ("InvokeInstances", "CommandContent")}
-    records = []
-    for item in instances:
-        raw = _without_output(item, include_output)
-        raw["Invocation"] = dict(invocation_raw)
-        records.append(
-            _record(
-                item,
-                command_id=invocation.get("CommandId"),
-                invoke_id=invocation.get("InvokeId"),
-                requested_at=_blank_to_none(item.get("CreationTime")) or invocation.get("CreationTime"),
-                ended=item.get("FinishTime"),
-                raw=raw,
-                include_output=include_output,
-                encoding=encoding,
-            )
-        )
-    return records
+    instances = instance_rows(invocation) if instance is None else [instance]
+    fields = invocation_fields(invocation)
+    return [instance_record(fields, item, include_output, encoding) for item in instances]
+
+
+def invocation_fields(invocation: dict[str, t.Any]) -> dict[str, t.Any]:
+    """What every record of an invocation takes from the invocation itself: its own fields, without
+    its instance list and its ``CommandContent``."""
+    return {key: value for key, value in invocation.items() if key not in ("InvokeInstances", "CommandContent")}
+
+
+@vendor_payload(PROVIDER, "DescribeInvocations item")
+def instance_record(fields: dict[str, t.Any], item: dict[str, t.Any], include_output: bool = True,
+                    encoding: str | None = DEFAULT_CONTENT_ENCODING) -> dict[str, t.Any]:
+    """The record of one ``InvokeInstance`` of the invocation whose ``invocation_fields`` are ``fields``."""
+    raw = _without_output(item, include_output)
+    raw["Invocation"] = dict(fields)
+    return _record(
+        item,
+        command_id=fields.get("CommandId"),
+        invoke_id=fields.get("InvokeId"),
+        requested_at=_blank_to_none(item.get("CreationTime")) or fields.get("CreationTime"),
+        ended=item.get("FinishTime"),
+        raw=raw,
+        include_output=include_output,
+        encoding=encoding,
+    )
 
 
 @vendor_payload(PROVIDER, "DescribeInvocationResults item")
@@ -298,7 +320,7 @@ def invocation_summary(invocation: dict[str, t.Any]) -> dict[str, t.Any]:
         "normalised": lookup(ALIBABA_ECS_INVOCATION, invocation.get("InvocationStatus"), invocation.get("InvokeStatus")),
         "repeat_mode": invocation.get("RepeatMode"),
         "timeout": timeout if timeout not in (None, "") else None,
-        "instance_count": len(_instances(invocation)),
+        "instance_count": len(instance_rows(invocation)),
     }
 
 
@@ -336,17 +358,40 @@ def next_timeout_in(invocation: dict[str, t.Any], records: list[dict[str, t.Any]
     A pending instance ends Aborted when the delivery window (from its creation) closes; a running
     one ends Timeout when Timeout (from its start) runs out.
     """
+    return _soonest_due(invocation, (
+        (record["status"], record["started_at"], record["requested_at"], record["vendor_status"]) for record in records if not record["terminal"]
+    ), now)
+
+
+@vendor_payload(PROVIDER, "DescribeInvocations item")
+def rows_next_timeout_in(invocation: dict[str, t.Any], rows: t.Iterable[tuple[dict[str, t.Any], str]], now: datetime.datetime) -> float | None:
+    """:func:`next_timeout_in` from ``(InvokeInstance row, row_status)`` pairs, without their records."""
+    return _soonest_due(invocation, (
+        (status, _blank_to_none(row.get("StartTime")), _blank_to_none(row.get("CreationTime")), row.get("InvocationStatus"))
+        for row, status in rows if not is_terminal(status)
+    ), now)
+
+
+def _soonest_due(invocation: dict[str, t.Any], open_instances: t.Iterable[tuple[str, t.Any, t.Any, t.Any]],
+                 now: datetime.datetime) -> float | None:
+    """The soonest due time over ``(status, started_at, requested_at, vendor_status)`` of open instances."""
     timeout = _timeout(invocation)
     soonest = None
-    for record in records:
-        if record["terminal"]:
-            continue
-        if record["status"] == RUNNING:
-            started = parse_time(record["started_at"])
+    # A fleet started together shares a few distinct times: each is parsed once.
+    moments: dict[t.Any, datetime.datetime | None] = {}
+
+    def moment(value: t.Any) -> datetime.datetime | None:
+        if value not in moments:
+            moments[value] = parse_time(value)
+        return moments[value]
+
+    for status, started_at, requested_at, vendor_status in open_instances:
+        if status == RUNNING:
+            started = moment(started_at)
             due = started + datetime.timedelta(seconds=timeout) if started else None
-        elif record["status"] == PENDING and vendor_key(record["vendor_status"]) != "scheduled":
+        elif status == PENDING and vendor_key(vendor_status) != "scheduled":
             # A Scheduled instance waits for its time or a reboot: no delivery window runs.
-            requested = parse_time(record["requested_at"] or invocation.get("CreationTime"))
+            requested = moment(requested_at or invocation.get("CreationTime"))
             due = requested + datetime.timedelta(seconds=DELIVERY_WINDOW) if requested else None
         else:
             due = None

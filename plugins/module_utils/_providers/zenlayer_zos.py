@@ -32,12 +32,16 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     ANSWERS,
     ENVELOPE,
     PROVIDER,
+    instance_record,
+    instance_rows,
     invocation_budget,
+    invocation_fields,
     invocation_records,
     invocation_summary,
     next_timeout_in,
     parse_time,
     pending_records,
+    with_invocation,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_requests import (
     build_describe_invocations,
@@ -51,6 +55,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_spec import SPEC
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601
+from ansible_collections.multicloud.invocations.plugins.module_utils._row_records import RowRecords
 from ansible_collections.multicloud.invocations.plugins.module_utils._spec import classify_error as spec_classify_error, setting
 from ansible_collections.multicloud.invocations.plugins.module_utils._signing_zc2 import bearer_headers, zc2_headers
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
@@ -130,9 +135,18 @@ class ZenlayerClient(SignedHttpClient):
 
 
 class InvocationWatch(RunWatch):
-    """A wait over several invocation ids: all open ones in one paged call per round."""
+    """A wait over several invocation ids: all open ones in one paged call per round.
+
+    ZOS answers every instance of an open invocation each round (they are nested in it), so each
+    invocation keeps its records between rounds (``RowRecords``): a round builds only the records
+    of instances whose row changed, and the CPU a round costs follows the changes, not the fleet.
+    """
 
     run_key = "invocationId"
+
+    def __init__(self, provider: t.Any, runs: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> None:
+        super().__init__(provider, runs, instance_ids, include_output)
+        self._records_of: dict[str, RowRecords] = {}
 
     def poll(self) -> Snapshot:
         snapshot = Snapshot()
@@ -148,16 +162,19 @@ class InvocationWatch(RunWatch):
                     snapshot.missing.append(f"invocation {invocation_id}")
                     continue
                 self._runs[invocation_id] = item
-                records = invocation_records(item, self._include_output)
+                rows = instance_rows(item)
                 missing_here: list[str] = []
                 if self._instance_ids:
-                    records = [record for record in records if record["instance_id"] in self._wanted]
-                    seen = {record["instance_id"] for record in records}
+                    rows = [row for row in rows if row.get("instanceId") in self._wanted]
+                    seen = {row.get("instanceId") for row in rows}
                     missing_here = [f"instance {i} in invocation {invocation_id}" for i in self._instance_ids if i not in seen]
                     snapshot.missing.extend(missing_here)
+                records = self._records(invocation_id).records(invocation_fields(item), rows)
                 # An instance asked for but not listed keeps the invocation open (the grace decides).
                 if not missing_here and records and all(record["terminal"] for record in records):
                     self._settled[invocation_id] = records
+                    # Never read again: its rows need not be kept.
+                    del self._records_of[invocation_id]
                 else:
                     self._wake_by(snapshot, next_timeout_in(item, records, now))
             snapshot.records.extend(records)
@@ -166,6 +183,14 @@ class InvocationWatch(RunWatch):
             snapshot.vendor_aggregate[invocation_id] = invocation_summary(self._runs[invocation_id])
         snapshot.complete = self._all_settled()
         return snapshot
+
+    def _records(self, invocation_id: str) -> RowRecords:
+        """The records an open invocation keeps between rounds."""
+        if invocation_id not in self._records_of:
+            include_output = self._include_output
+            self._records_of[invocation_id] = RowRecords(
+                lambda fields, row: instance_record(fields, row, include_output), key=lambda row: row.get("instanceId"), refresh=with_invocation)
+        return self._records_of[invocation_id]
 
 
 class ZenlayerZosProvider(SignedHttpProvider):

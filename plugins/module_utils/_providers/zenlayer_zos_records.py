@@ -29,6 +29,7 @@ Choices made here:
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import typing as t
 
@@ -145,13 +146,22 @@ def zos_time(value: t.Any) -> str | None:
     A value that is not a time is kept as it is rather than lost; an empty one gives None.
     """
     if isinstance(value, str):
-        value = value.strip()
-    if value in (None, ""):
+        return _zos_time_text(value.strip())
+    if value is None:
         return None
     moment = parse_time(value)
     if moment is None:
         return str(value)
     return iso8601(moment)
+
+
+@functools.lru_cache(maxsize=1024)
+def _zos_time_text(value: str) -> str | None:
+    # A fleet's times repeat (ZOS writes whole seconds): each distinct one is converted once.
+    if not value:
+        return None
+    moment = parse_time(value)
+    return value if moment is None else iso8601(moment)
 
 
 def error_class(error_code: str | None) -> str | None:
@@ -199,7 +209,8 @@ def _exit_code(item: dict[str, t.Any], status: str) -> int | None:
         return None
 
 
-def _instances(invocation: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+def instance_rows(invocation: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    """The invocation's ``invocationInstances`` entries, one row per instance."""
     instances = invocation.get("invocationInstances") or []
     return [item for item in instances if isinstance(item, dict)]
 
@@ -220,33 +231,60 @@ def invocation_records(invocation: dict[str, t.Any], include_output: bool = True
     included) and, under ``invocation``, the invocation's own fields except its instance list
     and its ``content`` (the script, repeated for every instance otherwise).
     """
-    invocation_raw = {key: value for key, value in invocation.items() if key not in ("invocationInstances", "content")}
-    records = []
-    for item in _instances(invocation):
-        error_code = _blank_to_none(item.get("errorCode"))
-        status = instance_status(item.get("taskStatus"), error_code)
-        raw = _without_output(item, include_output)
-        raw["invocation"] = dict(invocation_raw)
-        records.append(
-            make_record(
-                PROVIDER,
-                status,
-                command_id=_blank_to_none(invocation.get("commandId")),
-                invocation_id=_blank_to_none(invocation.get("invocationId")),
-                instance_id=item.get("instanceId"),
-                instance_name=_blank_to_none(item.get("instanceName")),
-                vendor_status=item.get("taskStatus"),
-                vendor_status_details=error_code,
-                exit_code=_exit_code(item, status),
-                stdout=_text(item.get("output")) if include_output else None,
-                stderr=_text(item.get("outputError")) if include_output else None,
-                requested_at=zos_time(invocation.get("createTime")),
-                started_at=zos_time(item.get("execStartTime")),
-                ended_at=zos_time(item.get("execEndTime")) if is_terminal(status) else None,
-                raw=raw,
-            )
-        )
-    return records
+    fields = invocation_fields(invocation)
+    return [instance_record(fields, item, include_output) for item in instance_rows(invocation)]
+
+
+def invocation_fields(invocation: dict[str, t.Any]) -> dict[str, t.Any]:
+    """What every record of an invocation takes from the invocation itself: its own fields, without
+    its instance list and its ``content``. A wait rebuilds an invocation's records when they change."""
+    return {key: value for key, value in invocation.items() if key not in ("invocationInstances", "content")}
+
+
+def _from_invocation(fields: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The record fields an invocation gives each of its records (besides ``raw.invocation``)."""
+    return {
+        "command_id": _blank_to_none(fields.get("commandId")),
+        "invocation_id": _blank_to_none(fields.get("invocationId")),
+        "requested_at": zos_time(fields.get("createTime")),
+    }
+
+
+@vendor_payload(PROVIDER, "DescribeCommandInvocations item")
+def instance_record(fields: dict[str, t.Any], item: dict[str, t.Any], include_output: bool = True) -> dict[str, t.Any]:
+    """The record of one ``invocationInstances`` entry of the invocation whose ``invocation_fields`` are ``fields``."""
+    error_code = _blank_to_none(item.get("errorCode"))
+    status = instance_status(item.get("taskStatus"), error_code)
+    raw = _without_output(item, include_output)
+    raw["invocation"] = dict(fields)
+    return make_record(
+        PROVIDER,
+        status,
+        **_from_invocation(fields),
+        instance_id=item.get("instanceId"),
+        instance_name=_blank_to_none(item.get("instanceName")),
+        vendor_status=item.get("taskStatus"),
+        vendor_status_details=error_code,
+        exit_code=_exit_code(item, status),
+        stdout=_text(item.get("output")) if include_output else None,
+        stderr=_text(item.get("outputError")) if include_output else None,
+        started_at=zos_time(item.get("execStartTime")),
+        ended_at=zos_time(item.get("execEndTime")) if is_terminal(status) else None,
+        raw=raw,
+    )
+
+
+@vendor_payload(PROVIDER, "DescribeCommandInvocations item")
+def with_invocation(fields: dict[str, t.Any]) -> t.Callable[[dict[str, t.Any]], None]:
+    """What brings a record built under other ``invocation_fields`` up to ``fields`` (the invocation's
+    status moved on): exactly what :func:`instance_record` takes from the invocation."""
+    from_invocation = _from_invocation(fields)
+
+    def update(record: dict[str, t.Any]) -> None:
+        record.update(from_invocation)
+        record["raw"]["invocation"] = dict(fields)
+
+    return update
 
 
 @vendor_payload(PROVIDER, "DescribeCommandInvocations item")
@@ -259,7 +297,7 @@ def invocation_summary(invocation: dict[str, t.Any]) -> dict[str, t.Any]:
         "command_name": invocation.get("commandName"),
         "command_type": invocation.get("commandType"),
         "timeout": timeout if timeout not in (None, "") else None,
-        "instance_count": len(_instances(invocation)),
+        "instance_count": len(instance_rows(invocation)),
     }
 
 
@@ -299,10 +337,14 @@ def next_timeout_in(invocation: dict[str, t.Any], records: list[dict[str, t.Any]
     """
     timeout = _timeout(invocation)
     soonest = None
+    # Instances started in one batch share their start time: each distinct one is parsed once.
+    starts: dict[t.Any, datetime.datetime | None] = {}
     for record in records:
         if record["terminal"] or record["status"] != RUNNING:
             continue
-        started = parse_time(record["started_at"])
+        if record["started_at"] not in starts:
+            starts[record["started_at"]] = parse_time(record["started_at"])
+        started = starts[record["started_at"]]
         if started is None:
             continue
         seconds = (started + datetime.timedelta(seconds=timeout) - now).total_seconds() + TIMEOUT_SETTLE

@@ -17,6 +17,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._payload im
     check_answer,
     describe_foreign_body,
     excerpt,
+    fits,
     option_secrets,
     redact_secrets_in_text,
     shape_problem,
@@ -36,6 +37,7 @@ SPEC = {"Items": [ITEM], "NextToken?": str, "Holder?": OneOf({"Item": [ITEM]}, [
 ])
 def test_answers_with_the_documented_shape_pass(answer):
     assert shape_problem(answer, SPEC) is None
+    assert fits(answer, SPEC)
     assert check_answer(answer, SPEC, provider="p", service="S", operation="Op") is answer
 
 
@@ -56,6 +58,8 @@ def test_answers_with_the_documented_shape_pass(answer):
 ])
 def test_answers_without_it_name_where_and_how(answer, problem):
     assert shape_problem(answer, SPEC) == problem
+    # The fast check that every answer takes first refuses it too.
+    assert not fits(answer, SPEC)
     with pytest.raises(ProviderError) as caught:
         check_answer(answer, SPEC, provider="p", service="S", operation="Op", http_status=200)
     assert caught.value.message.startswith(f"the S Op answer does not have the documented shape ({problem}); it began: ")
@@ -66,6 +70,13 @@ def test_any_and_plain_types():
     assert shape_problem([1, "x"], ANY) is None
     assert shape_problem({}, dict) is None
     assert shape_problem([], dict) == "the answer is a list, not an object"
+
+
+@pytest.mark.parametrize("spec", [str, int, bool, NUMBER, TIME, dict, list, ANY, [int], [[str]], {"a?": [NUMBER]}, OneOf(int, [str])])
+@pytest.mark.parametrize("value", [None, True, False, 0, 1, 1.5, "", "x", [], [1], ["x"], [[]], [["x"]], {}, {"a": [1]}, {"a": ["x"]},
+                                   {"a": None}, datetime.datetime(2025, 1, 1)])
+def test_the_fast_check_agrees_with_the_problem_finder(spec, value):
+    assert fits(value, spec) == (shape_problem(value, spec) is None)
 
 
 def test_the_excerpt_is_short_and_redacted():

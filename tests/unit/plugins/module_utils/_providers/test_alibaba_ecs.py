@@ -29,7 +29,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils import _http
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs
-from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs_credentials
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs_credentials, alibaba_ecs_records
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs import (
     AlibabaClient,
     AlibabaEcsProvider,
@@ -1272,3 +1272,84 @@ def test_a_vendor_message_ending_in_a_full_stop_gets_one_full_stop():
         "Check the access key (access_key, secret_key, session_token) and its RAM permissions"
     )
     assert ".." not in error.describe()
+
+
+# -- a round builds no record only to count ------------------------------------------------------
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """Counts the records built (every Cloud Assistant record is made by make_record in the records module)."""
+    made = []
+    real = alibaba_ecs_records.make_record
+
+    def counting(*args, **kwargs):
+        made.append(kwargs.get("instance_id"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(alibaba_ecs_records, "make_record", counting)
+    return made
+
+
+def fleet_rounds(count, endings):
+    """DescribeInvocations answers of a fleet of ``count`` instances that start Running and of which
+    ``endings[n]`` end before round n + 2 (every fifth Failed, the others Success), and the result
+    pages of the whole fleet once it ended (50 a page, as the client asks)."""
+    started, created = now_iso(3), now_iso(5)
+    rows = [instance(f"i-fleet{number:05d}", "Running", StartTime=started, ExitCode=None, Output="") for number in range(count)]
+    ended = 0
+
+    def answer():
+        status = "Running" if any(row["InvocationStatus"] == "Running" for row in rows) else "Failed"
+        return invocation(T1, status=status, CreationTime=created, InvokeInstances={"InvokeInstance": [dict(row) for row in rows]})
+
+    answers = [answer()]
+    for count_now in endings:
+        for row in rows[ended:ended + count_now]:
+            failed = int(row["InstanceId"][-5:]) % 5 == 4
+            row.update(InvocationStatus="Failed" if failed else "Success", ExitCode=1 if failed else 0,
+                       ErrorCode="ExitCodeNonzero" if failed else "", FinishTime=now_iso(1))
+        ended += count_now
+        answers.append(answer())
+    results = [result(row["InstanceId"], row["InvocationStatus"], StartTime=started) for row in rows]
+    pages = [results_page(*results[start:start + 50], token="" if start + 50 >= count else f"t{start + 50}") for start in range(0, count, 50)]
+    return answers, pages
+
+
+def test_an_open_invocation_is_counted_without_building_a_record(builds):
+    # 120 instances, 20 end a round: no record is built while they run, the 120 are built once,
+    # from the result pages read once, when the last has ended.
+    answers, pages = fleet_rounds(120, [20] * 6)
+    replies = [("DescribeInvocations", invocations_page(answer)) for answer in answers] + [("DescribeInvocationResults", page) for page in pages]
+    provider, session = make_provider(*replies)
+    watch = provider.watch([invocation(T1, instances=())], [], True)
+    watch.follow_failures = False
+    for round_number in range(6):
+        snapshot = watch.poll()
+        assert builds == [] and snapshot.records == []
+        assert sum(snapshot.unread.values()) == 120 and snapshot.summary()["terminal"] == 20 * round_number
+    final = watch.poll()
+    assert final.complete and len(builds) == 120
+    assert [record["status"] for record in final.records].count("failed") == 24
+    assert session.actions == ["DescribeInvocations"] * 7 + ["DescribeInvocationResults"] * 3
+    assert watch.poll().records == final.records and len(session.sent) == 10
+
+
+def test_following_failures_builds_each_failure_once(builds):
+    # Every fifth instance fails: with follow_failures its record is built the round it fails, and
+    # never again while its row stays the same; the others are counts.
+    answers, _pages = fleet_rounds(60, [10] * 3)
+    replies = [("DescribeInvocations", invocations_page(answer)) for answer in answers[:4]]
+    provider, _session = make_provider(*replies)
+    watch = provider.watch([invocation(T1, instances=())], [], True)
+    assert watch.follow_failures
+    built = []
+    for answer in answers[:4]:
+        before = len(builds)
+        snapshot = watch.poll()
+        built.append(len(builds) - before)
+        expected = [record for record in alibaba_ecs_records.instance_records(answer, include_output=False) if record["status"] == "failed"]
+        # The same records as building them afresh from the same answer.
+        assert snapshot.records == expected
+    assert built == [0, 2, 2, 2]
+    assert snapshot.unread == {"running": 30, "success": 24}

@@ -25,7 +25,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     Throttled,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils import _http
-from ansible_collections.multicloud.invocations.plugins.module_utils._providers import zenlayer_zos
+from ansible_collections.multicloud.invocations.plugins.module_utils._providers import zenlayer_zos, zenlayer_zos_records
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos import (
     InvocationWatch,
     ZenlayerClient,
@@ -1119,3 +1119,114 @@ def test_a_vendor_message_ending_in_a_full_stop_gets_one_full_stop():
     error = classify_error(401, {"code": "INVALID_SIGNATURE", "message": "Signature verification failed.", "requestId": "T-1"}, {}, "InvokeCommand")
     assert error.message == "ZOS InvokeCommand failed: Signature verification failed. Check access_key / secret_key (access_key_password) or token"
     assert ".." not in error.describe()
+
+
+# -- a round builds only what changed ------------------------------------------------------------
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """Counts the records built (every ZOS record is made by make_record in the records module)."""
+    made = []
+    real = zenlayer_zos_records.make_record
+
+    def counting(*args, **kwargs):
+        made.append(kwargs.get("instance_id"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(zenlayer_zos_records, "make_record", counting)
+    return made
+
+
+def scripted_rounds(invocation_ids, per_invocation, changes):
+    """The DescribeCommandInvocations items of each round of a fleet that starts Running, then has
+    ``changes[n]`` instances end (Success, every seventh Failed) before round n + 2, in one fixed
+    order across the invocations; an invocation whose instances have all ended reads Success."""
+    started = zos_now(3)
+    rows = {
+        invocation_id: [instance(f"ins-{number:02d}{index:04d}", "Running", execStartTime=started, exitCode=None, execEndTime="")
+                        for index in range(per_invocation)]
+        for number, invocation_id in enumerate(invocation_ids)
+    }
+    order = [(invocation_id, index) for index in range(per_invocation) for invocation_id in invocation_ids]
+    created = zos_now(5)
+
+    def items():
+        return [
+            dict(invocation(invocation_id, "Running" if any(row["taskStatus"] == "Running" for row in rows[invocation_id]) else "Success",
+                            instances=(), createTime=created),
+                 invocationInstances=[dict(row) for row in rows[invocation_id]])
+            for invocation_id in invocation_ids
+        ]
+
+    rounds = [items()]
+    for count in changes:
+        for position, (invocation_id, index) in enumerate(order[:count]):
+            status = "Failed" if position % 7 == 6 else "Success"
+            rows[invocation_id][index].update(taskStatus=status, exitCode=0 if status == "Success" else 1, output=f"done {index}",
+                                              execEndTime=zos_now(1))
+        del order[:count]
+        rounds.append(items())
+    return rounds
+
+
+def test_a_round_builds_only_the_records_whose_rows_changed(builds):
+    # 3 invocations of 40 instances; after the first round, 6 instances end per round.
+    ids = ["inv-a0000001", "inv-a0000002", "inv-a0000003"]
+    rounds = scripted_rounds(ids, 40, [6] * 5)
+    provider, _session = make_provider(*(page(*items) for items in rounds))
+    watch = provider.watch([{"invocationId": invocation_id} for invocation_id in ids], [], True)
+    built = []
+    for items in rounds:
+        before = len(builds)
+        snapshot = watch.poll()
+        built.append(len(builds) - before)
+        # The same records as building every record afresh from the same answer.
+        assert snapshot.records == [record for item in items for record in zenlayer_zos_records.invocation_records(item, True)]
+    assert built == [120, 6, 6, 6, 6, 6]
+    assert snapshot.summary()["terminal"] == 30 and not snapshot.complete
+
+
+def test_an_invocation_whose_own_fields_change_updates_its_records_without_building_them(builds):
+    # Round 2: one instance of invocation 1 ends (one record built); invocation 2's last open
+    # instance ends (one built) and its status reads Success, which each of its records carries in
+    # raw.invocation: the record of its unchanged instance is brought up to date, not built again.
+    ids = ["inv-a0000001", "inv-a0000002"]
+    rounds = scripted_rounds(ids, 2, [1])
+    for items in rounds:
+        items[1]["invocationInstances"][1].update(taskStatus="Success", exitCode=0, execEndTime=zos_now(1))
+    rounds[1][1]["invocationInstances"][0].update(taskStatus="Success", exitCode=0, execEndTime=zos_now(1))
+    rounds[1][1].update(invocationStatus="Success", commandName="renamed")
+    provider, session = make_provider(*(page(*items) for items in rounds))
+    watch = provider.watch([{"invocationId": invocation_id} for invocation_id in ids], [], False)
+    first = watch.poll()
+    assert len(builds) == 4
+    second = watch.poll()
+    assert len(builds) == 4 + 1 + 1
+    assert [record["status"] for record in first.records] == ["running", "running", "running", "success"]
+    assert [record["raw"]["invocation"]["invocationStatus"] for record in second.records] == ["Running", "Running", "Success", "Success"]
+    # The same records as building them afresh from the same answer.
+    assert second.records == [record for item in rounds[1] for record in zenlayer_zos_records.invocation_records(item, False)]
+    assert second.complete is False and len(session.sent) == 2
+
+
+def test_an_unchanged_round_builds_nothing_and_gives_the_same_records(builds):
+    rounds = scripted_rounds([V1], 5, [0, 0])
+    provider, _session = make_provider(*(page(*items) for items in rounds))
+    watch = provider.watch([{"invocationId": V1}], [], True)
+    first = watch.poll()
+    second = watch.poll()
+    third = watch.poll()
+    assert len(builds) == 5
+    assert second.records == first.records and all(a is b for a, b in zip(first.records, third.records))
+
+
+def test_a_wait_on_chosen_instances_builds_only_theirs(builds):
+    rounds = scripted_rounds([V1], 30, [30])
+    chosen = [rounds[0][0]["invocationInstances"][n]["instanceId"] for n in (3, 17)]
+    provider, _session = make_provider(*(page(*items) for items in rounds))
+    watch = provider.watch([{"invocationId": V1}], chosen, True)
+    assert [record["instance_id"] for record in watch.poll().records] == chosen
+    assert builds == chosen
+    final = watch.poll()
+    assert final.complete and builds == chosen * 2
