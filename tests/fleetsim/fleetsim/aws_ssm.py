@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import re
 import traceback
 import uuid
@@ -17,7 +16,7 @@ from fleetsim.ssm_cwlogs import LogsDelivery, default_group
 from fleetsim.ssm_s3 import OutputDelivery, key_of
 from fleetsim.ssm_windows import MaintenanceWindows, WindowError
 from fleetsim.faults import json_body_token
-from fleetsim.wire import Request, Response, json_response
+from fleetsim.wire import Request, Response, json_object_body, json_response
 
 TARGET_PREFIX = "AmazonSSM."
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -218,13 +217,7 @@ class SsmFrontEnd:
 
     @staticmethod
     def _parse_body(body: bytes) -> dict[str, Any]:
-        try:
-            params = json.loads(body.decode("utf-8") or "{}")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SsmError("ValidationException", "Request body is not valid JSON") from exc
-        if not isinstance(params, dict):
-            raise SsmError("ValidationException", "Request body must be a JSON object")
-        return params
+        return json_object_body(body, lambda message: SsmError("ValidationException", message))
 
     @staticmethod
     def _error(exc: SsmError, op: str, request_id: str) -> Response:

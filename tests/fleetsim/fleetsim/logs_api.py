@@ -16,7 +16,6 @@
 # token it made: after the stream's real events a reader that waits for a repeated token reads forever.
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from typing import Any
@@ -26,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fleetsim import sigv4
 from fleetsim.faults import json_body_token
 from fleetsim.ssm_s3 import BotocoreDelivery
-from fleetsim.wire import Request, Response, json_response
+from fleetsim.wire import Request, Response, json_object_body, json_response
 
 TARGET_PREFIX = "Logs_20140328."
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -145,13 +144,7 @@ class LogsFrontEnd:
 
     @staticmethod
     def _parse_body(body: bytes) -> dict[str, Any]:
-        try:
-            params = json.loads(body.decode("utf-8") or "{}")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise LogsError("SerializationException", "Request body is not valid JSON") from exc
-        if not isinstance(params, dict):
-            raise LogsError("SerializationException", "Request body must be a JSON object")
-        return params
+        return json_object_body(body, lambda message: LogsError("SerializationException", message))
 
     @staticmethod
     def _error(exc: LogsError, op: str) -> Response:

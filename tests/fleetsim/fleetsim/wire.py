@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass
@@ -43,3 +43,15 @@ class Response:
 def json_response(status: int, payload: Any, content_type: str = "application/json", **extra: Any) -> Response:
     body = json.dumps(payload, separators=(",", ":")).encode()
     return Response(status, body, {"Content-Type": content_type}, **extra)
+
+
+def json_object_body(body: bytes, refuse: Callable[[str], Exception]) -> dict[str, Any]:
+    """The JSON object of an AWS JSON-protocol request body; anything else raises refuse(message),
+    the front-end's own error (each service names the code it answers a malformed body with)."""
+    try:
+        params = json.loads(body.decode("utf-8") or "{}")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise refuse("Request body is not valid JSON") from exc
+    if not isinstance(params, dict):
+        raise refuse("Request body must be a JSON object")
+    return params
