@@ -36,6 +36,7 @@ options:
         C(<output_dir>/records/<run id>-<UTC time>-<random>.json) with O(output_dir), else
         C(multicloud-invocations-records-<run id>-<UTC time>-<random>.json) in the temporary directory of the host the
         module runs on (the controller, in a play on C(localhost) or with C(delegate_to=localhost)), with mode C(0600).
+        The task's secrets (C(no_log) options, passwords in URLs) are masked in it as in the result.
       - "Which to choose by fleet size, with one short line of output per instance and records without C(raw) (a record
         is then about 1,200 characters): up to about 500 instances every value fits; up to about 5,000, V(auto) or
         V(unsuccessful) fit as long as few targets fail; past that, V(none) (or V(unsuccessful) when few fail), and read
@@ -67,6 +68,7 @@ options:
       - "The files are written where the module runs: on the controller in a play on C(localhost) or with
         C(delegate_to: localhost), as this collection's examples run. The directory is created if missing (mode C(0700));
         files are written with mode C(0600) and replaced when the task runs again."
+      - The task's secrets (C(no_log) options, passwords in URLs) are masked in the files as in the result.
       - A file that cannot be written is a warning in the record's C(output_warnings); the result keeps the output.
       - With O(include_output=false) there is no output, so no file.
     type: path

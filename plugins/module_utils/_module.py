@@ -138,13 +138,15 @@ class MultiCloudModule:
             for key, before, now in (("api_calls", calls, self._provider.api_calls), ("api_retries", retries, self._provider.retries)):
                 if key in result:
                     result[key] += now - before
+        # Files on the controller hide what the result hides (exit_json masks the result itself).
+        secrets = self.module.no_log_values
         if self.output.active:
-            shape_output(records, self.output)
+            shape_output(records, self.output, secrets)
         troubled = sum(1 for record in records if record.get("output_warnings"))
         if troubled:
             self.module.warn(f"{troubled} of the records have output_warnings: their output is in the result, but not all of it was saved or fetched")
         params = dict(self.module.params, output_dir=self.output.directory)
-        for warning in shape_result(result, params, failed=failed):
+        for warning in shape_result(result, params, failed=failed, secrets=secrets):
             self.module.warn(warning)
 
     def fail(self, error: InvocationError, **result: t.Any) -> t.NoReturn:

@@ -31,6 +31,8 @@ import re
 import tempfile
 import typing as t
 
+from ansible.module_utils.common.parameters import remove_values
+
 from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import CAPABILITIES
 from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
@@ -121,8 +123,16 @@ def check_directory(directory: str) -> str:
     return os.path.realpath(directory)
 
 
-def _write(root: str, parts: t.Sequence[str], name: str, text: str) -> str:
-    """Write ``text`` to root/parts.../name (replacing a file from an earlier read) and return its path."""
+def without_secrets(value: t.Any, secrets: t.Collection[str]) -> t.Any:
+    """``value`` with every secret of the task masked as the module masks its result (no_log values,
+    passwords in URLs): what goes into a file on the controller hides what the result hides."""
+    return remove_values(value, secrets) if secrets else value
+
+
+def _write(root: str, parts: t.Sequence[str], name: str, text: str, secrets: t.Collection[str] = ()) -> str:
+    """Write ``text``, its secrets masked, to root/parts.../name (replacing a file from an earlier
+    read) and return its path."""
+    text = without_secrets(text, secrets)
     folder = os.path.join(root, *parts)
     path = os.path.join(folder, name)
     # safe_part already keeps every part inside; this refuses a symlink planted under the root.
@@ -151,7 +161,7 @@ def _record_parts(record: dict[str, t.Any]) -> list[str]:
     return [safe_part(provider), safe_part(run_id), safe_part(record.get("instance_id"))]
 
 
-def write_files(record: dict[str, t.Any], root: str) -> None:
+def write_files(record: dict[str, t.Any], root: str, secrets: t.Collection[str] = ()) -> None:
     """Write the record's streams (each step's, or the run's without steps) under ``root`` and set the
     ``*_file`` fields; a stream the record does not carry (include_output false) gets no file.
     A file that cannot be written is a warning on the record, never a lost result."""
@@ -164,14 +174,14 @@ def write_files(record: dict[str, t.Any], root: str) -> None:
                 prefix = safe_part(f"{index}.{step.get('name') or 'step'}", unique=False)
                 for stream in STREAMS:
                     if step.get(stream) is not None:
-                        step[f"{stream}_file"] = _write(root, parts, f"{prefix}.{stream}", step[stream])
+                        step[f"{stream}_file"] = _write(root, parts, f"{prefix}.{stream}", step[stream], secrets)
             if deciding is not None:
                 for stream in STREAMS:
                     record[f"{stream}_file"] = deciding.get(f"{stream}_file")
             return
         for stream in STREAMS:
             if record.get(stream) is not None:
-                record[f"{stream}_file"] = _write(root, parts, stream, record[stream])
+                record[f"{stream}_file"] = _write(root, parts, stream, record[stream], secrets)
     except OSError as error:
         record.setdefault("output_warnings", []).append({
             "code": errno.errorcode.get(error.errno or 0, "OSError"),
@@ -197,11 +207,11 @@ def limit_raw(value: t.Any, keys: frozenset[str], limit: int) -> t.Any:
     return value
 
 
-def shape_output(records: t.Iterable[dict[str, t.Any]], options: OutputOptions) -> None:
-    """Write the files, then apply the limit, in place, to each record and its steps."""
+def shape_output(records: t.Iterable[dict[str, t.Any]], options: OutputOptions, secrets: t.Collection[str] = ()) -> None:
+    """Write the files (``secrets`` masked in them), then apply the limit, in place, to each record and its steps."""
     for record in records:
         if options.directory is not None:
-            write_files(record, options.directory)
+            write_files(record, options.directory, secrets)
         if options.limit is not None:
             limit_streams(record, options.limit)
             for step in record.get("steps") or []:

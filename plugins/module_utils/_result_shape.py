@@ -38,7 +38,7 @@ import time
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
-from ansible_collections.multicloud.invocations.plugins.module_utils._output import safe_part
+from ansible_collections.multicloud.invocations.plugins.module_utils._output import safe_part, without_secrets
 
 # The option, for invocation_info, invocation_wait, invocation_run and the lookup. Named after what
 # it adds, like include_output, and apart from the lookup's ``raw`` (the vendor's response instead
@@ -171,10 +171,11 @@ def write_records_file(records: t.Sequence[dict[str, t.Any]], directory: str | N
     return path
 
 
-def shape_result(result: dict[str, t.Any], params: t.Mapping[str, t.Any], failed: bool = False) -> list[str]:
+def shape_result(result: dict[str, t.Any], params: t.Mapping[str, t.Any], failed: bool = False, secrets: t.Collection[str] = ()) -> list[str]:
     """A task's (or the lookup's) result as it is returned, from the task's options, in place.
 
-    ``failed``: the task fails (the default choice of records depends on it). Returns warnings for
+    ``failed``: the task fails (the default choice of records depends on it). ``secrets``: the task's
+    values to mask (the module's no_log values), hidden in the records file as in the result. Returns warnings for
     the task (a records file that could not be written: then every record stays in the result)."""
     records = result.get("invocations")
     if not isinstance(records, list):
@@ -195,7 +196,7 @@ def shape_result(result: dict[str, t.Any], params: t.Mapping[str, t.Any], failed
     if len(kept) < len(records):
         try:
             # Whole records, raw included: the file is where nothing is lost.
-            result["records_file"] = write_records_file(records, params.get("output_dir"))
+            result["records_file"] = write_records_file(without_secrets(records, secrets), params.get("output_dir"))
         except OSError as error:
             warnings.append(f"return_records={choice}: the records file could not be written ({error}); every record is in the result instead")
             kept = records

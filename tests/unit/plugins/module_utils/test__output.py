@@ -224,3 +224,15 @@ def test_without_output_no_file_is_written(tmp_path):
     record["stderr"] = None
     shape_output([record], OutputOptions(directory=str(tmp_path)))
     assert record["stdout_file"] is None and list(tmp_path.iterdir()) == []
+
+
+def test_a_secret_of_the_task_is_masked_in_the_files_as_in_the_result(tmp_path):
+    # A command that printed the task's secret key: the result shows it masked (exit_json), and so must
+    # the file on the controller.
+    record = alibaba_record(stdout="token=s3cr3t-key-value\nend\n")
+    shape_output([record], OutputOptions(directory=str(tmp_path)), secrets={"s3cr3t-key-value"})
+    assert open(record["stdout_file"]).read() == "token=********\nend\n"
+    # Without secrets to mask, the file holds the stream as it came.
+    plain = alibaba_record(invocation_id="t-other", stdout="token=s3cr3t-key-value\n")
+    shape_output([plain], OutputOptions(directory=str(tmp_path)))
+    assert open(plain["stdout_file"]).read() == "token=s3cr3t-key-value\n"

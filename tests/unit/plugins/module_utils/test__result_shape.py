@@ -224,3 +224,14 @@ def test_the_budget_counts_the_records_as_returned():
     shape_result(result, {"include_vendor_payload": True, "return_records": "auto"})
     assert result["records_returned"] == "unsuccessful" and result["invocations"] == []
     os.unlink(result["records_file"])
+
+
+def test_the_records_file_masks_the_secrets_the_result_masks(tmp_path):
+    records = fleet(failed=(1,))
+    records[1]["stdout"] = "connecting with s3cr3t-key-value\n"
+    result = {"invocations": records, "summary": {"total": len(records)}}
+    shape_result(result, {"output_dir": str(tmp_path)}, failed=True, secrets={"s3cr3t-key-value"})
+    with open(result["records_file"], encoding="utf-8") as stream:
+        text = stream.read()
+    assert "s3cr3t-key-value" not in text
+    assert json.loads(text)[1]["stdout"] == "connecting with ********\n"
