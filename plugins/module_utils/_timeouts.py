@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # Private to the multicloud.invocations collection: this API may change at any time.
-"""When the next vendor-side timeout of a still-open target falls due, for any provider.
+"""When the next vendor-side timeout of a still-open target falls due, and what is left of a wait budget, for any provider.
 
 Every vendor ends an open target by itself at a known moment: a running one when its execution
 timeout (counted from its start) runs out, and, where the vendor documents a delivery window, a
@@ -44,6 +44,17 @@ class TimeoutSpec:
     unwindowed_vendor_statuses: frozenset[str] = frozenset()
     # Reads a start or request time as an aware UTC datetime (None when it is not one).
     parse_time: t.Callable[[t.Any], datetime.datetime | None] = parse_time
+
+
+def budget_left(total: float, since: datetime.datetime | None, floor: float, now: datetime.datetime | None = None) -> float:
+    """Seconds left of a wait budget of ``total`` counted from ``since`` (the run's start as the vendor
+    reports it), so that a wait resumed later does not start afresh; never below ``floor``, so that
+    a last look is always possible. A ``since`` ahead of ``now`` (a time read in the wrong zone)
+    takes nothing off."""
+    if since is not None:
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        total -= max((now - since).total_seconds(), 0.0)
+    return max(total, float(floor))
 
 
 # One open target as the computation needs it: (status, started_at, requested_at, vendor_status).

@@ -343,11 +343,7 @@ def invocation_budget(invocation: dict[str, t.Any], now: datetime.datetime | Non
     The budget counts from CreationTime so that a wait resumed later does not start afresh.
     """
     total = float(DELIVERY_WINDOW + _timeout(invocation) + WAIT_MARGIN)
-    created = parse_time(invocation.get("CreationTime"))
-    if created is not None:
-        now = now or datetime.datetime.now(datetime.timezone.utc)
-        total -= max((now - created).total_seconds(), 0.0)
-    return max(total, float(WAIT_MARGIN))
+    return _timeouts.budget_left(total, parse_time(invocation.get("CreationTime")), WAIT_MARGIN, now)
 
 
 # A pending instance ends Aborted when the delivery window (from its creation) closes, unless it is

@@ -257,11 +257,7 @@ def command_budget(command: dict[str, t.Any], now: datetime.datetime | None = No
     """
     execution = _execution_timeout(command)
     total = float(_delivery_timeout(command) + execution + WAIT_MARGIN)
-    requested = parse_time(command.get("RequestedDateTime"))
-    if requested is not None:
-        now = now or datetime.datetime.now(datetime.timezone.utc)
-        total -= max((now - requested).total_seconds(), 0.0)
-    return max(total, float(WAIT_MARGIN))
+    return _timeouts.budget_left(total, parse_time(command.get("RequestedDateTime")), WAIT_MARGIN, now)
 
 
 def _execution_timeout(command: dict[str, t.Any]) -> int:

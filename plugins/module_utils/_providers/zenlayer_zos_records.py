@@ -320,11 +320,7 @@ def invocation_budget(invocation: dict[str, t.Any], now: datetime.datetime | Non
     never drops below the margin, so that a last look is always possible.
     """
     total = float(_timeout(invocation) + DELIVERY_MARGIN + WAIT_MARGIN)
-    created = parse_time(invocation.get("createTime"))
-    if created is not None:
-        now = now or datetime.datetime.now(datetime.timezone.utc)
-        total -= max((now - created).total_seconds(), 0.0)
-    return max(total, float(WAIT_MARGIN))
+    return _timeouts.budget_left(total, parse_time(invocation.get("createTime")), WAIT_MARGIN, now)
 
 
 # A running instance ends Timeout when the invocation's timeout (from its execStartTime) runs out.
