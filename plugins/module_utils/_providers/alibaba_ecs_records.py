@@ -42,8 +42,6 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     ALIBABA_ECS_TIMED_OUT_ERROR_CODES,
     ALIBABA_ECS_UNDELIVERABLE_ERROR_CODES,
     FAILED,
-    PENDING,
-    RUNNING,
     TIMED_OUT,
     UNDELIVERABLE,
     is_terminal,

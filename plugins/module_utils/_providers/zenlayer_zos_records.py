@@ -37,7 +37,6 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._record imp
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import (
     FAILED,
-    RUNNING,
     UNDELIVERABLE,
     ZENLAYER_ZOS_INSTANCE,
     ZENLAYER_ZOS_INVOCATION,
