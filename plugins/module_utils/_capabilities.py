@@ -20,6 +20,10 @@ group often serves every provider of a play.
 periodic task (``history``), reading the state of the targets' agents (``agents``), fetching the complete output
 from object storage (``complete_output``). An option that needs one of them is refused before any call
 (:func:`refuse_unsupported`), as is an id option the provider does not take (``foreign_ids``).
+
+A kind of wait can refuse options too, whatever the provider: a maintenance window wait covers
+every target of one window execution, so it takes neither ``instance_ids`` nor
+``cancel_on_timeout`` (``WAIT_KINDS``, checked by :func:`refuse_for_wait_kind`).
 """
 
 from __future__ import annotations
@@ -39,6 +43,26 @@ OPTION_NEEDS = {
     "window_task_id": "windows",
     "agent_check": "agents",
     "fetch_complete_output": "complete_output",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class WaitKind:
+    """A kind of wait other than waiting on run ids: the options that select it, and those it refuses."""
+
+    selectors: tuple[str, ...]
+    # option -> why it does not apply, and what to do instead
+    refuses: dict[str, str]
+
+
+WAIT_KINDS = {
+    "window": WaitKind(
+        selectors=("window_id", "window_execution_id", "window_task_id"),
+        refuses={
+            "cancel_on_timeout": "cancel_on_timeout does not apply to maintenance window runs: stop a window execution in SSM itself",
+            "instance_ids": "instance_ids narrows command waits; a maintenance window wait covers every target of the execution",
+        },
+    ),
 }
 
 
@@ -210,3 +234,21 @@ def require(provider: str, capability: str, what: str) -> None:
     table = capabilities(provider)
     if capability in table.lacks:
         raise InvalidInput(f"{table.lacks[capability]}, so {what} cannot be used with {provider}", provider=provider)
+
+
+def wait_kind(params: t.Mapping[str, t.Any]) -> str | None:
+    """The kind of wait ``params`` select (a key of WAIT_KINDS), or None for a wait on run ids."""
+    for kind, table in WAIT_KINDS.items():
+        if any(params.get(option) for option in table.selectors):
+            return kind
+    return None
+
+
+def refuse_for_wait_kind(provider: str, params: t.Mapping[str, t.Any]) -> None:
+    """InvalidInput, before any call, when an option is set that the kind of wait ``params`` select does not take."""
+    kind = wait_kind(params)
+    if kind is None:
+        return
+    for option, why in WAIT_KINDS[kind].refuses.items():
+        if params.get(option):
+            raise InvalidInput(why, provider=provider)

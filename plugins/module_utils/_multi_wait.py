@@ -26,7 +26,13 @@ import random
 import time
 import typing as t
 
-from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities, describe_unused, refuse_unsupported, unused_options
+from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import (
+    capabilities,
+    describe_unused,
+    refuse_for_wait_kind,
+    refuse_unsupported,
+    unused_options,
+)
 from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import without_not_started
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import WAIT_ITEM_CONNECTION_OPTIONS, WAIT_ITEM_WINDOW_OPTIONS
 from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import BudgetSpent
@@ -154,10 +160,8 @@ def _check_window_item(where: str, item_params: dict[str, t.Any]) -> None:
             f"{where} names a maintenance window run and {', '.join(beside)}: an item waits on either run ids or one window run "
             "(every target of the execution); split them into two items", provider=item_params["provider"],
         )
-    if item_params.get("cancel_on_timeout"):
-        raise InvalidInput(f"{where}: cancel_on_timeout does not apply to maintenance window runs: stop a window execution in SSM itself",
-                           provider=item_params["provider"])
     try:
+        refuse_for_wait_kind(item_params["provider"], item_params)
         # The format and combination rules of the window options; only a provider with windows gets here.
         validate_window_selectors(item_params)
     except InvalidInput as error:

@@ -19,6 +19,7 @@ import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._conditions import ConditionError, Conditions
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError, NotFound
+from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import refuse_for_wait_kind
 from ansible_collections.multicloud.invocations.plugins.module_utils._policy import (
     VERDICT_FAILED,
     VERDICT_TIMED_OUT,
@@ -197,6 +198,9 @@ def lookup_targets(
     for ``not_found_grace`` seconds, within the timeout; a transient error (throttling, 5xx) up to
     LOOKUP_ATTEMPTS times in a row. Bad options and refused credentials fail at once.
     """
+    # Every wait, alone or an item of several, resolves its targets here first: the options its
+    # kind of wait does not take are refused before any call.
+    refuse_for_wait_kind(provider.name, params)
     start = clock()
     budget = params.get("timeout")
     if budget is not None:

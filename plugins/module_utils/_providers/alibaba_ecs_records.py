@@ -42,8 +42,6 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     ALIBABA_ECS_TIMED_OUT_ERROR_CODES,
     ALIBABA_ECS_UNDELIVERABLE_ERROR_CODES,
     FAILED,
-    PENDING,
-    RUNNING,
     TIMED_OUT,
     UNDELIVERABLE,
     is_terminal,
@@ -51,6 +49,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     vendor_key,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import NUMBER, OneOf, vendor_payload
+from ansible_collections.multicloud.invocations.plugins.module_utils import _timeouts
 
 PROVIDER = "alibaba_ecs"
 # The describe calls answer Base64 unless ContentEncoding=PlainText was asked for.
@@ -61,8 +60,6 @@ DEFAULT_CONTENT_ENCODING = "Base64"
 DEFAULT_TIMEOUT = 60
 DELIVERY_WINDOW = 60
 WAIT_MARGIN = 60
-# Cloud Assistant settles a timeout a moment after it falls due; look just after, not just before.
-TIMEOUT_SETTLE = 1.0
 
 # RepeatMode values that never finish by themselves: the invocation stays Running or Scheduled
 # until it is stopped, so waiting on it for completion cannot end.
@@ -344,63 +341,33 @@ def invocation_budget(invocation: dict[str, t.Any], now: datetime.datetime | Non
     The budget counts from CreationTime so that a wait resumed later does not start afresh.
     """
     total = float(DELIVERY_WINDOW + _timeout(invocation) + WAIT_MARGIN)
-    created = parse_time(invocation.get("CreationTime"))
-    if created is not None:
-        now = now or datetime.datetime.now(datetime.timezone.utc)
-        total -= max((now - created).total_seconds(), 0.0)
-    return max(total, float(WAIT_MARGIN))
+    return _timeouts.budget_left(total, parse_time(invocation.get("CreationTime")), WAIT_MARGIN, now)
+
+
+# A pending instance ends Aborted when the delivery window (from its creation) closes, unless it is
+# Scheduled (it waits for its time or a reboot); a running one ends Timeout when Timeout (from its
+# start) runs out (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-runcommand).
+TIMEOUTS = _timeouts.TimeoutSpec(
+    execution_timeout=_timeout,
+    delivery_window=lambda invocation: DELIVERY_WINDOW,
+    requested_field="CreationTime",
+    unwindowed_vendor_statuses=frozenset(("scheduled",)),
+)
 
 
 @vendor_payload(PROVIDER, "DescribeInvocations item")
 def next_timeout_in(invocation: dict[str, t.Any], records: list[dict[str, t.Any]], now: datetime.datetime) -> float | None:
-    """Seconds until the soonest delivery or execution timeout of an open instance, if any is known.
-
-    A pending instance ends Aborted when the delivery window (from its creation) closes; a running
-    one ends Timeout when Timeout (from its start) runs out.
-    """
-    return _soonest_due(invocation, (
-        (record["status"], record["started_at"], record["requested_at"], record["vendor_status"]) for record in records if not record["terminal"]
-    ), now)
+    """Seconds until the soonest delivery or execution timeout of an open instance, if any is known."""
+    return _timeouts.next_timeout_in(TIMEOUTS, invocation, records, now)
 
 
 @vendor_payload(PROVIDER, "DescribeInvocations item")
 def rows_next_timeout_in(invocation: dict[str, t.Any], rows: t.Iterable[tuple[dict[str, t.Any], str]], now: datetime.datetime) -> float | None:
     """:func:`next_timeout_in` from ``(InvokeInstance row, row_status)`` pairs, without their records."""
-    return _soonest_due(invocation, (
+    return _timeouts.soonest_timeout_in(TIMEOUTS, invocation, (
         (status, _blank_to_none(row.get("StartTime")), _blank_to_none(row.get("CreationTime")), row.get("InvocationStatus"))
-        for row, status in rows if not is_terminal(status)
+        for row, status in rows
     ), now)
-
-
-def _soonest_due(invocation: dict[str, t.Any], open_instances: t.Iterable[tuple[str, t.Any, t.Any, t.Any]],
-                 now: datetime.datetime) -> float | None:
-    """The soonest due time over ``(status, started_at, requested_at, vendor_status)`` of open instances."""
-    timeout = _timeout(invocation)
-    soonest = None
-    # A fleet started together shares a few distinct times: each is parsed once.
-    moments: dict[t.Any, datetime.datetime | None] = {}
-
-    def moment(value: t.Any) -> datetime.datetime | None:
-        if value not in moments:
-            moments[value] = parse_time(value)
-        return moments[value]
-
-    for status, started_at, requested_at, vendor_status in open_instances:
-        if status == RUNNING:
-            started = moment(started_at)
-            due = started + datetime.timedelta(seconds=timeout) if started else None
-        elif status == PENDING and vendor_key(vendor_status) != "scheduled":
-            # A Scheduled instance waits for its time or a reboot: no delivery window runs.
-            requested = moment(requested_at or invocation.get("CreationTime"))
-            due = requested + datetime.timedelta(seconds=DELIVERY_WINDOW) if requested else None
-        else:
-            due = None
-        if due is None:
-            continue
-        seconds = (due - now).total_seconds() + TIMEOUT_SETTLE
-        if seconds > 0 and (soonest is None or seconds < soonest):
-            soonest = seconds
-    return soonest
 
 
 def pending_records(invoke_id: str, command_id: str | None, instance_ids: t.Iterable[str], requested_at: t.Any = None) -> list[dict[str, t.Any]]:

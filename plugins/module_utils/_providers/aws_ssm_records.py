@@ -19,11 +19,14 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._record imp
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import (
     AWS_SSM_COMMAND,
     AWS_SSM_INVOCATION,
+    CANCELLING,
     PENDING,
+    UNKNOWN,
     is_terminal,
     lookup,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import TIME, vendor_payload
+from ansible_collections.multicloud.invocations.plugins.module_utils import _timeouts
 
 PROVIDER = "aws_ssm"
 # Caps of the output fields
@@ -253,13 +256,8 @@ def command_budget(command: dict[str, t.Any], now: datetime.datetime | None = No
     The budget counts from RequestedDateTime so a wait resumed later does not start afresh.
     """
     execution = _execution_timeout(command)
-    delivery = command.get("TimeoutSeconds") or DEFAULT_DELIVERY_TIMEOUT
-    total = float(delivery + execution + WAIT_MARGIN)
-    requested = parse_time(command.get("RequestedDateTime"))
-    if requested is not None:
-        now = now or datetime.datetime.now(datetime.timezone.utc)
-        total -= max((now - requested).total_seconds(), 0.0)
-    return max(total, float(WAIT_MARGIN))
+    total = float(_delivery_timeout(command) + execution + WAIT_MARGIN)
+    return _timeouts.budget_left(total, parse_time(command.get("RequestedDateTime")), WAIT_MARGIN, now)
 
 
 def _execution_timeout(command: dict[str, t.Any]) -> int:
@@ -271,35 +269,25 @@ def _execution_timeout(command: dict[str, t.Any]) -> int:
     return DEFAULT_EXECUTION_TIMEOUT
 
 
-# SSM settles a timeout a moment after it falls due; look just after, not just before.
-TIMEOUT_SETTLE = 1.0
+def _delivery_timeout(command: dict[str, t.Any]) -> int:
+    return command.get("TimeoutSeconds") or DEFAULT_DELIVERY_TIMEOUT
+
+
+# A pending (or delayed, or cancelling) target ends undeliverable when the delivery timeout, from
+# the request, falls due; a running one ends timed out when its execution timeout, from its start,
+# does (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html).
+TIMEOUTS = _timeouts.TimeoutSpec(
+    execution_timeout=_execution_timeout,
+    delivery_window=_delivery_timeout,
+    requested_field="RequestedDateTime",
+    waiting_statuses=frozenset((PENDING, CANCELLING, UNKNOWN)),
+)
 
 
 @vendor_payload(PROVIDER, "ListCommands command")
 def next_timeout_in(command: dict[str, t.Any], records: list[dict[str, t.Any]], now: datetime.datetime) -> float | None:
-    """Seconds until the soonest delivery or execution timeout of an open target, if any is known.
-
-    A pending target ends undeliverable when the delivery timeout (from the request) falls due; a
-    running one ends timed out when its execution timeout (from its start) does.
-    """
-    delivery = command.get("TimeoutSeconds") or DEFAULT_DELIVERY_TIMEOUT
-    execution = _execution_timeout(command)
-    soonest = None
-    for record in records:
-        if record["terminal"]:
-            continue
-        if record["status"] == "running":
-            started = parse_time(record["started_at"])
-            due = started + datetime.timedelta(seconds=execution) if started else None
-        else:
-            requested = parse_time(record["requested_at"] or command.get("RequestedDateTime"))
-            due = requested + datetime.timedelta(seconds=delivery) if requested else None
-        if due is None:
-            continue
-        seconds = (due - now).total_seconds() + TIMEOUT_SETTLE
-        if seconds > 0 and (soonest is None or seconds < soonest):
-            soonest = seconds
-    return soonest
+    """Seconds until the soonest delivery or execution timeout of an open target, if any is known."""
+    return _timeouts.next_timeout_in(TIMEOUTS, command, records, now)
 
 
 @vendor_payload(PROVIDER, "SendCommand command")

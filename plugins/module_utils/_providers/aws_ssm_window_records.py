@@ -17,6 +17,7 @@ import json
 import re
 import typing as t
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import WAIT_KINDS
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record, parse_time
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import PROVIDER, plain
@@ -28,7 +29,7 @@ UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-
 WINDOW_PAGE_SIZE = 100
 RUN_COMMAND = "RUN_COMMAND"
 # The options that select maintenance window runs instead of commands.
-WINDOW_SELECTORS = ("window_id", "window_execution_id", "window_task_id")
+WINDOW_SELECTORS = WAIT_KINDS["window"].selectors
 # The STATUS filter of DescribeMaintenanceWindowExecutionTaskInvocations, in the service's spelling.
 WINDOW_STATUS_VALUES = ("PENDING", "IN_PROGRESS", "SUCCESS", "FAILED", "TIMED_OUT", "CANCELLING", "CANCELLED", "SKIPPED_OVERLAPPING")
 

@@ -37,7 +37,6 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._record imp
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601, make_record
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import (
     FAILED,
-    RUNNING,
     UNDELIVERABLE,
     ZENLAYER_ZOS_INSTANCE,
     ZENLAYER_ZOS_INVOCATION,
@@ -48,6 +47,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._statuses i
     vendor_key,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import NUMBER, OneOf, vendor_payload
+from ansible_collections.multicloud.invocations.plugins.module_utils import _timeouts
 
 PROVIDER = "zenlayer_zos"
 
@@ -76,8 +76,6 @@ DEFAULT_TIMEOUT = 30
 # and this much again before a wait gives up (timeout + 60 s in all, as 6.3 suggests).
 DELIVERY_MARGIN = 30
 WAIT_MARGIN = 30
-# Look just after a timeout falls due, not just before, so that it has settled.
-TIMEOUT_SETTLE = 1.0
 
 # taskStatus values that say the script ran to an end of its own; Error needs an execStartTime.
 RAN = frozenset(("success", "failed", "timeout"))
@@ -321,36 +319,18 @@ def invocation_budget(invocation: dict[str, t.Any], now: datetime.datetime | Non
     never drops below the margin, so that a last look is always possible.
     """
     total = float(_timeout(invocation) + DELIVERY_MARGIN + WAIT_MARGIN)
-    created = parse_time(invocation.get("createTime"))
-    if created is not None:
-        now = now or datetime.datetime.now(datetime.timezone.utc)
-        total -= max((now - created).total_seconds(), 0.0)
-    return max(total, float(WAIT_MARGIN))
+    return _timeouts.budget_left(total, parse_time(invocation.get("createTime")), WAIT_MARGIN, now)
+
+
+# A running instance ends Timeout when the invocation's timeout (from its execStartTime) runs out.
+# ZOS documents no delivery window, so a pending instance has no due time.
+TIMEOUTS = _timeouts.TimeoutSpec(execution_timeout=_timeout, parse_time=parse_time)
 
 
 @vendor_payload(PROVIDER, "DescribeCommandInvocations item")
 def next_timeout_in(invocation: dict[str, t.Any], records: list[dict[str, t.Any]], now: datetime.datetime) -> float | None:
-    """Seconds until the soonest execution timeout of a running instance, if any is known.
-
-    A running instance ends Timeout when the invocation's timeout (from its execStartTime) runs
-    out. ZOS documents no delivery window, so a pending instance has no due time.
-    """
-    timeout = _timeout(invocation)
-    soonest = None
-    # Instances started in one batch share their start time: each distinct one is parsed once.
-    starts: dict[t.Any, datetime.datetime | None] = {}
-    for record in records:
-        if record["terminal"] or record["status"] != RUNNING:
-            continue
-        if record["started_at"] not in starts:
-            starts[record["started_at"]] = parse_time(record["started_at"])
-        started = starts[record["started_at"]]
-        if started is None:
-            continue
-        seconds = (started + datetime.timedelta(seconds=timeout) - now).total_seconds() + TIMEOUT_SETTLE
-        if seconds > 0 and (soonest is None or seconds < soonest):
-            soonest = seconds
-    return soonest
+    """Seconds until the soonest execution timeout of a running instance, if any is known."""
+    return _timeouts.next_timeout_in(TIMEOUTS, invocation, records, now)
 
 
 def pending_records(invocation_id: str, command_id: str | None, instance_ids: t.Iterable[str], requested_at: t.Any = None) -> list[dict[str, t.Any]]:

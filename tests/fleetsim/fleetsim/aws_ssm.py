@@ -16,7 +16,7 @@ from fleetsim.ssm_cwlogs import LogsDelivery, default_group
 from fleetsim.ssm_s3 import OutputDelivery, key_of
 from fleetsim.ssm_windows import MaintenanceWindows, WindowError
 from fleetsim.faults import json_body_token
-from fleetsim.wire import Request, Response, json_object_body, json_response
+from fleetsim.wire import Request, Response, amz_operation, is_amz_target, json_object_body, json_response
 
 TARGET_PREFIX = "AmazonSSM."
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -170,11 +170,11 @@ class SsmFrontEnd:
 
     @staticmethod
     def matches(request: Request) -> bool:
-        return request.method == "POST" and request.header("X-Amz-Target").startswith(TARGET_PREFIX)
+        return is_amz_target(request, TARGET_PREFIX)
 
     @staticmethod
     def operation(request: Request) -> str:
-        return request.header("X-Amz-Target")[len(TARGET_PREFIX):] or "-"
+        return amz_operation(request, TARGET_PREFIX)
 
     def throttled(self, request: Request) -> Response:
         return self._error(SsmError("ThrottlingException", "Rate exceeded"), self.operation(request), str(uuid.uuid4()))

@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fleetsim import sigv4
 from fleetsim.faults import json_body_token
 from fleetsim.ssm_s3 import BotocoreDelivery
-from fleetsim.wire import Request, Response, json_object_body, json_response
+from fleetsim.wire import Request, Response, amz_operation, is_amz_target, json_object_body, json_response
 
 TARGET_PREFIX = "Logs_20140328."
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -67,11 +67,11 @@ class LogsFrontEnd:
 
     @staticmethod
     def matches(request: Request) -> bool:
-        return request.method == "POST" and request.header("X-Amz-Target").startswith(TARGET_PREFIX)
+        return is_amz_target(request, TARGET_PREFIX)
 
     @staticmethod
     def operation(request: Request) -> str:
-        return request.header("X-Amz-Target")[len(TARGET_PREFIX):] or "-"
+        return amz_operation(request, TARGET_PREFIX)
 
     def throttled(self, request: Request) -> Response:
         return self._error(LogsError("ThrottlingException", "Rate exceeded"), self.operation(request))

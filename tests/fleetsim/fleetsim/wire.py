@@ -45,6 +45,16 @@ def json_response(status: int, payload: Any, content_type: str = "application/js
     return Response(status, body, {"Content-Type": content_type}, **extra)
 
 
+def is_amz_target(request: Request, prefix: str) -> bool:
+    """Whether ``request`` is an AWS JSON-protocol call to the service whose X-Amz-Target starts with ``prefix``."""
+    return request.method == "POST" and request.header("X-Amz-Target").startswith(prefix)
+
+
+def amz_operation(request: Request, prefix: str) -> str:
+    """The operation an AWS JSON-protocol request names after ``prefix`` in X-Amz-Target ("-" when it names none)."""
+    return request.header("X-Amz-Target")[len(prefix):] or "-"
+
+
 def json_object_body(body: bytes, refuse: Callable[[str], Exception]) -> dict[str, Any]:
     """The JSON object of an AWS JSON-protocol request body; anything else raises refuse(message),
     the front-end's own error (each service names the code it answers a malformed body with)."""

@@ -10,9 +10,12 @@ import pytest
 from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import (
     CAPABILITIES,
     OPTION_NEEDS,
+    WAIT_KINDS,
     describe_unused,
+    refuse_for_wait_kind,
     refuse_unsupported,
     unused_options,
+    wait_kind,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec, provider_argument_spec
@@ -101,3 +104,26 @@ def test_lacks_names_known_capabilities_and_foreign_ids_are_id_options(provider)
     assert set(table.lacks) <= set(OPTION_NEEDS.values()) | {"start"}
     assert set(table.foreign_ids) <= {"command_id", "command_ids", "invocation_id", "invocation_ids"}
     assert table.wait_ids not in table.foreign_ids
+
+
+# -- kinds of wait ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params, kind", [
+    ({"command_ids": ["x"]}, None),
+    ({"window_execution_id": "e"}, "window"),
+    ({"window_id": "mw-0123456789abcdef0"}, "window"),
+    ({"window_id": None, "command_ids": ["x"]}, None),
+])
+def test_the_options_select_the_kind_of_wait(params, kind):
+    assert wait_kind(params) == kind
+
+
+@pytest.mark.parametrize("option", sorted(WAIT_KINDS["window"].refuses))
+def test_a_window_wait_refuses_each_option_it_does_not_take(option):
+    with pytest.raises(InvalidInput) as excinfo:
+        refuse_for_wait_kind("aws_ssm", {"window_execution_id": "e", option: True})
+    assert excinfo.value.message == WAIT_KINDS["window"].refuses[option]
+    assert excinfo.value.message.startswith(option)
+    # A wait on run ids takes them.
+    refuse_for_wait_kind("aws_ssm", {"command_ids": ["x"], option: True})

@@ -406,6 +406,8 @@ def test_progress_lines_are_few_because_each_costs_a_module_start():
 class LookupProvider:
     """wait_targets answers the scripted errors first, then the targets."""
 
+    name = "aws_ssm"
+
     def __init__(self, *errors):
         self.errors = list(errors)
         self.calls = 0

@@ -27,6 +27,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     validate_window_selectors,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import aggregate_status
+from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import lookup_targets
 
 UTC = datetime.timezone.utc
 WINDOW = "mw-0123456789abcdef0"
@@ -274,10 +275,16 @@ def test_a_skipped_execution_is_one_skipped_record_and_the_wait_ends(provider, s
     assert snapshot.records[0]["vendor_status_details"] == "previous still running"
 
 
-def test_cancel_on_timeout_is_refused_for_windows(provider):
+@pytest.mark.parametrize("option, value, message", [
+    ("cancel_on_timeout", True, "cancel_on_timeout does not apply to maintenance window runs: stop a window execution in SSM itself"),
+    ("instance_ids", [I1], "instance_ids narrows command waits; a maintenance window wait covers every target of the execution"),
+])
+def test_options_a_window_wait_does_not_take_are_refused_before_any_call(provider, ssm, option, value, message):
+    # The stubber holds no response: any call would fail with another error than this refusal.
     with pytest.raises(InvalidInput) as excinfo:
-        provider.wait_targets({"window_execution_id": EXEC_NEW, "cancel_on_timeout": True})
-    assert "cancel_on_timeout" in str(excinfo.value)
+        lookup_targets(provider, {"window_execution_id": EXEC_NEW, option: value})
+    assert excinfo.value.message == message
+    ssm[1].assert_no_pending_responses()
 
 
 def test_the_wait_goes_on_until_the_commands_are_final_too(provider, ssm):
