@@ -266,7 +266,8 @@ class GroupWatch(Watch):
         part.snapshot = snapshot
         part.transient_in_row = 0
         part.slowing_down = False
-        pause = part.pacer.next_pause(changed)
+        # A round that read only an aggregate hiding the progress (ZOS) keeps the base interval.
+        pause = part.pacer.next_pause(changed or snapshot.progress_hidden)
         if snapshot.wake_in is not None:
             pause = min(pause, max(snapshot.wake_in, self._settings.interval / 2))
         part.due_at = self._clock() + pause

@@ -92,7 +92,7 @@ def settings_from(params: dict[str, t.Any], default_timeout: float) -> WaitSetti
     spent = float(resume.get("elapsed", 0.0))
     return WaitSettings(
         timeout=float(timeout),
-        delay=0.0 if resume else float(params["delay"]),
+        delay=resume_pause(resume, float(params["interval"])) if resume else float(params["delay"]),
         interval=float(params["interval"]),
         max_interval=float(params["max_interval"]),
         not_found_grace=float(params["not_found_grace"]),
@@ -100,6 +100,20 @@ def settings_from(params: dict[str, t.Any], default_timeout: float) -> WaitSetti
         checkpoint_after=params.get("checkpoint_after"),
         checkpoint_min=LATER_LINES_MIN if resume else FIRST_LINE_AFTER,
     )
+
+
+def resume_pause(resume: dict[str, t.Any], interval: float) -> float:
+    """Seconds a resumed slice waits before its first poll: what is left of the base interval since
+    the last poll of the slice before (its checkpoint came right after that poll, ``polled_at``).
+
+    Without it a slice polls as soon as it starts, a module start after the last poll: one poll more
+    per slice than a wait that runs in one go. ``elapsed`` is what the controller charged up to this
+    slice, the time between the slices included.
+    """
+    if resume.get("polled_at") is None:
+        return 0.0
+    since_last_poll = float(resume.get("elapsed", 0.0)) - float(resume["polled_at"])
+    return max(interval - since_last_poll, 0.0)
 
 
 def delay_warning(delay: t.Any, timeout: t.Any) -> str | None:
@@ -361,7 +375,8 @@ def wait_and_judge(
     }
     summary = snapshot.summary()
     if outcome.ended_because == ENDED_CHECKPOINT and condition_error is None:
-        checkpoint = dict(counters, timeout=budget, elapsed=round(elapsed, 3), interval=outcome.interval)
+        # ``polled_at`` stays as it is when the controller updates ``elapsed`` (resume_pause).
+        checkpoint = dict(counters, timeout=budget, elapsed=round(elapsed, 3), polled_at=round(elapsed, 3), interval=outcome.interval)
         # The runs travel with the checkpoint, so a resumed slice need not read them again (a run
         # just started may not be readable yet, and it saves a call per run and slice).
         checkpoint["handles"] = commands

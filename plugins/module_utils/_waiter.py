@@ -76,6 +76,9 @@ class Snapshot:
     # Set by a watch that paces its own reads (one over several providers, each read at its own
     # pace): seconds until its next read is due, which the waiter sleeps instead of its own pause.
     next_read_in: float | None = None
+    # Set by a watch whose round read only an aggregate that hides the targets' progress (ZOS: which
+    # invocations have ended): counts that did not move say nothing, so the pacer does not back off.
+    progress_hidden: bool = False
 
     def summary(self) -> dict[str, t.Any]:
         summary = summarize(self.records, self.expected, self.vendor_aggregate)
@@ -286,7 +289,7 @@ def wait_for(
                 # targets, so this is the error, not a verdict on them (it keeps every record seen).
                 return outcome(ENDED_ERROR, persistent_error(last_transient, transient_in_row, "when the budget ran out"))
             return outcome(ENDED_TIMEOUT)
-        pause = min(pacer.next_pause(changed, slow_down), remaining)
+        pause = min(pacer.next_pause(changed or snapshot.progress_hidden, slow_down), remaining)
         if snapshot.next_read_in is not None and not slow_down:
             pause = min(snapshot.next_read_in, remaining)
         elif snapshot.wake_in is not None and not slow_down:

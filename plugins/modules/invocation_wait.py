@@ -16,6 +16,9 @@ description:
     throttle the account. For SSM, a poll round reads the commands' counters with one C(ListCommands)
     call per 50 open commands, and a command's invocations (C(ListCommandInvocations), 50 a page) once,
     when its counters say every target has ended (or every round when O(instance_ids) is set).
+    For Zenlayer ZOS, a round asks which open invocations have ended (C(DescribeCommandInvocations)
+    filtered by C(invocationStatuses)) and reads each of them whole once; open invocations are read
+    every round only when O(instance_ids) is set or the failure policy stops at a failure.
   - Invocations that are not visible yet right after a command was sent are looked for again during
     O(not_found_grace); throttling is retried with backoff and never fails the wait by itself.
   - The verdict is taken from the instances, never from the vendor's aggregate, which can read

@@ -34,6 +34,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     PROVIDER,
     instance_record,
     instance_rows,
+    instance_status,
     invocation_budget,
     invocation_fields,
     invocation_records,
@@ -47,6 +48,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     build_describe_invocations,
     build_invoke_command,
     build_run_requests,
+    ENDED_INVOCATION_STATUSES,
     is_last_page,
     json_body,
     validate_command_id,
@@ -56,6 +58,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_spec import SPEC
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import iso8601
 from ansible_collections.multicloud.invocations.plugins.module_utils._row_records import RowRecords
+from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import RUNNING
 from ansible_collections.multicloud.invocations.plugins.module_utils._spec import classify_error as spec_classify_error, setting
 from ansible_collections.multicloud.invocations.plugins.module_utils._signing_zc2 import bearer_headers, zc2_headers
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
@@ -69,6 +72,9 @@ COMMAND_TYPES = {"RunShellScript": "SHELL", "RunPowerShellScript": "POWERSHELL",
 # Pauses before each read of a command's invocations after an InvokeCommand answer was lost: a
 # run just started may take a moment to be listed.
 READ_BACK_PAUSES = (0.0, 1.0, 2.0)
+# An invocation read less than this long ago (the check of the ids right before a wait's first
+# round) is current: that round need not ask for it again.
+FRESH_SECONDS = 1.0
 
 
 def classify_error(http_status: int, body: dict[str, t.Any], headers: t.Mapping[str, str], action: str) -> InvocationError:
@@ -121,12 +127,16 @@ class ZenlayerClient(SignedHttpClient):
         return classify_error(http_status, body, headers, action)
 
     def invocations(self, invocation_ids: list[str] | None = None, command_ids: list[str] | None = None, instance_ids: list[str] | None = None,
-                    limit: int | None = None) -> list[dict[str, t.Any]]:
-        """Every page of DescribeCommandInvocations: stops on totalCount or a short page."""
+                    limit: int | None = None, statuses: t.Sequence[str] | None = None) -> list[dict[str, t.Any]]:
+        """Every page of DescribeCommandInvocations: stops on totalCount or a short page.
+
+        ``statuses`` keeps only the invocations in those ``invocationStatus`` values (the documented
+        ``invocationStatuses`` filter)."""
         items: list[dict[str, t.Any]] = []
         page = 1
         while True:
-            response = self.call("DescribeCommandInvocations", build_describe_invocations(invocation_ids, command_ids, instance_ids, page, PAGE_SIZE))
+            response = self.call("DescribeCommandInvocations",
+                                 build_describe_invocations(invocation_ids, command_ids, instance_ids, page, PAGE_SIZE, statuses))
             data = response.get("dataSet") or []
             items.extend(data)
             if is_last_page(data, PAGE_SIZE, len(items), response.get("totalCount")) or (limit and len(items) >= limit):
@@ -135,11 +145,23 @@ class ZenlayerClient(SignedHttpClient):
 
 
 class InvocationWatch(RunWatch):
-    """A wait over several invocation ids: all open ones in one paged call per round.
+    """A wait over several invocation ids: one DescribeCommandInvocations call a round (per 100 open invocations).
 
-    ZOS answers every instance of an open invocation each round (they are nested in it), so each
-    invocation keeps its records between rounds (``RowRecords``): a round builds only the records
-    of instances whose row changed, and the CPU a round costs follows the changes, not the fleet.
+    ZOS has no counters, and an invocation's answer nests every one of its instances (200 at most),
+    so reading every open invocation each round costs HTTP, JSON and shape checks in proportion to
+    the fleet. A round therefore asks only which open invocations have ended, with the documented
+    ``invocationStatuses`` filter (Success, Failed, PartialFailed; Zenlayer API reference,
+    DescribeCommandInvocations): those come back whole, and are read once; the others are still
+    open, and the last full read of each speaks for it (``unread``: counted in the progress, not in
+    the verdict). The wait ends when every invocation has ended, as before.
+
+    An invocation is read in full every round when the wait needs its instances before it ends:
+    a wait on chosen instances (``instance_ids``), one that stops at the first failure
+    (``follow_failures``: fail_fast, stop_early, thresholds) so that it sees the failure as early as
+    before, an invocation never read in full yet (just started: it may not be listed at first,
+    which the not-found grace judges) or read without instances, and the read of everything that
+    ends an early stop (``read_all``). Those rounds keep each invocation's records between rounds
+    (``RowRecords``): a round builds only the records of instances whose row changed.
     """
 
     run_key = "invocationId"
@@ -147,42 +169,104 @@ class InvocationWatch(RunWatch):
     def __init__(self, provider: t.Any, runs: list[dict[str, t.Any]], instance_ids: list[str], include_output: bool) -> None:
         super().__init__(provider, runs, instance_ids, include_output)
         self._records_of: dict[str, RowRecords] = {}
+        # Per open invocation, from the item its counts were taken from: (that item, its instances
+        # per normalised status, one stand-in record per distinct start of a running instance).
+        self._open_view: dict[str, tuple[dict[str, t.Any], dict[str, int], list[dict[str, t.Any]]]] = {}
+        self._rounds = 0
 
     def poll(self) -> Snapshot:
         snapshot = Snapshot()
         now = datetime.datetime.now(datetime.timezone.utc)
-        open_ids = self._open_ids()
-        fresh = {item.get("invocationId"): item for item in self._provider.client().invocations(invocation_ids=open_ids)} if open_ids else {}
+        fresh, counted = self._read_round()
+        self._rounds += 1
         for invocation_id in self._runs:
             if invocation_id in self._settled:
                 records = self._settled[invocation_id]
+            elif invocation_id in fresh:
+                item = self._runs[invocation_id] = fresh[invocation_id]
+                records = self._records_of_item(invocation_id, item, snapshot, now)
+            elif invocation_id in counted:
+                self._count_open(invocation_id, snapshot, now)
+                continue
             else:
-                item = fresh.get(invocation_id)
-                if item is None:
-                    snapshot.missing.append(f"invocation {invocation_id}")
-                    continue
-                self._runs[invocation_id] = item
-                rows = instance_rows(item)
-                missing_here: list[str] = []
-                if self._instance_ids:
-                    rows = [row for row in rows if row.get("instanceId") in self._wanted]
-                    seen = {row.get("instanceId") for row in rows}
-                    missing_here = [f"instance {i} in invocation {invocation_id}" for i in self._instance_ids if i not in seen]
-                    snapshot.missing.extend(missing_here)
-                records = self._records(invocation_id).records(invocation_fields(item), rows)
-                # An instance asked for but not listed keeps the invocation open (the grace decides).
-                if not missing_here and records and all(record["terminal"] for record in records):
-                    self._settled[invocation_id] = records
-                    # Never read again: its rows need not be kept.
-                    del self._records_of[invocation_id]
-                else:
-                    self._wake_by(snapshot, next_timeout_in(item, records, now))
+                snapshot.missing.append(f"invocation {invocation_id}")
+                continue
             snapshot.records.extend(records)
             # The instances asked for count as targets even while the invocation does not list them.
             snapshot.expected += max(len(records), len(self._instance_ids))
             snapshot.vendor_aggregate[invocation_id] = invocation_summary(self._runs[invocation_id])
         snapshot.complete = self._all_settled()
         return snapshot
+
+    def _read_round(self) -> tuple[dict[str, dict[str, t.Any]], set[str]]:
+        """(the invocations read whole this round by id, the open ones their last full read speaks for)."""
+        open_ids = self._open_ids()
+        if self._instance_ids or self.follow_failures or self._read_everything:
+            whole, counted = open_ids, []
+        else:
+            counted = [invocation_id for invocation_id in open_ids if instance_rows(self._runs[invocation_id])]
+            whole = [invocation_id for invocation_id in open_ids if invocation_id not in counted]
+        fresh: dict[str, dict[str, t.Any]] = {}
+        client = self._provider.client()
+        if whole:
+            fresh.update((item.get("invocationId"), item) for item in client.invocations(invocation_ids=whole))
+        ask = counted
+        if counted and not self._rounds:
+            # The first round right after the ids were checked (wait_targets read them a moment ago):
+            # that read is current, so it is not asked for again.
+            current = [invocation_id for invocation_id in counted if self._provider.read_within(invocation_id, FRESH_SECONDS)]
+            fresh.update((invocation_id, self._runs[invocation_id]) for invocation_id in current
+                         if self._runs[invocation_id].get("invocationStatus") in ENDED_INVOCATION_STATUSES)
+            ask = [invocation_id for invocation_id in counted if invocation_id not in current]
+        if ask:
+            # Only the invocations that have ended come back (whole); the rest are still open.
+            fresh.update((item.get("invocationId"), item) for item in client.invocations(invocation_ids=ask, statuses=ENDED_INVOCATION_STATUSES))
+        return fresh, set(counted) - set(fresh)
+
+    def _records_of_item(self, invocation_id: str, item: dict[str, t.Any], snapshot: Snapshot, now: datetime.datetime) -> list[dict[str, t.Any]]:
+        """The records of an invocation read whole; it is settled once every instance has ended."""
+        rows = instance_rows(item)
+        missing_here: list[str] = []
+        if self._instance_ids:
+            rows = [row for row in rows if row.get("instanceId") in self._wanted]
+            seen = {row.get("instanceId") for row in rows}
+            missing_here = [f"instance {i} in invocation {invocation_id}" for i in self._instance_ids if i not in seen]
+            snapshot.missing.extend(missing_here)
+        records = self._records(invocation_id).records(invocation_fields(item), rows)
+        # An instance asked for but not listed keeps the invocation open (the grace decides).
+        if not missing_here and records and all(record["terminal"] for record in records):
+            self._settled[invocation_id] = records
+            # Never read again: its rows need not be kept.
+            del self._records_of[invocation_id]
+            self._open_view.pop(invocation_id, None)
+        else:
+            self._wake_by(snapshot, next_timeout_in(item, records, now))
+        return records
+
+    def _count_open(self, invocation_id: str, snapshot: Snapshot, now: datetime.datetime) -> None:
+        """An invocation still open, as its last full read counted it: progress only, never a verdict."""
+        item = self._runs[invocation_id]
+        view = self._open_view.get(invocation_id)
+        if view is None or view[0] is not item:
+            # Taken once per full read, not once a round: a round costs the same whatever the fleet.
+            counts: dict[str, int] = {}
+            starts: dict[t.Any, dict[str, t.Any]] = {}
+            for row in instance_rows(item):
+                status = instance_status(row.get("taskStatus"), row.get("errorCode") or None)
+                counts[status] = counts.get(status, 0) + 1
+                if status == RUNNING and row.get("execStartTime") not in starts:
+                    starts[row.get("execStartTime")] = {"terminal": False, "status": RUNNING, "started_at": row.get("execStartTime")}
+            view = self._open_view[invocation_id] = (item, counts, list(starts.values()))
+        _item, counts, running = view
+        for status, count in counts.items():
+            snapshot.unread[status] = snapshot.unread.get(status, 0) + count
+        snapshot.expected += sum(counts.values())
+        snapshot.vendor_aggregate[invocation_id] = invocation_summary(item)
+        # Its running instances' execution timeouts still fall due when they did: look just after.
+        self._wake_by(snapshot, next_timeout_in(item, running, now))
+        # Counts that do not move say nothing here (the aggregate hides the instances' progress):
+        # the pacer keeps its base interval rather than backing off, as the peers that poll ZOS do.
+        snapshot.progress_hidden = True
 
     def _records(self, invocation_id: str) -> RowRecords:
         """The records an open invocation keeps between rounds."""
@@ -200,6 +284,16 @@ class ZenlayerZosProvider(SignedHttpProvider):
     client_class = ZenlayerClient
     watch_class = InvocationWatch
     run_budget = staticmethod(invocation_budget)
+
+    def __init__(self, options: dict[str, t.Any], client: t.Any = None) -> None:
+        super().__init__(options, client)
+        # When each invocation was last read whole (monotonic clock), for the wait's first round.
+        self._read_at: dict[str, float] = {}
+
+    def read_within(self, invocation_id: str, seconds: float) -> bool:
+        """True when this provider read the invocation whole less than ``seconds`` ago."""
+        read_at = self._read_at.get(invocation_id)
+        return read_at is not None and time.monotonic() - read_at < seconds
 
     def _selectors(self, params: dict[str, t.Any]) -> dict[str, list[str]]:
         if params.get("max_results") is not None and params["max_results"] < 1:
@@ -243,6 +337,8 @@ class ZenlayerZosProvider(SignedHttpProvider):
     def wait_targets(self, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
         invocation_ids = ids_to_wait_on(PROVIDER, params, validate_invocation_id, validate_instance_id)
         found = {item.get("invocationId"): item for item in self.client().invocations(invocation_ids=invocation_ids)}
+        read_at = time.monotonic()
+        self._read_at.update((invocation_id, read_at) for invocation_id in found)
         unknown = [invocation_id for invocation_id in invocation_ids if invocation_id not in found]
         if unknown:
             raise NotFound(f"invocation {', '.join(unknown)} does not exist for these credentials", provider=PROVIDER)

@@ -52,6 +52,12 @@ DEFAULT_COMMAND_NAME = "multicloud-invocations"
 MAX_PAGE_SIZE = 10000
 DEFAULT_PAGE_SIZE = 100
 
+# DescribeCommandInvocations' invocationStatuses filter takes the invocation statuses ZOS documents
+# (Zenlayer API reference, DescribeCommandInvocations; the CLI's API metadata lists the same enum).
+INVOCATION_STATUSES = ("Pending", "Running", "Success", "Failed", "PartialFailed")
+# Those that say every instance of the invocation has ended: it will not change again.
+ENDED_INVOCATION_STATUSES = ("Success", "Failed", "PartialFailed")
+
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 # Ids of the other clouds this collection drives, refused with a pointed message.
 SSM_COMMAND_ID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -244,12 +250,21 @@ def build_describe_invocations(
     instance_ids: t.Sequence[str] | None = None,
     page_num: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
+    invocation_statuses: t.Sequence[str] | None = None,
 ) -> dict[str, t.Any]:
-    """A DescribeCommandInvocations body for one page, the ids checked; empty filters are left out."""
+    """A DescribeCommandInvocations body for one page, the ids checked; empty filters are left out.
+
+    ``invocation_statuses`` keeps only the invocations whose ``invocationStatus`` is one of them
+    (the documented ``invocationStatuses`` filter: Pending, Running, Success, Failed, PartialFailed).
+    """
+    unknown = [value for value in invocation_statuses or () if value not in INVOCATION_STATUSES]
+    if unknown:
+        raise InvalidInput(f"invocation status {unknown[0]!r} is not one ZOS knows: use one of {', '.join(INVOCATION_STATUSES)}")
     body: dict[str, t.Any] = {
         "commandIds": [validate_command_id(value) for value in command_ids] if command_ids else None,
         "invocationIds": [validate_invocation_id(value) for value in invocation_ids] if invocation_ids else None,
         "instanceIds": [validate_instance_id(value) for value in instance_ids] if instance_ids else None,
+        "invocationStatuses": list(invocation_statuses) if invocation_statuses else None,
     }
     body.update(page_params(page_num, page_size))
     return {name: value for name, value in body.items() if value is not None}

@@ -411,3 +411,13 @@ def test_check_mode_keeps_window_items():
     kept, skipped = drop_runs_not_started(items)
     assert skipped == 1
     assert [item.ids for item in kept] == [[WINDOW_EXECUTION]]
+
+
+def test_an_item_whose_rounds_hide_progress_keeps_its_base_interval(fake_clock):
+    # ZOS rounds that only ask which invocations ended: unchanged counts are no reason to back off.
+    hidden = Snapshot(unread={"running": 2}, expected=2, progress_hidden=True)
+    builder = Builder(fake_clock, {"zenlayer_zos": [hidden] * 5 + [snap("zenlayer_zos", "success", "success")]})
+    result, error, _failure, _group = wait(fake_clock, builder, params([ZOS_ITEM], interval=2))
+    times = builder.built["zenlayer_zos"].watcher.poll_times
+    assert error is None and result["verdict"] == "success" and len(times) == 6
+    assert [round(later - earlier, 6) for earlier, later in zip(times, times[1:])] == [2.0] * 5

@@ -327,6 +327,22 @@ def test_settings_from_derives_the_timeout_when_not_set():
 
 
 @pytest.mark.parametrize(
+    "resume, delay",
+    [
+        # The slice before polled at 20 s; this one starts 1.2 s later: 0.8 s left of the 2 s interval.
+        ({"elapsed": 21.2, "polled_at": 20.0, "timeout": 100}, 0.8),
+        # A slow start (or a long gap) ate the whole interval: poll at once.
+        ({"elapsed": 23.0, "polled_at": 20.0, "timeout": 100}, 0.0),
+        # A checkpoint from before polled_at existed: poll at once, as before.
+        ({"elapsed": 21.2, "timeout": 100}, 0.0),
+    ],
+)
+def test_a_resumed_slice_first_polls_when_the_next_poll_is_due(resume, delay):
+    settings = settings_from(params(interval=2, delay=30, resume=resume), 100)
+    assert settings.delay == pytest.approx(delay)
+
+
+@pytest.mark.parametrize(
     "overrides, message",
     [
         ({"timeout": 0}, "timeout must be more than 0 seconds, got 0"),
@@ -550,3 +566,16 @@ def test_targets_left_out_by_the_agent_pre_flight_count_in_every_slice_of_the_wa
     lenient, _error, failure = wait_and_judge(FakeProvider(snapshot(recs("success"))), [COMMAND],
                                               params(resume=checkpoint, undeliverable=UNDELIVERABLE_IGNORED), **fake_clock.hooks())
     assert lenient["verdict"] == "success" and failure is None and lenient["summary"]["counts"]["undeliverable"] == 1
+
+
+def test_a_resumed_slice_does_not_poll_again_before_the_interval_is_up(fake_clock, recs):
+    # The checkpoint comes right after a poll; the controller resumes 1.2 s later (a module start).
+    provider = FakeProvider(snapshot(recs("running"), complete=False))
+    first, _error, _failure = wait_and_judge(provider, [COMMAND], params(checkpoint_after=30.0), **fake_clock.hooks())
+    checkpoint = first["checkpoint"]
+    assert checkpoint["polled_at"] == checkpoint["elapsed"]
+    slept = len(fake_clock.sleeps)
+    resumed = dict(checkpoint, elapsed=checkpoint["elapsed"] + 1.2)
+    wait_and_judge(FakeProvider(snapshot(recs("success"))), [COMMAND], params(resume=resumed), **fake_clock.hooks())
+    # Its first poll waits out the rest of the 2 s base interval, as a wait in one go would.
+    assert fake_clock.sleeps[slept] == pytest.approx(0.8)

@@ -128,6 +128,16 @@ def test_backoff_grows_while_nothing_changes_and_resets_on_change(fake_clock, re
     assert fake_clock.sleeps == pytest.approx([2.0, 3.0, 4.5, 5.0, 5.0, 2.0, 3.0, 4.5])
 
 
+def test_a_round_that_hides_progress_keeps_the_base_interval_without_a_checkpoint(fake_clock, rec):
+    # An aggregate that cannot show the targets' progress (ZOS: which invocations ended): unchanged
+    # counts say nothing, so the pause stays at the base interval; it is no change for a checkpoint.
+    hidden = Snapshot(unread={"running": 2}, expected=2, progress_hidden=True)
+    poll = Script(fake_clock, hidden, hidden, hidden, hidden, snap(rec, "success", "success"))
+    outcome = wait_for(poll, settings(interval=2, backoff=1.5, max_interval=5, checkpoint_after=100, checkpoint_min=3), **fake_clock.hooks())
+    assert fake_clock.sleeps == pytest.approx([2.0, 2.0, 2.0, 2.0])
+    assert outcome.ended_because == ENDED_FINISHED and outcome.polls == 5
+
+
 def test_a_changed_total_counts_as_a_change(fake_clock, rec):
     poll = Script(fake_clock, snap(rec, "running"), snap(rec, "running"), snap(rec, "running", "running"), snap(rec, "success", "success"))
     wait_for(poll, settings(interval=2, backoff=2, max_interval=100), **fake_clock.hooks())

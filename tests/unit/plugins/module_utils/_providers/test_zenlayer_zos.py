@@ -1230,3 +1230,131 @@ def test_a_wait_on_chosen_instances_builds_only_theirs(builds):
     assert builds == chosen
     final = watch.poll()
     assert final.complete and builds == chosen * 2
+
+
+# -- a round reads which invocations ended, not every instance -------------------------------------
+
+
+class FleetSession(FakeSession):
+    """DescribeCommandInvocations over a scripted fleet, honouring the invocationIds and
+    invocationStatuses filters as ZOS documents them; ``items`` is the fleet's state now."""
+
+    def __init__(self, items):
+        super().__init__()
+        self.items = items
+
+    def post(self, url, data=None, headers=None, timeout=None, verify=None, stream=False):
+        sent = Sent(url, data, dict(headers or {}), timeout, verify)
+        self.sent.append(sent)
+        assert sent.action == "DescribeCommandInvocations"
+        wanted, statuses = set(sent.body.get("invocationIds") or ()), set(sent.body.get("invocationStatuses") or ())
+        chosen = [item for item in self.items if (not wanted or item["invocationId"] in wanted)
+                  and (not statuses or item["invocationStatus"] in statuses)]
+        return page(*chosen)
+
+
+def fleet_watch(rounds, follow_failures=False):
+    """A watch over the invocations of ``rounds[0]``, their ids checked first (as the module does),
+    and the session whose fleet the test moves on from round to round."""
+    session = FleetSession(rounds[0])
+    client = make_client()
+    client.session = session
+    provider = ZenlayerZosProvider(client_options(), client=client)
+    ids = [item["invocationId"] for item in rounds[0]]
+    targets = provider.wait_targets({"invocation_ids": ids})
+    watch = provider.watch(targets, [], False)
+    watch.follow_failures = follow_failures
+    return watch, session
+
+
+def test_a_round_asks_one_question_and_reads_each_ended_invocation_once(builds):
+    # 3 invocations of 40 instances, 40 instances ending a round in a fixed order across them:
+    # each invocation ends in round 4 (the order is spread), so rounds 1-3 read no instance at all.
+    ids = ["inv-a0000001", "inv-a0000002", "inv-a0000003"]
+    rounds = scripted_rounds(ids, 40, [40, 40, 40])
+    watch, session = fleet_watch(rounds)
+    assert len(session.sent) == 1  # the check of the ids
+    snapshots = []
+    for items in rounds:
+        session.items = items
+        snapshots.append(watch.poll())
+    # The first round takes the check that came right before it; every later round is one call.
+    assert len(session.sent) == 1 + 3
+    assert all(sent.body["invocationStatuses"] == ["Success", "Failed", "PartialFailed"] for sent in session.sent[1:])
+    assert all(sorted(sent.body["invocationIds"]) == ids for sent in session.sent[1:])
+    # No record is built while the invocations are open; each is built once, when it ended.
+    assert len(builds) == 120
+    first, last = snapshots[0], snapshots[-1]
+    assert first.records == [] and first.unread == {"running": 120} and first.expected == 120 and first.progress_hidden
+    assert first.summary()["counts"]["running"] == 120 and not first.complete
+    assert [snapshot.records for snapshot in snapshots[1:3]] == [[], []]
+    assert last.complete and last.unread == {} and not last.progress_hidden
+    # The same records as building them from a full read of the last answer.
+    assert last.records == [record for item in rounds[-1] for record in zenlayer_zos_records.invocation_records(item, False)]
+    assert sorted(last.vendor_aggregate) == ids
+
+
+def test_invocations_that_end_one_after_another_are_settled_as_they_end():
+    items = [invocation(V1, "Running", instances=(I1,)), invocation(V2, "Running", instances=(I2, I3))]
+    watch, session = fleet_watch([items])
+    session.items = [invocation(V1, "Success", instances=(I1,)), invocation(V2, "Running", instances=(I2, I3))]
+    first = watch.poll()
+    # Read a moment ago: nothing asked; V1 was still running then.
+    assert len(session.sent) == 1 and first.unread == {"running": 3}
+    second = watch.poll()
+    assert [record["instance_id"] for record in second.records] == [I1] and second.unread == {"running": 2}
+    assert second.expected == 3 and not second.complete
+    session.items = [invocation(V2, "PartialFailed", instances=(I2, I3), instance_status="Failed")]
+    third = watch.poll()
+    assert third.complete and [record["instance_id"] for record in third.records] == [I1, I2, I3]
+    assert session.sent[-1].body["invocationIds"] == [V2]
+    watch.poll()
+    assert len(session.sent) == 1 + 2
+
+
+def test_an_open_invocation_still_wakes_the_wait_when_a_timeout_falls_due():
+    # Started 3 s ago with a 30 s timeout: the aggregate round still looks just after it falls due.
+    watch, session = fleet_watch([[invocation(V1, "Running", instances=(I1, I2))]])
+    first = watch.poll()
+    second = watch.poll()
+    assert first.records == second.records == []
+    assert 20 < second.wake_in <= 31 and 20 < first.wake_in <= 31
+    assert len(session.sent) == 1 + 1
+
+
+def test_fail_fast_reads_every_open_instance_each_round_and_sees_a_failure_at_once():
+    ids = ["inv-a0000001", "inv-a0000002"]
+    rounds = scripted_rounds(ids, 7, [7])
+    watch, session = fleet_watch(rounds, follow_failures=True)
+    for items in rounds:
+        session.items = items
+        snapshot = watch.poll()
+    # Every round reads the open invocations whole (no status filter), so the failed instance
+    # (the seventh to end) is a record in the round it failed in.
+    assert len(session.sent) == 1 + 2 and all("invocationStatuses" not in sent.body for sent in session.sent)
+    assert [record["status"] for record in snapshot.records].count("failed") == 1
+    assert snapshot.unread == {} and not snapshot.progress_hidden
+
+
+def test_read_all_reads_the_open_invocations_whole():
+    watch, session = fleet_watch([[invocation(V1, "Running", instances=(I1, I2))]])
+    watch.poll()
+    everything = watch.read_all()
+    assert [record["status"] for record in everything.records] == ["running", "running"] and everything.unread == {}
+    assert "invocationStatuses" not in session.sent[-1].body and len(session.sent) == 2
+
+
+def test_a_wait_resumed_from_a_checkpoint_asks_which_ended_without_rebuilding_the_open_ones(builds):
+    # A resumed slice gets the handles from its checkpoint (read in an earlier process): its first
+    # round asks the aggregate, and builds no record of an invocation that is still open.
+    handles = [invocation(V1, "Running", instances=(I1, I2)), invocation(V2, "Running", instances=(I3,))]
+    provider, session = make_provider(page(invocation(V2, "Success", instances=(I3,))))
+    watch = provider.watch(handles, [], True)
+    snapshot = watch.poll()
+    assert session.sent[0].body["invocationStatuses"] == ["Success", "Failed", "PartialFailed"]
+    assert builds == [I3] and snapshot.unread == {"running": 2} and len(session.sent) == 1
+
+
+def test_describe_invocations_refuses_a_status_zos_does_not_know():
+    with pytest.raises(InvalidInput, match="'Done' is not one ZOS knows: use one of Pending, Running, Success"):
+        zenlayer_zos.build_describe_invocations(invocation_ids=[V1], invocation_statuses=["Done"])
