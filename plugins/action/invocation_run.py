@@ -21,7 +21,7 @@ from ansible_collections.multicloud.invocations.plugins.plugin_utils._progress_a
 # instance_ids too: they chose where to send; the wait follows the command's own targets.
 SEND_OPTIONS = (frozenset(_run_module.module_spec()["argument_spec"]) - frozenset(_wait_module.module_spec()["argument_spec"])) | {"instance_ids"}
 # What the send returned, kept in the final result.
-SEND_RESULTS = ("command_id", "invocation_id", "command", "request", "command_ids", "invocation_ids", "batches")
+SEND_RESULTS = ("command_id", "invocation_id", "command", "request", "command_ids", "invocation_ids", "batches", "provider", "region")
 
 
 class ActionModule(ProgressWaitAction):

@@ -69,7 +69,10 @@ def waits_argument_spec() -> dict[str, t.Any]:
     not set one takes the task's value. Secrets stay no_log inside the items."""
     connection = provider_argument_spec()
     options: dict[str, t.Any] = {
-        "provider": {"type": "str", "required": True, "choices": list(PROVIDER_NAMES)},
+        # Required unless run names it (checked by _multi_wait, which names the item).
+        "provider": {"type": "str", "choices": list(PROVIDER_NAMES)},
+        # A registered invocation_run result: its provider, region, runs and the targets it left out.
+        "run": {"type": "dict"},
         "command_ids": {"type": "list", "elements": "str", "aliases": ["command_id"]},
         "invocation_ids": {"type": "list", "elements": "str", "aliases": ["invocation_id"]},
         "instance_ids": {"type": "list", "elements": "str"},

@@ -41,9 +41,11 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._provider i
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_window_records import validate_window_selectors
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import build_provider
+from ansible_collections.multicloud.invocations.plugins.module_utils._run_result import read_run
 from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import (
     TASK_CLOCKS,
     VERDICT_ERROR,
+    WithKnownRecords,
     lookup_targets,
     settings_from,
     spent_since_the_task_started,
@@ -74,6 +76,8 @@ class WaitItem:
     provider: t.Any = None
     targets: Records = dataclasses.field(default_factory=list)
     error: InvocationError | None = None
+    # With ``run``: the records of the targets that run never sent to, judged with the rest.
+    left_out: Records = dataclasses.field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -116,7 +120,19 @@ def items_from(params: dict[str, t.Any]) -> list[WaitItem]:
 
 
 def _item(index: int, entry: dict[str, t.Any], task: dict[str, t.Any]) -> WaitItem:
-    provider = entry["provider"]
+    run = None
+    if entry.get("run") is not None:
+        if any(entry.get(option) for option in WAIT_ITEM_WINDOW_OPTIONS):
+            raise InvalidInput(f"waits[{index}]: run names commands that invocation_run started, not a maintenance window run: "
+                               "give the window in an item of its own")
+        run = read_run(f"waits[{index}]", entry["run"], entry)
+        # The run names its provider, its runs and (unless the item sets one) its region.
+        entry = dict(entry, provider=run.provider, **{capabilities(run.provider).wait_ids: run.run_ids})
+        if entry.get("region") is None and run.region is not None:
+            entry["region"] = run.region
+    provider = entry.get("provider")
+    if provider is None:
+        raise InvalidInput(f"waits[{index}] names no provider: give provider (aws_ssm, alibaba_ecs or zenlayer_zos), or run")
     where = f"waits[{index}] ({provider})"
     table = capabilities(provider)
     # Options set in the item itself that its provider does not read are refused (a region on a
@@ -136,7 +152,7 @@ def _item(index: int, entry: dict[str, t.Any], task: dict[str, t.Any]) -> WaitIt
         refuse_unsupported(provider, item_params)
     except InvalidInput as error:
         raise InvalidInput(f"{where}: {error.message}", provider=provider) from None
-    item = WaitItem(index, provider, item_params)
+    item = WaitItem(index, provider, item_params, left_out=run.left_out if run is not None else [])
     if item.window:
         _check_window_item(where, item_params)
         return item
@@ -214,10 +230,7 @@ class GroupWatch(Watch):
         self._grace_ends = clock() + settings.not_found_grace - settings.already_waited
         # Every item, those whose lookup failed included (their error is reported with the rest).
         self._items = items
-        self.parts = [
-            _Part(item, item.provider.watch(item.targets, item.params.get("instance_ids") or [], include_output), Pacer(settings, rand))
-            for item in items if item.error is None and item.targets
-        ]
+        self.parts = [_Part(item, _watch_of(item, include_output), Pacer(settings, rand)) for item in items if item.error is None and item.targets]
         self._follow_failures = False
 
     @property  # type: ignore[override]
@@ -328,6 +341,12 @@ class GroupWatch(Watch):
         return combined_error(self._items)
 
 
+def _watch_of(item: WaitItem, include_output: bool) -> Watch:
+    """The item's watch; the targets its run left out ride along in every round, never looked for in a command."""
+    watch = item.provider.watch(item.targets, item.params.get("instance_ids") or [], include_output)
+    return WithKnownRecords(watch, item.left_out) if item.left_out else watch
+
+
 class ProviderGroup:
     """Every item's provider, seen as one by ``wait_and_judge``: counters add up, the budget
     applies to each, the default budget is the longest item's, and a cancel goes to each item's
@@ -423,6 +442,8 @@ class ProviderGroup:
                 "throttled_polls": part.throttled if part else 0,
                 "api_calls": item.provider.api_calls if item.provider is not None else 0,
                 "records": summary["total"] if summary else 0,
+                # Of records, the targets the item's run did not send to (waits[].run).
+                "left_out": len(item.left_out),
                 "ended": "error" if item.error is not None else "finished" if part and part.snapshot.complete else "not_finished",
                 "error": None,
                 "error_code": None,

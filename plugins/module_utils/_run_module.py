@@ -73,6 +73,11 @@ def run(module: MultiCloudModule) -> t.NoReturn:
     provider = module.provider
     caps = capabilities(params["provider"])
     result: dict = {"invocations": [], "changed": False}
+    # Where the run went, so a later wait or gate given this result (waits[].run) reads it there;
+    # never a credential.
+    result["provider"] = params["provider"]
+    if "region" not in caps.unused_connection:
+        result["region"] = params.get("region")
     try:
         request = provider.start_request(params)
         result["request"] = request

@@ -412,6 +412,20 @@ agents:
   returned: when O(agent_check=true)
   type: list
   elements: dict
+provider:
+  description:
+    - The provider the command was sent with (or would have been), so a later wait or gate given this result
+      (M(multicloud.invocations.invocation_wait)'s O(multicloud.invocations.invocation_wait#module:waits[].run), the
+      C(invocation_gate) role's C(run)) reads it there.
+  returned: always
+  type: str
+  sample: aws_ssm
+region:
+  description:
+    - The region the command was sent in, as the task set it, or null when it came from the environment or a profile.
+  returned: always, for providers that have regions (not V(zenlayer_zos))
+  type: str
+  sample: eu-west-1
 api_retries:
   description:
     - Of RV(api_calls), the requests that repeated an earlier one after throttling or a transient error (the API client's

@@ -73,10 +73,28 @@ options:
     suboptions:
       provider:
         description:
-          - The cloud service that runs this item's commands.
+          - The cloud service that runs this item's commands. Needed unless O(waits[].run) names it.
         type: str
-        required: true
         choices: [aws_ssm, alibaba_ecs, zenlayer_zos]
+      run:
+        description:
+          - The registered result of M(multicloud.invocations.invocation_run), to wait on every target of that run.
+          - The item's provider, the runs to follow (every one the run started, its RV(multicloud.invocations.invocation_run#module:command_ids)
+            or RV(multicloud.invocations.invocation_run#module:invocation_ids)) and its region come from the result.
+            O(waits[].provider), O(waits[].command_ids) and O(waits[].invocation_ids) may be set too and must agree with it;
+            O(waits[].region) wins over the run's. Credentials and endpoints come from the item, the task or C(module_defaults),
+            never from the result (a registered result holds none).
+          - The targets the run did not send to (with O(multicloud.invocations.invocation_run#module:agent_check) and
+            O(multicloud.invocations.invocation_run#module:offline_targets=skip), those whose agent was not online; with
+            O(multicloud.invocations.invocation_run#module:resolve_targets), the instances of a batch that was not sent)
+            are judged with the others as the run's records say, V(undeliverable) with why in C(vendor_status_details) and
+            the agent in C(agent); O(undeliverable) decides how they count. They are not looked for in the commands, so
+            the wait does not wait for them. A wait on the run's ids alone judges only the targets the commands went to.
+          - Refused when it is not an invocation_run result, when the run started nothing, or when its records were left out
+            of it (O(multicloud.invocations.invocation_run#module:return_records=none)) while some targets were undeliverable.
+          - Not with O(waits[].instance_ids) or the maintenance window options.
+        type: dict
+        version_added: 1.1.0
       command_ids:
         description:
           - V(aws_ssm) only. The commands to wait on (SSM C(CommandId) values).
@@ -404,8 +422,12 @@ waits:
       type: list
       elements: str
     region:
-      description: The region the item was read in (its own, or the task's), or null when none was set.
+      description: The region the item was read in (its own, its run's, or the task's), or null when none was set.
       type: str
+    left_out:
+      description:
+        - Of the item's records, how many are targets its O(waits[].run) did not send to (0 without O(waits[].run)).
+      type: int
     polls:
       description: Rounds in which this item was read.
       type: int

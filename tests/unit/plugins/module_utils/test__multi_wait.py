@@ -421,3 +421,89 @@ def test_an_item_whose_rounds_hide_progress_keeps_its_base_interval(fake_clock):
     times = builder.built["zenlayer_zos"].watcher.poll_times
     assert error is None and result["verdict"] == "success" and len(times) == 6
     assert [round(later - earlier, 6) for earlier, later in zip(times, times[1:])] == [2.0] * 5
+
+
+# waits[].run: a registered invocation_run result whose agent pre-flight left a target out.
+LOST = "i-0lost000000000001"
+
+
+def run_result(provider="aws_ssm", **overrides):
+    """What invocation_run returns after it left LOST out (offline_targets: skip), without waiting."""
+    left_out = make_record(provider, "undeliverable", instance_id=LOST, vendor_status_details="not sent: the agent is ConnectionLost",
+                           agent={"state": "lost", "vendor_status": "ConnectionLost"})
+    sent = make_record(provider, "pending", instance_id="i-0sent000000000001", command_id=AWS_COMMAND)
+    result = {
+        "changed": True, "provider": provider, "region": "eu-west-1", "request": {"InstanceIds": ["i-0sent000000000001"]},
+        "command_id": AWS_COMMAND, "command_ids": [AWS_COMMAND], "invocations": [left_out, sent],
+        "summary": {"total": 2, "counts": {"undeliverable": 1, "pending": 1}}, "records_left_out": 0,
+    }
+    result.update(overrides)
+    return result
+
+
+def test_a_run_adds_the_targets_it_left_out_to_the_verdict(fake_clock):
+    builder = Builder(fake_clock, {"aws_ssm": [snap("aws_ssm", "running"), snap("aws_ssm", "success")]})
+    result, error, failure, _group = wait(fake_clock, builder, params([{"run": run_result()}], max_failures=0))
+    assert error is None
+    # The command itself succeeded; the target never sent to makes the verdict.
+    assert result["verdict"] == "failed"
+    assert failure is not None and LOST in failure
+    lost = [record for record in result["invocations"] if record["instance_id"] == LOST]
+    assert len(lost) == 1 and lost[0]["status"] == "undeliverable" and lost[0]["agent"]["state"] == "lost"
+    assert lost[0]["outcome"] == "failed"
+    assert result["summary"]["total"] == 2 and result["summary"]["counts"]["undeliverable"] == 1
+    assert result["waits"][0]["left_out"] == 1 and result["waits"][0]["records"] == 2
+    # Provider, ids and region came from the run; the watch looks for no instance (the lost one is in no command).
+    options = builder.built["aws_ssm"].options
+    assert options["command_ids"] == [AWS_COMMAND] and options["region"] == "eu-west-1"
+    assert not options.get("instance_ids")
+
+
+def test_a_run_left_out_target_is_ignored_when_undeliverable_is_ignored(fake_clock):
+    builder = Builder(fake_clock, {"aws_ssm": [snap("aws_ssm", "success")]})
+    result, error, failure, _group = wait(fake_clock, builder, params([{"run": run_result()}], undeliverable="ignore"))
+    assert error is None and failure is None
+    assert result["verdict"] == "success"
+    assert [record["outcome"] for record in result["invocations"]] == ["ignored", "passed"]
+
+
+def test_a_run_follows_every_command_it_started_and_the_items_region_wins(fake_clock):
+    second = "1c2d3e4f-0000-4000-8000-000000000002"
+    builder = Builder(fake_clock, {"aws_ssm": [snap("aws_ssm", "success")]})
+    run = run_result(command_ids=[AWS_COMMAND, second])
+    wait(fake_clock, builder, params([{"run": run, "region": "ap-south-1", "command_ids": [second, AWS_COMMAND]}]))
+    options = builder.built["aws_ssm"].options
+    assert options["command_ids"] == [AWS_COMMAND, second]
+    assert options["region"] == "ap-south-1"
+
+
+@pytest.mark.parametrize("entry, said", [
+    ({"run": {"changed": True, "msg": "hello"}}, "must be the registered result of multicloud.invocations.invocation_run"),
+    ({"run": {"skipped": True, "changed": False}}, "skipped"),
+    ({"run": run_result(), "provider": "alibaba_ecs"}, "the run was started on aws_ssm"),
+    ({"run": run_result(), "command_ids": ["5e5e5e5e-0000-4000-8000-000000000009"]}, "is not what the run started"),
+    ({"run": run_result(), "instance_ids": [LOST]}, "instance_ids cannot be set beside run"),
+    ({"run": run_result(), "window_id": WINDOW}, "not a maintenance window run"),
+    ({"run": run_result(command_id=None, command_ids=None, msg="nothing was sent: the agents are offline")}, "started no command id"),
+    ({"run": run_result(invocations=[], records_left_out=2)}, "does not hold all its undeliverable records"),
+    ({"command_ids": [AWS_COMMAND]}, "names no provider"),
+])
+def test_a_bad_run_is_refused_with_the_item_named(entry, said):
+    with pytest.raises(InvalidInput) as raised:
+        items_from(params([entry]))
+    assert said in raised.value.message
+    assert "waits[0]" in raised.value.message
+
+
+def test_a_run_in_check_mode_is_skipped_like_its_ids():
+    run = run_result(command_id="not-started-in-check-mode", command_ids=["not-started-in-check-mode"])
+    kept, skipped = drop_runs_not_started(items_from(params([{"run": run}])))
+    assert kept == [] and skipped == 1
+
+
+def test_a_run_never_carries_anything_but_its_facts_into_the_item():
+    # A registered result holds no credentials; whatever else it holds stays out of the provider's options.
+    run = run_result(secret_key="should-never-be-read", access_key="AKIA-NOT-READ", endpoint_url="https://not-read.example")
+    item = items_from(params([{"run": run}], endpoint_url="https://task.example"))[0]
+    assert item.params["secret_key"] is None and item.params["access_key"] is None
+    assert item.params["endpoint_url"] == "https://task.example"
