@@ -65,7 +65,9 @@ def open_targets(records: t.Iterable[dict[str, t.Any]]) -> t.Iterator[OpenTarget
     """The open targets among ``records``, as :data:`OpenTarget` tuples."""
     for record in records:
         if not record["terminal"]:
-            yield record["status"], record["started_at"], record["requested_at"], record["vendor_status"]
+            # A stand-in record (ZOS's aggregate rounds keep one per distinct start) may carry only
+            # its status and start.
+            yield record["status"], record["started_at"], record.get("requested_at"), record.get("vendor_status")
 
 
 def next_timeout_in(spec: TimeoutSpec, invocation: dict[str, t.Any], records: t.Iterable[dict[str, t.Any]],
