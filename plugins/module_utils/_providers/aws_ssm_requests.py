@@ -12,8 +12,10 @@ import typing as t
 import uuid
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
+from ansible_collections.multicloud.invocations.plugins.module_utils._start_request import checked_instance_ids, one_kind_of_target, refuse_over
 
 MAX_INSTANCE_IDS = 50
+MAX_TARGETS = 5
 # SendCommand's Comment holds 100 characters; the end of it is kept for a marker of the start.
 MAX_COMMENT = 100
 START_MARKER_PREFIX = "mci-"
@@ -84,20 +86,14 @@ def build_send_request(options: dict[str, t.Any]) -> dict[str, t.Any]:
     request: dict[str, t.Any] = {"DocumentName": document}
     if parameters:
         request["Parameters"] = parameters
-    instance_ids = options.get("instance_ids") or []
-    targets = options.get("targets") or []
-    if bool(instance_ids) == bool(targets):
-        raise InvalidInput("set exactly one of instance_ids or targets to say where the command runs")
+    instance_ids, targets = one_kind_of_target(options)
     if instance_ids:
-        if len(instance_ids) > MAX_INSTANCE_IDS:
-            raise InvalidInput(
-                f"SendCommand takes at most {MAX_INSTANCE_IDS} instance_ids ({len(instance_ids)} given); "
-                "for more, select them with targets (for example a tag)"
-            )
-        request["InstanceIds"] = [validate_instance_id(instance_id) for instance_id in instance_ids]
+        request["InstanceIds"] = checked_instance_ids(
+            instance_ids, action="SendCommand", most=MAX_INSTANCE_IDS,
+            how_to_do_more="for more, select them with targets (for example a tag)", validate=validate_instance_id,
+        )
     if targets:
-        if len(targets) > 5:
-            raise InvalidInput(f"SendCommand takes at most 5 targets ({len(targets)} given)")
+        refuse_over("SendCommand", "targets", targets, MAX_TARGETS)
         request["Targets"] = [{"Key": target["key"], "Values": [str(value) for value in target["values"]]} for target in targets]
     if options.get("delivery_timeout") is not None:
         if not 30 <= options["delivery_timeout"] <= 2592000:

@@ -642,6 +642,10 @@ def test_build_send_request_comment_keeps_room_for_the_start_marker():
         ({"instance_ids": []}, "set exactly one of instance_ids or targets to say where the command runs"),
         ({"instance_ids": None, "targets": [{"key": "tag:n", "values": [str(n)]} for n in range(6)]}, "SendCommand takes at most 5 targets (6 given)"),
         ({"instance_ids": ["i-123"]}, "instance id 'i-123' is not an SSM managed node id"),
+        (
+            {"instance_ids": ["i-0123456789abcdef0", "i-0123456789abcdef1", "i-0123456789abcdef0"]},
+            "instance_ids lists i-0123456789abcdef0 more than once: list each instance once",
+        ),
         ({"execution_timeout": 0}, "execution_timeout must be between 1 and 172800 seconds (48 hours), got 0"),
         ({"execution_timeout": 172801}, "execution_timeout must be between 1 and 172800 seconds (48 hours), got 172801"),
         ({"delivery_timeout": 29}, "delivery_timeout must be between 30 and 2592000 seconds, got 29"),
