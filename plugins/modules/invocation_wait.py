@@ -15,7 +15,8 @@ description:
   - Reads a whole fleet with the vendor's list calls, not one call per instance, so large fleets do not
     throttle the account. For SSM, a poll round reads the commands' counters with one C(ListCommands)
     call per 50 open commands, and a command's invocations (C(ListCommandInvocations), 50 a page) once,
-    when its counters say every target has ended (or every round when O(instance_ids) is set).
+    when its counters say every target has ended (or every round when O(instance_ids) is set); when the failure
+    policy stops at a failure, a rise in a command's failure counters also reads its failed invocations, filtered by status.
     For Zenlayer ZOS, a round asks which open invocations have ended (C(DescribeCommandInvocations)
     filtered by C(invocationStatuses)) and reads each of them whole once; open invocations are read
     every round only when O(instance_ids) is set or the failure policy stops at a failure.
