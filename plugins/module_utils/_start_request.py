@@ -50,6 +50,16 @@ def checked_instance_ids(
     return [validate(instance_id) for instance_id in instance_ids]
 
 
+def whole_seconds(name: str, value: t.Any, low: int, high: int, span: str) -> int | None:
+    """``value`` (None when not set), refused unless it is a whole number of seconds from ``low`` to
+    ``high``; ``span`` says that range the way its vendor does (``48 hours``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"{name} must be a whole number of seconds from {low} to {high} ({span}), got {value!r}")
+    return value
+
+
 def script_text(options: t.Mapping[str, t.Any], action: str) -> str:
     """The ``commands`` lines as one script, refused when there is nothing to run."""
     commands = options.get("commands") or []

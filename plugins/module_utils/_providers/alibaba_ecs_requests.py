@@ -26,6 +26,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._start_requ
     one_kind_of_target,
     refuse_over,
     script_text,
+    whole_seconds,
 )
 
 MAX_INSTANCE_IDS = 100
@@ -126,17 +127,6 @@ def flatten(params: dict[str, t.Any]) -> dict[str, str]:
     return flat
 
 
-def _timeout(options: dict[str, t.Any]) -> int | None:
-    timeout = options.get("execution_timeout")
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
-        raise InvalidInput(
-            f"execution_timeout must be a whole number of seconds between {MIN_TIMEOUT} and {MAX_TIMEOUT} (24 hours), got {timeout!r}"
-        )
-    return timeout
-
-
 def _parameters(options: dict[str, t.Any]) -> str | None:
     """The custom parameters as the JSON string the API takes, or None when there are none."""
     parameters = options.get("parameters")
@@ -230,7 +220,7 @@ def _common(options: dict[str, t.Any], action: str) -> dict[str, t.Any]:
     and where Cloud Assistant delivers the complete output (OssOutputDelivery)."""
     params: dict[str, t.Any] = {"RegionId": validate_region(options.get("region"))}
     params.update(_targets(options, action))
-    params["Timeout"] = _timeout(options)
+    params["Timeout"] = whole_seconds("execution_timeout", options.get("execution_timeout"), MIN_TIMEOUT, MAX_TIMEOUT, "24 hours")
     username = options.get("username")
     params["Username"] = username if username else None
     params["RepeatMode"] = "Once"

@@ -32,7 +32,7 @@ import re
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
-from ansible_collections.multicloud.invocations.plugins.module_utils._start_request import checked_instance_ids, script_text
+from ansible_collections.multicloud.invocations.plugins.module_utils._start_request import checked_instance_ids, script_text, whole_seconds
 
 MAX_INSTANCE_IDS = 200
 MIN_TIMEOUT = 1
@@ -114,15 +114,10 @@ def json_body(params: t.Mapping[str, t.Any]) -> bytes:
 
 
 def _timeout(options: dict[str, t.Any]) -> int:
-    timeout = options.get("execution_timeout")
-    if timeout is None:
-        return DEFAULT_TIMEOUT
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
-        raise InvalidInput(
-            f"execution_timeout must be a whole number of seconds from {MIN_TIMEOUT} to {MAX_TIMEOUT}: "
-            f"Zenlayer ZOS allows only {MIN_TIMEOUT}-{MAX_TIMEOUT} s (default {DEFAULT_TIMEOUT}), got {timeout!r}"
-        )
-    return timeout
+    timeout = whole_seconds(
+        "execution_timeout", options.get("execution_timeout"), MIN_TIMEOUT, MAX_TIMEOUT, f"all Zenlayer ZOS allows; {DEFAULT_TIMEOUT} when not set",
+    )
+    return DEFAULT_TIMEOUT if timeout is None else timeout
 
 
 def _instance_ids(options: dict[str, t.Any]) -> list[str]:

@@ -18,6 +18,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._start_requ
     one_kind_of_target,
     refuse_over,
     script_text,
+    whole_seconds,
 )
 
 AWS = ["i-0123456789abcdef0", "i-0123456789abcdef1"]
@@ -80,3 +81,14 @@ def test_script_text_refuses_nothing_to_run(commands):
 def test_script_text_joins_the_lines():
     assert script_text({"commands": ["echo 1", 2]}, "X") == "echo 1\n2"
     assert script_text({"commands": "echo 1"}, "X") == "echo 1"
+
+
+@pytest.mark.parametrize("value", [0, 61, True, 1.5, "30"])
+def test_whole_seconds_refuses_what_is_not_a_whole_number_in_range(value):
+    assert message(whole_seconds, "execution_timeout", value, 1, 60, "a minute") == (
+        f"execution_timeout must be a whole number of seconds from 1 to 60 (a minute), got {value!r}"
+    )
+
+
+def test_whole_seconds_keeps_a_value_in_range_and_none():
+    assert [whole_seconds("t", value, 1, 60, "a minute") for value in (1, 60, None)] == [1, 60, None]
