@@ -37,3 +37,15 @@ attributes:
     details:
       - This action does not modify state.
 """
+
+    # The modules that wait (invocation_wait, and invocation_run with wait).
+    WAITING = r"""
+options: {}
+attributes:
+  async:
+    description: Supports being used with the C(async) keyword.
+    support: full
+    details:
+      - With C(async), the wait runs as one module process to its end and prints no progress line; read its result
+        with the C(ansible.builtin.async_status) module.
+"""

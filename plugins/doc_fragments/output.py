@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Paired with output_argument_spec() in plugins/module_utils/_common.py.
+    # Paired (with INCLUDE_OUTPUT) with output_argument_spec() in plugins/module_utils/_common.py.
     DOCUMENTATION = r"""
 options:
   include_vendor_payload:
@@ -127,4 +127,14 @@ options:
         server. When not set, CloudWatch Logs' own endpoint for the region.
       - Plain HTTP only to a loopback host, or with O(allow_plain_http), as for O(endpoint_url).
     type: str
+"""
+
+    # Every reader of records, the lookup too (which keeps no files and fetches no complete copies).
+    INCLUDE_OUTPUT = r"""
+options:
+  include_output:
+    description:
+      - Include stdout and stderr in the records.
+    type: bool
+    default: true
 """

@@ -13,6 +13,7 @@ description:
     C({invocations, summary}), or, with O(raw=true), the vendor's own response (every page joined).
   - Reads the task invocations of an SSM Maintenance Window execution (O(window_id) or
     O(window_execution_id)) as M(multicloud.invocations.invocation_info) does, one record per task invocation.
+    The maintenance window options were added in version 1.1.0.
   - O(query) applies a JMESPath expression to that data, as the AWS CLI's C(--query) does.
   - Values are copied to plain Python types before JMESPath sees them, so C(starts_with), C(contains) and C(sort_by)
     work on templated strings under ansible-core 2.19 data tagging.
@@ -43,54 +44,6 @@ options:
       - Keep only invocations whose normalised status is one of these (not with O(raw=true)).
     type: list
     elements: str
-  include_output:
-    description:
-      - Include stdout and stderr in the records.
-    type: bool
-    default: true
-  window_id:
-    description:
-      - V(aws_ssm) only. A maintenance window (C(mw-) and 17 hexadecimal characters) whose latest execution to read,
-        or the latest one chosen by O(executed_after) / O(executed_before).
-      - Resolves the execution and its tasks, then lists every task invocation, so the three
-        C(DescribeMaintenanceWindow*) calls need not be chained by hand.
-      - With O(statuses), the service filters the task invocations by C(STATUS).
-    type: str
-    version_added: 1.1.0
-  window_execution_id:
-    description:
-      - V(aws_ssm) only. One maintenance window execution (C(WindowExecutionId)) whose task invocations to read.
-      - An id that does not exist fails with the service's C(DoesNotExistException) code and request id.
-    type: str
-    version_added: 1.1.0
-  window_task_id:
-    description:
-      - V(aws_ssm) only. With O(window_execution_id), only this task of the execution. It is the task execution id
-        (C(TaskExecutionId)), not the id the task was registered with.
-    type: str
-    version_added: 1.1.0
-  executed_after:
-    description:
-      - With O(window_id), choose the latest execution that started at or after this time (ISO 8601, for example V(2026-11-22T02:00:00Z)).
-    type: str
-    version_added: 1.1.0
-  executed_before:
-    description:
-      - With O(window_id), choose the latest execution that started at or before this time (ISO 8601).
-    type: str
-    version_added: 1.1.0
-  include_command_details:
-    description:
-      - For C(RUN_COMMAND) task invocations, whose C(ExecutionId) is a Run Command command id, attach the
-        per-instance Run Command records (status details, exit code, stdout, stderr) as
-        C(invocations[].window.command_invocations), and copy the exit code and output of a one-instance
-        invocation into its record.
-      - They are read with C(ListCommandInvocations) over the execution's time range, 50 a page for every
-        command at once, not one call per instance.
-      - No effect with O(raw=true), whose result holds the window service's own responses only.
-    type: bool
-    default: true
-    version_added: 1.1.0
   max_results:
     description:
       - How many invocations to read at most when querying by O(instance_id) alone.
@@ -114,12 +67,16 @@ options:
         instead of the normalised C(invocations) and C(summary).
       - For a maintenance window, C(WindowExecution) (the C(GetMaintenanceWindowExecution) fields, or the chosen item of
         C(DescribeMaintenanceWindowExecutions)), C(WindowExecutionTaskIdentities) and
-        C(WindowExecutionTaskInvocationIdentities) (every page of every task).
+        C(WindowExecutionTaskInvocationIdentities) (every page of every task). O(include_command_details) has no
+        effect then, since the result holds the window service's own responses only.
     type: bool
     default: false
 extends_documentation_fragment:
   - multicloud.invocations.common.plugins
   - multicloud.invocations.common.read_grace
+  - multicloud.invocations.output.include_output
+  - multicloud.invocations.window
+  - multicloud.invocations.window.choice
 seealso:
   - module: multicloud.invocations.invocation_info
 """

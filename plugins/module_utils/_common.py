@@ -7,7 +7,8 @@
 
 ``provider_argument_spec`` <-> ``multicloud.invocations.common``;
 ``wait_argument_spec`` <-> ``multicloud.invocations.wait``;
-``output_argument_spec`` <-> ``multicloud.invocations.output``. A unit test keeps each pair in step.
+``output_argument_spec`` <-> ``multicloud.invocations.output``;
+``window_argument_spec`` <-> ``multicloud.invocations.window``. A unit test keeps each pair in step.
 
 Credentials have no ``env_fallback`` here on purpose: the same option serves several providers,
 and each provider reads its own vendor's environment variables when the option is not set.
@@ -112,6 +113,7 @@ def wait_argument_spec() -> dict[str, t.Any]:
 def output_argument_spec() -> dict[str, t.Any]:
     """What each output stream puts into the result, and where its complete copy goes (``_output.py``)."""
     return {
+        "include_output": {"type": "bool", "default": True},
         "output_limit": {"type": "int"},
         "output_dir": {"type": "path"},
         "fetch_complete_output": {"type": "bool", "default": False},

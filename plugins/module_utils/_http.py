@@ -34,7 +34,7 @@ else:
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._deadline import MIN_REQUEST_SECONDS, BudgetSpent, RequestTimer
 from ansible_collections.multicloud.invocations.plugins.module_utils._endpoint import check_plain_http
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError, MissingDependency, ProviderError
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError, MissingDependency, ProviderError
 from ansible_collections.multicloud.invocations.plugins.module_utils._spec import ProviderSpec, classify_error
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import (
     describe_foreign_body,
@@ -247,6 +247,36 @@ def expired_page_token(failure: InvocationError, codes: frozenset[str], restarts
             code=failure.code, request_id=failure.request_id, http_status=failure.http_status, retryable=True,
         ) from failure
     return True
+
+
+def token_pages(
+    fetch: t.Callable[[dict[str, t.Any]], tuple[list[t.Any], str | None]],
+    request: dict[str, t.Any],
+    expired_codes: frozenset[str],
+    limit: int | None = None,
+) -> list[t.Any]:
+    """Every page of a list call that pages by ``NextToken`` (``fetch`` reads one page: its items
+    and the next token), or the first ``limit`` items.
+
+    A token can expire between two pages (a vendor error code in ``expired_codes``): the walk then
+    reads the pages again from the first, a few times at most (:func:`expired_page_token`)."""
+    request = dict(request)
+    items: list[t.Any] = []
+    restarts = 0
+    while True:
+        try:
+            page, token = fetch(request)
+        except InvalidInput as failure:
+            if "NextToken" not in request or not expired_page_token(failure, expired_codes, restarts):
+                raise
+            restarts += 1
+            items = []
+            del request["NextToken"]
+            continue
+        items.extend(page)
+        if not token or (limit and len(items) >= limit):
+            return items[:limit] if limit else items
+        request["NextToken"] = token
 
 
 @dataclasses.dataclass

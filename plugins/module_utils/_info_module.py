@@ -29,7 +29,6 @@ def module_spec() -> dict[str, t.Any]:
             "instance_id": {"type": "str"},
             "plugin_name": {"type": "str"},
             "statuses": {"type": "list", "elements": "str", "choices": list(FILTERABLE_STATUSES)},
-            "include_output": {"type": "bool", "default": True},
             "include_history": {"type": "bool", "default": False},
             "max_results": {"type": "int", "default": 50},
             "not_found_grace": {"type": "float", "default": 0.0},

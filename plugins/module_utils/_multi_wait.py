@@ -45,7 +45,6 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._run_result
 from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import (
     TASK_CLOCKS,
     VERDICT_ERROR,
-    WithKnownRecords,
     lookup_targets,
     settings_from,
     spent_since_the_task_started,
@@ -319,10 +318,20 @@ class GroupWatch(Watch):
         return self.merged()
 
     def merged(self) -> Snapshot:
-        """One snapshot over every item: an item that failed keeps the records it saw and counts as ended."""
+        """One snapshot over every item: an item that failed keeps the records it saw and counts as ended.
+
+        The targets an item's run left out are known before any call, so they are in every
+        snapshot, whatever became of the item's lookup or reads (issue 19: nothing seen is lost)."""
         merged = Snapshot(complete=all(part.done for part in self.parts))
+        parts = {part.item.index: part for part in self.parts}
         now = self._clock()
-        for part in self.parts:
+        for item in self._items:
+            known = left_out_records([item])
+            merged.records.extend(known)
+            merged.expected += len(known)
+            part = parts.get(item.index)
+            if part is None:
+                continue  # its lookup failed: nothing else of it was seen
             snapshot = part.snapshot
             merged.records.extend(snapshot.records)
             merged.expected += snapshot.expected
@@ -342,9 +351,14 @@ class GroupWatch(Watch):
 
 
 def _watch_of(item: WaitItem, include_output: bool) -> Watch:
-    """The item's watch; the targets its run left out ride along in every round, never looked for in a command."""
-    watch = item.provider.watch(item.targets, item.params.get("instance_ids") or [], include_output)
-    return WithKnownRecords(watch, item.left_out) if item.left_out else watch
+    """The item's watch. The targets its run left out are never looked for in a command: the group
+    adds them to every snapshot itself (``GroupWatch.merged``)."""
+    return item.provider.watch(item.targets, item.params.get("instance_ids") or [], include_output)
+
+
+def left_out_records(items: list[WaitItem]) -> Records:
+    """Copies of the records of the targets the items' runs left out, item by item in the run's order."""
+    return [dict(record) for item in items for record in item.left_out]
 
 
 class ProviderGroup:
@@ -432,7 +446,7 @@ class ProviderGroup:
         described = []
         for item in self.items:
             part = parts.get(item.index)
-            summary = part.snapshot.summary() if part else None
+            seen = part.snapshot.summary()["total"] if part else 0
             entry = {
                 "provider": item.provider_name,
                 "ids": item.ids,
@@ -441,7 +455,7 @@ class ProviderGroup:
                 "polls": part.polls if part else 0,
                 "throttled_polls": part.throttled if part else 0,
                 "api_calls": item.provider.api_calls if item.provider is not None else 0,
-                "records": summary["total"] if summary else 0,
+                "records": seen + len(item.left_out),
                 # Of records, the targets the item's run did not send to (waits[].run).
                 "left_out": len(item.left_out),
                 "ended": "error" if item.error is not None else "finished" if part and part.snapshot.complete else "not_finished",
@@ -495,22 +509,32 @@ def look_up_and_wait_all(
     else:
         started = clocks["clock"]()
         earlier = 0.0
-        for item in items:
-            # As a single wait's lookup does, each counts its budget and grace from its own start,
-            # less what the lookups before it took.
-            _look_up(item, clocks, earlier)
-            earlier = clocks["clock"]() - started
+        try:
+            for item in items:
+                # As a single wait's lookup does, each counts its budget and grace from its own start,
+                # less what the lookups before it took.
+                _look_up(item, clocks, earlier)
+                earlier = clocks["clock"]() - started
+        except InvalidInput as refused:
+            # Bad options end the task at once, the item named, nothing waited on.
+            return _ended_before_waiting(items, group, refused), refused, None, group
         spent = (spent or 0.0) + clocks["clock"]() - started
     if not group.waited_on():
-        # Every lookup failed: nothing to wait on, and nothing seen.
+        # Every lookup failed: nothing to wait on.
         error = combined_error(items)
-        result = {"invocations": [], "summary": summarize([]), "waits": group.describe(), "verdict": VERDICT_ERROR, "passed": False,
-                  "reason": f"the wait ended on an error before the targets could be judged: {error.message}"}
-        return result, error, None, group
+        return _ended_before_waiting(items, group, error), error, None, group
     result, error, failure = wait_and_judge(group, group.handles(), params, on_progress, already_spent=spent, **hooks)
     if "checkpoint" not in result:
         result["waits"] = group.describe()
     return result, error, failure, group
+
+
+def _ended_before_waiting(items: list[WaitItem], group: ProviderGroup, error: InvocationError) -> dict[str, t.Any]:
+    """The result of a wait that ended on an error before any round: nothing read, but the targets
+    the runs left out are known, and reported."""
+    known = left_out_records(items)
+    return {"invocations": known, "summary": summarize(known, len(known)), "waits": group.describe(), "verdict": VERDICT_ERROR,
+            "passed": False, "reason": f"the wait ended on an error before the targets could be judged: {error.message}"}
 
 
 def _look_up(item: WaitItem, clocks: dict[str, t.Any], spent: float) -> None:

@@ -53,7 +53,6 @@ def module_spec() -> dict[str, t.Any]:
         "output_oss_uri": {"type": "str"},
         "cloudwatch_output_log_group": {"type": "str"},
         "wait": {"type": "bool", "default": False},
-        "include_output": {"type": "bool", "default": True},
         "agent_check": {"type": "bool", "default": False},
         "offline_targets": {"type": "str", "default": OFFLINE_FAIL, "choices": list(OFFLINE_TARGETS)},
         "resolve_targets": {"type": "bool", "default": False},

@@ -76,7 +76,6 @@ def module_spec() -> dict[str, t.Any]:
         "command_ids": {"type": "list", "elements": "str", "aliases": ["command_id"]},
         "invocation_ids": {"type": "list", "elements": "str", "aliases": ["invocation_id"]},
         "instance_ids": {"type": "list", "elements": "str"},
-        "include_output": {"type": "bool", "default": True},
         **window_argument_spec(),
     }
     argument_spec.update(wait_argument_spec())

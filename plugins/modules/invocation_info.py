@@ -48,49 +48,6 @@ options:
     type: list
     elements: str
     choices: [pending, running, cancelling, success, failed, timed_out, cancelled, undeliverable, skipped, unknown]
-  include_output:
-    description:
-      - Include stdout and stderr in the records.
-    type: bool
-    default: true
-  window_id:
-    description:
-      - V(aws_ssm) only. A maintenance window (C(mw-) and 17 hexadecimal characters) whose latest execution to read,
-        or the latest one chosen by O(executed_after) / O(executed_before).
-      - Resolves the execution and its tasks, then lists every task invocation, so the three
-        C(DescribeMaintenanceWindow*) calls need not be chained by hand.
-      - With O(statuses), the service filters the task invocations by C(STATUS).
-    type: str
-  window_execution_id:
-    description:
-      - V(aws_ssm) only. One maintenance window execution (C(WindowExecutionId)) whose task invocations to read.
-      - An id that does not exist fails with the service's C(DoesNotExistException) code and request id.
-    type: str
-  window_task_id:
-    description:
-      - V(aws_ssm) only. With O(window_execution_id), only this task of the execution. It is the task execution id
-        (C(TaskExecutionId)), not the id the task was registered with.
-    type: str
-  executed_after:
-    description:
-      - With O(window_id), choose the latest execution that started at or after this time (ISO 8601, for example V(2026-11-22T02:00:00Z)).
-    type: str
-  executed_before:
-    description:
-      - With O(window_id), choose the latest execution that started at or before this time (ISO 8601).
-    type: str
-  include_command_details:
-    description:
-      - For C(RUN_COMMAND) task invocations, whose C(ExecutionId) is a Run Command command id, attach the
-        per-instance Run Command records (status details, exit code, stdout, stderr) as
-        RV(invocations[].window.command_invocations), and copy the exit code and output of a one-instance
-        invocation into its record.
-      - They are read with C(ListCommandInvocations) over the execution's time range, 50 a page for every
-        command at once, not one call per instance.
-      - C(LAMBDA), C(AUTOMATION) and C(STEP_FUNCTIONS) task invocations are reported with their status only;
-        what ran inside them (the Lambda function's log, the automation's steps) is out of scope.
-    type: bool
-    default: true
   include_history:
     description:
       - For V(alibaba_ecs), with O(invocation_id) of a periodic task (C(Period), C(EveryReboot)), every past run
@@ -105,7 +62,10 @@ options:
 extends_documentation_fragment:
   - multicloud.invocations.common
   - multicloud.invocations.output
+  - multicloud.invocations.output.include_output
   - multicloud.invocations.common.read_grace
+  - multicloud.invocations.window
+  - multicloud.invocations.window.choice
   - multicloud.invocations.attributes
   - multicloud.invocations.attributes.INFO_MODULE
 seealso:

@@ -139,11 +139,6 @@ options:
       - Wait until every target ended, then judge them, as M(multicloud.invocations.invocation_wait) does.
     type: bool
     default: false
-  include_output:
-    description:
-      - Include stdout and stderr in the records.
-    type: bool
-    default: true
   agent_check:
     description:
       - Before sending, read the state of every target's agent (read-only; SSM C(DescribeInstanceInformation),
@@ -192,8 +187,10 @@ options:
 extends_documentation_fragment:
   - multicloud.invocations.common
   - multicloud.invocations.output
+  - multicloud.invocations.output.include_output
   - multicloud.invocations.wait
   - multicloud.invocations.attributes
+  - multicloud.invocations.attributes.waiting
 attributes:
   check_mode:
     support: full
@@ -201,12 +198,6 @@ attributes:
       - In check mode nothing is sent; RV(request) shows what would be sent.
   diff_mode:
     support: none
-  async:
-    description: Supports being used with the C(async) keyword.
-    support: full
-    details:
-      - With C(async), the wait runs as one module process to its end and prints no progress line; read its result
-        with the C(ansible.builtin.async_status) module.
 seealso:
   - module: multicloud.invocations.invocation_wait
   - module: multicloud.invocations.invocation_info

@@ -15,7 +15,8 @@ description:
   - Reads a whole fleet with the vendor's list calls, not one call per instance, so large fleets do not
     throttle the account. For SSM, a poll round reads the commands' counters with one C(ListCommands)
     call per 50 open commands, and a command's invocations (C(ListCommandInvocations), 50 a page) once,
-    when its counters say every target has ended (or every round when O(instance_ids) is set).
+    when its counters say every target has ended (or every round when O(instance_ids) is set); when the failure
+    policy stops at a failure, a rise in a command's failure counters also reads its failed invocations, filtered by status.
     For Zenlayer ZOS, a round asks which open invocations have ended (C(DescribeCommandInvocations)
     filtered by C(invocationStatuses)) and reads each of them whole once; open invocations are read
     every round only when O(instance_ids) is set or the failure policy stops at a failure.
@@ -197,11 +198,6 @@ options:
         including targets found by tag after the command was sent (C(TargetCount)).
     type: list
     elements: str
-  include_output:
-    description:
-      - Include stdout and stderr in the records.
-    type: bool
-    default: true
   window_id:
     description:
       - V(aws_ssm) only. Wait on the latest execution of this maintenance window (or the one chosen by
@@ -213,18 +209,6 @@ options:
     description:
       - V(aws_ssm) only. Wait on this maintenance window execution.
     type: str
-  window_task_id:
-    description:
-      - V(aws_ssm) only. With O(window_execution_id), wait on this task (its C(TaskExecutionId)) only.
-    type: str
-  executed_after:
-    description:
-      - With O(window_id), choose the latest execution that started at or after this time (ISO 8601).
-    type: str
-  executed_before:
-    description:
-      - With O(window_id), choose the latest execution that started at or before this time (ISO 8601).
-    type: str
   include_command_details:
     description:
       - Wait for, and attach, the Run Command records of C(RUN_COMMAND) task invocations
@@ -232,19 +216,15 @@ options:
       - C(LAMBDA), C(AUTOMATION) and C(STEP_FUNCTIONS) task invocations are judged by their status only.
     type: bool
     default: true
-attributes:
-  async:
-    description: Supports being used with the C(async) keyword.
-    support: full
-    details:
-      - With C(async), the wait runs as one module process to its end and prints no progress line; read its result
-        with the C(ansible.builtin.async_status) module.
 extends_documentation_fragment:
   - multicloud.invocations.common
   - multicloud.invocations.output
+  - multicloud.invocations.output.include_output
   - multicloud.invocations.wait
+  - multicloud.invocations.window.choice
   - multicloud.invocations.attributes
   - multicloud.invocations.attributes.INFO_MODULE
+  - multicloud.invocations.attributes.waiting
 seealso:
   - module: multicloud.invocations.invocation_run
   - module: multicloud.invocations.invocation_info

@@ -26,7 +26,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     start_unconfirmed,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils import _http
-from ansible_collections.multicloud.invocations.plugins.module_utils._http import SignedHttpClient, SignedRequest, expired_page_token, may_have_reached
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import SignedHttpClient, SignedRequest, may_have_reached, token_pages
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
 from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider, ids_to_wait_on
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs_agents, alibaba_ecs_output
@@ -123,24 +123,7 @@ class AlibabaClient(SignedHttpClient):
         self, action: str, params: dict[str, str], unwrap: t.Callable[[dict[str, t.Any]], tuple[list[t.Any], str | None]], limit: int | None = None
     ) -> list[t.Any]:
         """Every page by NextToken (MaxResults 50), or the first ``limit`` items."""
-        params = dict(params, MaxResults=str(PAGE_SIZE))
-        items: list[t.Any] = []
-        restarts = 0
-        while True:
-            try:
-                page, token = unwrap(self.call(action, params))
-            except InvalidInput as failure:
-                # A NextToken can expire between two pages: read the pages again from the first.
-                if "NextToken" not in params or not expired_page_token(failure, SPEC.expired_page_token, restarts):
-                    raise
-                restarts += 1
-                items = []
-                del params["NextToken"]
-                continue
-            items.extend(page)
-            if not token or (limit and len(items) >= limit):
-                return items[:limit] if limit else items
-            params["NextToken"] = token
+        return token_pages(lambda request: unwrap(self.call(action, request)), dict(params, MaxResults=str(PAGE_SIZE)), SPEC.expired_page_token, limit)
 
 
 def _invocations(body: dict[str, t.Any]) -> tuple[list[dict[str, t.Any]], str | None]:

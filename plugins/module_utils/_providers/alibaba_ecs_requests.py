@@ -21,6 +21,13 @@ import typing as t
 import uuid
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
+from ansible_collections.multicloud.invocations.plugins.module_utils._start_request import (
+    checked_instance_ids,
+    one_kind_of_target,
+    refuse_over,
+    script_text,
+    whole_seconds,
+)
 
 MAX_INSTANCE_IDS = 100
 # Tags select instances through ResourceTag.N; the documented count is not pinned down, so this
@@ -120,17 +127,6 @@ def flatten(params: dict[str, t.Any]) -> dict[str, str]:
     return flat
 
 
-def _timeout(options: dict[str, t.Any]) -> int | None:
-    timeout = options.get("execution_timeout")
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
-        raise InvalidInput(
-            f"execution_timeout must be a whole number of seconds between {MIN_TIMEOUT} and {MAX_TIMEOUT} (24 hours), got {timeout!r}"
-        )
-    return timeout
-
-
 def _parameters(options: dict[str, t.Any]) -> str | None:
     """The custom parameters as the JSON string the API takes, or None when there are none."""
     parameters = options.get("parameters")
@@ -159,22 +155,13 @@ def _parameters(options: dict[str, t.Any]) -> str | None:
 
 def _targets(options: dict[str, t.Any], action: str) -> dict[str, t.Any]:
     """InstanceId.N or ResourceTag.N, exactly one of them."""
-    instance_ids = options.get("instance_ids") or []
-    targets = options.get("targets") or []
-    if bool(instance_ids) == bool(targets):
-        raise InvalidInput("set exactly one of instance_ids or targets to say where the command runs")
+    instance_ids, targets = one_kind_of_target(options)
     if instance_ids:
-        if len(instance_ids) > MAX_INSTANCE_IDS:
-            raise InvalidInput(
-                f"{action} takes at most {MAX_INSTANCE_IDS} instance_ids ({len(instance_ids)} given); "
-                "split them over several runs, or select them with targets (a tag)"
-            )
-        if len(set(instance_ids)) != len(instance_ids):
-            duplicates = sorted({instance_id for instance_id in instance_ids if instance_ids.count(instance_id) > 1})
-            raise InvalidInput(f"instance_ids lists {', '.join(duplicates)} more than once: list each instance once")
-        return {"InstanceId": [validate_instance_id(instance_id) for instance_id in instance_ids]}
-    if len(targets) > MAX_TAG_TARGETS:
-        raise InvalidInput(f"{action} takes at most {MAX_TAG_TARGETS} tag targets ({len(targets)} given)")
+        return {"InstanceId": checked_instance_ids(
+            instance_ids, action=action, most=MAX_INSTANCE_IDS,
+            how_to_do_more="split them over several runs, or select them with targets (a tag)", validate=validate_instance_id,
+        )}
+    refuse_over(action, "tag targets", targets, MAX_TAG_TARGETS)
     tags = []
     for target in targets:
         key = target.get("key") if isinstance(target, dict) else None
@@ -233,23 +220,13 @@ def _common(options: dict[str, t.Any], action: str) -> dict[str, t.Any]:
     and where Cloud Assistant delivers the complete output (OssOutputDelivery)."""
     params: dict[str, t.Any] = {"RegionId": validate_region(options.get("region"))}
     params.update(_targets(options, action))
-    params["Timeout"] = _timeout(options)
+    params["Timeout"] = whole_seconds("execution_timeout", options.get("execution_timeout"), MIN_TIMEOUT, MAX_TIMEOUT, "24 hours")
     username = options.get("username")
     params["Username"] = username if username else None
     params["RepeatMode"] = "Once"
     params["ClientToken"] = _client_token(options)
     params["OssOutputDelivery"] = oss_delivery(options.get("output_oss_uri"))
     return params
-
-
-def _content(options: dict[str, t.Any]) -> str:
-    commands = options.get("commands") or []
-    if isinstance(commands, str):
-        commands = [commands]
-    content = "\n".join(str(line) for line in commands)
-    if not content.strip():
-        raise InvalidInput("RunCommand needs something to run: set commands (a list of script lines)")
-    return content
 
 
 def build_run_command(options: dict[str, t.Any]) -> dict[str, str]:
@@ -261,7 +238,7 @@ def build_run_command(options: dict[str, t.Any]) -> dict[str, str]:
     command_type = options.get("command_type") or DEFAULT_COMMAND_TYPE
     if command_type not in COMMAND_TYPES:
         raise InvalidInput(f"command_type must be one of {', '.join(COMMAND_TYPES)}, got {command_type!r}")
-    content = base64.b64encode(_content(options).encode("utf-8")).decode("ascii")
+    content = base64.b64encode(script_text(options, "RunCommand").encode("utf-8")).decode("ascii")
     parameters = _parameters(options)
     size = len(content) + (len(base64.b64encode(parameters.encode("utf-8"))) if parameters else 0)
     if size > MAX_CONTENT_BYTES:

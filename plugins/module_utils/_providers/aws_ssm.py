@@ -42,7 +42,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
     ProviderError,
     start_unconfirmed,
 )
-from ansible_collections.multicloud.invocations.plugins.module_utils._http import expired_page_token, may_have_reached
+from ansible_collections.multicloud.invocations.plugins.module_utils._http import may_have_reached, token_pages
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import (
     ANY,
     SHAPE_ERRORS,
@@ -641,24 +641,12 @@ class AwsSsmProvider:
             request["InstanceId"] = instance_id
         if status:
             request["Filters"] = [{"key": "Status", "value": status}]
-        items: list[dict[str, t.Any]] = []
-        restarts = 0
-        while True:
-            try:
-                response = self._call("list_command_invocations", **request)
-            except InvalidInput as failure:
-                # A NextToken can expire between two pages: read the pages again from the first.
-                if "NextToken" not in request or not expired_page_token(failure, SPEC.expired_page_token, restarts):
-                    raise
-                restarts += 1
-                items = []
-                del request["NextToken"]
-                continue
-            items.extend(response.get("CommandInvocations") or [])
-            token = response.get("NextToken")
-            if not token or (limit and len(items) >= limit):
-                return items[:limit] if limit else items
-            request["NextToken"] = token
+
+        def page(request: dict[str, t.Any]) -> tuple[list[dict[str, t.Any]], str | None]:
+            response = self._call("list_command_invocations", **request)
+            return response.get("CommandInvocations") or [], response.get("NextToken")
+
+        return token_pages(page, request, SPEC.expired_page_token, limit)
 
     def get_command_invocation(self, command_id: str, instance_id: str, plugin_name: str | None = None) -> dict[str, t.Any]:
         request = {"CommandId": command_id, "InstanceId": instance_id}

@@ -12,8 +12,18 @@ import typing as t
 import uuid
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
+from ansible_collections.multicloud.invocations.plugins.module_utils._start_request import (
+    checked_instance_ids,
+    one_kind_of_target,
+    refuse_over,
+    whole_seconds,
+)
 
 MAX_INSTANCE_IDS = 50
+MAX_TARGETS = 5
+# SendCommand's TimeoutSeconds (delivery) and the executionTimeout of the AWS-Run*Script documents.
+DELIVERY_TIMEOUT = (30, 2592000, "30 days")
+EXECUTION_TIMEOUT = (1, 172800, "48 hours")
 # SendCommand's Comment holds 100 characters; the end of it is kept for a marker of the start.
 MAX_COMMENT = 100
 START_MARKER_PREFIX = "mci-"
@@ -72,10 +82,9 @@ def build_send_request(options: dict[str, t.Any]) -> dict[str, t.Any]:
     parameters = {name: _as_string_list(name, value) for name, value in (options.get("parameters") or {}).items()}
     if options.get("commands"):
         parameters["commands"] = [str(line) for line in options["commands"]]
-    if options.get("execution_timeout") is not None:
-        if not 1 <= options["execution_timeout"] <= 172800:
-            raise InvalidInput(f"execution_timeout must be between 1 and 172800 seconds (48 hours), got {options['execution_timeout']}")
-        parameters["executionTimeout"] = [str(options["execution_timeout"])]
+    execution_timeout = whole_seconds("execution_timeout", options.get("execution_timeout"), *EXECUTION_TIMEOUT)
+    if execution_timeout is not None:
+        parameters["executionTimeout"] = [str(execution_timeout)]
     if options.get("working_directory"):
         parameters["workingDirectory"] = [options["working_directory"]]
     if document in ("AWS-RunShellScript", "AWS-RunPowerShellScript") and not parameters.get("commands"):
@@ -84,25 +93,18 @@ def build_send_request(options: dict[str, t.Any]) -> dict[str, t.Any]:
     request: dict[str, t.Any] = {"DocumentName": document}
     if parameters:
         request["Parameters"] = parameters
-    instance_ids = options.get("instance_ids") or []
-    targets = options.get("targets") or []
-    if bool(instance_ids) == bool(targets):
-        raise InvalidInput("set exactly one of instance_ids or targets to say where the command runs")
+    instance_ids, targets = one_kind_of_target(options)
     if instance_ids:
-        if len(instance_ids) > MAX_INSTANCE_IDS:
-            raise InvalidInput(
-                f"SendCommand takes at most {MAX_INSTANCE_IDS} instance_ids ({len(instance_ids)} given); "
-                "for more, select them with targets (for example a tag)"
-            )
-        request["InstanceIds"] = [validate_instance_id(instance_id) for instance_id in instance_ids]
+        request["InstanceIds"] = checked_instance_ids(
+            instance_ids, action="SendCommand", most=MAX_INSTANCE_IDS,
+            how_to_do_more="for more, select them with targets (for example a tag)", validate=validate_instance_id,
+        )
     if targets:
-        if len(targets) > 5:
-            raise InvalidInput(f"SendCommand takes at most 5 targets ({len(targets)} given)")
+        refuse_over("SendCommand", "targets", targets, MAX_TARGETS)
         request["Targets"] = [{"Key": target["key"], "Values": [str(value) for value in target["values"]]} for target in targets]
-    if options.get("delivery_timeout") is not None:
-        if not 30 <= options["delivery_timeout"] <= 2592000:
-            raise InvalidInput(f"delivery_timeout must be between 30 and 2592000 seconds, got {options['delivery_timeout']}")
-        request["TimeoutSeconds"] = options["delivery_timeout"]
+    delivery_timeout = whole_seconds("delivery_timeout", options.get("delivery_timeout"), *DELIVERY_TIMEOUT)
+    if delivery_timeout is not None:
+        request["TimeoutSeconds"] = delivery_timeout
     if options.get("max_concurrency") is not None:
         if not CONCURRENCY_PATTERN.match(str(options["max_concurrency"])):
             raise InvalidInput(f"max_concurrency must be a count such as '10' or a percentage such as '25%', got {options['max_concurrency']!r}")

@@ -32,6 +32,7 @@ import re
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
+from ansible_collections.multicloud.invocations.plugins.module_utils._start_request import checked_instance_ids, script_text, whole_seconds
 
 MAX_INSTANCE_IDS = 200
 MIN_TIMEOUT = 1
@@ -113,15 +114,10 @@ def json_body(params: t.Mapping[str, t.Any]) -> bytes:
 
 
 def _timeout(options: dict[str, t.Any]) -> int:
-    timeout = options.get("execution_timeout")
-    if timeout is None:
-        return DEFAULT_TIMEOUT
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
-        raise InvalidInput(
-            f"execution_timeout must be a whole number of seconds from {MIN_TIMEOUT} to {MAX_TIMEOUT}: "
-            f"Zenlayer ZOS allows only {MIN_TIMEOUT}-{MAX_TIMEOUT} s (default {DEFAULT_TIMEOUT}), got {timeout!r}"
-        )
-    return timeout
+    timeout = whole_seconds(
+        "execution_timeout", options.get("execution_timeout"), MIN_TIMEOUT, MAX_TIMEOUT, f"all Zenlayer ZOS allows; {DEFAULT_TIMEOUT} when not set",
+    )
+    return DEFAULT_TIMEOUT if timeout is None else timeout
 
 
 def _instance_ids(options: dict[str, t.Any]) -> list[str]:
@@ -129,22 +125,14 @@ def _instance_ids(options: dict[str, t.Any]) -> list[str]:
     if isinstance(instance_ids, str):
         instance_ids = [instance_ids]
     if not instance_ids:
-        raise InvalidInput("InvokeCommand needs instance_ids: the Zenlayer elastic compute instances to run on (1 to 200)")
-    if len(instance_ids) > MAX_INSTANCE_IDS:
-        raise InvalidInput(f"InvokeCommand takes at most {MAX_INSTANCE_IDS} instance_ids ({len(instance_ids)} given); split them over several runs")
-    if len(set(instance_ids)) != len(instance_ids):
-        duplicates = sorted({instance_id for instance_id in instance_ids if instance_ids.count(instance_id) > 1})
-        raise InvalidInput(f"instance_ids lists {', '.join(duplicates)} more than once: list each instance once")
-    return [validate_instance_id(instance_id) for instance_id in instance_ids]
+        raise InvalidInput(f"InvokeCommand needs instance_ids: the Zenlayer elastic compute instances to run on (1 to {MAX_INSTANCE_IDS})")
+    return checked_instance_ids(
+        instance_ids, action="InvokeCommand", most=MAX_INSTANCE_IDS, how_to_do_more="split them over several runs", validate=validate_instance_id,
+    )
 
 
 def _content(options: dict[str, t.Any]) -> str:
-    commands = options.get("commands") or []
-    if isinstance(commands, str):
-        commands = [commands]
-    content = "\n".join(str(line) for line in commands)
-    if not content.strip():
-        raise InvalidInput("CreateCommand needs something to run: set commands (a list of script lines)")
+    content = script_text(options, "CreateCommand")
     if len(content) > MAX_CONTENT_CHARS:
         raise InvalidInput(
             f"the command is too large for Zenlayer ZOS: {len(content)} characters, at most {MAX_CONTENT_CHARS}; "

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote, unquote_plus
 
+from fleetsim.wire import VendorError
+
 MAX_SKEW = datetime.timedelta(minutes=15)
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 ACS3_ALGORITHM = "ACS3-HMAC-SHA256"
@@ -25,14 +27,8 @@ ACS3_AUTH_RE = re.compile(
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-class SignatureError(Exception):
+class SignatureError(VendorError):
     """Authentication failed: `code`, `message` and `status` of the Alibaba error to answer with."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from fleetsim import acs_sign, ecs_status, oss, paging
 from fleetsim import engine as e
-from fleetsim.wire import Request, Response, json_response
+from fleetsim.wire import Request, Response, VendorError, json_response
 
 VERSION = "2014-05-26"
 PATH_PREFIX = "/alibaba"
@@ -42,12 +42,8 @@ LOST_BEFORE_START = 900.0
 OSS_DELIVERY_RE = re.compile(r"^oss://[a-z0-9][a-z0-9-]{1,61}[a-z0-9](/.*)?$")
 
 
-class EcsError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+class EcsError(VendorError):
+    """An ECS (Cloud Assistant) error, answered in the RPC envelope."""
 
 
 def _missing(name: str) -> EcsError:

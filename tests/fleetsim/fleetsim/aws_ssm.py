@@ -16,7 +16,7 @@ from fleetsim.ssm_cwlogs import LogsDelivery, default_group
 from fleetsim.ssm_s3 import OutputDelivery, key_of
 from fleetsim.ssm_windows import MaintenanceWindows, WindowError
 from fleetsim.faults import json_body_token
-from fleetsim.wire import Request, Response, amz_operation, is_amz_target, json_object_body, json_response
+from fleetsim.wire import AmzTargetRouting, Request, Response, VendorError, json_object_body, json_response
 
 TARGET_PREFIX = "AmazonSSM."
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -52,12 +52,8 @@ AGENT_VERSION = "3.3.1611.0"
 LOST_BEFORE_START = 900.0
 
 
-class SsmError(Exception):
-    def __init__(self, code: str, message: str = "", status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+class SsmError(VendorError):
+    """An SSM error, answered in the AWS JSON protocol's shape."""
 
 
 def _cloudwatch_config(value: Any) -> dict[str, Any]:
@@ -98,11 +94,12 @@ def _parse_iso(value: str) -> float:
     return stamp.timestamp()
 
 
-class SsmFrontEnd:
+class SsmFrontEnd(AmzTargetRouting):
     """One vendor front-end: `matches` claims a request, `handle` answers it."""
 
     vendor = "aws_ssm"
     service = "ssm"
+    target_prefix = TARGET_PREFIX
 
     def __init__(self, engine: e.Engine, settings: Any, secrets: dict[str, str]) -> None:
         self.engine = engine
@@ -166,15 +163,7 @@ class SsmFrontEnd:
             outputs.append((key_of(out_url, bucket), stdout or "", key_of(err_url, bucket), stderr or ""))
         return outputs
 
-    # -- routing ----------------------------------------------------------------------------
-
-    @staticmethod
-    def matches(request: Request) -> bool:
-        return is_amz_target(request, TARGET_PREFIX)
-
-    @staticmethod
-    def operation(request: Request) -> str:
-        return amz_operation(request, TARGET_PREFIX)
+    # -- routing (matches and operation: AmzTargetRouting) -----------------------------------
 
     def throttled(self, request: Request) -> Response:
         return self._error(SsmError("ThrottlingException", "Rate exceeded"), self.operation(request), str(uuid.uuid4()))

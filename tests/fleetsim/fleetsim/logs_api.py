@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fleetsim import sigv4
 from fleetsim.faults import json_body_token
 from fleetsim.ssm_s3 import BotocoreDelivery
-from fleetsim.wire import Request, Response, amz_operation, is_amz_target, json_object_body, json_response
+from fleetsim.wire import AmzTargetRouting, Request, Response, VendorError, json_object_body, json_response
 
 TARGET_PREFIX = "Logs_20140328."
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -34,12 +34,9 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 PAST_END = re.compile(r"^f/fleetsim-past-end/(?P<page>\d+)/(?P<token>.*)$", re.DOTALL)
 
 
-class LogsError(Exception):
+class LogsError(VendorError):
     def __init__(self, code: str, message: str, status: int = 400, request_id: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+        super().__init__(code, message, status)
         self.request_id = request_id or str(uuid.uuid4())
 
 
@@ -52,26 +49,20 @@ class _PeerReader(BotocoreDelivery):
         return self._client(endpoint, region)
 
 
-class LogsFrontEnd:
+class LogsFrontEnd(AmzTargetRouting):
     """GetLogEvents, read from the peer at `settings.logs_endpoint`; see the top of this file."""
 
     vendor = "aws_logs"
     service = "logs"
+    target_prefix = TARGET_PREFIX
 
     def __init__(self, settings: Any, secrets: dict[str, str]) -> None:
         self.settings = settings
         self.secrets = secrets
         self._peer = _PeerReader(settings, secrets)
 
-    # -- routing (the same hooks as the other front-ends: faults, wrong answers, mishaps) ---------
-
-    @staticmethod
-    def matches(request: Request) -> bool:
-        return is_amz_target(request, TARGET_PREFIX)
-
-    @staticmethod
-    def operation(request: Request) -> str:
-        return amz_operation(request, TARGET_PREFIX)
+    # -- routing (the same hooks as the other front-ends: faults, wrong answers, mishaps; matches
+    # and operation come from AmzTargetRouting) --------------------------------------------------
 
     def throttled(self, request: Request) -> Response:
         return self._error(LogsError("ThrottlingException", "Rate exceeded"), self.operation(request))

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 
 from fleetsim import oss_sign
 from fleetsim.acs_sign import SignatureError
-from fleetsim.wire import Request, Response
+from fleetsim.wire import Request, Response, VendorError
 
 
 class OssStore:
@@ -81,10 +81,8 @@ def split_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-class OssError(Exception):
-    def __init__(self, code: str, message: str, status: int) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+class OssError(VendorError):
+    """An OSS error, answered as OSS's XML error document."""
 
 
 class OssFrontEnd:

@@ -13,6 +13,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from fleetsim.wire import VendorError
+
 MAX_SKEW = datetime.timedelta(minutes=15)
 AUTH_RE = re.compile(
     r"^AWS4-HMAC-SHA256\s+Credential=(?P<credential>[^,\s]+),\s*"
@@ -22,13 +24,8 @@ INVALID_SIGNATURE = ("The request signature we calculated does not match the sig
                      "Consult the service documentation for details.")
 
 
-class SignatureError(Exception):
+class SignatureError(VendorError):
     """Authentication failed; `code` is the AWS error code to answer with."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass

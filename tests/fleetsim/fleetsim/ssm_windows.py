@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from fleetsim import engine as e
 from fleetsim import paging, ssm_status
+from fleetsim.wire import VendorError
 
 WINDOW_ID_RE = re.compile(r"^mw-[0-9a-f]{17}$")
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -44,13 +45,8 @@ PHASE_STATUS = {
 }
 
 
-class WindowError(Exception):
+class WindowError(VendorError):
     """Raised to the SSM front-end, which renders it as an AWS error (code, message)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def _validation(field: str, value: Any, constraint: str) -> WindowError:

@@ -7,6 +7,19 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 
+class VendorError(Exception):
+    """An error a front-end answers with: the vendor's ``code``, ``message`` and HTTP ``status``
+    (``default_status`` when not given). Each vendor's error is a subclass, shaped by its front-end."""
+
+    default_status = 400
+
+    def __init__(self, code: str, message: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = self.default_status if status is None else status
+
+
 @dataclass
 class Request:
     method: str
@@ -53,6 +66,19 @@ def is_amz_target(request: Request, prefix: str) -> bool:
 def amz_operation(request: Request, prefix: str) -> str:
     """The operation an AWS JSON-protocol request names after ``prefix`` in X-Amz-Target ("-" when it names none)."""
     return request.header("X-Amz-Target")[len(prefix):] or "-"
+
+
+class AmzTargetRouting:
+    """``matches`` and ``operation`` of a front-end for an AWS JSON-protocol service, the one whose
+    X-Amz-Target starts with the class's ``target_prefix``."""
+
+    target_prefix: str
+
+    def matches(self, request: Request) -> bool:
+        return is_amz_target(request, self.target_prefix)
+
+    def operation(self, request: Request) -> str:
+        return amz_operation(request, self.target_prefix)
 
 
 def json_object_body(body: bytes, refuse: Callable[[str], Exception]) -> dict[str, Any]:

@@ -12,19 +12,17 @@ import time
 from dataclasses import dataclass
 from typing import Mapping
 
+from fleetsim.wire import VendorError
+
 ALGORITHM = "ZC2-HMAC-SHA256"
 SIGNED_HEADERS = "content-type;host"
 MAX_SKEW = 15 * 60     # seconds the X-ZC-Timestamp may differ from the (real) clock
 
 
-class SignatureError(Exception):
+class SignatureError(VendorError):
     """Authentication failed; `code`/`status` are what the Zenlayer envelope carries."""
 
-    def __init__(self, code: str, message: str, status: int = 401) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+    default_status = 401
 
 
 @dataclass

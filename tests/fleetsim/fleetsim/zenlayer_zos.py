@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from fleetsim import engine as e
 from fleetsim import zc2_sign
-from fleetsim.wire import Request, Response, json_response
+from fleetsim.wire import Request, Response, VendorError, json_response
 
 VERSION = "2025-10-10"
 PATH = "/api/v2/zos"
@@ -55,12 +55,8 @@ _SIMPLE: dict[str, tuple[str, str | None]] = {
 }
 
 
-class ZosError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+class ZosError(VendorError):
+    """A ZOS error, answered in the Zenlayer envelope."""
 
 
 def _invalid(name: str, detail: str) -> ZosError:

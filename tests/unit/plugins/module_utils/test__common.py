@@ -12,8 +12,10 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.multicloud.invocations.plugins.doc_fragments import common, output, wait
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import merged, output_argument_spec, provider_argument_spec, wait_argument_spec
+from ansible_collections.multicloud.invocations.plugins.doc_fragments import common, output, wait, window
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import (
+    merged, output_argument_spec, provider_argument_spec, wait_argument_spec, window_argument_spec,
+)
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs import AlibabaEcsProvider
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm import AwsSsmProvider
@@ -23,8 +25,17 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._registry i
 PAIRS = [
     pytest.param(common.ModuleDocFragment.DOCUMENTATION, provider_argument_spec, id="common-provider_argument_spec"),
     pytest.param(wait.ModuleDocFragment.DOCUMENTATION, wait_argument_spec, id="wait-wait_argument_spec"),
-    pytest.param(output.ModuleDocFragment.DOCUMENTATION, output_argument_spec, id="output-output_argument_spec"),
+    pytest.param((output.ModuleDocFragment.DOCUMENTATION, output.ModuleDocFragment.INCLUDE_OUTPUT), output_argument_spec, id="output-output_argument_spec"),
+    pytest.param((window.ModuleDocFragment.DOCUMENTATION, window.ModuleDocFragment.CHOICE), window_argument_spec, id="window-window_argument_spec"),
 ]
+
+
+def fragment_options(documentation: str | tuple[str, ...]) -> dict:
+    """The options of one fragment text, or of several a module extends together."""
+    options = {}
+    for text in (documentation,) if isinstance(documentation, str) else documentation:
+        options.update(yaml.safe_load(text)["options"])
+    return options
 
 
 def documented(option: dict) -> dict:
@@ -51,14 +62,14 @@ def specified(option: dict) -> dict:
 
 @pytest.mark.parametrize("documentation, spec_function", PAIRS)
 def test_fragment_and_spec_have_the_same_options(documentation, spec_function):
-    options = yaml.safe_load(documentation)["options"]
+    options = fragment_options(documentation)
     spec = spec_function()
     assert sorted(options) == sorted(spec)
 
 
 @pytest.mark.parametrize("documentation, spec_function", PAIRS)
 def test_fragment_and_spec_agree_on_every_option(documentation, spec_function):
-    options = yaml.safe_load(documentation)["options"]
+    options = fragment_options(documentation)
     spec = spec_function()
     for name in sorted(set(options) | set(spec)):
         assert name in options, f"{name} is in the spec but not documented"

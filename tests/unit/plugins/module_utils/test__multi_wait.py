@@ -232,10 +232,13 @@ def test_every_lookup_failing_is_an_error_with_nothing_seen(fake_clock):
 
 
 def test_bad_options_found_at_lookup_fail_at_once_naming_the_item(fake_clock):
-    builder = Builder(fake_clock, {"aws_ssm": [snap("aws_ssm", "success")]},
+    builder = Builder(fake_clock, {"aws_ssm": [snap("aws_ssm", "success")], "alibaba_ecs": [snap("alibaba_ecs", "success")]},
                       lookup_errors={"aws_ssm": InvalidInput("command id 'x' is not a command id")})
-    with pytest.raises(InvalidInput, match=r"waits\[0\] \(aws_ssm\): command id 'x'"):
-        wait(fake_clock, builder, params([AWS_ITEM]))
+    result, error, _failure, _group = wait(fake_clock, builder, params([AWS_ITEM, ALI_ITEM]))
+    assert isinstance(error, InvalidInput) and error.message.startswith("waits[0] (aws_ssm): command id 'x'")
+    assert result["verdict"] == "error" and result["invocations"] == []
+    # At once: the items after it are not looked up, nothing is read.
+    assert builder.built["alibaba_ecs"].watcher.poll_times == [] and builder.built["aws_ssm"].watcher.poll_times == []
 
 
 def test_a_throttled_provider_slows_down_alone(fake_clock):
@@ -465,6 +468,52 @@ def test_a_run_left_out_target_is_ignored_when_undeliverable_is_ignored(fake_clo
     assert error is None and failure is None
     assert result["verdict"] == "success"
     assert [record["outcome"] for record in result["invocations"]] == ["ignored", "passed"]
+
+
+# Issue 19: a wait must not lose what it saw. The targets a run left out are known before any call,
+# so they are in the result whatever becomes of the item's lookup or reads.
+def lost_records(result):
+    return [record for record in result["invocations"] if record["instance_id"] == LOST]
+
+
+def test_a_run_whose_lookup_fails_still_reports_the_targets_it_left_out(fake_clock):
+    missing = NotFound("no such command", provider="aws_ssm", code="InvalidCommandId", request_id="req-1")
+    builder = Builder(fake_clock, {"aws_ssm": [snap("aws_ssm", "success")], "alibaba_ecs": [snap("alibaba_ecs", "success")]},
+                      lookup_errors={"aws_ssm": missing})
+    result, error, _failure, _group = wait(fake_clock, builder, params([{"run": run_result()}, ALI_ITEM], not_found_grace=0.0))
+    assert error.code == "InvalidCommandId" and error.request_id == "req-1"
+    seen = [(record["provider"], record["status"]) for record in result["invocations"]]
+    assert seen == [("aws_ssm", "undeliverable"), ("alibaba_ecs", "success")]
+    assert lost_records(result)[0]["agent"]["state"] == "lost"
+    assert result["summary"]["total"] == 2 and result["summary"]["counts"]["undeliverable"] == 1
+    assert [(entry["ended"], entry["left_out"], entry["records"]) for entry in result["waits"]] == [("error", 1, 1), ("finished", 0, 1)]
+
+
+def test_a_run_whose_lookup_fails_alone_still_reports_the_targets_it_left_out(fake_clock):
+    missing = NotFound("no such command", provider="aws_ssm", code="InvalidCommandId")
+    builder = Builder(fake_clock, {"aws_ssm": [snap("aws_ssm", "success")]}, lookup_errors={"aws_ssm": missing})
+    result, error, _failure, _group = wait(fake_clock, builder, params([{"run": run_result()}], not_found_grace=0.0))
+    assert error.code == "InvalidCommandId" and result["verdict"] == "error"
+    assert len(lost_records(result)) == 1
+    assert result["summary"]["total"] == 1 and result["summary"]["counts"]["undeliverable"] == 1
+    assert result["waits"][0]["records"] == 1
+
+
+def test_a_run_whose_lookup_is_refused_still_reports_the_targets_it_left_out(fake_clock):
+    builder = Builder(fake_clock, {"aws_ssm": [snap("aws_ssm", "success")]},
+                      lookup_errors={"aws_ssm": InvalidInput("command id 'x' is not a command id")})
+    result, error, _failure, _group = wait(fake_clock, builder, params([{"run": run_result()}]))
+    assert isinstance(error, InvalidInput) and error.message.startswith("waits[0] (aws_ssm): command id 'x'")
+    assert len(lost_records(result)) == 1 and result["verdict"] == "error"
+
+
+def test_a_run_whose_first_read_fails_still_reports_the_targets_it_left_out(fake_clock):
+    revoked = ProviderError("access revoked", provider="aws_ssm", code="AccessDeniedException", request_id="req-2")
+    builder = Builder(fake_clock, {"aws_ssm": [revoked]})
+    result, error, _failure, _group = wait(fake_clock, builder, params([{"run": run_result()}]))
+    assert error.code == "AccessDeniedException" and error.request_id == "req-2"
+    assert len(lost_records(result)) == 1 and result["waits"][0]["ended"] == "error"
+    assert result["summary"]["counts"]["undeliverable"] == 1
 
 
 def test_a_run_follows_every_command_it_started_and_the_items_region_wins(fake_clock):

@@ -284,7 +284,7 @@ def test_run_command_timeout_good(timeout):
 @pytest.mark.parametrize("timeout", [0, 9, 86401, -1, True, "60", 1.5])
 def test_run_command_timeout_bad(timeout):
     assert error(build_run_command, run_options(execution_timeout=timeout)) == (
-        f"execution_timeout must be a whole number of seconds between 10 and 86400 (24 hours), got {timeout!r}"
+        f"execution_timeout must be a whole number of seconds from 10 to 86400 (24 hours), got {timeout!r}"
     )
 
 
@@ -437,7 +437,7 @@ def test_invoke_command_refuses_what_the_saved_command_defines(option, value):
 
 
 def test_invoke_command_validates_like_run_command():
-    assert error(build_invoke_command, invoke_options(execution_timeout=5)).startswith("execution_timeout must be a whole number of seconds between 10")
+    assert error(build_invoke_command, invoke_options(execution_timeout=5)).startswith("execution_timeout must be a whole number of seconds from 10")
     assert error(build_invoke_command, invoke_options(instance_ids=None)) == "set exactly one of instance_ids or targets to say where the command runs"
     ids = [f"i-bp1{n:04d}abcd" for n in range(101)]
     assert error(build_invoke_command, invoke_options(instance_ids=ids)).startswith("InvokeCommand takes at most 100 instance_ids (101 given)")
