@@ -26,6 +26,8 @@ from __future__ import annotations
 import dataclasses
 import errno
 import hashlib
+import json
+import math
 import os
 import re
 import tempfile
@@ -127,6 +129,33 @@ def without_secrets(value: t.Any, secrets: t.Collection[str]) -> t.Any:
     """``value`` with every secret of the task masked as the module masks its result (no_log values,
     passwords in URLs): what goes into a file on the controller hides what the result hides."""
     return remove_values(value, secrets) if secrets else value
+
+
+# How json.dumps writes the numbers str() writes as nan, inf and -inf: remove_values compares str(),
+# so a secret that is one of these names could hide in a number whose JSON does not show it.
+_NON_FINITE_NAMES = frozenset(str(value) for value in (math.nan, math.inf, -math.inf))
+
+
+def json_masker(secrets: t.Collection[str]) -> t.Callable[[t.Any], str]:
+    """A function giving the JSON of a value (``default=str``) with every secret masked exactly as
+    :func:`without_secrets` masks it.
+
+    The value is walked (remove_values, a Python walk of every string) only when its JSON shows a
+    secret: JSON writes each character of a string on its own, so a string (or a number, written
+    as str() writes it) that holds a secret holds it, escaped as JSON escapes it, in the JSON too.
+    Over a fleet's records almost none does, and the walk was most of a wait's finish (1.5 s of
+    CPU for 10,000 records measured with py-spy).
+    """
+    shown = [json.dumps(str(secret))[1:-1] for secret in secrets]
+    always_walk = any(str(secret) in _NON_FINITE_NAMES or not str(secret) for secret in secrets)
+
+    def to_json(value: t.Any) -> str:
+        text = json.dumps(value, default=str)
+        if shown and (always_walk or any(secret in text for secret in shown)):
+            text = json.dumps(without_secrets(value, secrets), default=str)
+        return text
+
+    return to_json
 
 
 def _write(root: str, parts: t.Sequence[str], name: str, text: str, secrets: t.Collection[str] = ()) -> str:
