@@ -235,7 +235,6 @@ def test_library_warnings_are_recorded_and_shown_at_debug_verbosity(monkeypatch,
     assert debug == ["wait for deploy: Unverified HTTPS request is being made to host '127.0.0.1'"]
 
 
-
 def in_process_exit(monkeypatch, result):
     """The result an in-process invocation_wait task returns when its code exits with ``result``
     (its secret_key is SECRET), and the values remove_values walked on the way."""
