@@ -13,6 +13,7 @@ role never look at vendor shapes.
 from __future__ import annotations
 
 import datetime
+import re
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import (
@@ -205,6 +206,10 @@ def instance_fields(steps: t.Sequence[dict[str, t.Any]], fallback_status: str) -
     return status, fields
 
 
+# What iso8601 writes: UTC to the millisecond, Z suffixed (ASCII digits only).
+_ISO8601_UTC_MILLIS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\Z")
+
+
 def iso8601(value: t.Any) -> str | None:
     """A vendor time (datetime, epoch seconds or ISO string) as ISO 8601 UTC, ``Z`` suffixed.
 
@@ -218,6 +223,10 @@ def iso8601(value: t.Any) -> str | None:
         moment = value
     else:
         text = str(value).strip()
+        if _ISO8601_UTC_MILLIS.match(text):
+            # Already what this gives (a record's time read again, a payload made plain before):
+            # parsing and writing it again would give it back, or keep it when it is no real date.
+            return text
         try:
             moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:

@@ -38,7 +38,7 @@ import time
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
-from ansible_collections.multicloud.invocations.plugins.module_utils._output import safe_part, without_secrets
+from ansible_collections.multicloud.invocations.plugins.module_utils._output import json_masker, safe_part
 
 # The option, for invocation_info, invocation_wait, invocation_run and the lookup. Named after what
 # it adds, like include_output, and apart from the lookup's ``raw`` (the vendor's response instead
@@ -136,8 +136,8 @@ def run_label(records: t.Sequence[dict[str, t.Any]]) -> str:
     return "records"
 
 
-def write_records_file(records: t.Sequence[dict[str, t.Any]], directory: str | None) -> str:
-    """Every record, as JSON, in a new file only its owner may read; its path.
+def write_records_file(records: t.Sequence[dict[str, t.Any]], directory: str | None, secrets: t.Collection[str] = ()) -> str:
+    """Every record, as JSON, its ``secrets`` masked, in a new file only its owner may read; its path.
 
     The name is made by ``mkstemp`` (never an existing file or link; unique per task), and the
     content is written beside it and renamed over it, so a reader never sees a partial file."""
@@ -158,9 +158,10 @@ def write_records_file(records: t.Sequence[dict[str, t.Any]], directory: str | N
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             # A record at a time through json.dumps: json.dump encodes in Python, several times
             # slower over a fleet's records, and one string of them all would double the memory.
+            to_json = json_masker(secrets)
             stream.write("[")
             for number, record in enumerate(records):
-                stream.write(("," if number else "") + json.dumps(record, default=str))
+                stream.write(("," if number else "") + to_json(record))
             stream.write("]")
         os.replace(partial, path)
     except BaseException:
@@ -196,7 +197,7 @@ def shape_result(result: dict[str, t.Any], params: t.Mapping[str, t.Any], failed
     if len(kept) < len(records):
         try:
             # Whole records, raw included: the file is where nothing is lost.
-            result["records_file"] = write_records_file(without_secrets(records, secrets), params.get("output_dir"))
+            result["records_file"] = write_records_file(records, params.get("output_dir"), secrets)
         except OSError as error:
             warnings.append(f"return_records={choice}: the records file could not be written ({error}); every record is in the result instead")
             kept = records

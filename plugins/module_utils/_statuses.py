@@ -14,6 +14,7 @@ AWS's command status documentation
 
 from __future__ import annotations
 
+import functools
 import re
 
 PENDING = "pending"
@@ -43,11 +44,20 @@ TERMINAL_STATUSES = frozenset((SUCCESS, FAILED, TIMED_OUT, CANCELLED, UNDELIVERA
 FILTERABLE_STATUSES = STATUSES
 
 
+_NOT_IN_KEYS = re.compile(r"[\s_\-]")
+
+
 def vendor_key(value: str | None) -> str:
     """Fold a vendor status for lookup: no spaces, dashes or underscores, lower case."""
     if not value:
         return ""
-    return re.sub(r"[\s_\-]", "", str(value)).lower()
+    return _folded(str(value))
+
+
+@functools.lru_cache(maxsize=256)
+def _folded(text: str) -> str:
+    # A vendor has a handful of statuses, read once per instance and round: each is folded once.
+    return _NOT_IN_KEYS.sub("", text).lower()
 
 
 # AWS SSM Run Command, invocation and plugin level: StatusDetails first, Status as a fallback.

@@ -24,9 +24,9 @@ import sys
 import typing as t
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 
+from ansible_collections.multicloud.invocations.plugins.module_utils._output import without_secrets_where_shown
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import option_secrets
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import environment_variables
 from ansible_collections.multicloud.invocations.plugins.module_utils._spec import TASK_ENVIRONMENT_OPTION
@@ -129,10 +129,8 @@ class InProcessModule:
         result.setdefault("invocation", {"module_args": getattr(self, "_shown_params", self.params)})
         if self._warnings:
             result["warnings"] = list(self._warnings)
-        kept = {key: value for key, value in result.items() if value is None or isinstance(value, bool)}
-        result = remove_values(result, self.no_log_values)
-        result.update(kept)
-        return result
+        # Only the parts whose JSON may show a secret are walked (remove_values walks every string).
+        return without_secrets_where_shown(result, self.no_log_values)
 
 
 def missing_library() -> str | None:

@@ -90,12 +90,16 @@ ANSWERS: dict[str, t.Any] = {
 }
 
 
+# Values plain() gives back as they are: most of a response, so they are not passed to it one by one.
+_PLAIN_LEAVES = frozenset((str, int, float, bool, type(None)))
+
+
 def plain(value: t.Any) -> t.Any:
     """boto3 response data as JSON-ready values (datetimes become ISO 8601 UTC strings)."""
     if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items() if key != "ResponseMetadata"}
+        return {key: item if type(item) in _PLAIN_LEAVES else plain(item) for key, item in value.items() if key != "ResponseMetadata"}
     if isinstance(value, list):
-        return [plain(item) for item in value]
+        return [item if type(item) in _PLAIN_LEAVES else plain(item) for item in value]
     if isinstance(value, datetime.datetime):
         return iso8601(value)
     return value

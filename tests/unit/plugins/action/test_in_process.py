@@ -11,7 +11,7 @@ from unittest.mock import MagicMock
 import pytest
 
 from ansible_collections.multicloud.invocations.plugins.action import invocation_run, invocation_wait
-from ansible_collections.multicloud.invocations.plugins.module_utils import _run_module, _wait_module
+from ansible_collections.multicloud.invocations.plugins.module_utils import _output, _run_module, _wait_module
 from ansible_collections.multicloud.invocations.plugins.module_utils._spec import TASK_ENVIRONMENT_OPTION, setting
 from ansible_collections.multicloud.invocations.plugins.plugin_utils import _in_process, _progress_action
 
@@ -233,3 +233,36 @@ def test_library_warnings_are_recorded_and_shown_at_debug_verbosity(monkeypatch,
     result = action.run(task_vars={})
     assert result["verdict"] == "success" and "warnings" not in result
     assert debug == ["wait for deploy: Unverified HTTPS request is being made to host '127.0.0.1'"]
+
+
+def in_process_exit(monkeypatch, result):
+    """The result an in-process invocation_wait task returns when its code exits with ``result``
+    (its secret_key is SECRET), and the values remove_values walked on the way."""
+    walked = []
+    remove_values = _output.remove_values
+
+    def counting(value, secrets):
+        walked.append(value)
+        return remove_values(value, secrets)
+
+    monkeypatch.setattr(_output, "remove_values", counting)
+    action = make_action(invocation_wait.ActionModule, {"command_ids": [CID], "region": "us-east-1", "secret_key": SECRET,
+                                                        "access_key": "AKIAEXAMPLE"})
+    action.task_code = lambda: types.SimpleNamespace(module_spec=_wait_module.module_spec, run=lambda module: module.exit(**result))
+    return action.run(task_vars={}), walked
+
+
+def test_the_records_and_options_that_show_a_secret_are_masked(monkeypatch, lines):
+    records = [{"instance_id": f"i-{number}", "stdout": "ok\n", "exit_code": 0, "accepted": True} for number in range(20)]
+    records[3]["stdout"] = f"key={SECRET}\n"
+    records[7]["stderr"] = SECRET
+    leaking = (records[3], records[7])
+    result, walked = in_process_exit(monkeypatch, {"invocations": records, "verdict": "success"})
+    assert SECRET not in repr(result)
+    assert result["invocations"][3]["stdout"] == "key=********\n"
+    assert result["invocations"][7]["stderr"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert result["invocation"]["module_args"]["secret_key"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert result["invocations"][0] == {"instance_id": "i-0", "stdout": "ok\n", "exit_code": 0, "accepted": True}
+    # The options (invocation) and the two records that show it, not the 18 others.
+    assert len(walked) == 3 and all(any(value is record for value in walked) for record in leaking)
+    assert not any(value is record for value in walked for record in records if record not in leaking)

@@ -6,14 +6,19 @@ complete stream under a safe path, whatever the vendor's ids look like."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
 import pytest
 
+from ansible.module_utils.common.parameters import remove_values
+
+from ansible_collections.multicloud.invocations.plugins.module_utils import _output
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._output import (
     OutputOptions,
+    json_masker,
     left_out_marker,
     limit_text,
     safe_part,
@@ -236,3 +241,46 @@ def test_a_secret_of_the_task_is_masked_in_the_files_as_in_the_result(tmp_path):
     plain = alibaba_record(invocation_id="t-other", stdout="token=s3cr3t-key-value\n")
     shape_output([plain], OutputOptions(directory=str(tmp_path)))
     assert open(plain["stdout_file"]).read() == "token=s3cr3t-key-value\n"
+
+
+# Values holding a secret the ways remove_values finds one: inside a string, a whole string, a
+# number whose str() shows it, and secrets JSON writes escaped (quote, backslash, newline, non-ASCII).
+MASKED_CASES = [
+    ({"stdout": "key=s3cr3t\n", "exit_code": 0, "accepted": True}, {"s3cr3t"}),
+    ({"stderr": "s3cr3t", "raw": {"nested": ["a", "s3cr3t"]}}, {"s3cr3t"}),
+    ({"exit_code": 41234, "stdout": ""}, {"123"}),
+    ({"stdout": 'said "pa\\ss"\n'}, {'"pa\\ss"'}),
+    ({"stdout": "line one\nline two\n"}, {"one\nline"}),
+    ({"stdout": "motdepasse: clé-sécrète ✓"}, {"clé-sécrète ✓"}),
+    ({"stdout": "nothing here", "ratio": float("nan")}, {"nan"}),
+    ({"stdout": "anything"}, {""}),
+]
+
+
+@pytest.mark.parametrize("value, secrets", MASKED_CASES)
+def test_json_masker_masks_as_remove_values_does(value, secrets):
+    text = json_masker(secrets)(value)
+    assert json.loads(text) == json.loads(json.dumps(remove_values(value, secrets), default=str))
+    assert text != json.dumps(value, default=str)
+
+
+def test_json_masker_walks_only_the_values_whose_json_shows_a_secret(monkeypatch):
+    walked = []
+
+    def counting(value, secrets):
+        walked.append(value)
+        return remove_values(value, secrets)
+
+    monkeypatch.setattr(_output, "remove_values", counting)
+    to_json = json_masker({"s3cr3t-key-value"})
+    clean = [{"instance_id": f"ins-{number}", "stdout": "ok\n", "exit_code": 0} for number in range(50)]
+    leaking = {"instance_id": "ins-x", "stdout": "using s3cr3t-key-value\n", "exit_code": 1}
+    texts = [to_json(record) for record in clean + [leaking]]
+    assert walked == [leaking]
+    assert texts[:50] == [json.dumps(record) for record in clean]
+    assert json.loads(texts[50])["stdout"] == "using ********\n"
+
+
+def test_json_masker_without_secrets_is_plain_json():
+    value = {"stdout": "s3cr3t", "when": "2026-01-01T00:00:00Z"}
+    assert json_masker(())(value) == json.dumps(value)

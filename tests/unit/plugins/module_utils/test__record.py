@@ -163,6 +163,22 @@ def test_iso8601_keeps_what_it_cannot_parse():
     assert iso8601("PT0.091S") == "PT0.091S"
 
 
+@pytest.mark.parametrize("text", ["2020-02-19T18:18:03.419Z", "1999-12-31T23:59:59.999Z", "2020-02-30T10:00:00.000Z", "2020-02-19T24:00:00.000Z"])
+def test_iso8601_gives_its_own_form_back_as_parsing_it_would(text):
+    # A valid time parses and writes back to itself; an invalid one is kept as it is either way.
+    try:
+        parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    except ValueError:
+        parsed = text
+    assert iso8601(text) == iso8601(f" {text}\n") == parsed == text
+
+
+def test_iso8601_parses_near_misses_of_its_own_form():
+    assert iso8601("2020-02-19T18:18:03.419+00:00") == "2020-02-19T18:18:03.419Z"
+    assert iso8601("2020-02-19T18:18:03.419123Z") == "2020-02-19T18:18:03.419Z"
+    assert iso8601("2020-02-19T18:18:03Z") == "2020-02-19T18:18:03.000Z"
+
+
 # -- aggregate_status (docs/design.md, "Status model") ------------------------------------------------------
 
 

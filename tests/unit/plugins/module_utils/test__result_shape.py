@@ -13,6 +13,9 @@ import tempfile
 
 import pytest
 
+from ansible.module_utils.common.parameters import remove_values
+
+from ansible_collections.multicloud.invocations.plugins.module_utils import _output
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
 from ansible_collections.multicloud.invocations.plugins.module_utils._conditions import Conditions
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_records import invocation_records
@@ -235,3 +238,26 @@ def test_the_records_file_masks_the_secrets_the_result_masks(tmp_path):
         text = stream.read()
     assert "s3cr3t-key-value" not in text
     assert json.loads(text)[1]["stdout"] == "connecting with ********\n"
+
+
+def test_the_records_file_walks_only_the_records_that_hold_a_secret(tmp_path, monkeypatch):
+    # Masking walks every string of what it is given (remove_values): over a fleet's records, whole,
+    # that was most of a wait's finish. Only a record whose JSON shows a secret is walked now.
+    walked = []
+
+    def counting(value, secrets):
+        walked.append(value)
+        return remove_values(value, secrets)
+
+    monkeypatch.setattr(_output, "remove_values", counting)
+    records = fleet(failed=(1, 3))
+    records[3]["stdout"] = "connecting with s3cr3t-key-value\n"
+    leaking, its_payload = records[3], dict(records[3]["raw"])
+    result = {"invocations": records, "summary": {"total": len(records)}}
+    shape_result(result, {"return_records": "unsuccessful", "output_dir": str(tmp_path)}, secrets={"s3cr3t-key-value"})
+    assert len(walked) == 1 and walked[0] is leaking
+    with open(result["records_file"], encoding="utf-8") as stream:
+        written = json.load(stream)
+    assert [record["instance_id"] for record in written] == [record["instance_id"] for record in records]
+    assert written[3]["stdout"] == "connecting with ********\n"
+    assert written[3]["raw"] == its_payload

@@ -33,6 +33,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
     command_summary,
     get_invocation_record,
     invocation_records,
+    plain,
     split_list_output,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_requests import (
@@ -1489,3 +1490,24 @@ def test_api_calls_count_every_http_request_and_retries_beside_them():
     # One logical call, three HTTP requests (botocore retried twice), as on Alibaba Cloud and Zenlayer.
     assert _AlwaysFailingHandler.requests == 3
     assert (provider.api_calls, provider.retries) == (3, 2)
+
+
+def test_plain_turns_every_datetime_into_text_and_drops_response_metadata_at_every_level():
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc)
+    response = {
+        "ResponseMetadata": {"RequestId": "r-1"},
+        "CommandInvocations": [
+            {"InstanceId": "i-1", "RequestedDateTime": moment, "ResponseCode": 0, "Ratio": 0.5, "Done": True, "Comment": None,
+             "CommandPlugins": [{"Name": "aws:runShellScript", "ResponseStartDateTime": moment, "ResponseMetadata": {}}],
+             "Times": [moment, "2026-01-02T03:04:05.678Z", 3]},
+        ],
+        "NextToken": "token",
+    }
+    assert plain(response) == {
+        "CommandInvocations": [
+            {"InstanceId": "i-1", "RequestedDateTime": "2026-01-02T03:04:05.678Z", "ResponseCode": 0, "Ratio": 0.5, "Done": True,
+             "Comment": None, "CommandPlugins": [{"Name": "aws:runShellScript", "ResponseStartDateTime": "2026-01-02T03:04:05.678Z"}],
+             "Times": ["2026-01-02T03:04:05.678Z", "2026-01-02T03:04:05.678Z", 3]},
+        ],
+        "NextToken": "token",
+    }
