@@ -47,6 +47,8 @@ FULL = (
     Scenario("zenlayer-10000", 10000, provider="zenlayer_zos", commands=50, contenders=("invocation_wait", "zenlayer_pending"),
              title="Zenlayer ZOS: 50 invocations of 200 instances, 10,000 in all (virtual)"),
     Scenario("ansible-own-cost", 1, contenders=("ansible_debug",), title="Ansible's own cost: `ansible-playbook` running one `debug` task"),
+    Scenario("ansible-idle-cost", 1, contenders=("ansible_idle",),
+             title="Ansible's own cost while a task waits: `ansible-playbook` running one 20 s `pause` task"),
 )
 
 QUICK = (

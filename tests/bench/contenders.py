@@ -33,6 +33,8 @@ DESCRIPTIONS = {
                         "`DescribeCommandInvocations` row filtered to Pending and Running every 2 s (its totalCount), "
                         "every invocation (100 a page, instances nested) once none is",
     "ansible_debug": "`ansible-playbook` running one `debug` task: Ansible's own cost, waiting on nothing",
+    "ansible_idle": "`ansible-playbook` running one `pause` task of 20 s: Ansible's own cost while a task waits as long as "
+                    "a 10,000-instance timeline",
 }
 
 # Each provider's competent peer (tests/bench/peers), and how invocation_wait names its runs.
@@ -41,7 +43,7 @@ RUN_KEY = {"aws_ssm": "command_id", "alibaba_ecs": "invocation_id", "zenlayer_zo
 REGIONS = {"aws_ssm": REGION, "alibaba_ecs": ALIBABA_REGION}  # Zenlayer takes no region
 
 # Contenders that wait on nothing: measured for their cost only, never judged.
-BASELINES = frozenset({"ansible_debug"})
+BASELINES = frozenset({"ansible_debug", "ansible_idle"})
 
 
 @dataclass
@@ -116,8 +118,8 @@ def command_line(name: str, url: str, targets: dict[str, list[str]], scratch: st
         with open(targets_path, "w", encoding="utf-8") as handle:
             json.dump(targets, handle)
         return [sys.executable, os.path.join(HERE, "peers", f"{name}.py"), url, targets_path, result], env, result
-    if name == "ansible_debug":
-        return playbook + [os.path.join(HERE, "playbooks", "ansible_debug.yml")], ansible_env(env, result), result
+    if name in BASELINES:
+        return playbook + [os.path.join(HERE, "playbooks", f"{name}.yml")], ansible_env(env, result), result
     if name == "aws_cli_wait":
         pairs = os.path.join(scratch, "pairs.txt")
         with open(pairs, "w", encoding="utf-8") as handle:
