@@ -162,6 +162,18 @@ load: $(VENV)/.installed $(DEMO_LINK)
 load-quick:
 	$(MAKE) load LOAD_ARGS="--processes 9 --seconds 30"
 
+# Event-Driven Ansible (extensions/eda): ansible-rulebook runs the example rulebook with the
+# collection's event source against fleetsim and moto's SQS. It gets
+# its own venv (it pins its own libraries) and a Java runtime, which tests/eda/ensure-java.sh
+# installs from the Debian packages when it is missing (as root; otherwise it says what to run).
+EDA_VENV := .venvs/eda
+
+$(EDA_VENV)/.installed: tests/eda/requirements.txt requirements.txt tests/fleetsim/pyproject.toml tests/eda/ensure-java.sh
+	tests/eda/ensure-java.sh
+	$(PYTHON) -m venv $(EDA_VENV)
+	$(EDA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/eda/requirements.txt -e tests/fleetsim
+	touch $@
+
 # --- Release: tarball, docs site, changelog, execution environment (README "Releasing") ---
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 
