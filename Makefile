@@ -19,14 +19,15 @@ RUN := $(call in_venv,$(VENV))
 RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
 
 .PHONY: help setup demo test test-serial fleetsim-test units sanity sanity-pylint sanity-other integration examples lint test-oldest units-oldest examples-oldest \
-	integration-oldest clean bench bench-quick chaos chaos-quick load load-quick dist docs changelog changelog-lint \
+	integration-oldest eda clean bench bench-quick chaos chaos-quick load load-quick dist docs changelog changelog-lint \
 	release-test release-checks release-installed release-installed-oldest release-ee release-docs
 
 help:
 	@echo "make demo   run a command on a simulated fleet, wait, gate, print the verdict"
 	@echo "make test   fleetsim tests, units, sanity, integration, ansible-lint, oldest ansible-core, release, quick"
-	@echo "            bench/chaos, load: steps side by side, a table of their times at the end (README: \"Running one step or one target\")"
+	@echo "            bench/chaos, load, the EDA rulebook: steps side by side, a table of their times at the end (README: \"Running one step or one target\")"
 	@echo "make STEP   one step of make test alone, e.g. make units; make integration TARGETS=invocation_success"
+	@echo "make eda    ansible-rulebook runs the example rulebook with the event source (installs Java if missing, as root)"
 	@echo "make bench  API calls, detection lag and cost of waiting against the peers -> docs/performance.md"
 	@echo "make chaos  every provider's waits under every fleetsim fault, 3 seeds (CHAOS_QUICK=1: the CI subset)"
 	@echo "make load   20 ansible-playbook processes waiting at once on one fleetsim (load-quick: 9, the CI subset)"
@@ -161,6 +162,24 @@ load: $(VENV)/.installed $(DEMO_LINK)
 # so every combination the full run checks is still checked, in about half its CPU.
 load-quick:
 	$(MAKE) load LOAD_ARGS="--processes 9 --seconds 30"
+
+# Event-Driven Ansible (extensions/eda): ansible-rulebook runs the example rulebook with the
+# collection's event source against fleetsim and moto's SQS (tests/eda/test_rulebook.py). It gets
+# its own venv (it pins its own libraries) and a Java runtime, which tests/eda/ensure-java.sh
+# installs from the Debian packages when it is missing (as root; otherwise it says what to run).
+EDA_VENV := .venvs/eda
+
+$(EDA_VENV)/.installed: tests/eda/requirements.txt requirements.txt tests/fleetsim/pyproject.toml tests/eda/ensure-java.sh
+	tests/eda/ensure-java.sh
+	$(PYTHON) -m venv $(EDA_VENV)
+	$(EDA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/eda/requirements.txt -e tests/fleetsim
+	touch $@
+
+# ansible-rulebook and the source run in .venvs/eda; the playbook the rulebook starts runs on that
+# venv's ansible-core 2.19, then on the oldest venv's 2.17 (EDA_OLDEST_VENV). The source's unit tests
+# are in tests/unit (make units, units-oldest).
+eda: $(EDA_VENV)/.installed $(OLDEST_VENV)/.installed
+	$(call in_venv,$(EDA_VENV)) EDA_OLDEST_VENV=$(abspath $(OLDEST_VENV)) python -m pytest -q -p no:cacheprovider tests/eda
 
 # --- Release: tarball, docs site, changelog, execution environment (README "Releasing") ---
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)

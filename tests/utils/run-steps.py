@@ -72,6 +72,10 @@ def steps(lanes: int, cores: float) -> list[Step]:
         Step("release-ee", ["release-ee"], ("release-checks",), weight=0.5, seconds=15),
         Step("release-docs", ["release-docs"], ("release-checks",), weight=1, seconds=90),
         Step("bench-quick", ["bench-quick"], ("setup",), weight=1, seconds=60),
+        # ansible-rulebook in its own venv, with a Java runtime (installed from the Debian packages if missing).
+        Step("setup-eda", [".venvs/eda/.installed"], weight=1, seconds=90),
+        # The example rulebook with the event source, on ansible-core 2.19 and 2.17 (tests/eda).
+        Step("eda", ["eda"], ("setup-eda", "setup-oldest"), weight=0.5, seconds=30),
         Step("chaos-quick", ["chaos-quick"], ("setup",), weight=cores, seconds=45),
         Step("load-quick", ["load-quick"], ("setup",), weight=cores, seconds=50),
     ]
