@@ -18,7 +18,7 @@ group often serves every provider of a play.
 ``lacks`` names what a provider cannot do, with why: starting (``start``), stopping a run
 (``cancel``), maintenance windows (``windows``), steps within a run (``steps``), past runs of a
 periodic task (``history``), reading the state of the targets' agents (``agents``), fetching the complete output
-from object storage (``complete_output``). An option that needs one of them is refused before any call
+from object storage (``complete_output``), waking on status events read from an SQS queue (``events``). An option that needs one of them is refused before any call
 (:func:`refuse_unsupported`), as is an id option the provider does not take (``foreign_ids``).
 
 A kind of wait can refuse options too, whatever the provider: a maintenance window wait covers
@@ -43,6 +43,7 @@ OPTION_NEEDS = {
     "window_task_id": "windows",
     "agent_check": "agents",
     "fetch_complete_output": "complete_output",
+    "event_queue": "events",
 }
 
 
@@ -61,6 +62,7 @@ WAIT_KINDS = {
         refuses={
             "cancel_on_timeout": "cancel_on_timeout does not apply to maintenance window runs: stop a window execution in SSM itself",
             "instance_ids": "instance_ids narrows command waits; a maintenance window wait covers every target of the execution",
+            "event_queue": "event_queue wakes command waits on Run Command status events; a maintenance window wait polls (leave event_queue out)",
         },
     ),
 }
@@ -133,6 +135,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "logs_endpoint_url": "nothing: it is where aws_ssm reads the complete output from CloudWatch Logs",
         },
         lacks={
+            "events": "Cloud Assistant's status events go to Alibaba Cloud EventBridge, not to an SQS queue (the only event feed the wait reads)",
             "steps": "Cloud Assistant invocations have no steps (plugin_name is an SSM notion)",
             "windows": "Cloud Assistant has no maintenance windows (they are an SSM notion)",
         },
@@ -178,6 +181,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "agents": "ZOS (API 2025-10-10) documents no call that reports the guest agent's state; InvokeCommand only refuses an "
                       "instance without it (INVALID_INSTANCE_QGA_REQUIRED)",
             "windows": "ZOS has no maintenance windows (they are an SSM notion)",
+            "events": "ZOS publishes no command status events; its waits poll",
         },
         raw_output_keys=frozenset(("output", "outputError")),
         foreign_ids={
