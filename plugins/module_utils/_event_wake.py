@@ -17,8 +17,8 @@ ended, or (when the failure policy may stop at a failure) any of its instances d
 instance that succeeded while others still run changes no decision, so it wakes nobody: the
 command's own event wakes the read that ends the wait.
 
-A queue that cannot be read is reported once (``unreadable``, a warning) and the wait goes on with
-plain sleeps.
+A queue that cannot be read is reported once (``unreadable``, which the wait turns into one
+warning) and the wait goes on with plain sleeps; a later slice of the same wait does not try again.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class EventWake:
         warn: t.Callable[[str], None] = lambda message: None,
         sleep: t.Callable[[float], None] = time.sleep,
         clock: t.Callable[[], float] = time.monotonic,
+        unreadable: str | None = None,
     ) -> None:
         self._queue = queue
         self._runs = frozenset(run_ids)
@@ -62,8 +63,9 @@ class EventWake:
         self.woke_rounds = 0
         # Events about other runs, or not worth a read: received, deleted, and otherwise ignored.
         self.ignored = 0
-        # The error text once the queue could not be read (the wait then sleeps).
-        self.unreadable: str | None = None
+        # The error text once the queue could not be read (the wait then sleeps): given when an
+        # earlier slice of the wait, or setting the queue up, already failed.
+        self.unreadable = unreadable
 
     @property
     def announces_changes(self) -> bool:
@@ -113,14 +115,15 @@ class EventWake:
 
     def report(self, before: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         """The result's ``events``: this wait's counts, added to those of the slices ``before`` it."""
-        counts = self._queue.counts()
+        counts = self._queue.counts() if self._queue is not None else {"received": 0, "ours": 0}
+        calls = self._queue.calls if self._queue is not None else 0
         before = before or {}
         unreadable: t.Any = self.unreadable if self.unreadable is not None else before.get("unreadable", False)
         return {
             "received": int(before.get("received", 0)) + counts["received"],
             "ours": int(before.get("ours", 0)) + counts["ours"],
             "woke_rounds": int(before.get("woke_rounds", 0)) + self.woke_rounds,
-            "sqs_calls": int(before.get("sqs_calls", 0)) + self._queue.calls,
+            "sqs_calls": int(before.get("sqs_calls", 0)) + calls,
             "unreadable": unreadable or False,
         }
 

@@ -304,19 +304,26 @@ class WithKnownRecords(Watch):
                                    expected=snapshot.expected + len(self._records))
 
 
+def events_warning(counters: dict[str, t.Any]) -> str | None:
+    """One warning for a wait whose event queue could not be read (in any of its slices)."""
+    unreadable = (counters.get("events") or {}).get("unreadable")
+    if not unreadable:
+        return None
+    return f"the event queue cannot be read, so this wait polled without it: {unreadable}"
+
+
 def event_wake_from(
     provider: Provider,
     watch: Watch,
     commands: list[dict[str, t.Any]],
     params: dict[str, t.Any],
     policy: FailurePolicy,
-    warn: t.Callable[[str], None],
     waiter_hooks: dict[str, t.Any],
 ) -> EventWake | None:
     """The pause that listens to ``event_queue`` between rounds, or None without one.
 
-    A queue that cannot even be set up (a client the provider cannot build) is a warning, like one
-    that cannot be read: the wait goes on with plain sleeps.
+    A queue that cannot even be set up (a client the provider cannot build) is unreadable, like one
+    that cannot be read: the wait goes on with plain sleeps, and its result warns once.
     """
     queue_url = params.get("event_queue")
     if not queue_url:
@@ -326,20 +333,23 @@ def event_wake_from(
     if not callable(getattr(provider, "event_queue", None)):
         raise InvalidInput(f"{getattr(provider, 'name', 'this provider')} cannot wake on status events, so event_queue cannot be honoured; leave it out")
     run_key = getattr(watch, "run_key", None)
-    try:
-        queue = provider.event_queue(queue_url)  # type: ignore[attr-defined]
-    except InvocationError as error:
-        warn(f"the event queue cannot be read, so this wait polls without it: {error.describe()}")
-        return None
+    # A queue an earlier slice of this wait could not read is not tried again.
+    unreadable = ((params.get("resume") or {}).get("events") or {}).get("unreadable") or None
+    queue = None
+    if unreadable is None:
+        try:
+            queue = provider.event_queue(queue_url)  # type: ignore[attr-defined]
+        except InvocationError as error:
+            unreadable = error.describe()
     return EventWake(
         queue,
         [handle.get(run_key) for handle in commands if run_key and handle.get(run_key)],
         params.get("instance_ids") or [],
         follow_failures=policy.stop_mode != STOP_NEVER,
         longest_poll=provider.longest_long_poll,  # type: ignore[attr-defined]
-        warn=warn,
         sleep=waiter_hooks.get("sleep", time.sleep),
         clock=waiter_hooks.get("clock", time.monotonic),
+        unreadable=unreadable,
     )
 
 
@@ -370,8 +380,7 @@ def wait_and_judge(
     policy = policy_from(params)
     conditions = conditions_from(params)
     watch = provider.watch(commands, params.get("instance_ids") or [], params.get("include_output", True))
-    event_warnings: list[str] = []
-    wake = event_wake_from(provider, watch, commands, params, policy, event_warnings.append, waiter_hooks)
+    wake = event_wake_from(provider, watch, commands, params, policy, waiter_hooks)
     # Targets the agent pre-flight left out (their records) and the agents it read travel with
     # every slice of the wait, so the verdict and the final records include them.
     known_records = list(resume.get("known_records") or params.get("known_records") or [])
@@ -472,7 +481,7 @@ def wait_and_judge(
     result.update(counters)
     # Shown as task warnings by the module (_module.py), and kept in the result: ansible-core 2.19
     # keeps warnings out of a registered result, so a playbook could not see them otherwise.
-    result["wait_warnings"] = [warning for warning in (delay_warning(params.get("delay"), budget), *event_warnings) if warning]
+    result["wait_warnings"] = [warning for warning in (delay_warning(params.get("delay"), budget), events_warning(counters)) if warning]
     error = condition_error if condition_error is not None else (outcome.error if outcome.ended_because == ENDED_ERROR else None)
     if error is None:
         # Part of a wait over several providers failed while the others went on: their records are kept.

@@ -445,7 +445,7 @@ class AwsSsmProvider:
         bound by the budget and (``counted``) counted in ``api_calls``."""
         self.client()
         if self._session is None:
-            raise ProviderError("the complete output cannot be fetched with an SSM client built elsewhere", provider=PROVIDER)
+            raise ProviderError(f"no {service_name} client can be made beside an SSM client built elsewhere", provider=PROVIDER)
         endpoint_url = self._options.get(endpoint_option)
         warning = check_plain_http(endpoint_url, bool(self._options.get("allow_plain_http")), PROVIDER, option=endpoint_option)
         if warning:

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from ansible_collections.multicloud.invocations.plugins.module_utils._event_wake import EventWake
 from ansible_collections.multicloud.invocations.plugins.module_utils._sqs_events import EventQueue
 from ansible_collections.multicloud.invocations.plugins.module_utils._wait_task import validate_wait_options, wait_and_judge
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, ProviderError
 from ansible_collections.multicloud.invocations.plugins.module_utils._provider import Watch
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot, WaitSettings, wait_for
 
@@ -277,7 +277,31 @@ def test_an_unreadable_queue_is_a_wait_warning_and_the_same_verdict(fake_clock, 
     result, error, _ = wait_and_judge(EventProvider(fake_clock, rec, sqs), [{"CommandId": CMD}], wait_params(), **fake_clock.hooks())
     assert error is None and result["verdict"] == "success"
     assert result["events"]["unreadable"].endswith("(error code AWS.SimpleQueueService.NonExistentQueue)")
-    assert [warning for warning in result["wait_warnings"] if "event queue cannot be read" in warning]
+    assert result["wait_warnings"] == ["the event queue cannot be read, so this wait polled without it: SQS ReceiveMessage on "
+                                       f"{QUEUE} failed: gone (error code AWS.SimpleQueueService.NonExistentQueue)"]
+
+
+def test_a_later_slice_does_not_read_a_queue_found_unreadable(fake_clock, rec):
+    sqs = TimedSqs(fake_clock)
+    before = {"received": 0, "ours": 0, "woke_rounds": 0, "sqs_calls": 1, "unreadable": "SQS ReceiveMessage failed: gone"}
+    params = wait_params(resume={"events": before, "elapsed": 1.0, "timeout": 600})
+    result, _, _ = wait_and_judge(EventProvider(fake_clock, rec, sqs), [{"CommandId": CMD}], params, **fake_clock.hooks())
+    assert sqs.waits == []
+    assert result["events"] == before
+    assert result["wait_warnings"] == ["the event queue cannot be read, so this wait polled without it: SQS ReceiveMessage failed: gone"]
+
+
+def test_a_queue_that_cannot_be_set_up_is_unreadable(fake_clock, rec):
+    provider = EventProvider(fake_clock, rec, TimedSqs(fake_clock))
+
+    def no_client(queue_url):
+        raise ProviderError("no sqs client can be made beside an SSM client built elsewhere", provider="aws_ssm")
+
+    provider.event_queue = no_client
+    result, error, _ = wait_and_judge(provider, [{"CommandId": CMD}], wait_params(), **fake_clock.hooks())
+    assert error is None and result["verdict"] == "success"
+    assert result["events"]["unreadable"] == "no sqs client can be made beside an SSM client built elsewhere"
+    assert result["events"]["sqs_calls"] == 0
 
 
 def test_a_provider_without_events_refuses_the_queue(fake_clock, rec):
