@@ -152,7 +152,7 @@ options:
         that a command it waits on ended, that an instance of O(instance_ids) ended, or (when the failure policy may
         stop at a failure) that an instance did not succeed. See the guide "Waking on events" for the rule and the
         queue policy.
-      - Events only say when to read: every record and the verdict come from the API, exactly as without a queue.
+      - Events only say when to read; every record and the verdict come from the API, exactly as without a queue.
         While events are read, the pause between rounds keeps backing off to O(max_interval) even as targets end, so
         a lost event costs at most that much lag.
       - The wait deletes every message it reads, its own or not, so give each waiting task (or each play that waits
