@@ -18,8 +18,9 @@ group often serves every provider of a play.
 ``lacks`` names what a provider cannot do, with why: starting (``start``), stopping a run
 (``cancel``), maintenance windows (``windows``), steps within a run (``steps``), past runs of a
 periodic task (``history``), reading the state of the targets' agents (``agents``), fetching the complete output
-from object storage (``complete_output``), waking on status events read from an SQS queue (``events``). An option that needs one of them is refused before any call
-(:func:`refuse_unsupported`), as is an id option the provider does not take (``foreign_ids``).
+from object storage (``complete_output``), waking on status events read from an SQS queue
+(``events``). An option that needs one of them is refused before any call (:func:`refuse_unsupported`),
+as is an id option the provider does not take (``foreign_ids``).
 
 A kind of wait can refuse options too, whatever the provider: a maintenance window wait covers
 every target of one window execution, so it takes neither ``instance_ids`` nor
