@@ -134,6 +134,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "aws_config": "nothing: it configures botocore, which alibaba_ecs does not use",
             "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; Cloud Assistant delivers to OSS",
             "logs_endpoint_url": "nothing: it is where aws_ssm reads the complete output from CloudWatch Logs",
+            "event_queue_endpoint_url": "nothing: it is where aws_ssm reads its event queue (SQS)",
         },
         lacks={
             "events": "Cloud Assistant's status events go to Alibaba Cloud EventBridge, not to an SQS queue (the only event feed the wait reads)",
@@ -172,6 +173,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; ZOS delivers none",
             "oss_endpoint_url": "nothing: it is where alibaba_ecs reads the complete output; ZOS delivers none",
             "logs_endpoint_url": "nothing: it is where aws_ssm reads the complete output from CloudWatch Logs; ZOS delivers none",
+            "event_queue_endpoint_url": "nothing: it is where aws_ssm reads its event queue (SQS); ZOS publishes no status events",
             "signature_version": "nothing: ZOS requests are signed with ZC2-HMAC-SHA256 (or carry token)",
         },
         lacks={
