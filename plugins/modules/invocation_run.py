@@ -159,7 +159,7 @@ options:
         at once) its own queue. Two waits sharing one queue still reach the right verdicts, later.
       - A queue that cannot be read (refused, missing, unreachable) is one warning; the wait goes on polling.
       - The queue is read with the task's credentials, region and TLS settings; it needs C(sqs:ReceiveMessage) and
-        C(sqs:DeleteMessage). Not for maintenance window waits, nor with O(waits).
+        C(sqs:DeleteMessage).
     type: str
     version_added: 1.1.0
   event_queue_endpoint_url:

@@ -277,7 +277,7 @@ class EventBridge:
         if plan.out_of_order:
             # Held to the end of the current window, then the window's events are sent newest first.
             due = (math.floor(now / plan.out_of_order) + 1) * plan.out_of_order + plan.delay
-        for _ in range(copies):
+        for _copy in range(copies):
             for queue_url in plan.queue_urls:
                 heapq.heappush(self._pending, (due, next(self._order), body, queue_url))
 

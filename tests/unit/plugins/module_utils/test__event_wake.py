@@ -48,13 +48,13 @@ class TimedSqs:
         self.waits.append(WaitTimeSeconds)
         if self.error:
             raise self.error
-        if not any(at <= self.clock.elapsed for at, _ in self.arrivals):
-            upcoming = [at for at, _ in self.arrivals if at <= self.clock.elapsed + WaitTimeSeconds]
+        if not any(at <= self.clock.elapsed for at, _body in self.arrivals):
+            upcoming = [at for at, _body in self.arrivals if at <= self.clock.elapsed + WaitTimeSeconds]
             self.clock.now = self.clock.start + (min(upcoming) if upcoming else self.clock.elapsed + WaitTimeSeconds)
         due = [arrival for arrival in self.arrivals if arrival[0] <= self.clock.elapsed][:MaxNumberOfMessages]
         for arrival in due:
             self.arrivals.remove(arrival)
-        return {"Messages": [{"ReceiptHandle": f"h{index}", "Body": body} for index, (_, body) in enumerate(due)]}
+        return {"Messages": [{"ReceiptHandle": f"h{index}", "Body": body} for index, (_at, body) in enumerate(due)]}
 
     def delete_message_batch(self, QueueUrl, Entries):  # noqa: N803
         self.deleted += len(Entries)
@@ -70,7 +70,7 @@ def wake_on(fake_clock, sqs, **kwargs):
 
 def test_a_command_event_ends_the_pause_when_it_arrives(fake_clock):
     sqs = TimedSqs(fake_clock, [(3, event("Success", instance=None))])
-    wake, _ = wake_on(fake_clock, sqs)
+    wake, _warnings = wake_on(fake_clock, sqs)
     wake(7.5, Snapshot())
     assert fake_clock.elapsed == 3
     assert wake.woke_rounds == 1
@@ -80,7 +80,7 @@ def test_a_command_event_ends_the_pause_when_it_arrives(fake_clock):
 
 def test_a_silent_queue_is_long_polled_in_whole_seconds_and_the_rest_slept(fake_clock):
     sqs = TimedSqs(fake_clock)
-    wake, _ = wake_on(fake_clock, sqs)
+    wake, _warnings = wake_on(fake_clock, sqs)
     wake(7.5, Snapshot())
     assert sqs.waits == [7]
     assert fake_clock.sleeps == pytest.approx([0.5])
@@ -90,7 +90,7 @@ def test_a_silent_queue_is_long_polled_in_whole_seconds_and_the_rest_slept(fake_
 
 def test_a_pause_under_a_second_is_slept(fake_clock):
     sqs = TimedSqs(fake_clock)
-    wake, _ = wake_on(fake_clock, sqs)
+    wake, _warnings = wake_on(fake_clock, sqs)
     wake(0.8, Snapshot())
     assert sqs.waits == [] and fake_clock.sleeps == pytest.approx([0.8])
 
@@ -103,7 +103,7 @@ def test_events_not_worth_a_read_do_not_end_the_pause(fake_clock):
         (4, "not an event"),
     ]
     sqs = TimedSqs(fake_clock, arrivals)
-    wake, _ = wake_on(fake_clock, sqs)
+    wake, _warnings = wake_on(fake_clock, sqs)
     wake(10, Snapshot())
     assert fake_clock.elapsed == pytest.approx(10)
     assert wake.woke_rounds == 0
@@ -112,20 +112,20 @@ def test_events_not_worth_a_read_do_not_end_the_pause(fake_clock):
 
 
 def test_a_failure_wakes_when_the_policy_may_stop_at_one(fake_clock):
-    wake, _ = wake_on(fake_clock, TimedSqs(fake_clock, [(2, event("Failed"))]), follow_failures=True)
+    wake, _warnings = wake_on(fake_clock, TimedSqs(fake_clock, [(2, event("Failed"))]), follow_failures=True)
     wake(10, Snapshot())
     assert (fake_clock.elapsed, wake.woke_rounds) == (2, 1)
 
 
 def test_a_failure_does_not_wake_when_the_policy_never_stops_early(fake_clock):
-    wake, _ = wake_on(fake_clock, TimedSqs(fake_clock, [(2, event("Failed"))]), follow_failures=False)
+    wake, _warnings = wake_on(fake_clock, TimedSqs(fake_clock, [(2, event("Failed"))]), follow_failures=False)
     wake(10, Snapshot())
     assert (fake_clock.elapsed, wake.woke_rounds) == (10, 0)
 
 
 def test_a_named_instance_that_ends_wakes_and_others_do_not(fake_clock):
     sqs = TimedSqs(fake_clock, [(2, event("Success", instance="i-1")), (5, event("Success", instance="i-2"))])
-    wake, _ = wake_on(fake_clock, sqs, instance_ids=["i-2"], follow_failures=False)
+    wake, _warnings = wake_on(fake_clock, sqs, instance_ids=["i-2"], follow_failures=False)
     wake(10, Snapshot())
     assert (fake_clock.elapsed, wake.woke_rounds) == (5, 1)
 
@@ -133,7 +133,7 @@ def test_a_named_instance_that_ends_wakes_and_others_do_not(fake_clock):
 def test_a_repeated_or_late_event_wakes_nobody(fake_clock, rec):
     final = rec("failed", "i-9", command_id=CMD)
     sqs = TimedSqs(fake_clock, [(1, event("Failed", instance="i-1")), (2, event("Failed", instance="i-1")), (3, event("Failed", instance="i-9"))])
-    wake, _ = wake_on(fake_clock, sqs)
+    wake, _warnings = wake_on(fake_clock, sqs)
     wake(10, Snapshot(records=[final]))
     assert (fake_clock.elapsed, wake.woke_rounds) == (1, 1)
     # The same event again, and one about a target the last round already read as final.
@@ -143,7 +143,7 @@ def test_a_repeated_or_late_event_wakes_nobody(fake_clock, rec):
 
 def test_a_long_poll_waits_no_longer_than_a_request_may_take(fake_clock):
     sqs = TimedSqs(fake_clock)
-    wake, _ = wake_on(fake_clock, sqs, longest_poll=lambda: 4.0)
+    wake, _warnings = wake_on(fake_clock, sqs, longest_poll=lambda: 4.0)
     wake(10, Snapshot())
     assert sqs.waits == [4, 4, 2]
     assert fake_clock.sleeps == []
@@ -165,7 +165,7 @@ def test_an_unreadable_queue_warns_once_and_the_wait_sleeps(fake_clock):
 
 
 def test_the_report_adds_the_slices_before(fake_clock):
-    wake, _ = wake_on(fake_clock, TimedSqs(fake_clock, [(1, event("Success", instance=None))]))
+    wake, _warnings = wake_on(fake_clock, TimedSqs(fake_clock, [(1, event("Success", instance=None))]))
     wake(3, Snapshot())
     assert wake.report({"received": 2, "ours": 1, "woke_rounds": 1, "sqs_calls": 6, "unreadable": False}) == {
         "received": 3, "ours": 2, "woke_rounds": 2, "sqs_calls": 8, "unreadable": False,
@@ -183,7 +183,7 @@ def test_the_waiter_hands_its_pauses_over_and_reads_at_once_after_a_wake(fake_cl
         polls.append(fake_clock.elapsed)
         return done if fake_clock.elapsed >= 9 else running
 
-    wake, _ = wake_on(fake_clock, TimedSqs(fake_clock, [(9, event("Success", instance=None))]))
+    wake, _warnings = wake_on(fake_clock, TimedSqs(fake_clock, [(9, event("Success", instance=None))]))
     outcome = wait_for(poll, WaitSettings(timeout=600, interval=2, max_interval=15), pause_with=wake, **fake_clock.hooks())
     # While events announce changes the pacer backs off from the start: 0, 3 (2 x 1.5), 7.5 (3 x 1.5),
     # then the event at 9 instead of the pacer's 14.25.
@@ -202,7 +202,7 @@ def test_while_events_announce_changes_the_pacer_backs_off_as_counts_change(fake
 
     fake_clock.sleeps.clear()
     steps = iter(rounds + [last])
-    wake, _ = wake_on(fake_clock, TimedSqs(fake_clock))
+    wake, _warnings = wake_on(fake_clock, TimedSqs(fake_clock))
     wake._sleep = lambda seconds: None  # the fake SQS moves the clock; only the pauses asked for matter here
     pauses = []
 
@@ -274,7 +274,7 @@ def test_the_result_says_what_the_queue_brought(fake_clock, rec):
 
 def test_an_unreadable_queue_is_a_wait_warning_and_the_same_verdict(fake_clock, rec):
     sqs = TimedSqs(fake_clock, error=ClientError({"Error": {"Code": "AWS.SimpleQueueService.NonExistentQueue", "Message": "gone"}}, "ReceiveMessage"))
-    result, error, _ = wait_and_judge(EventProvider(fake_clock, rec, sqs), [{"CommandId": CMD}], wait_params(), **fake_clock.hooks())
+    result, error, _failure = wait_and_judge(EventProvider(fake_clock, rec, sqs), [{"CommandId": CMD}], wait_params(), **fake_clock.hooks())
     assert error is None and result["verdict"] == "success"
     assert result["events"]["unreadable"].endswith("(error code AWS.SimpleQueueService.NonExistentQueue)")
     assert result["wait_warnings"] == ["the event queue cannot be read, so this wait polled without it: SQS ReceiveMessage on "
@@ -285,7 +285,7 @@ def test_a_later_slice_does_not_read_a_queue_found_unreadable(fake_clock, rec):
     sqs = TimedSqs(fake_clock)
     before = {"received": 0, "ours": 0, "woke_rounds": 0, "sqs_calls": 1, "unreadable": "SQS ReceiveMessage failed: gone"}
     params = wait_params(resume={"events": before, "elapsed": 1.0, "timeout": 600})
-    result, _, _ = wait_and_judge(EventProvider(fake_clock, rec, sqs), [{"CommandId": CMD}], params, **fake_clock.hooks())
+    result, _error, _failure = wait_and_judge(EventProvider(fake_clock, rec, sqs), [{"CommandId": CMD}], params, **fake_clock.hooks())
     assert sqs.waits == []
     assert result["events"] == before
     assert result["wait_warnings"] == ["the event queue cannot be read, so this wait polled without it: SQS ReceiveMessage failed: gone"]
@@ -298,7 +298,7 @@ def test_a_queue_that_cannot_be_set_up_is_unreadable(fake_clock, rec):
         raise ProviderError("no sqs client can be made beside an SSM client built elsewhere", provider="aws_ssm")
 
     provider.event_queue = no_client
-    result, error, _ = wait_and_judge(provider, [{"CommandId": CMD}], wait_params(), **fake_clock.hooks())
+    result, error, _failure = wait_and_judge(provider, [{"CommandId": CMD}], wait_params(), **fake_clock.hooks())
     assert error is None and result["verdict"] == "success"
     assert result["events"]["unreadable"] == "no sqs client can be made beside an SSM client built elsewhere"
     assert result["events"]["sqs_calls"] == 0
