@@ -23,6 +23,7 @@ warning) and the wait goes on with plain sleeps; a later slice of the same wait 
 
 from __future__ import annotations
 
+import math
 import time
 import typing as t
 
@@ -78,8 +79,13 @@ class EventWake:
             left = min(ends - self._clock(), self._longest_poll())
             if left < LONG_POLL_AT_LEAST:
                 break
+            # SQS waits whole seconds. The part of a second is slept first, not last: a message
+            # that comes meanwhile waits in the queue for the long poll, while one that came during
+            # a sleep at the end would only be seen by the next round.
+            if left > math.floor(left):
+                self._sleep(left - math.floor(left))
             try:
-                events = self._queue.receive(left)
+                events = self._queue.receive(math.floor(left))
             except QueueUnreadable as error:
                 self.unreadable = error.describe()
                 self._warn(f"the event queue cannot be read, so this wait polls without it: {self.unreadable}")

@@ -75,7 +75,7 @@ def test_a_command_event_ends_the_pause_when_it_arrives(fake_clock):
     assert fake_clock.elapsed == 3
     assert wake.woke_rounds == 1
     assert sqs.waits == [7]
-    assert fake_clock.sleeps == []
+    assert fake_clock.sleeps == pytest.approx([0.5]), "the part of a second first, then the long poll"
 
 
 def test_a_silent_queue_is_long_polled_in_whole_seconds_and_the_rest_slept(fake_clock):
@@ -86,6 +86,15 @@ def test_a_silent_queue_is_long_polled_in_whole_seconds_and_the_rest_slept(fake_
     assert fake_clock.sleeps == pytest.approx([0.5])
     assert fake_clock.elapsed == pytest.approx(7.5)
     assert wake.woke_rounds == 0
+
+
+def test_the_part_of_a_second_is_slept_first_so_a_late_event_still_wakes(fake_clock):
+    # An event in the last half second of a 7.5 s pause: slept last, that half second would hide it.
+    sqs = TimedSqs(fake_clock, [(7.2, event("Success", instance=None))])
+    wake, _warnings = wake_on(fake_clock, sqs)
+    wake(7.5, Snapshot())
+    assert fake_clock.sleeps == pytest.approx([0.5]) and sqs.waits == [7]
+    assert fake_clock.elapsed == pytest.approx(7.2) and wake.woke_rounds == 1
 
 
 def test_a_pause_under_a_second_is_slept(fake_clock):
