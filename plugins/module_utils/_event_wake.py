@@ -13,9 +13,10 @@ counts, and a lost event only costs the lag of the usual pacer.
 
 Worth a read is an event with a final status about a run being waited on that the last round did
 not already see final: the run's command ended (command-level event), an instance the wait names
-ended, or (when the failure policy may stop at a failure) any of its instances did not succeed. An
-instance that succeeded while others still run changes no decision, so it wakes nobody: the
-command's own event wakes the read that ends the wait.
+ended, (when the failure policy may stop at a failure) any of its instances did not succeed, or
+as many instances ended during this pause as the last round left open, so the wait may be over
+(the command's own event may come a moment later). An instance that succeeded while others still
+run changes no decision, so it wakes nobody.
 
 A queue that cannot be read is reported once (``unreadable``, which the wait turns into one
 warning) and the wait goes on with plain sleeps; a later slice of the same wait does not try again.
@@ -61,6 +62,9 @@ class EventWake:
         self._clock = clock
         # (command id, instance id or None) already announced final: a repeated event wakes nobody.
         self._announced: set[tuple[str, str | None]] = set()
+        # Targets the last round left open, and the instances announced final since (this pause).
+        self._open = 0
+        self._ended_in_pause: set[tuple[str, str | None]] = set()
         self.woke_rounds = 0
         # Events about other runs, or not worth a read: received, deleted, and otherwise ignored.
         self.ignored = 0
@@ -75,6 +79,8 @@ class EventWake:
     def __call__(self, seconds: float, snapshot: t.Any) -> None:
         ends = self._clock() + max(seconds, 0.0)
         seen_final = final_targets(getattr(snapshot, "records", None) or [])
+        self._open = open_targets(snapshot)
+        self._ended_in_pause = set()
         while self.unreadable is None:
             left = min(ends - self._clock(), self._longest_poll())
             if left < LONG_POLL_AT_LEAST:
@@ -112,7 +118,8 @@ class EventWake:
         elif self._instances:
             worth = event.instance_id in self._instances
         else:
-            worth = self.follow_failures and event.status != SUCCESS
+            self._ended_in_pause.add(key)
+            worth = (self.follow_failures and event.status != SUCCESS) or 0 < self._open <= len(self._ended_in_pause)
         if worth:
             self._announced.add(key)
         else:
@@ -132,6 +139,15 @@ class EventWake:
             "sqs_calls": int(before.get("sqs_calls", 0)) + calls,
             "unreadable": unreadable or False,
         }
+
+
+def open_targets(snapshot: t.Any) -> int:
+    """Targets the round that ``snapshot`` holds left open, or not visible yet (0 when it cannot say)."""
+    summarize = getattr(snapshot, "summary", None)
+    if summarize is None:
+        return 0
+    summary = summarize()
+    return int(summary.get("open", 0)) + int(summary.get("not_visible", 0))
 
 
 def final_targets(records: t.Iterable[dict[str, t.Any]]) -> set[tuple[str, str | None]]:

@@ -120,6 +120,29 @@ def test_events_not_worth_a_read_do_not_end_the_pause(fake_clock):
     assert wake.report() == {"received": 4, "ours": 3, "woke_rounds": 0, "sqs_calls": 5 + 4, "unreadable": False}
 
 
+def test_the_last_open_instance_ending_wakes_before_its_commands_event(fake_clock, rec):
+    # The last round left one of three targets open (two read final); the instance's own event
+    # wakes the wait, whenever the command's event comes.
+    last_round = Snapshot(records=[rec("success", "i-1", command_id=CMD), rec("success", "i-2", command_id=CMD),
+                                   rec("running", "i-3", command_id=CMD)], expected=3)
+    sqs = TimedSqs(fake_clock, [(2, event("Success", instance="i-3"))])
+    wake, _warnings = wake_on(fake_clock, sqs, follow_failures=False)
+    wake(10, last_round)
+    assert (fake_clock.elapsed, wake.woke_rounds) == (2, 1)
+
+
+def test_fewer_instances_ending_than_were_open_wake_nobody(fake_clock, rec):
+    counted = Snapshot(expected=3, unread={"running": 2, "success": 1})  # a counters round: two open
+    sqs = TimedSqs(fake_clock, [(2, event("Success", instance="i-2")), (3, event("Success", instance="i-2"))])
+    wake, _warnings = wake_on(fake_clock, sqs, follow_failures=False)
+    wake(10, counted)
+    assert (fake_clock.elapsed, wake.woke_rounds) == (10, 0)
+    sqs.arrivals.append((11, event("Success", instance="i-3")))
+    sqs.arrivals.append((12, event("Success", instance="i-1")))
+    wake(10, counted)
+    assert (fake_clock.elapsed, wake.woke_rounds) == (12, 1)
+
+
 def test_a_failure_wakes_when_the_policy_may_stop_at_one(fake_clock):
     wake, _warnings = wake_on(fake_clock, TimedSqs(fake_clock, [(2, event("Failed"))]), follow_failures=True)
     wake(10, Snapshot())
