@@ -149,8 +149,9 @@ options:
       - V(aws_ssm) only. The URL of an SQS queue that an EventBridge rule fills with Systems Manager's Run Command status
         events (C(EC2 Command Status-change Notification) and C(EC2 Command Invocation Status-change Notification)).
         Between poll rounds the wait long-polls this queue instead of sleeping, and reads at once when an event says
-        that a command it waits on ended, that an instance of O(instance_ids) ended, or (when the failure policy may
-        stop at a failure) that an instance did not succeed. See the guide "Waking on events" for the rule and the
+        that a command it waits on ended, that an instance of O(instance_ids) ended, that the last instance the
+        previous read left open ended, or (when the failure policy may stop at a failure) that an instance did not
+        succeed. See the guide "Waking on events" for the rule and the
         queue policy.
       - Events only say when to read; every record and the verdict come from the API, exactly as without a queue.
         While events are read, the pause between rounds keeps backing off to O(max_interval) even as targets end, so
