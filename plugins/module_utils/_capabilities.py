@@ -18,8 +18,9 @@ group often serves every provider of a play.
 ``lacks`` names what a provider cannot do, with why: starting (``start``), stopping a run
 (``cancel``), maintenance windows (``windows``), steps within a run (``steps``), past runs of a
 periodic task (``history``), reading the state of the targets' agents (``agents``), fetching the complete output
-from object storage (``complete_output``). An option that needs one of them is refused before any call
-(:func:`refuse_unsupported`), as is an id option the provider does not take (``foreign_ids``).
+from object storage (``complete_output``), waking on status events read from an SQS queue
+(``events``). An option that needs one of them is refused before any call (:func:`refuse_unsupported`),
+as is an id option the provider does not take (``foreign_ids``).
 
 A kind of wait can refuse options too, whatever the provider: a maintenance window wait covers
 every target of one window execution, so it takes neither ``instance_ids`` nor
@@ -43,6 +44,7 @@ OPTION_NEEDS = {
     "window_task_id": "windows",
     "agent_check": "agents",
     "fetch_complete_output": "complete_output",
+    "event_queue": "events",
 }
 
 
@@ -61,6 +63,7 @@ WAIT_KINDS = {
         refuses={
             "cancel_on_timeout": "cancel_on_timeout does not apply to maintenance window runs: stop a window execution in SSM itself",
             "instance_ids": "instance_ids narrows command waits; a maintenance window wait covers every target of the execution",
+            "event_queue": "event_queue wakes command waits on Run Command status events; a maintenance window wait polls (leave event_queue out)",
         },
     ),
 }
@@ -131,8 +134,10 @@ CAPABILITIES: dict[str, Capabilities] = {
             "aws_config": "nothing: it configures botocore, which alibaba_ecs does not use",
             "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; Cloud Assistant delivers to OSS",
             "logs_endpoint_url": "nothing: it is where aws_ssm reads the complete output from CloudWatch Logs",
+            "event_queue_endpoint_url": "nothing: it is where aws_ssm reads its event queue (SQS)",
         },
         lacks={
+            "events": "Cloud Assistant's status events go to Alibaba Cloud EventBridge, not to an SQS queue (the only event feed the wait reads)",
             "steps": "Cloud Assistant invocations have no steps (plugin_name is an SSM notion)",
             "windows": "Cloud Assistant has no maintenance windows (they are an SSM notion)",
         },
@@ -168,6 +173,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "s3_endpoint_url": "nothing: it is where aws_ssm reads the complete output; ZOS delivers none",
             "oss_endpoint_url": "nothing: it is where alibaba_ecs reads the complete output; ZOS delivers none",
             "logs_endpoint_url": "nothing: it is where aws_ssm reads the complete output from CloudWatch Logs; ZOS delivers none",
+            "event_queue_endpoint_url": "nothing: it is where aws_ssm reads its event queue (SQS); ZOS publishes no status events",
             "signature_version": "nothing: ZOS requests are signed with ZC2-HMAC-SHA256 (or carry token)",
         },
         lacks={
@@ -178,6 +184,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             "agents": "ZOS (API 2025-10-10) documents no call that reports the guest agent's state; InvokeCommand only refuses an "
                       "instance without it (INVALID_INSTANCE_QGA_REQUIRED)",
             "windows": "ZOS has no maintenance windows (they are an SSM notion)",
+            "events": "ZOS publishes no command status events; its waits poll",
         },
         raw_output_keys=frozenset(("output", "outputError")),
         foreign_ids={

@@ -110,6 +110,14 @@ def wait_argument_spec() -> dict[str, t.Any]:
     }
 
 
+def event_argument_spec() -> dict[str, t.Any]:
+    """The options of a wait woken by status events (invocation_wait, invocation_run's wait)."""
+    return {
+        "event_queue": {"type": "str"},
+        "event_queue_endpoint_url": {"type": "str"},
+    }
+
+
 def output_argument_spec() -> dict[str, t.Any]:
     """What each output stream puts into the result, and where its complete copy goes (``_output.py``)."""
     return {

@@ -19,7 +19,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils import _sta
 from ansible_collections.multicloud.invocations.plugins.module_utils._agents import OFFLINE_FAIL, OFFLINE_TARGETS
 from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities
 from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import NOT_STARTED
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec, wait_argument_spec
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import event_argument_spec, output_argument_spec, wait_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import summarize
@@ -58,6 +58,7 @@ def module_spec() -> dict[str, t.Any]:
         "resolve_targets": {"type": "bool", "default": False},
     }
     argument_spec.update(wait_argument_spec())
+    argument_spec.update(event_argument_spec())
     argument_spec.update(output_argument_spec())
     return {
         "argument_spec": argument_spec, "starts": True, "mutually_exclusive": [("instance_ids", "targets")], "required_one_of": [("instance_ids", "targets")],

@@ -137,7 +137,7 @@ class QueueUnreadable(Exception):
 
 def receive_wait_seconds(wait_seconds: float) -> int:
     """The WaitTimeSeconds of one long poll of at most ``wait_seconds``: whole seconds, 0 to 20."""
-    if not wait_seconds or wait_seconds != wait_seconds or wait_seconds < 0:  # None, 0, NaN, negative
+    if not wait_seconds or math.isnan(wait_seconds) or wait_seconds < 0:  # None, 0, NaN, negative
         return 0
     return int(min(math.floor(wait_seconds), MAX_WAIT_SECONDS))
 

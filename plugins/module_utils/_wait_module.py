@@ -15,7 +15,7 @@ import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._check_mode import VERDICT_SKIPPED, skip_message, without_not_started
 from ansible_collections.multicloud.invocations.plugins.module_utils._common import (
-    output_argument_spec, wait_argument_spec, waits_argument_spec, window_argument_spec,
+    event_argument_spec, output_argument_spec, wait_argument_spec, waits_argument_spec, window_argument_spec,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvocationError
 from ansible_collections.multicloud.invocations.plugins.module_utils._module import MultiCloudModule
@@ -79,6 +79,7 @@ def module_spec() -> dict[str, t.Any]:
         **window_argument_spec(),
     }
     argument_spec.update(wait_argument_spec())
+    argument_spec.update(event_argument_spec())
     argument_spec.update(output_argument_spec())
     argument_spec.update(waits_argument_spec())
     return {"argument_spec": argument_spec, "required_one_of": [("command_ids", "invocation_ids", "window_id", "window_execution_id", "waits")]}

@@ -20,6 +20,7 @@ import typing as t
 from ansible_collections.multicloud.invocations.plugins.module_utils._conditions import ConditionError, Conditions
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError, NotFound
 from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import refuse_for_wait_kind
+from ansible_collections.multicloud.invocations.plugins.module_utils._event_wake import EventWake
 from ansible_collections.multicloud.invocations.plugins.module_utils._policy import (
     VERDICT_FAILED,
     VERDICT_TIMED_OUT,
@@ -169,6 +170,10 @@ def validate_wait_options(params: dict[str, t.Any]) -> None:
     if params.get("instance_ids") is not None and not params["instance_ids"]:
         # An empty list would otherwise read as "no filter" and wait on every instance.
         raise InvalidInput("instance_ids is empty: list the instances to wait on, or leave instance_ids out to wait on every target of the commands")
+    if params.get("event_queue") and params.get("waits") is not None:
+        # Each item of waits is read at its own pace, by its own provider; one queue wakes one wait.
+        raise InvalidInput("event_queue wakes a wait on one provider's runs, not a wait over several (waits): leave event_queue out, "
+                           "or wait on the aws_ssm runs in a task of their own with event_queue")
     settings_from(params, default_timeout=1.0)
     policy_from(params)
     conditions_from(params)
@@ -299,6 +304,55 @@ class WithKnownRecords(Watch):
                                    expected=snapshot.expected + len(self._records))
 
 
+def events_warning(counters: dict[str, t.Any]) -> str | None:
+    """One warning for a wait whose event queue could not be read (in any of its slices)."""
+    unreadable = (counters.get("events") or {}).get("unreadable")
+    if not unreadable:
+        return None
+    return f"the event queue cannot be read, so this wait polled without it: {unreadable}"
+
+
+def event_wake_from(
+    provider: Provider,
+    watch: Watch,
+    commands: list[dict[str, t.Any]],
+    params: dict[str, t.Any],
+    policy: FailurePolicy,
+    waiter_hooks: dict[str, t.Any],
+) -> EventWake | None:
+    """The pause that listens to ``event_queue`` between rounds, or None without one.
+
+    A queue that cannot even be set up (a client the provider cannot build) is unreadable, like one
+    that cannot be read: the wait goes on with plain sleeps, and its result warns once.
+    """
+    queue_url = params.get("event_queue")
+    if not queue_url:
+        return None
+    # Refused before any call for a provider that lacks the capability (_capabilities.OPTION_NEEDS,
+    # and validate_wait_options for ``waits``); checked here too for a caller that skipped that check.
+    if not callable(getattr(provider, "event_queue", None)):
+        raise InvalidInput(f"{getattr(provider, 'name', 'this provider')} cannot wake on status events, so event_queue cannot be honoured; leave it out")
+    run_key = getattr(watch, "run_key", None)
+    # A queue an earlier slice of this wait could not read is not tried again.
+    unreadable = ((params.get("resume") or {}).get("events") or {}).get("unreadable") or None
+    queue = None
+    if unreadable is None:
+        try:
+            queue = provider.event_queue(queue_url)  # type: ignore[attr-defined]
+        except InvocationError as error:
+            unreadable = error.describe()
+    return EventWake(
+        queue,
+        [handle.get(run_key) for handle in commands if run_key and handle.get(run_key)],
+        params.get("instance_ids") or [],
+        follow_failures=policy.stop_mode != STOP_NEVER,
+        longest_poll=provider.longest_long_poll,  # type: ignore[attr-defined]
+        sleep=waiter_hooks.get("sleep", time.sleep),
+        clock=waiter_hooks.get("clock", time.monotonic),
+        unreadable=unreadable,
+    )
+
+
 def wait_and_judge(
     provider: Provider,
     commands: list[dict[str, t.Any]],
@@ -326,6 +380,7 @@ def wait_and_judge(
     policy = policy_from(params)
     conditions = conditions_from(params)
     watch = provider.watch(commands, params.get("instance_ids") or [], params.get("include_output", True))
+    wake = event_wake_from(provider, watch, commands, params, policy, waiter_hooks)
     # Targets the agent pre-flight left out (their records) and the agents it read travel with
     # every slice of the wait, so the verdict and the final records include them.
     known_records = list(resume.get("known_records") or params.get("known_records") or [])
@@ -362,6 +417,8 @@ def wait_and_judge(
     provider.limit_requests_to(budget - spent)
     waiter_hooks.setdefault("resume_interval", resume.get("interval"))
     waiter_hooks.setdefault("read_all", watch.read_all)
+    if wake is not None:
+        waiter_hooks["pause_with"] = wake
     outcome = wait_for(watch.poll, settings, stop_early=stop_early, on_progress=on_progress, **waiter_hooks)
     snapshot = outcome.snapshot
     apply_conditions(snapshot.records)
@@ -373,6 +430,8 @@ def wait_and_judge(
         "api_calls": int(resume.get("api_calls", 0)) + provider.api_calls,
         "api_retries": int(resume.get("api_retries", 0)) + provider.retries,
     }
+    if wake is not None:
+        counters["events"] = wake.report(resume.get("events"))
     summary = snapshot.summary()
     if outcome.ended_because == ENDED_CHECKPOINT and condition_error is None:
         # ``polled_at`` stays as it is when the controller updates ``elapsed`` (resume_pause).
@@ -422,7 +481,7 @@ def wait_and_judge(
     result.update(counters)
     # Shown as task warnings by the module (_module.py), and kept in the result: ansible-core 2.19
     # keeps warnings out of a registered result, so a playbook could not see them otherwise.
-    result["wait_warnings"] = [warning for warning in (delay_warning(params.get("delay"), budget),) if warning]
+    result["wait_warnings"] = [warning for warning in (delay_warning(params.get("delay"), budget), events_warning(counters)) if warning]
     error = condition_error if condition_error is not None else (outcome.error if outcome.ended_because == ENDED_ERROR else None)
     if error is None:
         # Part of a wait over several providers failed while the others went on: their records are kept.

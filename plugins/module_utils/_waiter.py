@@ -10,6 +10,10 @@ waited on) until the snapshot is complete, the caller says to stop (fail fast), 
 out or an error that waiting cannot cure arrives. It never fails by itself: it returns the last
 snapshot and why it stopped, and the module decides what that means. Time is read from a
 monotonic clock; clock, sleep and the random source are parameters so unit tests never sleep.
+
+Between rounds it sleeps, or hands the pause to a :class:`Pause` (a wait woken by status events):
+that may end the pause early, so the next round reads at once; what a round reads still decides
+everything, so events only change when the waiter looks, never what it concludes.
 """
 
 from __future__ import annotations
@@ -94,6 +98,17 @@ class Snapshot:
         return summary
 
 
+class Pause(t.Protocol):
+    """What a wait does between two rounds instead of sleeping (``_event_wake.EventWake``)."""
+
+    # True while every change worth a read is announced (events are being read): the pacer then
+    # backs off even while counts change, and the announcements bring the reads that matter.
+    announces_changes: bool
+
+    def __call__(self, seconds: float, snapshot: Snapshot) -> None:
+        """Return after ``seconds`` at the latest (earlier when something worth a read happened)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class WaitSettings:
     timeout: float
@@ -161,6 +176,7 @@ def wait_for(
     rand: t.Callable[[], float] = random.random,
     resume_interval: float | None = None,
     read_all: t.Callable[[], Snapshot] | None = None,
+    pause_with: Pause | None = None,
 ) -> WaitOutcome:
     """Poll until done, stopped early, out of budget, or stopped by an error; never raises them.
 
@@ -170,6 +186,8 @@ def wait_for(
     ``read_all`` reads every target in full: a wait that ends early (timeout, fail fast) while
     some targets are known only from the vendor's counters calls it once, so the result still
     holds a record for every target it saw.
+    ``pause_with`` takes the pauses between rounds in place of ``sleep`` (the delay before the first
+    round is still slept: nothing has been read yet that an event could confirm).
     """
     start = clock()
     deadline = start + settings.timeout - settings.already_waited
@@ -289,13 +307,17 @@ def wait_for(
                 # targets, so this is the error, not a verdict on them (it keeps every record seen).
                 return outcome(ENDED_ERROR, persistent_error(last_transient, transient_in_row, "when the budget ran out"))
             return outcome(ENDED_TIMEOUT)
-        pause = min(pacer.next_pause(changed or snapshot.progress_hidden, slow_down), remaining)
+        announced = pause_with is not None and pause_with.announces_changes
+        pause = min(pacer.next_pause((changed or snapshot.progress_hidden) and not announced, slow_down), remaining)
         if snapshot.next_read_in is not None and not slow_down:
             pause = min(snapshot.next_read_in, remaining)
         elif snapshot.wake_in is not None and not slow_down:
             pause = min(pause, max(snapshot.wake_in, settings.interval / 2))
         asleep_at = clock()
-        sleep(pause)
+        if pause_with is not None:
+            pause_with(pause, snapshot)
+        else:
+            sleep(pause)
         latest_wake = max(latest_wake, clock() - asleep_at - pause)
 
 

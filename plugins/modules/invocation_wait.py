@@ -198,6 +198,33 @@ options:
         including targets found by tag after the command was sent (C(TargetCount)).
     type: list
     elements: str
+  event_queue:
+    description:
+      - V(aws_ssm) only. The URL of an SQS queue that an EventBridge rule fills with Systems Manager's Run Command status
+        events (C(EC2 Command Status-change Notification) and C(EC2 Command Invocation Status-change Notification)).
+        Between poll rounds the wait long-polls this queue instead of sleeping, and reads at once when an event says
+        that a command it waits on ended, that an instance of O(instance_ids) ended, that the last instance the
+        previous read left open ended, or (when the failure policy may stop at a failure) that an instance did not
+        succeed. See the guide "Waking on events" for the rule and the
+        queue policy.
+      - Events only say when to read; every record and the verdict come from the API, exactly as without a queue.
+        While events are read, the pause between rounds keeps backing off to O(max_interval) even as targets end, so
+        a lost event costs at most that much lag.
+      - The wait deletes every message it reads, its own or not, so give each waiting task (or each play that waits
+        at once) its own queue. Two waits sharing one queue still reach the right verdicts, later.
+      - A queue that cannot be read (refused, missing, unreachable) is one warning; the wait goes on polling.
+      - The queue is read with the task's credentials, region and TLS settings; it needs C(sqs:ReceiveMessage) and
+        C(sqs:DeleteMessage). Not for maintenance window waits, nor with O(waits).
+    type: str
+    version_added: 1.1.0
+  event_queue_endpoint_url:
+    description:
+      - The SQS endpoint O(event_queue) is read at (a VPC endpoint, a test server). Defaults to SQS's own endpoint for
+        the region, or to the E(AWS_ENDPOINT_URL_SQS) environment variable where the module runs. O(endpoint_url) is
+        for SSM only and is not used for SQS.
+      - A plain C(http://) URL needs O(allow_plain_http=true), as O(endpoint_url) does.
+    type: str
+    version_added: 1.1.0
   window_id:
     description:
       - V(aws_ssm) only. Wait on the latest execution of this maintenance window (or the one chosen by
@@ -370,6 +397,28 @@ polls:
   description: Poll rounds made.
   returned: when the wait ran
   type: int
+events:
+  description:
+    - With O(event_queue), what the wait read from it.
+  returned: when O(event_queue) is set and the wait ran
+  type: dict
+  contains:
+    received:
+      description: Messages read from the queue (every one of them was deleted).
+      type: int
+    ours:
+      description: Of those, the Run Command status events (for any command).
+      type: int
+    woke_rounds:
+      description: Pauses an event ended early, each followed by a poll round at once (counted in RV(polls)).
+      type: int
+    sqs_calls:
+      description: SQS requests sent (C(ReceiveMessage) and C(DeleteMessageBatch)), not counted in RV(api_calls).
+      type: int
+    unreadable:
+      description: V(false), or why the queue could not be read (then the wait polled without it, and warned).
+      type: raw
+  sample: {received: 4, ours: 4, woke_rounds: 1, sqs_calls: 4, unreadable: false}
 throttled_polls:
   description: Poll rounds the vendor throttled (retried with backoff).
   returned: when the wait ran

@@ -10,7 +10,9 @@ byte for byte. The harness adds only what the pages leave to the reader:
   for a fragment of tasks that the harness wraps in a play, through ``module_defaults`` of the
   collection's action group, as getting_started.rst says to;
 - a fixture per example id in fixtures.yml: the fleet fleetsim simulates, the commands the example
-  refers to (``deploy.command_id``...) started before it, and what the page claims each task does.
+  refers to (``deploy.command_id``...) started before it, and what the page claims each task does;
+- for a page that wakes on status events, the SQS queue it names, on a moto server that fleetsim
+  fills as an EventBridge rule would (``sqs_events``).
 
 A block the fixtures do not name fails as "no fixture", and so does a task of an example that its
 fixture does not mention: a new example cannot slip in untested.
@@ -24,6 +26,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 import yaml
@@ -80,6 +83,8 @@ def test_example(example, tmp_path):
 def _check_syntax(example, fixture):
     if example.lang in ("yaml", "yaml+jinja"):
         yaml.safe_load(example.text)
+    elif example.lang == "json":
+        json.loads(example.text)
     elif example.lang in ("bash", "sh", "shell"):
         subprocess.run(["bash", "-n"], input=example.text, text=True, check=True)
     elif example.lang == "console":
@@ -177,8 +182,11 @@ class Run:
     def execute(self):
         fleet = FIXTURES["fleets"][self.fixture["fleet"]]
         fleet_path = self._write("fleet.yml", yaml.safe_dump(fleet))
-        with Fleetsim(fleet_path, self.workdir) as url:
+        with Fleetsim(fleet_path, self.workdir) as url, SqsEvents(self.fixture.get("sqs_events"), url) as sqs_url:
             self.env = self._environment(url)
+            if sqs_url:
+                # Where the reader's SQS is: boto3 reads the service's own endpoint variable.
+                self.env["AWS_ENDPOINT_URL_SQS"] = sqs_url
             self._write("ansible.cfg", ANSIBLE_CFG)
             self._write_page_files()
             for name in self.fixture.get("mkdirs") or []:
@@ -433,6 +441,39 @@ def _github_expr(text, runner_temp):
 
 def _expand(text, env):
     return re.sub(r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), m.group(0)), text)
+
+
+class SqsEvents:
+    """For a page that reads status events (fixture ``sqs_events: {queue_url, region}``): a moto SQS
+    server holding the page's queue, fleetsim playing the EventBridge rule that fills it. Nothing
+    without the fixture key."""
+
+    def __init__(self, plan, fleetsim_url):
+        self.plan = plan
+        self.fleetsim_url = fleetsim_url
+        self.server = None
+
+    def __enter__(self):
+        if not self.plan:
+            return None
+        import boto3  # pylint: disable=import-outside-toplevel  # only pages about events need them
+        from moto.server import ThreadedMotoServer  # pylint: disable=import-outside-toplevel
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.server.start()
+        host, port = self.server.get_host_and_port()
+        url = f"http://{host}:{port}"
+        sqs = boto3.client("sqs", endpoint_url=url, region_name=self.plan["region"], aws_access_key_id=ACCESS_KEY,
+                           aws_secret_access_key=SECRET_KEY)
+        sqs.create_queue(QueueName=self.plan["queue_url"].rstrip("/").rsplit("/", 1)[-1])
+        body = json.dumps({"queue_url": self.plan["queue_url"], "endpoint_url": url}).encode()
+        request = urllib.request.Request(f"{self.fleetsim_url}/_fleetsim/events", data=body, method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+        return url
+
+    def __exit__(self, *exc):
+        if self.server is not None:
+            self.server.stop()
 
 
 class Fleetsim:

@@ -77,6 +77,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._providers.
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.aws_ssm_spec import SPEC
 from ansible_collections.multicloud.invocations.plugins.module_utils._record import NOT_FINISHED, iso8601, parse_time
 from ansible_collections.multicloud.invocations.plugins.module_utils._spec import classify_error, setting
+from ansible_collections.multicloud.invocations.plugins.module_utils._sqs_events import EventQueue
 from ansible_collections.multicloud.invocations.plugins.module_utils._statuses import AWS_SSM_COMMAND, is_terminal, lookup
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
@@ -329,6 +330,7 @@ class AwsSsmProvider:
         self._verify: t.Any = True
         self._s3_client: t.Any = None
         self._logs_client: t.Any = None
+        self._sqs_client: t.Any = None
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -421,12 +423,29 @@ class AwsSsmProvider:
             self._logs_client = self._side_client("logs", "logs_endpoint_url")
         return self._logs_client
 
-    def _side_client(self, service_name: str, endpoint_option: str, extra_config: t.Any = None) -> t.Any:
-        """A client of another AWS service that the complete output is read from, with the SSM
-        client's credentials, TLS settings and timeouts, its requests counted and bound by the budget."""
+    # -- the status events a wait wakes on (event_queue) -----------------------------------------
+
+    def event_queue(self, queue_url: str) -> EventQueue:
+        """The SQS queue ``queue_url`` at ``event_queue_endpoint_url`` (or SQS's own endpoint, which
+        AWS_ENDPOINT_URL_SQS may set), with the SSM client's credentials, region, TLS settings and
+        budget. Its requests are counted by the queue (``sqs_calls``), apart from SSM's ``api_calls``."""
+        if self._sqs_client is None:
+            self._sqs_client = self._side_client("sqs", "event_queue_endpoint_url", counted=False)
+        return EventQueue(self._sqs_client, queue_url)
+
+    def longest_long_poll(self) -> float:
+        """Seconds a long poll may wait now: its answer must come within the per-request limit and
+        what is left of the budget, so a second is kept for it."""
+        left = self.timer.left()
+        return max(min(self.timer.limit, left if left is not None else self.timer.limit) - MIN_REQUEST_SECONDS, 0.0)
+
+    def _side_client(self, service_name: str, endpoint_option: str, extra_config: t.Any = None, counted: bool = True) -> t.Any:
+        """A client of another AWS service (the complete output's S3 or CloudWatch Logs, the event
+        queue's SQS), with the SSM client's credentials, TLS settings and timeouts, its requests
+        bound by the budget and (``counted``) counted in ``api_calls``."""
         self.client()
         if self._session is None:
-            raise ProviderError("the complete output cannot be fetched with an SSM client built elsewhere", provider=PROVIDER)
+            raise ProviderError(f"no {service_name} client can be made beside an SSM client built elsewhere", provider=PROVIDER)
         endpoint_url = self._options.get(endpoint_option)
         warning = check_plain_http(endpoint_url, bool(self._options.get("allow_plain_http")), PROVIDER, option=endpoint_option)
         if warning:
@@ -436,13 +455,14 @@ class AwsSsmProvider:
         # botocore names a client's events by its service id ("s3", "cloudwatch-logs").
         service = client.meta.service_model.service_id.hyphenize()
         client.meta.events.register(f"needs-retry.{service}", self._no_retry_past_the_budget)
-        client.meta.events.register(f"before-send.{service}", self._count_request)
+        if counted:
+            client.meta.events.register(f"before-send.{service}", self._count_request)
         BoundedSender.install(client, self.timer.bound, service=service)
         return client
 
     def close(self) -> None:
         """Close the pooled connections of every client it built (see Provider.close)."""
-        for client in (self._client, self._s3_client, self._logs_client):
+        for client in (self._client, self._s3_client, self._logs_client, self._sqs_client):
             closer = getattr(client, "close", None)  # None: not built (or a botocore without close())
             if closer is not None:
                 closer()

@@ -66,6 +66,7 @@ class App:
         self._cleanup()
 
     def _cleanup(self) -> None:
+        self.sim.events.shutdown()
         self.engine.shutdown()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)

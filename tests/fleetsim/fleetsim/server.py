@@ -20,6 +20,7 @@ from fleetsim.alibaba_ecs import EcsFrontEnd
 from fleetsim.answers import WrongAnswerError, WrongAnswers
 from fleetsim.aws_ssm import SsmFrontEnd
 from fleetsim.engine import AGENT_STATES, Engine
+from fleetsim.eventbridge import EventBridge, EventPlan
 from fleetsim.faults import FaultInjector
 from fleetsim.logs_api import LogsFrontEnd
 from fleetsim.mishaps import MishapError, Mishaps
@@ -133,6 +134,8 @@ class FleetSim:
         # CloudWatch Logs reads the events the agent sent to logs_endpoint from there (logs_api.py).
         self.front_ends = [SsmFrontEnd(engine, settings, secrets), ecs, ZosFrontEnd(engine, settings, secrets),
                            OssFrontEnd(self.oss_store, settings, secrets), LogsFrontEnd(settings, secrets)]
+        # EventBridge: SSM status events to SQS queues, when told where (POST /_fleetsim/events).
+        self.events = EventBridge(engine, secrets)
 
     def dispatch(self, request: Request) -> tuple[str, Response]:
         if request.path.split("?", 1)[0].startswith(CONTROL_PREFIX):
@@ -189,7 +192,8 @@ class FleetSim:
                  ("POST", "window-executions"): self._start_window_execution,
                  ("GET", "timeline"): self._timeline, ("GET", "executions"): self._executions,
                  ("GET", "mishaps"): self._get_mishaps, ("POST", "mishaps"): self._set_mishaps,
-                 ("POST", "agents"): self._set_agents, ("POST", "oss"): self._set_oss}.get((request.method, name))
+                 ("POST", "agents"): self._set_agents, ("POST", "oss"): self._set_oss,
+                 ("GET", "events"): self._get_events, ("POST", "events"): self._set_events}.get((request.method, name))
         if route is None:
             return json_response(404, {"message": f"unknown control endpoint {request.method} /_fleetsim/{name}"}, operation=name)
         response = route(request)
@@ -218,6 +222,7 @@ class FleetSim:
         self.stats.reset()
         self.wrong_answers.reset()
         self.mishaps.reset()
+        self.events.reset()
         if self.settings.faults is not None:
             self.settings.faults.reset()
         return json_response(200, {"status": "reset"})
@@ -319,6 +324,22 @@ class FleetSim:
             return json_response(200, self.oss_store.configure(changes))
         except ValueError as exc:
             return json_response(400, {"message": str(exc)})
+
+    def _get_events(self, _request: Request) -> Response:
+        return json_response(200, self.events.describe())
+
+    def _set_events(self, request: Request) -> Response:
+        """Deliver SSM status events to SQS queues (``queue_url`` or ``queue_urls``, on ``endpoint_url``
+        or the queue URL's own host), with delivery faults; no queue turns events off."""
+        try:
+            body = json.loads(request.body or b"{}")
+            if not isinstance(body, dict):
+                raise ValueError("expected a JSON object")
+            plan = EventPlan.parse(body)
+        except (ValueError, TypeError) as exc:
+            return json_response(400, {"message": str(exc)})
+        self.events.configure(plan)
+        return json_response(200, self.events.describe())
 
     def _get_mishaps(self, _request: Request) -> Response:
         return json_response(200, {"rules": self.mishaps.public()})

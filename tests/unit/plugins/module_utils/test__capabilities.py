@@ -18,7 +18,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._capabiliti
     wait_kind,
 )
 from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput
-from ansible_collections.multicloud.invocations.plugins.module_utils._common import output_argument_spec, provider_argument_spec
+from ansible_collections.multicloud.invocations.plugins.module_utils._common import event_argument_spec, output_argument_spec, provider_argument_spec
 from ansible_collections.multicloud.invocations.plugins.module_utils._registry import PROVIDER_NAMES
 
 RUN_OPTIONS = (
@@ -37,8 +37,8 @@ def test_every_provider_has_one_table():
 def test_tables_name_options_the_modules_have(provider):
     table = CAPABILITIES[provider]
     assert set(table.unused_start) <= set(RUN_OPTIONS)
-    # s3_endpoint_url, the output fragment's endpoint, is a connection option too.
-    assert set(table.unused_connection) <= set(provider_argument_spec()) | set(output_argument_spec())
+    # s3_endpoint_url, the output fragment's endpoint, and event_queue_endpoint_url, the event queue's, are connection options too.
+    assert set(table.unused_connection) <= set(provider_argument_spec()) | set(output_argument_spec()) | set(event_argument_spec())
     assert table.wait_ids == table.run_id + "s"
 
 
@@ -77,6 +77,10 @@ def test_the_message_names_the_provider_and_what_to_do():
         ("aws_ssm", {"invocation_id": "t-hz0jdfwd9f1a2b3"}, "aws_ssm identifies runs by command id"),
         ("aws_ssm", {"invocation_ids": ["t-hz0jdfwd9f1a2b3"]}, "aws_ssm identifies runs by command id"),
         ("aws_ssm", {"command_id": "0b6bd0d8-0c8b-4a3e-9a55-4b2c1f5e7d10", "include_history": True}, "SSM keeps no past runs"),
+        ("alibaba_ecs", {"invocation_ids": ["t-1"], "event_queue": "https://sqs.eu-west-1.amazonaws.com/123456789012/q"},
+         "status events go to Alibaba Cloud EventBridge, not to an SQS queue .*, so event_queue cannot be honoured; leave it unset"),
+        ("zenlayer_zos", {"invocation_ids": ["inv-1"], "event_queue": "https://sqs.eu-west-1.amazonaws.com/123456789012/q"},
+         "ZOS publishes no command status events; its waits poll, so event_queue cannot be honoured"),
     ],
 )
 def test_an_option_the_provider_cannot_honour_is_refused(provider, params, message):
@@ -88,7 +92,8 @@ def test_an_option_the_provider_cannot_honour_is_refused(provider, params, messa
 @pytest.mark.parametrize(
     "provider, params",
     [
-        ("aws_ssm", {"command_ids": ["c"], "cancel_on_timeout": True, "plugin_name": "aws:runShellScript", "window_id": "mw-1"}),
+        ("aws_ssm", {"command_ids": ["c"], "cancel_on_timeout": True, "plugin_name": "aws:runShellScript", "window_id": "mw-1",
+                     "event_queue": "https://sqs.eu-west-1.amazonaws.com/123456789012/q"}),
         ("alibaba_ecs", {"invocation_ids": ["t-1"], "cancel_on_timeout": True, "include_history": True}),
         # Unset, false and empty options ask for nothing.
         ("zenlayer_zos", {"invocation_ids": ["inv-1"], "cancel_on_timeout": False, "plugin_name": None, "include_history": False, "command_ids": []}),

@@ -184,7 +184,7 @@ def test_an_empty_poll_deletes_nothing():
 def test_counts_add_up_over_polls():
     body = json.dumps(invocation_event())
     queue = ev.EventQueue(FakeSqs(batches=[[body, body], [], [body]]), QUEUE)
-    for _ in range(3):
+    for _round in range(3):
         queue.receive(1)
     assert queue.counts() == {"receives": 3, "deletes": 2, "received": 3, "ours": 3, "delete_failures": 0}
 
