@@ -18,7 +18,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.multicloud.invocations.plugins.module_utils._capabilities import capabilities, refuse_unsupported
-from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError
+from ansible_collections.multicloud.invocations.plugins.module_utils._errors import InvalidInput, InvocationError, NotFound
 from ansible_collections.multicloud.invocations.plugins.module_utils._waiter import Snapshot
 
 Records = t.List[t.Dict[str, t.Any]]
@@ -40,6 +40,14 @@ def ids_to_wait_on(
     for instance_id in params.get("instance_ids") or []:
         validate_instance_id(instance_id)
     return run_ids
+
+
+def named_runs_exist(provider: str, named: t.Sequence[str] | None, found: list[dict[str, t.Any]], where: str) -> list[dict[str, t.Any]]:
+    """``found``, or NotFound when runs were named by id and the vendor returned none: a mistyped id
+    must not read as an empty, successful answer (aws_ssm fails the same way)."""
+    if named and not found:
+        raise NotFound(f"invocation {', '.join(named)} does not exist {where}", provider=provider)
+    return found
 
 
 class Watch:

@@ -30,7 +30,8 @@ ALIBABA_REGION = "cn-hangzhou"
 # fleet, as SSM's tag-targeted command.
 ZENLAYER_PER_INVOCATION = 200
 SEED = 7
-# Real processes up to this many instances, virtual outcomes above (architecture.md, fleetsim inside).
+# Real processes up to this many instances, virtual outcomes above (fleetsim keeps a virtual instance as a
+# scheduled outcome, not a process: thousands of processes would measure this machine, not the waits).
 REAL_MODE_MAX = 100
 
 

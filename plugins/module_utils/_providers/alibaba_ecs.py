@@ -28,7 +28,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 from ansible_collections.multicloud.invocations.plugins.module_utils import _http
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import SignedHttpClient, SignedRequest, may_have_reached, token_pages
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
-from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider, ids_to_wait_on
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider, ids_to_wait_on, named_runs_exist
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers import alibaba_ecs_agents, alibaba_ecs_output
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_oss import OssReader
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.alibaba_ecs_credentials import resolve
@@ -309,11 +309,8 @@ class AlibabaEcsProvider(SignedHttpProvider):
 
     @staticmethod
     def _named_exist(selectors: dict[str, str], invocations: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
-        """The invocations, or NotFound when an invoke id was named and the vendor has none: a
-        mistyped id must not read as an empty, successful answer (aws_ssm fails the same way)."""
-        if "InvokeId" in selectors and not invocations:
-            raise NotFound(f"invocation {selectors['InvokeId']} does not exist in this account and region", provider=PROVIDER)
-        return invocations
+        named = [selectors["InvokeId"]] if "InvokeId" in selectors else None
+        return named_runs_exist(PROVIDER, named, invocations, "in this account and region")
 
     # -- waits --------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from ansible_collections.multicloud.invocations.plugins.module_utils._errors imp
 from ansible_collections.multicloud.invocations.plugins.module_utils import _http
 from ansible_collections.multicloud.invocations.plugins.module_utils._http import SignedHttpClient, SignedRequest, may_have_reached
 from ansible_collections.multicloud.invocations.plugins.module_utils._payload import ANY, check_answer
-from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider, ids_to_wait_on
+from ansible_collections.multicloud.invocations.plugins.module_utils._provider import RunWatch, SignedHttpProvider, ids_to_wait_on, named_runs_exist
 from ansible_collections.multicloud.invocations.plugins.module_utils._providers.zenlayer_zos_records import (
     ANSWERS,
     ENVELOPE,
@@ -328,11 +328,7 @@ class ZenlayerZosProvider(SignedHttpProvider):
 
     @staticmethod
     def _named_exist(selectors: dict[str, list[str]], invocations: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
-        """The invocations, or NotFound when an invocation id was named and the vendor has none: a
-        mistyped id must not read as an empty, successful answer (aws_ssm fails the same way)."""
-        if "invocation_ids" in selectors and not invocations:
-            raise NotFound(f"invocation {', '.join(selectors['invocation_ids'])} does not exist for these credentials", provider=PROVIDER)
-        return invocations
+        return named_runs_exist(PROVIDER, selectors.get("invocation_ids"), invocations, "for these credentials")
 
     def wait_targets(self, params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
         invocation_ids = ids_to_wait_on(PROVIDER, params, validate_invocation_id, validate_instance_id)
