@@ -21,6 +21,8 @@ COLLECTIONS = os.path.join(ROOT, "build", "collections")
 # Human names and the settings each one runs with (the doc repeats them).
 DESCRIPTIONS = {
     "invocation_wait": "multicloud.invocations.invocation_wait, one task over every command, default settings",
+    "invocation_wait_events": "the same invocation_wait task with `event_queue` set: a fresh SQS queue (moto_server) that fleetsim, "
+                              "playing EventBridge, fills with every Run Command status event; SQS calls counted apart",
     "boto3_waiter": "boto3 `command_executed` waiter per instance, 10 threads, documented defaults (5 s delay, 20 attempts)",
     "aws_cli_wait": "`aws ssm wait command-executed` per instance, 10 at a time (xargs -P 10), CLI defaults (5 s, 20 attempts)",
     "until_loop": "Ansible `until:` loop over `aws ssm get-command-invocation` per instance (delay 5, retries 60)",
@@ -42,6 +44,9 @@ PEERS = {"aws_ssm": "ssm_counters", "alibaba_ecs": "alibaba_aggregate", "zenlaye
 RUN_KEY = {"aws_ssm": "command_id", "alibaba_ecs": "invocation_id", "zenlayer_zos": "invocation_id"}
 REGIONS = {"aws_ssm": REGION, "alibaba_ecs": ALIBABA_REGION}  # Zenlayer takes no region
 
+# Contenders that wake on status events read from an SQS queue (the bench makes one per run).
+EVENT_CONTENDERS = frozenset({"invocation_wait_events"})
+
 # Contenders that wait on nothing: measured for their cost only, never judged.
 BASELINES = frozenset({"ansible_debug", "ansible_idle"})
 
@@ -56,6 +61,8 @@ class Reported:
     notes: list[str] = field(default_factory=list)
     # Poll rounds, for contenders that say (invocation_wait).
     polls: int | None = None
+    # What invocation_wait read from its event queue (its result's `events`), with event_queue only.
+    events: dict | None = None
 
 
 def base_env(tools: dict[str, str]) -> dict[str, str]:
@@ -94,9 +101,9 @@ def ansible_env(env: dict[str, str], result_path: str, per_item_moments: bool = 
     return env
 
 
-def command_line(name: str, url: str, targets: dict[str, list[str]], scratch: str, tools: dict[str, str],
-                 provider: str = "aws_ssm") -> tuple[list[str], dict[str, str], str]:
-    """(argv, environment, result file) for one contender."""
+def command_line(name: str, url: str, targets: dict[str, list[str]], scratch: str, tools: dict[str, str],  # pylint: disable=too-many-arguments
+                 provider: str = "aws_ssm", event_queue: tuple[str, str] | None = None) -> tuple[list[str], dict[str, str], str]:
+    """(argv, environment, result file) for one contender; event_queue is (queue URL, SQS endpoint) for the events contender."""
     env = base_env(tools)
     result = os.path.join(scratch, f"{name.replace('/', '-')}.result")
     playbook = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
@@ -108,6 +115,10 @@ def command_line(name: str, url: str, targets: dict[str, list[str]], scratch: st
         if "@" in name:
             # invocation_wait@INTERVAL/MAX_INTERVAL: a pacer-tuning run.
             extra["bench_interval"], extra["bench_max_interval"] = (float(v) for v in name.split("@", 1)[1].split("/"))
+        if name in EVENT_CONTENDERS:
+            if event_queue is None:
+                raise ValueError(f"{name} needs an event queue")
+            extra["bench_event_queue"], extra["bench_event_endpoint"] = event_queue
         return playbook + ["-e", json.dumps(extra), os.path.join(HERE, "playbooks", "invocation_wait.yml")], ansible_env(env, result), result
     if name == "until_loop":
         ((command_id, instance_ids),) = targets.items()
@@ -171,6 +182,8 @@ def parse(name: str, result_path: str, targets: dict[str, list[str]], log_path: 
             reported.notes.append("the playbook printed no report")
         else:
             reported.polls = result.get("polls")
+            # Ansible 2.17 renders an omitted `events` as the string "None": only a dict is a reading.
+            reported.events = result["events"] if isinstance(result.get("events"), dict) else None
             for command_id, instance_id, status in result.get("outcomes") or []:
                 reported.outcomes[(command_id, instance_id)] = "success" if status == "success" else "failed"
             if result.get("records_file"):
@@ -182,6 +195,13 @@ def parse(name: str, result_path: str, targets: dict[str, list[str]], log_path: 
                 reported.notes.append(f"task failed: {str(result.get('msg'))[:200]}")
             reported.notes.append(f"verdict {result.get('verdict')}, ended {result.get('ended_because')}, "
                                   f"{result.get('polls')} polls, {result.get('throttled_polls')} throttled")
+            if reported.events:
+                events = reported.events
+                reported.notes.append(f"events: {events.get('received')} received, {events.get('ours')} ours, "
+                                      f"{events.get('woke_rounds')} woke a round, {events.get('sqs_calls')} SQS calls"
+                                      + (f", queue unreadable: {events['unreadable']}" if events.get("unreadable") else ""))
+            elif name in EVENT_CONTENDERS:
+                reported.notes.append("the wait reported no events reading")
     elif name == "until_loop":
         ((command_id, _ids),) = targets.items()
         for line in _lines(result_path):

@@ -48,6 +48,8 @@ class Scenario:
     # Real mode: every FAIL_EVERY-th instance (from the third) exits 1; virtual: this failure rate.
     failure_rate: float = 0.03
     title: str = ""
+    # Runs of each contender when --repeat is not given; 0: the bench's default (3, quick 1).
+    repeat: int = 0
 
     @property
     def mode(self) -> str:

@@ -31,6 +31,8 @@ class Figures:
     throttled: int
     calls_by_operation: str
     polls: int | None  # poll rounds, where the contender says
+    sqs_calls: int | None  # SQS requests (ReceiveMessage, DeleteMessageBatch), counted apart: the events contender only
+    events_woke: int | None  # poll rounds an event started early (its result's events.woke_rounds)
     lag_fleet: float | None  # the contender's return minus the last instance's end
     lag_p50: float | None  # per instance, where the contender reports per instance
     lag_p95: float | None
@@ -42,7 +44,7 @@ class Figures:
     notes: str
 
 
-def _percentile(values: list[float], share: float) -> float | None:
+def percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
     if len(values) == 1:
@@ -76,14 +78,20 @@ def _run_process(argv: list[str], env: dict[str, str], log_path: str) -> tuple[i
     return usage["exit"], usage["cpu"], usage["maxrss_kib"] / 1024.0, wall, usage["exited_at"]
 
 
-def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict[str, str], keep_logs: str, number: int = 1) -> Figures:
+def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict, keep_logs: str, number: int = 1) -> Figures:
+    """One measured run; tools["moto"] (a queues.MotoServer) is needed by the events contenders."""
     fleet = fleetsim_run.start(scenario, tools["fleetsim"])
+    event_queue = None
     try:
+        if contender in contenders.EVENT_CONTENDERS:
+            # A fresh queue, and fleetsim told to put every status change in it before the command goes out.
+            event_queue = (tools["moto"].fresh_queue(), tools["moto"].url)
+            fleet.control("events", {"queue_url": event_queue[0], "endpoint_url": event_queue[1]})
         if contender not in contenders.BASELINES:
             fleetsim_run.send_commands(fleet, scenario)
         before = fleet.control("stats")
         argv, env, result_path = contenders.command_line(contender, fleet.url, fleet.command_targets, fleet.scratch, tools,
-                                                         scenario.provider)
+                                                         scenario.provider, event_queue)
         log_path = os.path.join(keep_logs, f"{scenario.name}-{contender.replace('/', '-')}-{number}.log")
         code, cpu, peak, wall, exited_at = _run_process(argv, env, log_path)
         after = fleet.control("stats")
@@ -93,9 +101,15 @@ def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict[str, str], 
         # measured tree; per-instance moments stay the contender's own.
         reported.returned_at = exited_at
         vendor_ids = fleet.vendor_ids
+        if event_queue:
+            emitted = fleet.control("events")
+            if emitted.get("send_failures"):
+                reported.notes.append(f"fleetsim failed to deliver {emitted['send_failures']} events")
     finally:
         fleet.stop()
         shutil.rmtree(fleet.scratch, ignore_errors=True)
+        if event_queue:
+            tools["moto"].delete_queue(event_queue[0])
     return _figures(scenario, contender, number, (before, after, timeline, vendor_ids), reported, code, cpu, peak, wall)
 
 
@@ -140,10 +154,12 @@ def _figures(scenario, contender, number, fleetsim_view, reported, code, cpu, pe
         api_calls=after["total"] - before["total"],
         throttled=after["throttled"] - before["throttled"],
         polls=reported.polls,
+        sqs_calls=None if not reported.events else reported.events.get("sqs_calls"),
+        events_woke=None if not reported.events else reported.events.get("woke_rounds"),
         calls_by_operation=" ".join(f"{op}={count}" for op, count in sorted(by_operation.items())),
         lag_fleet=None if lag_fleet is None else round(lag_fleet, 2),
-        lag_p50=None if not per_instance else round(_percentile(per_instance, 0.50), 2),
-        lag_p95=None if not per_instance else round(_percentile(per_instance, 0.95), 2),
+        lag_p50=None if not per_instance else round(percentile(per_instance, 0.50), 2),
+        lag_p95=None if not per_instance else round(percentile(per_instance, 0.95), 2),
         cpu_seconds=round(cpu, 2),
         peak_mb=round(peak, 1),
         wall_seconds=round(wall, 1),

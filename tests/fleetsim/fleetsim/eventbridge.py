@@ -12,7 +12,9 @@
 # looks at every SSM command a few times a second and sends an event for each status it has not
 # announced yet, stamped with the moment the change happened. It sends to the queues it is told
 # about (POST /_fleetsim/events), on an SQS server such as moto_server, with plain botocore: it
-# never imports the collection.
+# never imports the collection. Events due together go out in SendMessageBatch requests of up to
+# 10 messages (SQS's limit per batch): one request per event could not keep up with a 1,000-instance
+# fleet ending within seconds, and events would reach the queue long after the changes.
 #
 # EventBridge does not promise order or exactly-once delivery, and a target may be retried for up
 # to a day ("Event retry policy and using dead-letter queues"); the knobs reproduce that on purpose:
@@ -42,6 +44,8 @@ COMMAND_DETAIL_TYPE = "EC2 Command Status-change Notification"
 ACCOUNT = "123456789012"
 VENDOR = "aws_ssm"
 SCAN_SECONDS = 0.05
+# SendMessageBatch takes at most 10 entries ("Amazon SQS batch actions").
+BATCH_SIZE = 10
 
 
 def iso(epoch: float, millis: bool = False) -> str:
@@ -181,7 +185,9 @@ class SqsDelivery(BotocoreDelivery):
 class EventBridge:
     """Watches the SSM commands and delivers their status events by the plan, on a thread of its own."""
 
-    def __init__(self, engine: e.Engine, secrets: dict[str, str], send: Callable[[str, str, str], None] | None = None) -> None:
+    def __init__(self, engine: e.Engine, secrets: dict[str, str], send: Callable[[str, str, list[str]], int] | None = None) -> None:
+        """``send(endpoint, queue_url, bodies)`` puts up to BATCH_SIZE messages in a queue and returns
+        how many the queue refused (SQS's own by default)."""
         self.engine = engine
         self.watcher = StatusWatcher(engine)
         self._delivery = SqsDelivery(None, secrets)
@@ -250,16 +256,19 @@ class EventBridge:
                 due.append(heapq.heappop(self._pending))
         if plan.out_of_order:
             due.reverse()
-        for _due, _order, body, queue_url in due:
+        for queue_url, bodies in batches([(queue_url, body) for _due, _order, body, queue_url in due]):
             try:
-                self._send(plan.endpoint_url or endpoint_of(queue_url), queue_url, body)
+                refused = self._send(plan.endpoint_url or endpoint_of(queue_url), queue_url, bodies)
             except Exception as error:  # pylint: disable=broad-exception-caught  # EventBridge retries; fleetsim logs and goes on
                 with self._lock:
-                    self.counts["send_failures"] += 1
+                    self.counts["send_failures"] += len(bodies)
                 sys.stderr.write(f"fleetsim: event delivery to {queue_url} failed: {error}\n")
-            else:
-                with self._lock:
-                    self.counts["sent"] += 1
+                continue
+            if refused:
+                sys.stderr.write(f"fleetsim: {queue_url} refused {refused} of {len(bodies)} events\n")
+            with self._lock:
+                self.counts["sent"] += len(bodies) - refused
+                self.counts["send_failures"] += refused
 
     def _schedule(self, plan: EventPlan, event: dict[str, Any], now: float) -> None:
         self.counts["emitted"] += 1
@@ -281,9 +290,19 @@ class EventBridge:
             for queue_url in plan.queue_urls:
                 heapq.heappush(self._pending, (due, next(self._order), body, queue_url))
 
-    def _send_to_sqs(self, endpoint: str, queue_url: str, body: str) -> None:
-        region = region_of(queue_url)
-        self._delivery._client(endpoint, region).send_message(QueueUrl=queue_url, MessageBody=body)  # pylint: disable=protected-access
+    def _send_to_sqs(self, endpoint: str, queue_url: str, bodies: list[str]) -> int:
+        client = self._delivery._client(endpoint, region_of(queue_url))  # pylint: disable=protected-access
+        entries = [{"Id": str(number), "MessageBody": body} for number, body in enumerate(bodies)]
+        return len(client.send_message_batch(QueueUrl=queue_url, Entries=entries).get("Failed") or [])
+
+
+def batches(messages: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """(queue URL, bodies) runs of at most BATCH_SIZE, keeping the order each queue gets its messages in."""
+    by_queue: dict[str, list[str]] = {}
+    for queue_url, body in messages:
+        by_queue.setdefault(queue_url, []).append(body)
+    return [(queue_url, bodies[start:start + BATCH_SIZE]) for queue_url, bodies in by_queue.items()
+            for start in range(0, len(bodies), BATCH_SIZE)]
 
 
 def endpoint_of(queue_url: str) -> str:

@@ -13,6 +13,7 @@ from fleetsim.clock import ManualClock
 from fleetsim.eventbridge import EventBridge, EventPlan
 
 QUEUE = "http://sqs.test/123456789012/waits"
+OTHER_QUEUE = "http://sqs.test/123456789012/pager"
 
 
 def sent_command(app, names=None, duration=2):
@@ -32,7 +33,12 @@ def virtual_fixture(make_app, tmp_path):
 
 def bridge(app, **plan):
     sent = []
-    events = EventBridge(app.engine, {}, send=lambda endpoint, queue, body: sent.append((endpoint, queue, json.loads(body))))
+
+    def send(endpoint, queue, bodies):
+        sent.extend((endpoint, queue, json.loads(body)) for body in bodies)
+        return 0
+
+    events = EventBridge(app.engine, {}, send=send)
     events.configure(EventPlan.parse(dict({"queue_url": QUEUE}, **plan)), watch=False)
     return events, sent
 
@@ -75,6 +81,26 @@ def test_each_status_change_is_one_event_of_the_documented_shape(virtual):
     # Stamped with when the change happened (the end of the slow instance), not when it was seen.
     assert command["time"] == sent[-2][2]["time"]
     assert events.describe()["sent"] == 9 and events.describe()["emitted"] == 9
+
+
+def test_events_due_together_go_out_in_batches_of_ten_per_queue(make_app, tmp_path):
+    clock = ManualClock()
+    app = make_app(fleet_from([{"name_prefix": "many-", "count": 23, "virtual": {"duration": 2}}], tmp_path=tmp_path), mode="virtual", clock=clock)
+    requests = []
+
+    def send(_endpoint, queue, bodies):
+        requests.append((queue, [json.loads(body)["detail"]["status"] for body in bodies]))
+        return 1 if queue == OTHER_QUEUE else 0  # the second queue refuses one entry of each batch
+
+    events = EventBridge(app.engine, {}, send=send)
+    events.configure(EventPlan.parse({"queue_urls": [QUEUE, OTHER_QUEUE]}), watch=False)
+    sent_command(app)
+    events.step(clock.now())  # 23 invocations and the command: 24 Pending events, to each queue
+    assert [(queue, len(statuses_)) for queue, statuses_ in requests] == [
+        (QUEUE, 10), (QUEUE, 10), (QUEUE, 4), (OTHER_QUEUE, 10), (OTHER_QUEUE, 10), (OTHER_QUEUE, 4)]
+    assert all(status == "Pending" for _queue, statuses_ in requests for status in statuses_)
+    described = events.describe()
+    assert (described["emitted"], described["sent"], described["send_failures"]) == (24, 48 - 3, 3)
 
 
 def test_only_changes_after_events_are_turned_on_are_sent(virtual):
