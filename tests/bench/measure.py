@@ -95,6 +95,7 @@ def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict, keep_logs:
         log_path = os.path.join(keep_logs, f"{scenario.name}-{contender.replace('/', '-')}-{number}.log")
         code, cpu, peak, wall, exited_at = _run_process(argv, env, log_path)
         after = fleet.control("stats")
+        emitted = fleet.control("events") if event_queue else {}
         timeline = fleet.control("timeline")
         reported = contenders.parse(contender, result_path, fleet.command_targets, log_path)
         # Every contender's return is the moment its process ended, taken by the launcher outside the
@@ -102,7 +103,9 @@ def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict, keep_logs:
         reported.returned_at = exited_at
         vendor_ids = fleet.vendor_ids
         if event_queue:
-            emitted = fleet.control("events")
+            # Read at once after the wait returned: how far fleetsim's delivery had got by then.
+            reported.notes.append(f"fleetsim had put {emitted.get('sent')} of {emitted.get('emitted')} status events in the queue "
+                                  f"when the wait returned")
             if emitted.get("send_failures"):
                 reported.notes.append(f"fleetsim failed to deliver {emitted['send_failures']} events")
     finally:

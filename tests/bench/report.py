@@ -409,6 +409,10 @@ LIMITS = [
     "- **Run time.** `make bench` runs each contender three times, about half an hour on an idle 2-core machine; the AWS CLI peer at 100 instances "
     "(100 CLI processes of about 0.7 s of CPU each) is the slowest part and stretches most when the machine is busy (see the load "
     "average above).",
+    "- **The event path.** `events-1000` carries its events through `moto_server`, a Python stand-in for SQS on the same cores: "
+    "every status change of 1,000 instances is a message fleetsim sends and the wait receives and deletes, ten a request. Where "
+    "that pipe falls behind, the notes say how many events fleetsim had put in the queue when the wait returned and how many "
+    "the wait received; a late event only costs the usual pacer's lag, never a verdict.",
     "- **The machine.** The runs share 2 cores with fleetsim (and, on a developer machine, whatever else runs): wall times and "
     "lags carry that noise; API requests, CPU seconds and memory do not depend on it.",
     "",
