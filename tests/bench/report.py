@@ -406,9 +406,9 @@ LIMITS = [
     "boto3 script pays no such cost, so at N = 10 it uses less CPU than `invocation_wait` while making five times the calls.",
     "- **Per-instance peers queue.** The boto3 waiter and the CLI look at one instance per thread at a time; an instance that ends "
     "while its thread waits on another is noticed late, which is why their per-instance p95 grows with N.",
-    "- **Run time.** `make bench` runs each contender three times (`events-1000` twenty), about 50 minutes on an idle 2-core machine; the AWS CLI peer at 100 instances "
-    "(100 CLI processes of about 0.7 s of CPU each) is the slowest part and stretches most when the machine is busy (see the load "
-    "average above).",
+    "- **Run time.** `make bench` runs each contender three times (`events-1000` twenty), about 50 minutes on an idle 2-core "
+    "machine; the AWS CLI peer at 100 instances (100 CLI processes of about 0.7 s of CPU each) is the slowest part and stretches "
+    "most when the machine is busy (see the load average above).",
     "- **The event path.** `events-1000` carries its events through `moto_server`, a Python stand-in for SQS on the same cores: "
     "every status change of 1,000 instances is a message fleetsim sends and the wait receives and deletes, ten a request. Where "
     "that pipe falls behind, the notes say how many events fleetsim had put in the queue when the wait returned and how many "
