@@ -58,16 +58,18 @@ def iso(epoch: float, millis: bool = False) -> str:
 class EventPlan:
     """Where events go and how their delivery goes wrong (POST /_fleetsim/events)."""
 
-    KNOBS = ("queue_urls", "endpoint_url", "duplicate_every", "drop_every", "delay", "out_of_order")
+    KNOBS = ("queue_urls", "endpoint_url", "duplicate_every", "drop_every", "delay", "out_of_order", "statuses")
 
     def __init__(self, queue_urls: list[str], endpoint_url: str | None = None, duplicate_every: int = 0, drop_every: int = 0,
-                 delay: float = 0.0, out_of_order: float = 0.0) -> None:
+                 delay: float = 0.0, out_of_order: float = 0.0, statuses: list[str] | None = None) -> None:
         self.queue_urls = queue_urls
         self.endpoint_url = endpoint_url
         self.duplicate_every = duplicate_every
         self.drop_every = drop_every
         self.delay = delay
         self.out_of_order = out_of_order
+        # The rule's pattern on detail.status (e.g. only the final statuses); None matches every event.
+        self.statuses = statuses
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> "EventPlan | None":
@@ -95,11 +97,14 @@ class EventPlan:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ValueError(f"{knob} must be a number of seconds, 0 or more")
             seconds[knob] = float(value)
-        return cls(list(urls), endpoint, counts["duplicate_every"], counts["drop_every"], seconds["delay"], seconds["out_of_order"])
+        statuses = body.get("statuses")
+        if statuses is not None and not (isinstance(statuses, list) and statuses and all(isinstance(status, str) for status in statuses)):
+            raise ValueError("statuses must be a list of status names the rule matches (detail.status), or null for every event")
+        return cls(list(urls), endpoint, counts["duplicate_every"], counts["drop_every"], seconds["delay"], seconds["out_of_order"], statuses)
 
     def describe(self) -> dict[str, Any]:
         return {"queue_urls": self.queue_urls, "endpoint_url": self.endpoint_url, "duplicate_every": self.duplicate_every,
-                "drop_every": self.drop_every, "delay": self.delay, "out_of_order": self.out_of_order}
+                "drop_every": self.drop_every, "delay": self.delay, "out_of_order": self.out_of_order, "statuses": self.statuses}
 
 
 class StatusWatcher:
@@ -203,7 +208,7 @@ class EventBridge:
 
     @staticmethod
     def _zero() -> dict[str, int]:
-        return {"emitted": 0, "sent": 0, "dropped": 0, "duplicated": 0, "send_failures": 0}
+        return {"emitted": 0, "unmatched": 0, "sent": 0, "dropped": 0, "duplicated": 0, "send_failures": 0}
 
     def configure(self, plan: EventPlan | None, watch: bool = True) -> None:
         """Start delivering by ``plan`` (changes from now on), or stop (None). Without ``watch``, no
@@ -271,6 +276,10 @@ class EventBridge:
                 self.counts["send_failures"] += refused
 
     def _schedule(self, plan: EventPlan, event: dict[str, Any], now: float) -> None:
+        if plan.statuses is not None and event["detail"].get("status") not in plan.statuses:
+            # The rule does not match it: EventBridge sends it to no target.
+            self.counts["unmatched"] += 1
+            return
         self.counts["emitted"] += 1
         number = self.counts["emitted"]
         if plan.drop_every and number % plan.drop_every == 0:

@@ -147,7 +147,21 @@ def test_out_of_order_events_of_one_window_are_sent_newest_first(virtual):
     assert [status for _instance, status in statuses(sent)] == ["Failed", "Failed", "Success", "Pending", "Pending", "Pending"]
 
 
+def test_a_rule_on_final_statuses_sends_only_those(virtual):
+    app, clock = virtual
+    events, sent = bridge(app, statuses=["Success", "Failed", "TimedOut", "Cancelled"])
+    sent_command(app)
+    events.step(clock.now())  # Pending x3 and the command's Pending: the rule matches none
+    clock.advance(10)
+    events.step(clock.now())
+    assert sorted({status for _instance, status in statuses(sent)}) == ["Failed", "Success"]
+    described = events.describe()
+    assert described["unmatched"] >= 3 and described["emitted"] == described["sent"] == len(sent)
+
+
 @pytest.mark.parametrize("plan, message", [
+    ({"queue_url": QUEUE, "statuses": "Failed"}, "statuses"),
+    ({"queue_url": QUEUE, "statuses": []}, "statuses"),
     ({"queue_url": "sqs.test/q"}, "queue URLs"),
     ({"queue_url": QUEUE, "drop_every": -1}, "drop_every"),
     ({"queue_url": QUEUE, "duplicate_every": True}, "duplicate_every"),
