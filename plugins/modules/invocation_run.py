@@ -146,7 +146,7 @@ options:
         Between poll rounds the wait long-polls this queue instead of sleeping, and reads at once when an event says
         that a command it waits on ended, that an instance of O(instance_ids) ended, that the last instance the
         previous read left open ended, or (when the failure policy may stop at a failure) that an instance did not
-        succeed. See the guide "Waking on events" for the rule and the
+        succeed. See the guide "Waking on events" for the rules and the
         queue policy.
       - Events only say when to read; every record and the verdict come from the API, exactly as without a queue.
         While events are read, the pause between rounds keeps backing off to O(max_interval) even as targets end, so

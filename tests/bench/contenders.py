@@ -22,7 +22,7 @@ COLLECTIONS = os.path.join(ROOT, "build", "collections")
 DESCRIPTIONS = {
     "invocation_wait": "multicloud.invocations.invocation_wait, one task over every command, default settings",
     "invocation_wait_events": "the same invocation_wait task with `event_queue` set: a fresh SQS queue (moto_server) that fleetsim, "
-                              "playing EventBridge, fills with every final Run Command status event (the guide's rule); SQS calls counted apart",
+                              "playing EventBridge, fills by the guide's two rules (a command's final status, an instance's failure); SQS calls counted apart",
     "boto3_waiter": "boto3 `command_executed` waiter per instance, 10 threads, documented defaults (5 s delay, 20 attempts)",
     "aws_cli_wait": "`aws ssm wait command-executed` per instance, 10 at a time (xargs -P 10), CLI defaults (5 s, 20 attempts)",
     "until_loop": "Ansible `until:` loop over `aws ssm get-command-invocation` per instance (delay 5, retries 60)",
@@ -46,8 +46,11 @@ REGIONS = {"aws_ssm": REGION, "alibaba_ecs": ALIBABA_REGION}  # Zenlayer takes n
 
 # Contenders that wake on status events read from an SQS queue (the bench makes one per run).
 EVENT_CONTENDERS = frozenset({"invocation_wait_events"})
-# The detail.status values of the guide's EventBridge rule: the final ones, the only ones a wait wakes on.
-FINAL_EVENT_STATUSES = ["Success", "Failed", "TimedOut", "Cancelled"]
+# The guide's two EventBridge rules ("Waking on events"): a command's final status, and an instance's failure.
+GUIDE_EVENT_PATTERNS = [
+    {"detail-type": ["EC2 Command Status-change Notification"], "status": ["Success", "Failed", "TimedOut", "Cancelled"]},
+    {"detail-type": ["EC2 Command Invocation Status-change Notification"], "status": ["Failed", "TimedOut", "Cancelled"]},
+]
 
 # Contenders that wait on nothing: measured for their cost only, never judged.
 BASELINES = frozenset({"ansible_debug", "ansible_idle"})

@@ -84,10 +84,9 @@ def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict, keep_logs:
     event_queue = None
     try:
         if contender in contenders.EVENT_CONTENDERS:
-            # A fresh queue, and fleetsim told to put each final status change in it before the command
-            # goes out: the rule the guide gives ("Waking on events") matches the final statuses only.
+            # A fresh queue, and fleetsim told to fill it by the guide's rules before the command goes out.
             event_queue = (tools["moto"].fresh_queue(), tools["moto"].url)
-            fleet.control("events", {"queue_url": event_queue[0], "endpoint_url": event_queue[1], "statuses": contenders.FINAL_EVENT_STATUSES})
+            fleet.control("events", {"queue_url": event_queue[0], "endpoint_url": event_queue[1], "patterns": contenders.GUIDE_EVENT_PATTERNS})
         if contender not in contenders.BASELINES:
             fleetsim_run.send_commands(fleet, scenario)
         before = fleet.control("stats")

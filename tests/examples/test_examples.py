@@ -444,7 +444,7 @@ def _expand(text, env):
 
 
 class SqsEvents:
-    """For a page that reads status events (fixture ``sqs_events: {queue_url, region}``): a moto SQS
+    """For a page that reads status events (fixture ``sqs_events: {queue_url, region, patterns}``): a moto SQS
     server holding the page's queue, fleetsim playing the EventBridge rule that fills it. Nothing
     without the fixture key."""
 
@@ -465,7 +465,8 @@ class SqsEvents:
         sqs = boto3.client("sqs", endpoint_url=url, region_name=self.plan["region"], aws_access_key_id=ACCESS_KEY,
                            aws_secret_access_key=SECRET_KEY)
         sqs.create_queue(QueueName=self.plan["queue_url"].rstrip("/").rsplit("/", 1)[-1])
-        body = json.dumps({"queue_url": self.plan["queue_url"], "endpoint_url": url}).encode()
+        # patterns: the page's EventBridge rules (fleetsim sends only the events they match).
+        body = json.dumps({"queue_url": self.plan["queue_url"], "endpoint_url": url, "patterns": self.plan.get("patterns")}).encode()
         request = urllib.request.Request(f"{self.fleetsim_url}/_fleetsim/events", data=body, method="POST")
         with urllib.request.urlopen(request, timeout=10):
             pass

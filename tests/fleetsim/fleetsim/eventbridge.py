@@ -55,21 +55,27 @@ def iso(epoch: float, millis: bool = False) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _is_pattern(pattern: Any) -> bool:
+    return (isinstance(pattern, dict) and bool(pattern) and set(pattern) <= {"detail-type", "status"}
+            and all(isinstance(values, list) and values and all(isinstance(value, str) for value in values) for values in pattern.values()))
+
+
 class EventPlan:
     """Where events go and how their delivery goes wrong (POST /_fleetsim/events)."""
 
-    KNOBS = ("queue_urls", "endpoint_url", "duplicate_every", "drop_every", "delay", "out_of_order", "statuses")
+    KNOBS = ("queue_urls", "endpoint_url", "duplicate_every", "drop_every", "delay", "out_of_order", "patterns")
 
     def __init__(self, queue_urls: list[str], endpoint_url: str | None = None, duplicate_every: int = 0, drop_every: int = 0,
-                 delay: float = 0.0, out_of_order: float = 0.0, statuses: list[str] | None = None) -> None:
+                 delay: float = 0.0, out_of_order: float = 0.0, patterns: list[dict[str, list[str]]] | None = None) -> None:
         self.queue_urls = queue_urls
         self.endpoint_url = endpoint_url
         self.duplicate_every = duplicate_every
         self.drop_every = drop_every
         self.delay = delay
         self.out_of_order = out_of_order
-        # The rule's pattern on detail.status (e.g. only the final statuses); None matches every event.
-        self.statuses = statuses
+        # The rules that deliver to the queues, each a pattern on "detail-type" and detail "status"
+        # (a field left out matches anything); an event goes out when one matches. None: every event.
+        self.patterns = patterns
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> "EventPlan | None":
@@ -97,14 +103,22 @@ class EventPlan:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ValueError(f"{knob} must be a number of seconds, 0 or more")
             seconds[knob] = float(value)
-        statuses = body.get("statuses")
-        if statuses is not None and not (isinstance(statuses, list) and statuses and all(isinstance(status, str) for status in statuses)):
-            raise ValueError("statuses must be a list of status names the rule matches (detail.status), or null for every event")
-        return cls(list(urls), endpoint, counts["duplicate_every"], counts["drop_every"], seconds["delay"], seconds["out_of_order"], statuses)
+        patterns = body.get("patterns")
+        if patterns is not None and not (isinstance(patterns, list) and patterns and all(_is_pattern(pattern) for pattern in patterns)):
+            raise ValueError('patterns must be a list of rules\' patterns, each {"detail-type": [...], "status": [...]} (either may be left out), '
+                             "or null for every event")
+        return cls(list(urls), endpoint, counts["duplicate_every"], counts["drop_every"], seconds["delay"], seconds["out_of_order"], patterns)
+
+    def matches(self, event: dict[str, Any]) -> bool:
+        """Whether a rule of the plan matches ``event``, as EventBridge matches a pattern's listed values."""
+        if self.patterns is None:
+            return True
+        fields = {"detail-type": event.get("detail-type"), "status": event["detail"].get("status")}
+        return any(all(fields[key] in values for key, values in pattern.items()) for pattern in self.patterns)
 
     def describe(self) -> dict[str, Any]:
         return {"queue_urls": self.queue_urls, "endpoint_url": self.endpoint_url, "duplicate_every": self.duplicate_every,
-                "drop_every": self.drop_every, "delay": self.delay, "out_of_order": self.out_of_order, "statuses": self.statuses}
+                "drop_every": self.drop_every, "delay": self.delay, "out_of_order": self.out_of_order, "patterns": self.patterns}
 
 
 class StatusWatcher:
@@ -276,8 +290,8 @@ class EventBridge:
                 self.counts["send_failures"] += refused
 
     def _schedule(self, plan: EventPlan, event: dict[str, Any], now: float) -> None:
-        if plan.statuses is not None and event["detail"].get("status") not in plan.statuses:
-            # The rule does not match it: EventBridge sends it to no target.
+        if not plan.matches(event):
+            # No rule matches it: EventBridge sends it to no queue.
             self.counts["unmatched"] += 1
             return
         self.counts["emitted"] += 1

@@ -147,21 +147,28 @@ def test_out_of_order_events_of_one_window_are_sent_newest_first(virtual):
     assert [status for _instance, status in statuses(sent)] == ["Failed", "Failed", "Success", "Pending", "Pending", "Pending"]
 
 
-def test_a_rule_on_final_statuses_sends_only_those(virtual):
+def test_only_events_a_rule_matches_are_sent(virtual):
     app, clock = virtual
-    events, sent = bridge(app, statuses=["Success", "Failed", "TimedOut", "Cancelled"])
+    # The guide's two rules: the command's final status, and an instance's failure.
+    events, sent = bridge(app, patterns=[
+        {"detail-type": ["EC2 Command Status-change Notification"], "status": ["Success", "Failed", "TimedOut", "Cancelled"]},
+        {"detail-type": ["EC2 Command Invocation Status-change Notification"], "status": ["Failed", "TimedOut", "Cancelled"]},
+    ])
     sent_command(app)
-    events.step(clock.now())  # Pending x3 and the command's Pending: the rule matches none
+    events.step(clock.now())  # every Pending: no rule matches
     clock.advance(10)
     events.step(clock.now())
-    assert sorted({status for _instance, status in statuses(sent)}) == ["Failed", "Success"]
+    kinds = sorted(("Invocation" if "Invocation" in body["detail-type"] else "Command", body["detail"]["status"]) for _endpoint, _queue, body in sent)
+    # Sent: the failed instance's event and the command's; not the Pendings, not the instance that succeeded.
+    assert kinds == [("Command", "Failed"), ("Invocation", "Failed")]
     described = events.describe()
-    assert described["unmatched"] >= 3 and described["emitted"] == described["sent"] == len(sent)
+    assert described["unmatched"] == 4 and described["emitted"] == described["sent"] == len(sent)
 
 
 @pytest.mark.parametrize("plan, message", [
-    ({"queue_url": QUEUE, "statuses": "Failed"}, "statuses"),
-    ({"queue_url": QUEUE, "statuses": []}, "statuses"),
+    ({"queue_url": QUEUE, "patterns": [{"status": "Failed"}]}, "patterns"),
+    ({"queue_url": QUEUE, "patterns": [{"source": ["aws.ssm"]}]}, "patterns"),
+    ({"queue_url": QUEUE, "patterns": []}, "patterns"),
     ({"queue_url": "sqs.test/q"}, "queue URLs"),
     ({"queue_url": QUEUE, "drop_every": -1}, "drop_every"),
     ({"queue_url": QUEUE, "duplicate_every": True}, "duplicate_every"),
