@@ -18,8 +18,8 @@ as many instances ended during this pause as the last round left open, so the wa
 (the command's own event may come a moment later). An instance that succeeded while others still
 run changes no decision, so it wakes nobody.
 
-A queue that cannot be read is reported once (``unreadable``, which the wait turns into one
-warning) and the wait goes on with plain sleeps; a later slice of the same wait does not try again.
+A queue that cannot be read is reported once (``unreadable``, which the wait's result turns into
+one warning) and the wait goes on with plain sleeps; a later slice of the same wait does not try again.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ class EventWake:
         *,
         follow_failures: bool = True,
         longest_poll: t.Callable[[], float] = lambda: float(MAX_WAIT_SECONDS),
-        warn: t.Callable[[str], None] = lambda message: None,
         sleep: t.Callable[[float], None] = time.sleep,
         clock: t.Callable[[], float] = time.monotonic,
         unreadable: str | None = None,
@@ -57,7 +56,6 @@ class EventWake:
         self.follow_failures = follow_failures
         # The longest a long poll may last now (the per-request limit, less a second for the answer).
         self._longest_poll = longest_poll
-        self._warn = warn
         self._sleep = sleep
         self._clock = clock
         # (command id, instance id or None) already announced final: a repeated event wakes nobody.
@@ -93,8 +91,8 @@ class EventWake:
             try:
                 events = self._queue.receive(math.floor(left))
             except QueueUnreadable as error:
+                # The wait's result warns once (_wait_task.events_warning); from now on, plain sleeps.
                 self.unreadable = error.describe()
-                self._warn(f"the event queue cannot be read, so this wait polls without it: {self.unreadable}")
                 break
             # Every event is looked at (not only up to the first worth a read), so each is announced once.
             worth = [event for event in events if event is not None and self._worth_a_read(event, seen_final)]

@@ -62,15 +62,13 @@ class TimedSqs:
 
 
 def wake_on(fake_clock, sqs, **kwargs):
-    warnings = []
     kwargs.setdefault("run_ids", [CMD])
-    wake = EventWake(EventQueue(sqs, QUEUE), warn=warnings.append, sleep=fake_clock.sleep, clock=fake_clock.clock, **kwargs)
-    return wake, warnings
+    return EventWake(EventQueue(sqs, QUEUE), sleep=fake_clock.sleep, clock=fake_clock.clock, **kwargs)
 
 
 def test_a_command_event_ends_the_pause_when_it_arrives(fake_clock):
     sqs = TimedSqs(fake_clock, [(3, event("Success", instance=None))])
-    wake, _warnings = wake_on(fake_clock, sqs)
+    wake = wake_on(fake_clock, sqs)
     wake(7.5, Snapshot())
     assert fake_clock.elapsed == 3
     assert wake.woke_rounds == 1
@@ -80,7 +78,7 @@ def test_a_command_event_ends_the_pause_when_it_arrives(fake_clock):
 
 def test_a_silent_queue_is_long_polled_in_whole_seconds_and_the_rest_slept(fake_clock):
     sqs = TimedSqs(fake_clock)
-    wake, _warnings = wake_on(fake_clock, sqs)
+    wake = wake_on(fake_clock, sqs)
     wake(7.5, Snapshot())
     assert sqs.waits == [7]
     assert fake_clock.sleeps == pytest.approx([0.5])
@@ -91,7 +89,7 @@ def test_a_silent_queue_is_long_polled_in_whole_seconds_and_the_rest_slept(fake_
 def test_the_part_of_a_second_is_slept_first_so_a_late_event_still_wakes(fake_clock):
     # An event in the last half second of a 7.5 s pause: slept last, that half second would hide it.
     sqs = TimedSqs(fake_clock, [(7.2, event("Success", instance=None))])
-    wake, _warnings = wake_on(fake_clock, sqs)
+    wake = wake_on(fake_clock, sqs)
     wake(7.5, Snapshot())
     assert fake_clock.sleeps == pytest.approx([0.5]) and sqs.waits == [7]
     assert fake_clock.elapsed == pytest.approx(7.2) and wake.woke_rounds == 1
@@ -99,7 +97,7 @@ def test_the_part_of_a_second_is_slept_first_so_a_late_event_still_wakes(fake_cl
 
 def test_a_pause_under_a_second_is_slept(fake_clock):
     sqs = TimedSqs(fake_clock)
-    wake, _warnings = wake_on(fake_clock, sqs)
+    wake = wake_on(fake_clock, sqs)
     wake(0.8, Snapshot())
     assert sqs.waits == [] and fake_clock.sleeps == pytest.approx([0.8])
 
@@ -112,7 +110,7 @@ def test_events_not_worth_a_read_do_not_end_the_pause(fake_clock):
         (4, "not an event"),
     ]
     sqs = TimedSqs(fake_clock, arrivals)
-    wake, _warnings = wake_on(fake_clock, sqs)
+    wake = wake_on(fake_clock, sqs)
     wake(10, Snapshot())
     assert fake_clock.elapsed == pytest.approx(10)
     assert wake.woke_rounds == 0
@@ -126,7 +124,7 @@ def test_the_last_open_instance_ending_wakes_before_its_commands_event(fake_cloc
     last_round = Snapshot(records=[rec("success", "i-1", command_id=CMD), rec("success", "i-2", command_id=CMD),
                                    rec("running", "i-3", command_id=CMD)], expected=3)
     sqs = TimedSqs(fake_clock, [(2, event("Success", instance="i-3"))])
-    wake, _warnings = wake_on(fake_clock, sqs, follow_failures=False)
+    wake = wake_on(fake_clock, sqs, follow_failures=False)
     wake(10, last_round)
     assert (fake_clock.elapsed, wake.woke_rounds) == (2, 1)
 
@@ -134,7 +132,7 @@ def test_the_last_open_instance_ending_wakes_before_its_commands_event(fake_cloc
 def test_fewer_instances_ending_than_were_open_wake_nobody(fake_clock, rec):
     counted = Snapshot(expected=3, unread={"running": 2, "success": 1})  # a counters round: two open
     sqs = TimedSqs(fake_clock, [(2, event("Success", instance="i-2")), (3, event("Success", instance="i-2"))])
-    wake, _warnings = wake_on(fake_clock, sqs, follow_failures=False)
+    wake = wake_on(fake_clock, sqs, follow_failures=False)
     wake(10, counted)
     assert (fake_clock.elapsed, wake.woke_rounds) == (10, 0)
     sqs.arrivals.append((11, event("Success", instance="i-3")))
@@ -144,20 +142,20 @@ def test_fewer_instances_ending_than_were_open_wake_nobody(fake_clock, rec):
 
 
 def test_a_failure_wakes_when_the_policy_may_stop_at_one(fake_clock):
-    wake, _warnings = wake_on(fake_clock, TimedSqs(fake_clock, [(2, event("Failed"))]), follow_failures=True)
+    wake = wake_on(fake_clock, TimedSqs(fake_clock, [(2, event("Failed"))]), follow_failures=True)
     wake(10, Snapshot())
     assert (fake_clock.elapsed, wake.woke_rounds) == (2, 1)
 
 
 def test_a_failure_does_not_wake_when_the_policy_never_stops_early(fake_clock):
-    wake, _warnings = wake_on(fake_clock, TimedSqs(fake_clock, [(2, event("Failed"))]), follow_failures=False)
+    wake = wake_on(fake_clock, TimedSqs(fake_clock, [(2, event("Failed"))]), follow_failures=False)
     wake(10, Snapshot())
     assert (fake_clock.elapsed, wake.woke_rounds) == (10, 0)
 
 
 def test_a_named_instance_that_ends_wakes_and_others_do_not(fake_clock):
     sqs = TimedSqs(fake_clock, [(2, event("Success", instance="i-1")), (5, event("Success", instance="i-2"))])
-    wake, _warnings = wake_on(fake_clock, sqs, instance_ids=["i-2"], follow_failures=False)
+    wake = wake_on(fake_clock, sqs, instance_ids=["i-2"], follow_failures=False)
     wake(10, Snapshot())
     assert (fake_clock.elapsed, wake.woke_rounds) == (5, 1)
 
@@ -165,7 +163,7 @@ def test_a_named_instance_that_ends_wakes_and_others_do_not(fake_clock):
 def test_a_repeated_or_late_event_wakes_nobody(fake_clock, rec):
     final = rec("failed", "i-9", command_id=CMD)
     sqs = TimedSqs(fake_clock, [(1, event("Failed", instance="i-1")), (2, event("Failed", instance="i-1")), (3, event("Failed", instance="i-9"))])
-    wake, _warnings = wake_on(fake_clock, sqs)
+    wake = wake_on(fake_clock, sqs)
     wake(10, Snapshot(records=[final]))
     assert (fake_clock.elapsed, wake.woke_rounds) == (1, 1)
     # The same event again, and one about a target the last round already read as final.
@@ -175,7 +173,7 @@ def test_a_repeated_or_late_event_wakes_nobody(fake_clock, rec):
 
 def test_a_long_poll_waits_no_longer_than_a_request_may_take(fake_clock):
     sqs = TimedSqs(fake_clock)
-    wake, _warnings = wake_on(fake_clock, sqs, longest_poll=lambda: 4.0)
+    wake = wake_on(fake_clock, sqs, longest_poll=lambda: 4.0)
     wake(10, Snapshot())
     assert sqs.waits == [4, 4, 2]
     assert fake_clock.sleeps == []
@@ -185,19 +183,18 @@ def test_an_unreadable_queue_warns_once_and_the_wait_sleeps(fake_clock):
     denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "no sqs:ReceiveMessage"}, "ResponseMetadata": {"RequestId": "rq-1"}},
                          "ReceiveMessage")
     sqs = TimedSqs(fake_clock, error=denied)
-    wake, warnings = wake_on(fake_clock, sqs)
+    wake = wake_on(fake_clock, sqs)
     wake(5, Snapshot())
     wake(5, Snapshot())
     assert sqs.waits == [5], "not asked again once unreadable"
     assert fake_clock.sleeps == pytest.approx([5, 5])
-    assert warnings == [f"the event queue cannot be read, so this wait polls without it: SQS ReceiveMessage on {QUEUE} failed: "
-                        "no sqs:ReceiveMessage (error code AccessDenied, request id rq-1)"]
+    assert wake.unreadable == f"SQS ReceiveMessage on {QUEUE} failed: no sqs:ReceiveMessage (error code AccessDenied, request id rq-1)"
     assert not wake.announces_changes
     assert wake.report()["unreadable"].endswith("(error code AccessDenied, request id rq-1)")
 
 
 def test_the_report_adds_the_slices_before(fake_clock):
-    wake, _warnings = wake_on(fake_clock, TimedSqs(fake_clock, [(1, event("Success", instance=None))]))
+    wake = wake_on(fake_clock, TimedSqs(fake_clock, [(1, event("Success", instance=None))]))
     wake(3, Snapshot())
     assert wake.report({"received": 2, "ours": 1, "woke_rounds": 1, "sqs_calls": 6, "unreadable": False}) == {
         "received": 3, "ours": 2, "woke_rounds": 2, "sqs_calls": 8, "unreadable": False,
@@ -215,7 +212,7 @@ def test_the_waiter_hands_its_pauses_over_and_reads_at_once_after_a_wake(fake_cl
         polls.append(fake_clock.elapsed)
         return done if fake_clock.elapsed >= 9 else running
 
-    wake, _warnings = wake_on(fake_clock, TimedSqs(fake_clock, [(9, event("Success", instance=None))]))
+    wake = wake_on(fake_clock, TimedSqs(fake_clock, [(9, event("Success", instance=None))]))
     outcome = wait_for(poll, WaitSettings(timeout=600, interval=2, max_interval=15), pause_with=wake, **fake_clock.hooks())
     # While events announce changes the pacer backs off from the start: 0, 3 (2 x 1.5), 7.5 (3 x 1.5),
     # then the event at 9 instead of the pacer's 14.25.
@@ -234,7 +231,7 @@ def test_while_events_announce_changes_the_pacer_backs_off_as_counts_change(fake
 
     fake_clock.sleeps.clear()
     steps = iter(rounds + [last])
-    wake, _warnings = wake_on(fake_clock, TimedSqs(fake_clock))
+    wake = wake_on(fake_clock, TimedSqs(fake_clock))
     wake._sleep = lambda seconds: None  # the fake SQS moves the clock; only the pauses asked for matter here
     pauses = []
 
