@@ -91,6 +91,23 @@ def list_targets(name: str) -> list[str]:
     return [line.strip() for line in result.stdout.splitlines() if re.fullmatch(r"[A-Za-z0-9_.-]+", line.strip())]
 
 
+def left_after(path: str, targets: list[str]) -> list[str]:
+    """TARGETS without the ones the file at PATH lists; a listed name that is not a target is an error
+    (a renamed target would otherwise run where the list meant to leave it out, or the list would rot)."""
+    listed = set(listed_names(path))
+    unknown = sorted(listed - set(targets))
+    if unknown:
+        raise SystemExit(f"{path} lists targets that do not exist: {', '.join(unknown)}; remove or rename them there")
+    print(f"left out ({os.path.relpath(path, ROOT)}): {' '.join(sorted(listed))}", flush=True)
+    return [target for target in targets if target not in listed]
+
+
+def listed_names(path: str) -> list[str]:
+    """The first word of every line of PATH, comments ('#' to the end of the line) left out."""
+    with open(path, encoding="utf-8") as handle:
+        return [line.split("#", 1)[0].split()[0] for line in handle if line.split("#", 1)[0].strip()]
+
+
 def tree(name: str, label: str) -> str:
     """The lane's ansible-test scratch tree (tests/run-ansible-test.sh names its default ones so too)."""
     checkout = hashlib.sha1(ROOT.encode()).hexdigest()[:10]
@@ -153,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lane", type=int, help="run only this lane (1..N)")
     parser.add_argument("--targets", default="", help="run only these targets (space or comma separated), in one lane")
     parser.add_argument("--list", action="store_true", help="print the split, run nothing")
+    parser.add_argument("--skip-listed", metavar="FILE", help="leave out the targets FILE lists (one a line, '# why' after it)")
     args = parser.parse_args(argv[:cut])
     command = argv[cut + 1:]
     if not command:
@@ -165,7 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         plan = {1: wanted}
     else:
         times = measured_times()
-        lanes = split(list_targets(args.name), args.lanes, times)
+        targets = list_targets(args.name)
+        if args.skip_listed:
+            targets = left_after(args.skip_listed, targets)
+        lanes = split(targets, args.lanes, times)
         plan = {i + 1: lanes[i] for i in range(args.lanes) if args.lane in (None, i + 1)}
         for lane, targets in plan.items():
             if not targets:
