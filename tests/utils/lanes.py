@@ -39,14 +39,15 @@ TAIL_LINES = 150
 
 def measured_times(path: str = TIMES) -> dict[str, float]:
     """target -> seconds, from lines 'target seconds' (# comments allowed)."""
-    times: dict[str, float] = {}
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                fields = line.split("#", 1)[0].split()
-                if len(fields) == 2:
-                    times[fields[0]] = float(fields[1])
-    return times
+    if not os.path.exists(path):
+        return {}
+    return {fields[0]: float(fields[1]) for fields in uncommented_fields(path) if len(fields) == 2}
+
+
+def uncommented_fields(path: str) -> list[list[str]]:
+    """The words of every line of PATH that has any once its comment ('#' to the end) is cut."""
+    with open(path, encoding="utf-8") as handle:
+        return [fields for fields in (line.split("#", 1)[0].split() for line in handle) if fields]
 
 
 def alias_seconds(target: str) -> float | None:
@@ -94,18 +95,12 @@ def list_targets(name: str) -> list[str]:
 def left_after(path: str, targets: list[str]) -> list[str]:
     """TARGETS without the ones the file at PATH lists; a listed name that is not a target is an error
     (a renamed target would otherwise run where the list meant to leave it out, or the list would rot)."""
-    listed = set(listed_names(path))
+    listed = {fields[0] for fields in uncommented_fields(path)}
     unknown = sorted(listed - set(targets))
     if unknown:
         raise SystemExit(f"{path} lists targets that do not exist: {', '.join(unknown)}; remove or rename them there")
     print(f"left out ({os.path.relpath(path, ROOT)}): {' '.join(sorted(listed))}", flush=True)
     return [target for target in targets if target not in listed]
-
-
-def listed_names(path: str) -> list[str]:
-    """The first word of every line of PATH, comments ('#' to the end of the line) left out."""
-    with open(path, encoding="utf-8") as handle:
-        return [line.split("#", 1)[0].split()[0] for line in handle if line.split("#", 1)[0].strip()]
 
 
 def tree(name: str, label: str) -> str:
