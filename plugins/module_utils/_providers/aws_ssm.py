@@ -22,6 +22,8 @@ import typing as t
 try:
     import boto3
     import botocore
+    import botocore.session
+    import botocore.utils
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError
 except ImportError:
@@ -116,12 +118,22 @@ class CutShortAnswer(Exception):
     """A success status whose body is not JSON (see refuse_cut_short_answers)."""
 
 
-def refuse_cut_short_answers(http_response: t.Any = None, model: t.Any = None, **_kwargs: t.Any) -> None:
+# What botocore's answer holds when its JSON parser could not read the body: its own metadata, and
+# the body as "message" where the output shape has such a member.
+BODY_FALLBACK_KEYS = frozenset(("ResponseMetadata", "message"))
+
+
+def refuse_cut_short_answers(http_response: t.Any = None, model: t.Any = None, parsed: t.Any = None, **_kwargs: t.Any) -> None:
     """botocore reads a 200 whose JSON body was cut short on its way as an empty answer, so a cut
     ListCommands would say the command does not exist and a cut page would drop invocations.
     Raised here (an ``after-call`` hook), it becomes a transient error in ``_call``."""
     status = getattr(http_response, "status_code", None)
     if status is None or not 200 <= status < 300:
+        return
+    if isinstance(parsed, dict) and any(key not in BODY_FALLBACK_KEYS for key in parsed):
+        # botocore filled members from the body, so the body was whole JSON (a body it cannot read
+        # becomes {"message": body}, which fills none): not decoded a second time (a page of 50
+        # invocations with their output takes as long to decode as to parse).
         return
     content = (getattr(http_response, "content", b"") or b"").strip()
     if not content:
@@ -304,6 +316,31 @@ def json_error(response: dict[str, t.Any]) -> tuple[str, str]:
     return code, message
 
 
+def utc_timestamp(value: t.Any) -> t.Any:
+    """A timestamp of an answer as botocore's parser would give it, read faster.
+
+    SSM's JSON gives times as epoch seconds. botocore's own parser turns each into a datetime in
+    the machine's local zone through dateutil, which costs more than the rest of the answer: a
+    final read of 10,000 invocations holds 30,000 of them (about 0.35 s of CPU, measured with
+    botocore's JSON parser over 200 pages). The same moment as a UTC datetime is what every
+    record keeps anyway; text (an HTTP date, an ISO string) goes to botocore's parser as before.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            pass  # botocore's parser says what is wrong with it
+    return botocore.utils.parse_timestamp(value)
+
+
+def botocore_session() -> t.Any:
+    """A botocore session whose clients read timestamps with :func:`utc_timestamp` (the
+    ``timestamp_parser`` default of its response parser factory, a session component)."""
+    session = botocore.session.Session()
+    session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=utc_timestamp)
+    return session
+
+
 class AwsSsmProvider:
     """SSM Run Command: reads, waits and starts, with boto3."""
 
@@ -352,6 +389,7 @@ class AwsSsmProvider:
             raise InvalidInput("profile and access_key exclude each other: give either a profile or the keys", provider=PROVIDER)
         try:
             session = boto3.session.Session(
+                botocore_session=botocore_session(),
                 aws_access_key_id=self._option("access_key"),
                 aws_secret_access_key=self._option("secret_key"),
                 aws_session_token=self._option("session_token"),

@@ -142,17 +142,40 @@ def split_list_output(output: str | None) -> tuple[str | None, str | None, bool,
     return output, "", truncated, False
 
 
+def made_plain(value: t.Any) -> t.Any:
+    """What :func:`plain` gives, made in place: for botocore's answers, which nothing else holds.
+
+    A final read of 10,000 invocations would otherwise hold each item twice while its record is
+    built (botocore's and the copy), besides the records."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if type(item) not in _PLAIN_LEAVES:
+                value[key] = made_plain(item)
+        value.pop("ResponseMetadata", None)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if type(item) not in _PLAIN_LEAVES:
+                value[index] = made_plain(item)
+    elif isinstance(value, datetime.datetime):
+        return iso8601(value)
+    return value
+
+
 @vendor_payload(PROVIDER, "ListCommandInvocations item")
 def invocation_records(invocation: dict[str, t.Any], include_output: bool = True) -> list[dict[str, t.Any]]:
     """The record of one instance (a list of one) from a ListCommandInvocations item fetched with
-    Details=true: one step per CommandPlugin, the instance's status decided by its steps."""
-    invocation = plain(invocation)
+    Details=true: one step per CommandPlugin, the instance's status decided by its steps.
+
+    The item becomes the record's ``raw`` (made plain in place, not copied): the caller hands it
+    over and keeps no other use of it."""
+    invocation = made_plain(invocation)
     invocation_status = lookup(AWS_SSM_INVOCATION, invocation.get("StatusDetails"), invocation.get("Status"))
-    steps = [_plugin_step(plugin, invocation, invocation_status, include_output) for plugin in invocation.get("CommandPlugins") or []]
+    plugins = invocation.get("CommandPlugins") or []
+    steps = [_plugin_step(plugin, invocation, invocation_status, include_output) for plugin in plugins]
     status, fields = instance_fields(steps, invocation_status)
-    raw = {key: value for key, value in invocation.items() if key != "CommandPlugins"}
-    raw["CommandPlugins"] = [
-        {key: value for key, value in (plugin or {}).items() if include_output or key != "Output"} for plugin in invocation.get("CommandPlugins") or []
+    # As the item was, its plugins' Output left out without include_output (the steps have none either).
+    invocation["CommandPlugins"] = [
+        (plugin or {}) if include_output else {key: value for key, value in (plugin or {}).items() if key != "Output"} for plugin in plugins
     ]
     for name, key in (("stdout_url", "StandardOutputUrl"), ("stderr_url", "StandardErrorUrl")):
         fields[name] = fields.get(name) or _blank_to_none(invocation.get(key))
@@ -167,7 +190,7 @@ def invocation_records(invocation: dict[str, t.Any], include_output: bool = True
             vendor_status_details=invocation.get("StatusDetails"),
             requested_at=iso8601(invocation.get("RequestedDateTime")),
             output_log_group=output_log_group(invocation),
-            raw=raw,
+            raw=invocation,
             **fields,
         )
     ]

@@ -367,6 +367,24 @@ def test_include_output_false_drops_output_everywhere():
     assert "secret output" not in repr(record)
 
 
+def test_raw_is_the_item_made_plain_not_a_copy():
+    # A final read of 10,000 invocations must not hold each item twice: the record's raw is the
+    # item botocore gave, its times made ISO 8601 in place.
+    item = invocation(I1, plugins=[plugin(output="hello")])
+    (record,) = invocation_records(item)
+    assert record["raw"] is item
+    assert record["raw"]["RequestedDateTime"] == "2026-11-22T13:07:09.708Z"
+    assert isinstance(record["raw"]["CommandPlugins"][0]["ResponseStartDateTime"], str)
+    assert record["raw"]["CommandPlugins"][0]["Output"] == "hello"
+
+
+def test_raw_of_an_item_without_plugins_has_an_empty_list():
+    item = invocation(I1, "Pending", plugins=None)
+    item.pop("CommandPlugins", None)
+    (record,) = invocation_records(item)
+    assert record["raw"]["CommandPlugins"] == []
+
+
 def test_s3_urls_and_instance_name():
     item = invocation(I1, plugins=[dict(plugin(), StandardOutputUrl="https://bucket.s3.amazonaws.com/p/stdout", StandardErrorUrl="")])
     item["InstanceName"] = "web-1.example.com"
@@ -1325,6 +1343,41 @@ def test_a_cut_short_answer_is_a_transient_error_not_an_empty_one(cut_short_endp
         provider.get_command(CID)
     assert caught.value.retryable and not isinstance(caught.value, NotFound)
     assert '{"Commands":[{"CommandId"' in caught.value.message
+
+
+@pytest.mark.parametrize("parsed", [{"ResponseMetadata": {}}, {"ResponseMetadata": {}, "message": "x"}, None])
+def test_a_cut_body_is_refused_whatever_botocore_made_of_it(parsed):
+    cut = mock.Mock(status_code=200, content=b'{"CommandInvocations": [{"CommandId": "0b6b')
+    with pytest.raises(aws_ssm.CutShortAnswer, match="body that is not JSON"):
+        aws_ssm.refuse_cut_short_answers(http_response=cut, model=mock.Mock(), parsed=parsed)
+
+
+def test_an_answer_botocore_read_members_from_is_not_decoded_again():
+    # botocore fills members only from a body it decoded: decoding a page again costs as much as parsing it.
+    body = mock.Mock(status_code=200)
+    type(body).content = mock.PropertyMock(side_effect=AssertionError("the body was decoded a second time"))
+    aws_ssm.refuse_cut_short_answers(http_response=body, model=mock.Mock(), parsed={"CommandInvocations": [], "ResponseMetadata": {}})
+
+
+def test_timestamps_are_read_as_utc_datetimes_of_the_same_moment():
+    moment = aws_ssm.utc_timestamp(1767607200.5)
+    assert moment == datetime.datetime(2026, 1, 5, 10, 0, 0, 500000, tzinfo=datetime.timezone.utc)
+    assert moment.utcoffset() == datetime.timedelta(0)
+    # Text goes to botocore's own parser.
+    assert aws_ssm.utc_timestamp("2026-01-05T10:00:00Z") == datetime.datetime(2026, 1, 5, 10, tzinfo=datetime.timezone.utc)
+    with pytest.raises(ValueError):
+        aws_ssm.utc_timestamp("not a time")
+
+
+def test_the_clients_parse_timestamps_with_utc_timestamp():
+    session = aws_ssm.botocore_session()
+    operation = session.get_service_model("ssm").operation_model("ListCommandInvocations")
+    parser = session.get_component("response_parser_factory").create_parser("json")
+    body = b'{"CommandInvocations": [{"CommandId": "c", "InstanceId": "i-0123456789abcdef0", "RequestedDateTime": 1767607200.0}]}'
+    parsed = parser.parse({"status_code": 200, "headers": {}, "body": body}, operation.output_shape)
+    requested = parsed["CommandInvocations"][0]["RequestedDateTime"]
+    assert requested.tzinfo is datetime.timezone.utc
+    assert requested == datetime.datetime(2026, 1, 5, 10, tzinfo=datetime.timezone.utc)
 
 
 @pytest.mark.parametrize("status, content", [(200, b'{"Commands": []}'), (200, b""), (200, b"  "), (400, b"<html>"), (None, b"x")])
