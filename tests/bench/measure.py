@@ -78,6 +78,22 @@ def _run_process(argv: list[str], env: dict[str, str], log_path: str) -> tuple[i
     return usage["exit"], usage["cpu"], usage["maxrss_kib"] / 1024.0, wall, usage["exited_at"]
 
 
+# The pause between sending the commands and starting the contender, per repeat: the same for every
+# contender of a repeat, spread over one poll interval (2 s, the default of invocation_wait and the
+# peers' fixed interval) across repeats. A large fleet's last instance ends at the same moment after
+# the send whatever the seed (the largest of many uniform draws is the range's end), so without it a
+# peer that polls at fixed moments would meet the last end at the same point of its interval in
+# every repeat, and its lag would be that one point's rather than its typical one.
+START_SPREAD_SECONDS = 2.0
+GOLDEN_FRACTION = 0.6180339887
+
+
+def start_offset(number: int) -> float:
+    """Seconds to wait before starting the contender of repeat ``number`` (1 for the first): 0, then
+    points that fill the interval evenly (the golden-ratio sequence), the same for every contender."""
+    return round(((number - 1) * GOLDEN_FRACTION) % 1.0 * START_SPREAD_SECONDS, 3)
+
+
 def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict, keep_logs: str, number: int = 1) -> Figures:
     """One measured run; tools["moto"] (a queues.MotoServer) is needed by the events contenders."""
     fleet = fleetsim_run.start(scenario, tools["fleetsim"])
@@ -89,6 +105,7 @@ def run(scenario: fleetsim_run.Scenario, contender: str, tools: dict, keep_logs:
             fleet.control("events", {"queue_url": event_queue[0], "endpoint_url": event_queue[1], "patterns": contenders.GUIDE_EVENT_PATTERNS})
         if contender not in contenders.BASELINES:
             fleetsim_run.send_commands(fleet, scenario)
+            time.sleep(start_offset(number))
         before = fleet.control("stats")
         argv, env, result_path = contenders.command_line(contender, fleet.url, fleet.command_targets, fleet.scratch, tools,
                                                          scenario.provider, event_queue)

@@ -441,7 +441,10 @@ METHOD = [
     "with the same durations (2 to 20 s, uniform) and the same failures (about 3%: every 17th instance in real mode, a 3% draw in "
     "virtual mode). Fleets of up to 100 instances run real processes (`sleep`); larger ones use virtual outcomes. Commands go out "
     "with `MaxConcurrency: 100%` and `MaxErrors: 100%` so every instance runs and reports.",
-    "- The harness sends the command(s), then starts the contender at once, so every contender starts at the same point.",
+    "- The harness sends the command(s), then starts the contender after a pause that is the same for every contender of a repeat "
+    "and differs between repeats (0 s, then spread evenly over 2 s, one poll interval): a large fleet's last instance ends at the "
+    "same moment after the send whatever the seed, so without it a peer that polls at fixed moments would meet the last end at "
+    "the same point of its interval in every repeat, and its lag would be that point's, not its typical one.",
     "- **API requests**: fleetsim's own counters (`/_fleetsim/stats`) for the contender's run only, throttled requests included.",
     "- **Detection lag**: fleetsim's `/_fleetsim/timeline` gives the moment each invocation ended. *Lag after last end* is the "
     "contender's return minus the last instance's end, where the return is the moment the contender's process ended, noted by "
