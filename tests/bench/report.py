@@ -441,6 +441,10 @@ METHOD = [
     "with the same durations (2 to 20 s, uniform) and the same failures (about 3%: every 17th instance in real mode, a 3% draw in "
     "virtual mode). Fleets of up to 100 instances run real processes (`sleep`); larger ones use virtual outcomes. Commands go out "
     "with `MaxConcurrency: 100%` and `MaxErrors: 100%` so every instance runs and reports.",
+    "- Instances per start, as modelled: SSM (except `twenty-x-50`, 20 commands of 50 instance ids) and Alibaba send one "
+    "command by tag over the whole fleet. Alibaba's `RunCommand` reaches 1 to 100 instances by default, by ids or by tag, a "
+    "quota that can be raised: the bench models it raised. Zenlayer's `InvokeCommand` takes at most 200 instance ids, so its "
+    "fleets are one invocation per 200 instances (50 at 10,000).",
     "- The harness sends the command(s), then starts the contender after a pause that is the same for every contender of a repeat "
     "and differs between repeats (0 s, then spread evenly over 2 s, one poll interval): a large fleet's last instance ends at the "
     "same moment after the send whatever the seed, so without it a peer that polls at fixed moments would meet the last end at "
