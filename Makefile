@@ -23,7 +23,7 @@ in_venv = PATH="$(abspath $(1))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(1))"
 RUN := $(call in_venv,$(VENV))
 RUN_OLDEST := $(call in_venv,$(OLDEST_VENV))
 
-.PHONY: help setup demo test test-serial fleetsim-test units sanity sanity-pylint sanity-other integration examples lint test-oldest units-oldest examples-oldest \
+.PHONY: help setup demo test result-size test-serial fleetsim-test units sanity sanity-pylint sanity-other integration examples lint test-oldest units-oldest examples-oldest \
 	integration-oldest eda clean bench bench-quick chaos chaos-quick load load-quick dist docs changelog changelog-lint \
 	release-test release-checks release-installed release-installed-oldest release-ee release-docs
 
@@ -34,6 +34,7 @@ help:
 	@echo "make STEP   one step of make test alone, e.g. make units; make integration TARGETS=invocation_success"
 	@echo "make eda    ansible-rulebook runs the example rulebook with the event source (installs Java if missing, as root)"
 	@echo "make bench  API calls, detection lag and cost of waiting against the peers -> docs/performance.md"
+	@echo "make result-size  what a 1,000 and a 10,000-instance wait weigh in an ansible-runner job event and printed when failed"
 	@echo "make chaos  every provider's waits under every fleetsim fault, 3 seeds (CHAOS_QUICK=1: the CI subset)"
 	@echo "make load   20 ansible-playbook processes waiting at once on one fleetsim (load-quick: 9, the CI subset)"
 	@echo "make dist   build the collection tarball into dist/ (ansible-galaxy collection build)"
@@ -146,6 +147,13 @@ BENCH_OUT = $(if $(filter 1,$(BENCH_QUICK)),build/bench-quick,docs)
 
 bench: $(VENV)/.bench-installed $(BENCH_AWSCLI_VENV)/.installed $(DEMO_LINK)
 	$(RUN) python tests/bench/bench.py --out $(BENCH_OUT) --awscli-bin $(abspath $(BENCH_AWSCLI_VENV))/bin
+
+# What a wait's result weighs where AWX and ansible-navigator keep it (ansible-runner's job event, which
+# empties a result over 700,000 characters) and what a failed wait prints (tests/bench/result_size.py).
+result-size: $(VENV)/.bench-installed $(DEMO_LINK)
+	$(RUN) python tests/bench/result_size.py --instances 1000
+	$(RUN) python tests/bench/result_size.py --instances 1000 --failure-rate 0.03
+	$(RUN) python tests/bench/result_size.py --instances 10000 --failure-rate 0.03
 
 # CI smoke run (part of `make test`): small fleets, only has to complete; writes to build/bench-quick.
 bench-quick: $(VENV)/.installed $(DEMO_LINK)
