@@ -25,9 +25,9 @@ SECRET_KEY = "fleetsim-secret-key-0000000000000000000000"
 REGION = "us-east-1"
 ALIBABA_REGION = "cn-hangzhou"
 # Zenlayer's InvokeCommand takes at most 200 instance ids (its API reference), so a fleet is one
-# invocation per 200 instances. Alibaba's RunCommand takes 1-100 instances by default, a quota that
-# can be raised (by ids or by tag): the bench models it raised, one invocation by tag (ResourceTag) over the whole
-# fleet, as SSM's tag-targeted command.
+# invocation per 200 instances. Alibaba's RunCommand reaches 1-100 instances by default, by ids or
+# by tag, a quota that can be raised: the bench models it raised, one invocation by tag
+# (ResourceTag) over the whole fleet, as SSM's tag-targeted command.
 ZENLAYER_PER_INVOCATION = 200
 SEED = 7
 # Real processes up to this many instances, virtual outcomes above (fleetsim keeps a virtual instance as a
